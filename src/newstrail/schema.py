@@ -1,0 +1,333 @@
+"""The store's tables, declared once with SQLAlchemy Core.
+
+The data model covers the whole system, even where a stage is not built yet:
+
+    sources ──< feeds                      outlets and the URLs watched for them
+    sources ──< articles ──< versions      every distinct version of every article
+                          ──< checks        every fetch, with its outcome
+                          ──< article_events (deleted, moved, retired, story moves)
+    blobs  <── versions.raw_sha256         raw captures, zstd, content-addressed
+    stories ──< story_articles >── articles, story_moves (history of assignments)
+    versions ──< quotes >── quote_groups ──> stories
+    passages (reuse between two versions), summary_sentences, story_analyses
+    follows, api_tokens, hosts (shared politeness), import_checkpoints
+
+Times are stored as timezone-aware UTC datetimes; publication dates as
+``YYYY-MM-DD`` strings because sources rarely give more than a day.
+Migrations (``newstrail/migrations``) create and evolve these tables; this
+module is what queries are written against.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# Stable constraint names so migrations can refer to them on every dialect.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _utc(name: str, **kwargs: object) -> Column[object]:
+    return Column(name, DateTime(timezone=True), **kwargs)  # type: ignore[arg-type]
+
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("domain", String(253), unique=True),
+    _utc("created_at", nullable=False),
+)
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", Text, nullable=False, unique=True),
+    # rss | atom | sitemap | sitemapindex | newssitemap | article | unknown
+    Column("kind", String(20), nullable=False),
+    Column("name", String(200)),
+    Column("source_id", ForeignKey("sources.id", ondelete="SET NULL")),
+    # include/exclude patterns, re-check policy overrides, allow_private.
+    Column("options", JSON, nullable=False, default=dict),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    _utc("created_at", nullable=False),
+    _utc("next_check_at"),
+    _utc("last_checked_at"),
+    _utc("last_success_at"),
+    Column("last_error", Text),
+    Column("check_count", Integer, nullable=False, default=0),
+    Column("error_count", Integer, nullable=False, default=0),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # Canonical URL, or urn:newstrail:text:<hash> for text without a URL.
+    Column("url", Text, nullable=False, unique=True),
+    Column("source_id", ForeignKey("sources.id", ondelete="SET NULL")),
+    Column("feed_id", ForeignKey("feeds.id", ondelete="SET NULL")),
+    Column("title", Text),
+    Column("published", String(10)),
+    # active | retired | deleted | moved
+    Column("state", String(10), nullable=False, default="active"),
+    Column("moved_to", Text),
+    # Extractor name/version pinned for this article (see versions.py).
+    Column("extractor", String(100)),
+    Column("version_count", Integer, nullable=False, default=0),
+    _utc("first_seen_at", nullable=False),
+    _utc("last_checked_at"),
+    _utc("last_changed_at"),
+    # The re-check queue: due time plus the current interval (seconds).
+    _utc("next_check_at"),
+    Column("check_interval", Float),
+    # Lease held by a watcher while it checks this article.
+    Column("lease_owner", String(100)),
+    _utc("lease_expires_at"),
+    Index("ix_articles_due", "state", "next_check_at"),
+    Index("ix_articles_source", "source_id"),
+)
+
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),  # of the uncompressed bytes
+    Column("size", Integer, nullable=False),
+    Column("compression", String(10), nullable=False),  # zstd | none
+    Column("data", LargeBinary, nullable=False),
+    _utc("created_at", nullable=False),
+)
+
+versions = Table(
+    "versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),  # 1, 2, ... per article
+    # new | trivial | flipflop (equal to the earlier version in same_as_id)
+    Column("kind", String(10), nullable=False, default="new"),
+    Column("same_as_id", ForeignKey("versions.id", ondelete="SET NULL")),
+    _utc("captured_at", nullable=False),
+    # How it arrived: fetch | import:html | import:text | import:jsonl | import:warc | newssniffer
+    Column("origin", String(20), nullable=False),
+    Column("raw_sha256", ForeignKey("blobs.sha256")),
+    Column("content_type", String(100)),
+    Column("http_status", Integer),
+    Column("final_url", Text),
+    Column("title", Text),
+    Column("byline", Text),
+    Column("published", String(10)),
+    Column("site_name", Text),
+    Column("language", String(10)),
+    Column("text", Text, nullable=False),
+    Column("text_sha256", String(64), nullable=False),
+    Column("extractor", String(100), nullable=False),
+    UniqueConstraint("article_id", "number", name="uq_versions_article_number"),
+    Index("ix_versions_article_text", "article_id", "text_sha256"),
+    Index("ix_versions_captured", "captured_at"),
+)
+
+checks = Table(
+    "checks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE")),
+    Column("feed_id", ForeignKey("feeds.id", ondelete="CASCADE")),
+    _utc("checked_at", nullable=False),
+    Column("http_status", Integer),
+    # unchanged | not_modified | new | trivial | flipflop | error | deleted | moved
+    Column("outcome", String(20), nullable=False),
+    Column("error", Text),
+    Column("elapsed_ms", Float),
+    Column("raw_sha256", String(64)),
+    Column("version_id", ForeignKey("versions.id", ondelete="SET NULL")),
+    Column("worker", String(100)),
+    Index("ix_checks_article", "article_id", "checked_at"),
+    Index("ix_checks_feed", "feed_id", "checked_at"),
+)
+
+article_events = Table(
+    "article_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    _utc("at", nullable=False),
+    # deleted | moved | retired | restored | re_extracted
+    Column("kind", String(20), nullable=False),
+    Column("detail", JSON, nullable=False, default=dict),
+    Index("ix_article_events_article", "article_id", "at"),
+)
+
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", Text),
+    # active | dormant | merged
+    Column("state", String(10), nullable=False, default="active"),
+    Column("merged_into", ForeignKey("stories.id", ondelete="SET NULL")),
+    _utc("first_seen"),
+    _utc("last_seen"),
+    _utc("created_at", nullable=False),
+    _utc("updated_at", nullable=False),
+)
+
+story_articles = Table(
+    "story_articles",
+    metadata,
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("story_id", ForeignKey("stories.id", ondelete="CASCADE"), nullable=False),
+    Column("score", Float),
+    _utc("assigned_at", nullable=False),
+    Index("ix_story_articles_story", "story_id"),
+)
+
+story_moves = Table(
+    "story_moves",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("from_story", Integer),
+    Column("to_story", Integer),
+    Column("reason", String(20), nullable=False),  # placed | merge | split | rebuild
+    _utc("at", nullable=False),
+)
+
+quote_groups = Table(
+    "quote_groups",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("story_id", ForeignKey("stories.id", ondelete="CASCADE"), nullable=False),
+    Column("speaker_name", Text),
+    Column("text", Text, nullable=False),
+    Column("first_article_id", ForeignKey("articles.id", ondelete="SET NULL")),
+    Index("ix_quote_groups_story", "story_id"),
+)
+
+quotes = Table(
+    "quotes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version_id", ForeignKey("versions.id", ondelete="CASCADE"), nullable=False),
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(10), nullable=False),  # direct | indirect | mixed
+    Column("text", Text, nullable=False),
+    Column("quote_start", Integer, nullable=False),
+    Column("quote_end", Integer, nullable=False),
+    Column("speaker_start", Integer),
+    Column("speaker_end", Integer),
+    Column("speaker_name", Text),
+    Column("verb_start", Integer),
+    Column("verb_end", Integer),
+    Column("group_id", ForeignKey("quote_groups.id", ondelete="SET NULL")),
+    # exact | variant | paraphrase: how this quote relates to its group.
+    Column("group_relation", String(12)),
+    Index("ix_quotes_version", "version_id"),
+    Index("ix_quotes_speaker", "speaker_name"),
+)
+
+passages = Table(
+    "passages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("story_id", ForeignKey("stories.id", ondelete="CASCADE")),
+    Column("source_version_id", ForeignKey("versions.id", ondelete="CASCADE"), nullable=False),
+    Column("target_version_id", ForeignKey("versions.id", ondelete="CASCADE"), nullable=False),
+    Column("source_start", Integer, nullable=False),
+    Column("source_end", Integer, nullable=False),
+    Column("target_start", Integer, nullable=False),
+    Column("target_end", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("similarity", Float, nullable=False),
+    Column("direction_reason", String(40), nullable=False),
+    Index("ix_passages_story", "story_id"),
+)
+
+summary_sentences = Table(
+    "summary_sentences",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("story_id", ForeignKey("stories.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    # [{"article_id": ..., "source": ..., "score": ...}, ...]
+    Column("citations", JSON, nullable=False),
+    UniqueConstraint("story_id", "position", name="uq_summary_sentences_story_position"),
+)
+
+story_analyses = Table(
+    "story_analyses",
+    metadata,
+    Column("story_id", ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True),
+    _utc("computed_at", nullable=False),
+    # Versions the analysis was computed from, to know when it is stale.
+    Column("version_ids", JSON, nullable=False),
+    # What each outlet alone reports, and other per-story results.
+    Column("exclusive", JSON, nullable=False),
+)
+
+follows = Table(
+    "follows",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(10), nullable=False),  # person | topic | outlet
+    Column("value", Text, nullable=False),
+    _utc("created_at", nullable=False),
+    UniqueConstraint("kind", "value", name="uq_follows_kind_value"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    _utc("created_at", nullable=False),
+)
+
+hosts = Table(
+    "hosts",
+    metadata,
+    Column("host", String(253), primary_key=True),
+    # Shared politeness across workers: the earliest time the next request may start.
+    _utc("next_request_at"),
+    Column("crawl_delay", Float),
+)
+
+import_checkpoints = Table(
+    "import_checkpoints",
+    metadata,
+    Column("path", Text, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("mtime", Float, nullable=False),
+    Column("offset", BigInteger, nullable=False),  # bytes of the file fully imported
+    Column("done", Boolean, nullable=False, default=False),
+    _utc("updated_at", nullable=False),
+)
