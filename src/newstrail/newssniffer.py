@@ -73,7 +73,9 @@ def parse_newssniffer(text: str) -> SnifferPage:
     if header is None or versions is None:
         raise ValueError("not a NewsSniffer change page")
     url_match = _URL.search(text)
-    lines = [line for line in text[versions.end() :].splitlines() if line.strip()]
+    # Non-breaking spaces are page-layout artefacts here, not content.
+    body_text = text[versions.end() :].replace("\xa0", " ")
+    lines = [line for line in body_text.splitlines() if line.strip()]
     if not lines:
         raise ValueError("NewsSniffer page has no versions")
     old_title, new_title = split_side_by_side(lines[0])

@@ -294,6 +294,18 @@ story_analyses = Table(
     Column("exclusive", JSON, nullable=False),
 )
 
+cluster_state = Table(
+    "cluster_state",
+    metadata,
+    # One row: the online clusterer's saved state, so placing the next article
+    # does not replay the archive. Written in the same transaction as the
+    # story assignments it reflects.
+    Column("id", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+    Column("articles", Integer, nullable=False),
+    _utc("updated_at", nullable=False),
+)
+
 follows = Table(
     "follows",
     metadata,

@@ -36,6 +36,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("sha256", name=op.f("pk_blobs")),
     )
     op.create_table(
+        "cluster_state",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("articles", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cluster_state")),
+    )
+    op.create_table(
         "follows",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=10), nullable=False),
@@ -481,5 +489,6 @@ def downgrade() -> None:
     op.drop_table("import_checkpoints")
     op.drop_table("hosts")
     op.drop_table("follows")
+    op.drop_table("cluster_state")
     op.drop_table("blobs")
     op.drop_table("api_tokens")
