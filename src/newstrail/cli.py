@@ -6,6 +6,7 @@ result as a table for people or, with ``--json``, as JSON for programs.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from collections.abc import Callable, Iterable
@@ -246,6 +247,322 @@ def demo(obj: Context, db_file: Path) -> None:
             str(article.story_id or ""),
         )
     console.print(table)
+
+
+# -- stories -------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per story and line.")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--rebuild", is_flag=True, help="Recompute every story from the store first.")
+@click.pass_obj
+@fail_cleanly
+def stories(obj: Context, as_json: bool, limit: int, rebuild: bool) -> None:
+    """List stories: articles from different outlets about one event.
+
+    Example: newstrail stories --json
+    """
+    from newstrail.stories import list_stories, rebuild_stories
+
+    if rebuild:
+        from newstrail.analysis import analyse_stories
+
+        rebuild_stories(obj.store)
+        analyse_stories(obj.store, [s.id for s in list_stories(obj.store, limit=10**9)])
+    found = list_stories(obj.store, limit=limit)
+    if as_json:
+        print_json_lines(s.to_json() for s in found)
+        return
+    table = Table("id", "title", "first seen", "last seen", "articles", "outlets")
+    for story in found:
+        table.add_row(
+            str(story.id),
+            story.title or "",
+            story.first_seen.strftime("%Y-%m-%d") if story.first_seen else "",
+            story.last_seen.strftime("%Y-%m-%d") if story.last_seen else "",
+            ", ".join(map(str, story.article_ids)),
+            ", ".join(story.outlets),
+        )
+    console.print(table)
+
+
+@cli.command()
+@click.argument("story_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_obj
+@fail_cleanly
+def story(obj: Context, story_id: int, as_json: bool) -> None:
+    """Show one story: its articles, quotes, reused passages and cited summary.
+
+    Example: newstrail story 1
+    """
+    from newstrail.report import print_story
+    from newstrail.stories import get_story
+
+    detail = get_story(obj.store, story_id)
+    if as_json:
+        print_json_lines([detail.to_json()])
+    else:
+        print_story(console, detail)
+
+
+@cli.command()
+@click.option("--input", "input_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@fail_cleanly
+def cluster(input_path: Path, output_path: Path) -> None:
+    """Cluster a JSON Lines stream of articles into stories (no store involved).
+
+    Input lines have id, title, text and optionally date, source, url, lang;
+    output lines are {"id": ..., "story": ...}.
+
+    Example: newstrail cluster --input articles.jsonl --output stories.jsonl
+    """
+    from newstrail.cluster import cluster_records
+
+    def records() -> Iterable[dict[str, Any]]:
+        with input_path.open(encoding="utf-8") as lines:
+            for number, line in enumerate(lines, 1):
+                if line.strip():
+                    try:
+                        yield json.loads(line)
+                    except json.JSONDecodeError as error:
+                        raise click.BadParameter(f"line {number}: {error}", param_hint="--input") from error
+
+    count = 0
+    with output_path.open("w", encoding="utf-8") as out:
+        for article_id, story_id in cluster_records(records()):
+            out.write(json.dumps({"id": article_id, "story": story_id}) + "\n")
+            count += 1
+    errors.print(f"{count} articles clustered into {output_path}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per file.")
+@fail_cleanly
+def quotes(files: tuple[Path, ...], as_json: bool) -> None:
+    """Extract quotes with their speakers and cue verbs from text files.
+
+    Offsets index the file's text as Python reads it (UTF-8, newline='').
+
+    Example: newstrail quotes article.txt --json
+    """
+    from newstrail.quotes import quotes_for_files
+
+    for result in quotes_for_files(list(files)):
+        if as_json:
+            print_json_lines([result])
+            continue
+        console.rule(str(result["path"]))
+        if "error" in result:
+            errors.print(f"skipped: {result['path']}: {result['error']}", markup=False)
+            continue
+        text = Path(str(result["path"])).read_text(encoding="utf-8", newline="")
+        for quote in result["quotes"]:  # type: ignore[union-attr]
+            start, end = quote["quote"]
+            console.print(f"[bold]{quote.get('speaker_name') or '?'}[/bold]: {text[start:end]}", highlight=False)
+
+
+# -- versions and diffs ------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@click.pass_obj
+@fail_cleanly
+def compare(obj: Context, old: str, new: str, as_json: bool) -> None:
+    """Compare two versions: HTML files, text files or stored version ids.
+
+    Example: newstrail compare before.html after.html --json
+    """
+    from newstrail.edits import compare_versions
+    from newstrail.report import load_version_text, print_comparison
+
+    comparison = compare_versions(load_version_text(obj, old), load_version_text(obj, new))
+    if as_json:
+        print_json_lines([comparison.to_json()])
+    else:
+        print_comparison(console, comparison)
+
+
+@cli.command()
+@click.argument("article")
+@click.option("--from", "from_number", type=click.IntRange(1), help="Older version number [default: previous].")
+@click.option("--to", "to_number", type=click.IntRange(1), help="Newer version number [default: latest].")
+@click.pass_obj
+@fail_cleanly
+def diff(obj: Context, article: str, from_number: int | None, to_number: int | None) -> None:
+    """Show a coloured side-by-side word diff of two versions of an article.
+
+    Example: newstrail diff 5 --from 1 --to 2
+    """
+    from newstrail.diff import diff_versions, render_side_by_side
+    from newstrail.report import version_pair
+
+    old, new, labels = version_pair(obj.store, article, from_number, to_number)
+    console.print(labels)
+    console.print(render_side_by_side(diff_versions(old, new), console.width))
+
+
+@cli.command()
+@click.argument("article")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per version and line.")
+@click.option("--all", "show_all", is_flag=True, help="Include trivial versions.")
+@click.pass_obj
+@fail_cleanly
+def versions(obj: Context, article: str, as_json: bool, show_all: bool) -> None:
+    """List an article's versions with time, kind and size of change.
+
+    Example: newstrail versions https://example.com/news/1 --json
+    """
+    from newstrail.report import version_rows
+
+    rows = version_rows(obj.store, article, include_trivial=show_all)
+    if as_json:
+        print_json_lines(rows)
+        return
+    table = Table("version", "captured", "kind", "words", "changed", "what changed")
+    for row in rows:
+        table.add_row(
+            str(row["number"]),
+            str(row["captured_at"])[:16].replace("T", " "),
+            row["kind"],
+            str(row["words"]),
+            f"{row['share_changed']:.0%}" if row.get("share_changed") is not None else "",
+            row.get("description") or "",
+        )
+    console.print(table)
+
+
+# -- watching --------------------------------------------------------------------
+
+
+@cli.group()
+def sources() -> None:
+    """Manage watched sources: feeds, sitemaps and article URLs."""
+
+
+@sources.command("add")
+@click.argument("url")
+@click.option("--name", help="Outlet name [default: from the URL's domain].")
+@click.option("--include", multiple=True, help="Regex an article URL must match (repeatable).")
+@click.option("--exclude", multiple=True, help="Regex that drops an article URL (repeatable).")
+@click.option("--allow-private", is_flag=True, default=None, help="Allow private/loopback addresses.")
+@click.pass_obj
+@fail_cleanly
+def sources_add(obj: Context, url: str, name: str | None, include: tuple[str, ...],
+                exclude: tuple[str, ...], allow_private: bool | None) -> None:
+    """Watch a feed, sitemap or article URL (its kind is detected by fetching it).
+
+    Example: newstrail sources add https://www.example.com/rss.xml --name Example
+    """
+    from newstrail.watch import add_source
+
+    settings = obj.settings.with_overrides(allow_private=allow_private)
+    source_id, kind = asyncio.run(
+        add_source(obj.store, settings, url, name, {"include": list(include), "exclude": list(exclude)})
+    )
+    console.print(f"source {source_id}: {kind} {url}", highlight=False)
+
+
+@sources.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per source and line.")
+@click.pass_obj
+@fail_cleanly
+def sources_list(obj: Context, as_json: bool) -> None:
+    """List watched sources with their health.
+
+    Example: newstrail sources list --json
+    """
+    from newstrail.sources import list_sources
+
+    found = list_sources(obj.store)
+    if as_json:
+        print_json_lines(s.to_json() for s in found)
+        return
+    table = Table("id", "kind", "outlet", "url", "active", "checks", "errors", "last error")
+    for s in found:
+        table.add_row(str(s.id), s.kind, s.outlet or "", s.url, "yes" if s.active else "no",
+                      str(s.check_count), str(s.error_count), s.last_error or "")
+    console.print(table)
+
+
+@sources.command("remove")
+@click.argument("source")
+@click.pass_obj
+@fail_cleanly
+def sources_remove(obj: Context, source: str) -> None:
+    """Stop watching a source (by id or URL); its articles are kept.
+
+    Example: newstrail sources remove 3
+    """
+    from newstrail.sources import remove_source
+
+    remove_source(obj.store, source)
+    console.print(f"stopped watching {source}", highlight=False)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="One pass over what is due, then exit.")
+@click.option("--allow-private", is_flag=True, default=None, help="Allow private/loopback addresses.")
+@click.pass_obj
+@fail_cleanly
+def watch(obj: Context, once: bool, allow_private: bool | None) -> None:
+    """Poll sources and re-check articles on their decaying schedule until stopped.
+
+    Ctrl-C (SIGINT) or SIGTERM lets checks in flight finish, then exits.
+
+    Example: newstrail watch --once
+    """
+    from newstrail.watch import run_watch
+
+    settings = obj.settings.with_overrides(allow_private=allow_private)
+    run_watch(obj.store, settings, once=once, console=console)
+
+
+@cli.command()
+@click.argument("urls", nargs=-1, required=True)
+@click.option("--allow-private", is_flag=True, default=None, help="Allow private/loopback addresses.")
+@click.pass_obj
+@fail_cleanly
+def check(obj: Context, urls: tuple[str, ...], allow_private: bool | None) -> None:
+    """Check these article URLs now, regardless of schedule.
+
+    Example: newstrail check https://www.example.com/news/1
+    """
+    from newstrail.watch import Watcher
+
+    settings = obj.settings.with_overrides(allow_private=allow_private)
+    watcher = Watcher(obj.store, settings)
+    try:
+        report = asyncio.run(watcher.check_urls(list(urls)))
+    finally:
+        watcher.close()
+    for error in report.errors:
+        errors.print(f"error: {error}", markup=False, highlight=False)
+    console.print(report.line(), highlight=False)
+    if report.errors and len(report.errors) >= len(urls):
+        sys.exit(1)
+
+
+@cli.command("fixture-site")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option("--synthetic", type=click.IntRange(0), default=0, help="Also serve N generated articles.")
+@click.option("--step-interval", type=float, help="Advance the site's timeline every N seconds.")
+@fail_cleanly
+def fixture_site(host: str, port: int, synthetic: int, step_interval: float | None) -> None:
+    """Serve the fixture news site (sample outlets whose articles change over time).
+
+    Example: newstrail fixture-site --port 8765 --step-interval 10
+    """
+    from newstrail.fixture_site import serve_fixture_site
+
+    serve_fixture_site(host, port, synthetic, step_interval)
 
 
 def main() -> None:

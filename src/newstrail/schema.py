@@ -102,6 +102,10 @@ articles = Table(
     # Extractor name/version pinned for this article (see versions.py).
     Column("extractor", String(100)),
     Column("version_count", Integer, nullable=False, default=0),
+    # Validators from the last 200 response, for conditional GET.
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("consecutive_errors", Integer, nullable=False, default=0),
     _utc("first_seen_at", nullable=False),
     _utc("last_checked_at"),
     _utc("last_changed_at"),

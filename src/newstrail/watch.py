@@ -1,0 +1,505 @@
+"""The watcher: poll feeds for new articles, re-check due articles, keep versions.
+
+One pass (``Watcher.run_once``) polls the feeds that are due, claims the
+articles that are due (leases, a per-source budget: see ``queue.py``), fetches
+them politely (``fetch.py``), extracts them in worker processes, records
+versions (``versions.py``), reschedules each article (``schedule.py``) and
+finally places new articles into stories and refreshes those stories'
+analyses. ``run_forever`` repeats passes until asked to stop; a SIGINT or
+SIGTERM lets in-flight checks finish. A killed watcher loses nothing: each
+check is recorded in its own transaction and its unfinished claims expire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import socket
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from newstrail import schema
+from newstrail.encoding import decode_html
+from newstrail.extract import Extracted, extract_html
+from newstrail.feeds import discover, filter_urls
+from newstrail.fetch import Fetcher, FetchError, FetchResult, FetchSettings
+from newstrail.outlets import registered_domain
+from newstrail.queue import Claim, claim_due, release
+from newstrail.schedule import RecheckPolicy, after_error, next_check
+from newstrail.settings import Settings
+from newstrail.store import Store, utcnow
+from newstrail.urls import canonicalise
+from newstrail.versions import Capture, record_capture
+
+Clock = Callable[[], datetime]
+
+
+def extract_page(body: bytes, charset: str | None, url: str | None) -> Extracted:
+    """Decode and extract one fetched page (runs in a worker process)."""
+    return extract_html(decode_html(body, charset), url)
+
+
+def reextract(raw: bytes, url: str | None) -> Extracted:
+    """Re-run the current extractor on stored raw bytes."""
+    return extract_page(raw, None, url)
+
+
+def fetch_settings(settings: Settings) -> FetchSettings:
+    """The fetcher's options from newstrail's settings."""
+    return FetchSettings(
+        user_agent=settings.user_agent,
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        total_timeout=settings.total_timeout,
+        max_body_bytes=settings.max_page_bytes,
+        max_redirects=settings.max_redirects,
+        retries=settings.retries,
+        per_host_concurrency=settings.per_host_concurrency,
+        per_host_delay=settings.per_host_delay,
+        respect_robots=settings.respect_robots,
+        allow_private=settings.allow_private,
+    )
+
+
+@dataclass
+class WatchReport:
+    """What a pass did."""
+
+    feeds_polled: int = 0
+    feed_errors: int = 0
+    discovered: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    new_articles: list[int] = field(default_factory=list)
+    changed_articles: list[int] = field(default_factory=list)
+
+    @property
+    def checks(self) -> int:
+        return sum(self.outcomes.values())
+
+    def line(self) -> str:
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(self.outcomes.items())) or "nothing due"
+        return (
+            f"{self.feeds_polled} feeds polled ({self.discovered} new articles found), "
+            f"{self.checks} checks: {counts}"
+        )
+
+
+class Watcher:
+    """Polls feeds and re-checks articles on their decaying schedule."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        *,
+        clock: Clock = utcnow,
+        worker: str | None = None,
+        on_progress: Callable[[str], None] | None = None,
+        analyse: bool = True,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        self.policy = RecheckPolicy.from_settings(settings)
+        self.on_progress = on_progress or (lambda _line: None)
+        self.analyse = analyse
+        self._pool: ProcessPoolExecutor | None = None
+
+    # -- passes ---------------------------------------------------------------
+
+    async def run_once(self, batch: int = 500) -> WatchReport:
+        """Poll due feeds, then check every due article once (within budgets)."""
+        report = WatchReport()
+        async with Fetcher(fetch_settings(self.settings)) as fetcher:
+            await self._poll_feeds(fetcher, report)
+            claims = claim_due(
+                self.store,
+                self.worker,
+                self.clock(),
+                limit=batch,
+                lease=timedelta(minutes=self.settings.lease_minutes),
+                per_source_budget=self.settings.per_source_budget,
+            )
+            await self._check_all(fetcher, claims, report)
+        self._update_stories(report)
+        return report
+
+    async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 5.0) -> None:
+        """Repeat passes until ``stop`` is set; the pass in flight always finishes."""
+        while not stop.is_set():
+            report = await self.run_once()
+            self.on_progress(report.line())
+            if report.checks == 0:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+                except TimeoutError:
+                    pass
+
+    async def check_urls(self, urls: list[str]) -> WatchReport:
+        """Check these URLs now, whatever their schedule (new ones are added)."""
+        report = WatchReport()
+        now = self.clock()
+        claims = []
+        for url in urls:
+            article_id = self._ensure_article(canonicalise(url), None, None, now, report)
+            claims.append(self._claim_now(article_id, now))
+        async with Fetcher(fetch_settings(self.settings)) as fetcher:
+            await self._check_all(fetcher, [c for c in claims if c is not None], report)
+        self._update_stories(report)
+        return report
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    # -- feeds ----------------------------------------------------------------
+
+    async def _poll_feeds(self, fetcher: Fetcher, report: WatchReport) -> None:
+        now = self.clock()
+        f = schema.feeds
+        with self.store.read() as connection:
+            due = connection.execute(
+                sa.select(f).where(f.c.active.is_(True), sa.or_(f.c.next_check_at.is_(None), f.c.next_check_at <= now))
+            ).all()
+        await asyncio.gather(*(self._poll_feed(fetcher, feed, report) for feed in due))
+
+    async def _poll_feed(self, fetcher: Fetcher, feed: Any, report: WatchReport) -> None:
+        now = self.clock()
+        values: dict[str, Any] = {
+            "last_checked_at": now,
+            "check_count": schema.feeds.c.check_count + 1,
+            "next_check_at": now + timedelta(minutes=self.settings.feed_interval_minutes),
+        }
+        report.feeds_polled += 1
+        try:
+            if feed.kind == "article":
+                self._ensure_article(canonicalise(feed.url), feed.source_id, feed.id, now, report)
+                values.update(last_success_at=now, last_error=None)
+            else:
+                urls = await self._discover(fetcher, feed, values)
+                options = feed.options or {}
+                for url in filter_urls(urls, options.get("include") or [], options.get("exclude") or []):
+                    self._ensure_article(url, feed.source_id, feed.id, now, report)
+                values.update(last_success_at=now, last_error=None)
+        except FetchError as error:
+            report.feed_errors += 1
+            report.errors.append(str(error))
+            values.update(last_error=str(error), error_count=schema.feeds.c.error_count + 1)
+        except ValueError as error:  # malformed feed or sitemap beyond what parsed
+            report.feed_errors += 1
+            report.errors.append(f"{feed.url}: {error}")
+            values.update(last_error=str(error), error_count=schema.feeds.c.error_count + 1)
+        with self.store.write() as connection:
+            connection.execute(schema.feeds.update().where(schema.feeds.c.id == feed.id).values(**values))
+            connection.execute(
+                schema.checks.insert().values(
+                    feed_id=feed.id,
+                    checked_at=now,
+                    outcome="error" if values.get("last_error") else "polled",
+                    error=values.get("last_error"),
+                    worker=self.worker,
+                )
+            )
+
+    async def _discover(self, fetcher: Fetcher, feed: Any, values: dict[str, Any]) -> list[str]:
+        """Article URLs a feed or sitemap lists (following sitemap indexes one level)."""
+        result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+        if result.not_modified:
+            return []
+        values.update(etag=result.etag, last_modified=result.last_modified)
+        discovery = discover(result.body, result.final_url, result.headers.get("content-type"))
+        urls = list(discovery.article_urls)
+        for child in list(discovery.sitemaps)[:50]:
+            child_result = await fetcher.fetch(child)
+            urls += discover(child_result.body, child_result.final_url, child_result.headers.get("content-type")).article_urls
+        return urls
+
+    def _ensure_article(
+        self, url: str, source_id: int | None, feed_id: int | None, now: datetime, report: WatchReport
+    ) -> int:
+        """The id of the article at ``url``, created (due at once) when new."""
+        a = schema.articles
+        with self.store.write() as connection:
+            row = connection.execute(sa.select(a.c.id).where(a.c.url == url)).first()
+            if row is not None:
+                return int(row.id)
+            if source_id is None:
+                domain = registered_domain(url)
+                if domain:
+                    from newstrail.outlets import outlet_from_url
+
+                    outlet = outlet_from_url(url)
+                    assert outlet is not None
+                    source_id = self.store.ensure_source(connection, outlet.name, outlet.domain)
+            result = connection.execute(
+                a.insert().values(
+                    url=url,
+                    source_id=source_id,
+                    feed_id=feed_id,
+                    state="active",
+                    version_count=0,
+                    first_seen_at=now,
+                    next_check_at=now,
+                )
+            )
+            assert result.inserted_primary_key is not None
+            report.discovered += 1
+            return int(result.inserted_primary_key[0])
+
+    def _claim_now(self, article_id: int, now: datetime) -> Claim | None:
+        """Claim one article regardless of its due time (for ``check``)."""
+        a = schema.articles
+        with self.store.write() as connection:
+            connection.execute(
+                a.update().where(a.c.id == article_id, a.c.state.in_(("active", "retired"))).values(next_check_at=now)
+            )
+        claims = claim_due(self.store, self.worker, now, limit=1, only_ids=[article_id])
+        return claims[0] if claims else None
+
+    # -- articles -------------------------------------------------------------
+
+    async def _check_all(self, fetcher: Fetcher, claims: list[Claim], report: WatchReport) -> None:
+        total = len(claims)
+        done = 0
+
+        async def one(claim: Claim) -> None:
+            nonlocal done
+            await self._check(fetcher, claim, report)
+            done += 1
+            self.on_progress(f"checked {done}/{total}: {claim.url}")
+
+        await asyncio.gather(*(one(claim) for claim in claims))
+
+    async def _extract(self, result: FetchResult) -> Extracted:
+        if self.settings.workers <= 1:
+            return extract_page(result.body, result.charset, result.final_url)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.settings.workers)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, extract_page, result.body, result.charset, result.final_url)
+
+    async def _check(self, fetcher: Fetcher, claim: Claim, report: WatchReport) -> None:
+        started = time.monotonic()
+        now = self.clock()
+        a = schema.articles
+        with self.store.read() as connection:
+            article = connection.execute(sa.select(a).where(a.c.id == claim.article_id)).one()
+        check: dict[str, Any] = {"article_id": claim.article_id, "checked_at": now, "worker": self.worker}
+        try:
+            result = await fetcher.fetch(claim.url, etag=article.etag, last_modified=article.last_modified)
+        except FetchError as error:
+            report.errors.append(str(error))
+            self._finish(claim, article, check | {"outcome": "error", "error": str(error)}, started, report, error=True)
+            return
+        check["http_status"] = result.status
+        if result.status in (404, 410):
+            self._gone(claim, article, check, started, report, result)
+            return
+        if result.not_modified:
+            self._finish(claim, article, check | {"outcome": "not_modified"}, started, report)
+            return
+        if result.status >= 400:
+            message = f"{claim.url}: HTTP {result.status}"
+            report.errors.append(message)
+            self._finish(claim, article, check | {"outcome": "error", "error": message}, started, report, error=True)
+            return
+        moved_to = self._moved_elsewhere(claim.url, result.final_url)
+        if moved_to is not None:
+            self._moved(claim, article, check, started, report, moved_to)
+            return
+        try:
+            extracted = await self._extract(result)
+        except Exception as error:  # a page that breaks the extractor must not stop the watcher
+            message = f"{claim.url}: extraction failed: {type(error).__name__}: {error}"
+            report.errors.append(message)
+            self._finish(claim, article, check | {"outcome": "error", "error": message}, started, report, error=True)
+            return
+        capture = Capture(
+            url=claim.url,
+            extracted=extracted,
+            origin="fetch",
+            captured_at=now,
+            raw=result.body,
+            content_type=result.headers.get("content-type"),
+            http_status=result.status,
+            final_url=result.final_url,
+            feed_id=claim.feed_id,
+        )
+        with self.store.write() as connection:
+            recorded = record_capture(self.store, capture, connection, reextract=reextract)
+            connection.execute(
+                a.update().where(a.c.id == claim.article_id).values(etag=result.etag, last_modified=result.last_modified)
+            )
+        outcome = "unchanged" if recorded.outcome == "unchanged" else recorded.outcome
+        if article.version_count == 0 and recorded.version_id is not None:
+            report.new_articles.append(claim.article_id)
+        elif recorded.outcome == "new":
+            report.changed_articles.append(claim.article_id)
+        check.update(outcome=outcome, raw_sha256=recorded.raw_sha256, version_id=recorded.version_id)
+        self._finish(claim, article, check, started, report, changed=recorded.outcome == "new")
+
+    @staticmethod
+    def _moved_elsewhere(url: str, final_url: str) -> str | None:
+        """The new address when a redirect took the article to a different page."""
+        final = canonicalise(final_url)
+        if final == url:
+            return None
+        strip = re.compile(r"^https?://(www\.)?")
+        if strip.sub("", final).rstrip("/") == strip.sub("", url).rstrip("/"):
+            return None  # http→https or www: same page
+        return final
+
+    def _finish(
+        self,
+        claim: Claim,
+        article: Any,
+        check: dict[str, Any],
+        started: float,
+        report: WatchReport,
+        *,
+        changed: bool = False,
+        error: bool = False,
+    ) -> None:
+        """Record the check and reschedule the article, releasing our lease."""
+        now = check["checked_at"]
+        policy = self.policy.overridden(self._feed_options(claim.feed_id))
+        if error:
+            failures = (article.consecutive_errors or 0) + 1
+            decision = after_error(now, claim.check_interval, failures)
+        else:
+            failures = 0
+            decision = next_check(policy, now, claim.check_interval, changed=changed)
+        check["elapsed_ms"] = (time.monotonic() - started) * 1000
+        report.outcomes[check["outcome"]] += 1
+        with self.store.write() as connection:
+            connection.execute(schema.checks.insert().values(**check))
+            values: dict[str, Any] = {"last_checked_at": now, "consecutive_errors": failures}
+            if decision.retired:
+                connection.execute(
+                    schema.article_events.insert().values(
+                        article_id=claim.article_id,
+                        at=now,
+                        kind="retired",
+                        detail={"interval_days": round(decision.interval / 86400, 1)},
+                    )
+                )
+            connection.execute(schema.articles.update().where(schema.articles.c.id == claim.article_id).values(**values))
+        release(
+            self.store,
+            claim,
+            self.worker,
+            next_check_at=decision.due,
+            check_interval=decision.interval,
+            state="retired" if decision.retired else "active",
+        )
+
+    def _gone(self, claim: Claim, article: Any, check: dict[str, Any], started: float, report: WatchReport, result: FetchResult) -> None:
+        self._end_article(claim, check | {"outcome": "deleted"}, started, report, "deleted", {"status": result.status}, None)
+
+    def _moved(self, claim: Claim, article: Any, check: dict[str, Any], started: float, report: WatchReport, moved_to: str) -> None:
+        self._end_article(claim, check | {"outcome": "moved"}, started, report, "moved", {"to": moved_to}, moved_to)
+
+    def _end_article(
+        self,
+        claim: Claim,
+        check: dict[str, Any],
+        started: float,
+        report: WatchReport,
+        state: str,
+        detail: dict[str, Any],
+        moved_to: str | None,
+    ) -> None:
+        """Record a deletion or move: the article and its versions are kept."""
+        now = check["checked_at"]
+        check["elapsed_ms"] = (time.monotonic() - started) * 1000
+        report.outcomes[check["outcome"]] += 1
+        with self.store.write() as connection:
+            connection.execute(schema.checks.insert().values(**check))
+            connection.execute(
+                schema.article_events.insert().values(article_id=claim.article_id, at=now, kind=state, detail=detail)
+            )
+            connection.execute(
+                schema.articles.update()
+                .where(schema.articles.c.id == claim.article_id)
+                .values(last_checked_at=now, moved_to=moved_to)
+            )
+        release(self.store, claim, self.worker, next_check_at=None, check_interval=claim.check_interval or 0.0, state=state)
+
+    def _feed_options(self, feed_id: int | None) -> dict[str, Any]:
+        if feed_id is None:
+            return {}
+        with self.store.read() as connection:
+            options = connection.execute(
+                sa.select(schema.feeds.c.options).where(schema.feeds.c.id == feed_id)
+            ).scalar()
+        return dict(options or {})
+
+    # -- stories --------------------------------------------------------------
+
+    def _update_stories(self, report: WatchReport) -> None:
+        """Place new articles into stories and refresh the stories that changed."""
+        if not self.analyse or not (report.new_articles or report.changed_articles):
+            return
+        from newstrail.pipeline import place_and_analyse
+
+        place_and_analyse(self.store, report.new_articles, report.changed_articles)
+
+
+async def add_source(
+    store: Store, settings: Settings, url: str, name: str | None, options: dict[str, Any]
+) -> tuple[int, str]:
+    """Fetch ``url`` once to learn its kind, then watch it; returns (id, kind)."""
+    from newstrail.feeds import detect_kind
+    from newstrail.sources import save_source
+
+    async with Fetcher(fetch_settings(settings)) as fetcher:
+        result = await fetcher.fetch(url)
+    if result.status >= 400:
+        raise FetchError(f"{url}: HTTP {result.status}")
+    kind = detect_kind(result.body, result.headers.get("content-type"), result.final_url)
+    if kind == "html":
+        kind = "article"
+        url = canonicalise(result.final_url)
+    return save_source(store, url, kind, name, options), kind
+
+
+def run_watch(store: Store, settings: Settings, *, once: bool, console: Any) -> WatchReport | None:
+    """Run the watcher with a live status line; SIGINT/SIGTERM stop it cleanly."""
+    import signal
+
+    from rich.status import Status
+
+    watcher: Watcher
+    with Status("watching…", console=console) as status:
+        watcher = Watcher(store, settings, on_progress=lambda line: status.update(line))
+        try:
+            if once:
+                report = asyncio.run(watcher.run_once())
+                console.print(report.line(), highlight=False)
+                for error in report.errors[:20]:
+                    console.print(f"error: {error}", markup=False, highlight=False)
+                return report
+
+            async def forever() -> None:
+                stop = asyncio.Event()
+                loop = asyncio.get_running_loop()
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    loop.add_signal_handler(signum, stop.set)
+                await watcher.run_forever(stop)
+
+            asyncio.run(forever())
+            console.print("stopped: checks in flight finished")
+            return None
+        finally:
+            watcher.close()
