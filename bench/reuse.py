@@ -1,0 +1,459 @@
+"""Benchmark reused passages, sentence support and cited summaries.
+
+Three parts, one table each, all written to ``bench/results/reuse.json``:
+
+1. MSRP paraphrase pairs (``shared/data/reuse/msrp``): accuracy and F1 of the
+   support similarity (``coverage.paired_similarity``) beside the word TF-IDF
+   baseline, thresholds chosen by 10-fold cross-validation (never on the fold scored).
+2. Passages planted into real articles (``shared/data/stories``) with light rewording:
+   detection recall, character-level boundary precision/recall, and the recall of
+   archive-wide candidates from ``PassageIndex``.
+3. Summary faithfulness over the stories with two or more articles: the share of
+   citations whose cited article really contains a supporting sentence, by the
+   support function and by a stricter lexical check, and time per story.
+
+Run: ``.venv/bin/python bench/reuse.py``
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from rich.console import Console
+from rich.table import Table
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.model_selection import StratifiedKFold
+
+from newstrail import coverage
+from newstrail.coverage import (
+    exclusive_content,
+    paired_similarity,
+    split_sentences,
+    supporting_articles,
+)
+from newstrail.reuse import PassageIndex, StoryArticle, find_passages
+from newstrail.summary import summarise_story
+
+SHARED = Path(
+    os.environ.get("NEWSTRAIL_SHARED_DATA")
+    or Path(__file__).resolve().parents[1].parent / "shared" / "data"
+)
+RESULTS = Path(__file__).resolve().parent / "results" / "reuse.json"
+FOLDS = 10
+SEED = 20240611
+PLANTS = 200
+# Planted passages are at least twice the 50-character minimum alignment, so a
+# reworded word cannot push a plant below what find_passages reports by design.
+MIN_PLANT_CHARS = 100
+# exclusive_content runs spaCy NER; timing a sample keeps the bench short.
+EXCLUSIVE_TIMED_STORIES = 40
+FILLERS = ("also", "now", "reportedly", "still", "then", "just", "indeed", "however")
+WORD = re.compile(r"\w+")
+
+
+# --- 1. MSRP ---------------------------------------------------------------------------
+
+
+def load_msrp() -> tuple[list[str], list[str], NDArray[np.int64]]:
+    """The MSRP pairs available locally (the validation split; TSV with a BOM)."""
+    path = SHARED / "reuse" / "msrp" / "msr-para-val.tsv"
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))[1:]
+    return [r[3] for r in rows], [r[4] for r in rows], np.array([int(r[0]) for r in rows])
+
+
+def baseline_similarity(left: Sequence[str], right: Sequence[str]) -> NDArray[np.float64]:
+    """brmson's termfreq TF-IDF baseline: word TF-IDF cosine, IDF fitted on all sentences."""
+    vectorizer = TfidfVectorizer().fit([*left, *right])
+    product = vectorizer.transform(left).multiply(vectorizer.transform(right))
+    return np.asarray(product.sum(axis=1)).ravel()
+
+
+def best_threshold(scores: NDArray[np.float64], labels: NDArray[np.int64]) -> float:
+    """The threshold maximising accuracy on ``scores`` (midpoint between neighbours)."""
+    ordered = np.unique(scores)
+    candidates = np.concatenate([[0.0], (ordered[:-1] + ordered[1:]) / 2, [1.0]])
+    accuracies = [((scores >= t) == labels).mean() for t in candidates]
+    return float(candidates[int(np.argmax(accuracies))])
+
+
+def cross_validated(
+    scores: NDArray[np.float64], labels: NDArray[np.int64]
+) -> tuple[float, float, list[float]]:
+    """Accuracy and F1 with thresholds chosen on the other folds; the per-fold thresholds."""
+    predicted = np.zeros(len(labels), dtype=np.int64)
+    thresholds = []
+    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED)
+    for train, test in folds.split(scores, labels):
+        threshold = best_threshold(scores[train], labels[train])
+        thresholds.append(threshold)
+        predicted[test] = scores[test] >= threshold
+    return (*accuracy_f1(predicted, labels), thresholds)
+
+
+def weight_cross_validated(
+    left: Sequence[str], right: Sequence[str], labels: NDArray[np.int64]
+) -> tuple[float, float, list[float]]:
+    """Accuracy and F1 when the word/character weight is also chosen on the other folds."""
+    grid = [round(0.1 * step, 1) for step in range(11)]
+    scores = {weight: paired_similarity(left, right, word_weight=weight) for weight in grid}
+    predicted = np.zeros(len(labels), dtype=np.int64)
+    chosen = []
+    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED)
+    for train, test in folds.split(left, labels):
+        fits = []
+        for weight in grid:
+            threshold = best_threshold(scores[weight][train], labels[train])
+            accuracy = ((scores[weight][train] >= threshold) == labels[train]).mean()
+            fits.append((accuracy, weight, threshold))
+        _, weight, threshold = max(fits)
+        chosen.append(weight)
+        predicted[test] = scores[weight][test] >= threshold
+    return (*accuracy_f1(predicted, labels), chosen)
+
+
+def accuracy_f1(predicted: NDArray[np.int64], labels: NDArray[np.int64]) -> tuple[float, float]:
+    """Accuracy and F1 of the positive class."""
+    true_positives = int(((predicted == 1) & (labels == 1)).sum())
+    f1 = 2 * true_positives / max(int(predicted.sum() + labels.sum()), 1)
+    return float((predicted == labels).mean()), f1
+
+
+def bench_msrp() -> dict[str, Any]:
+    """Score the baseline, ours, and ours with the shipped threshold, on MSRP."""
+    left, right, labels = load_msrp()
+    results: dict[str, Any] = {"pairs": len(labels), "positive_share": float(labels.mean())}
+    always = accuracy_f1(np.ones_like(labels), labels)
+    results["always_1"] = {"accuracy": always[0], "f1": always[1]}
+    for name, scores in (
+        ("tfidf_baseline", baseline_similarity(left, right)),
+        ("support_similarity", paired_similarity(left, right)),
+    ):
+        accuracy, f1, thresholds = cross_validated(scores, labels)
+        results[name] = {
+            "cv_accuracy": accuracy,
+            "cv_f1": f1,
+            "fold_thresholds": [round(t, 3) for t in thresholds],
+            "threshold_on_all": round(best_threshold(scores, labels), 3),
+        }
+    accuracy, f1, weights = weight_cross_validated(left, right, labels)
+    results["support_similarity_weight_chosen_per_fold"] = {
+        "cv_accuracy": accuracy,
+        "cv_f1": f1,
+        "fold_word_weights": weights,
+    }
+    ours = paired_similarity(left, right)
+    shipped = accuracy_f1((ours >= coverage.SUPPORT_THRESHOLD).astype(np.int64), labels)
+    results["support_similarity"]["shipped_threshold"] = coverage.SUPPORT_THRESHOLD
+    results["support_similarity"]["shipped_accuracy_in_sample"] = shipped[0]
+    results["support_similarity"]["shipped_f1_in_sample"] = shipped[1]
+    return results
+
+
+# --- 2. planted passages ---------------------------------------------------------------
+
+
+def load_stories() -> list[dict[str, Any]]:
+    """Every record with text of the stories development data, first of each id."""
+    records: dict[str, dict[str, Any]] = {}
+    for path in sorted((SHARED / "stories").glob("*.jsonl")):
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                record = json.loads(line) if line.strip() else {}
+                if record.get("text", "").strip():
+                    records.setdefault(record["id"], record)
+    return list(records.values())
+
+
+def as_article(record: dict[str, Any], text: str | None = None, suffix: str = "") -> StoryArticle:
+    """A stories record as a :class:`StoryArticle`."""
+    published = None
+    if record.get("date"):
+        try:
+            published = datetime.fromisoformat(str(record["date"])[:19])
+        except ValueError:
+            published = None
+    return StoryArticle(
+        id=record["id"] + suffix,
+        source=record.get("source"),
+        published=published,
+        title=record.get("title"),
+        text=record["text"] if text is None else text,
+        url=record.get("url"),
+    )
+
+
+def reword(passage: str, rate: float, rng: random.Random) -> str:
+    """Lightly reword ``passage``: swap, drop or insert words and change punctuation."""
+    words = passage.split(" ")
+    out: list[str] = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        roll = rng.random()
+        if roll < rate and index + 1 < len(words):  # swap two neighbours
+            out.extend([words[index + 1], word])
+            index += 2
+            continue
+        if roll < 2 * rate:  # drop the word
+            index += 1
+            continue
+        if roll < 3 * rate:  # insert a filler before it
+            out.append(rng.choice(FILLERS))
+        if rng.random() < rate:  # punctuation: drop a comma, straighten quotes
+            word = word.replace(",", "").replace("“", '"').replace("”", '"')
+        out.append(word)
+        index += 1
+    return " ".join(out)
+
+
+@dataclass(frozen=True)
+class Plant:
+    """A donor passage planted, reworded, into a host article."""
+
+    donor: StoryArticle
+    host: StoryArticle
+    source_span: tuple[int, int]
+    target_span: tuple[int, int]
+
+
+def make_plants(records: list[dict[str, Any]], rate: float, count: int) -> list[Plant]:
+    """Plant ``count`` passages of 1-3 donor sentences between sentences of a host."""
+    rng = random.Random(SEED)
+    usable = [r for r in records if len(r["text"]) >= 600]
+    plants: list[Plant] = []
+    while len(plants) < count:
+        donor, host = rng.sample(usable, 2)
+        if donor["story_id"] == host["story_id"]:
+            continue
+        sentences = split_sentences(donor["text"])
+        if len(sentences) < 3:
+            continue
+        first = rng.randrange(len(sentences) - 2)
+        last = first + rng.randrange(3)
+        source_span = (sentences[first][0], sentences[last][1])
+        if source_span[1] - source_span[0] < MIN_PLANT_CHARS:
+            continue
+        passage = reword(donor["text"][source_span[0] : source_span[1]], rate, rng)
+        host_breaks = [end for _, end in split_sentences(host["text"])][:-1]
+        if not host_breaks:
+            continue
+        cut = rng.choice(host_breaks)
+        text = host["text"][:cut] + " " + passage + host["text"][cut:]
+        target_span = (cut + 1, cut + 1 + len(passage))
+        plants.append(
+            Plant(as_article(donor), as_article(host, text, "+plant"), source_span, target_span)
+        )
+    return plants
+
+
+def overlap(spans: list[tuple[int, int]], truth: tuple[int, int]) -> tuple[int, int]:
+    """Characters of ``spans`` (as a union) inside ``truth``, and in all."""
+    covered: set[int] = set()
+    for start, end in spans:
+        covered.update(range(start, end))
+    return len(covered & set(range(*truth))), len(covered)
+
+
+def unrelated_passages(records: list[dict[str, Any]], pairs: int = 300) -> float:
+    """Passages found per pair of articles from different stories (false alarms)."""
+    rng = random.Random(SEED)
+    found = checked = 0
+    while checked < pairs:
+        first, second = rng.sample(records, 2)
+        if first["story_id"] != second["story_id"]:
+            found += len(find_passages([as_article(first), as_article(second)]))
+            checked += 1
+    return found / pairs
+
+
+def bench_plants(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Detection and boundary scores of find_passages, and PassageIndex candidate recall."""
+    index = PassageIndex()
+    started = time.perf_counter()
+    for record in records:
+        index.add(as_article(record))
+    index_seconds = time.perf_counter() - started
+    results: dict[str, Any] = {
+        "plants": PLANTS,
+        "index_seconds_for_archive": index_seconds,
+        "passages_per_unrelated_pair": unrelated_passages(records),
+    }
+    for level, rate in (("exact", 0.0), ("light", 0.03), ("heavier", 0.06)):
+        detected = candidate_hits = 0
+        totals: defaultdict[str, int] = defaultdict(int)
+        errors: list[int] = []
+        candidate_counts = []
+        for plant in make_plants(records, rate, PLANTS):
+            passages = find_passages([plant.donor, plant.host])
+            sides = (
+                (
+                    "target",
+                    [p.target_span for p in passages if p.target_article == plant.host.id]
+                    + [p.source_span for p in passages if p.source_article == plant.host.id],
+                    plant.target_span,
+                ),
+                (
+                    "source",
+                    [p.source_span for p in passages if p.source_article == plant.donor.id]
+                    + [p.target_span for p in passages if p.target_article == plant.donor.id],
+                    plant.source_span,
+                ),
+            )
+            for side, spans, truth in sides:
+                inside, predicted = overlap(spans, truth)
+                totals[f"{side}_inside"] += inside
+                totals[f"{side}_predicted"] += predicted
+                totals[f"{side}_truth"] += truth[1] - truth[0]
+                if side == "target" and inside:
+                    detected += 1
+                    best = max(spans, key=lambda s: overlap([s], truth)[0])
+                    errors.append(abs(best[0] - truth[0]) + abs(best[1] - truth[1]))
+            candidates = index.candidates(plant.host)
+            candidate_counts.append(len(candidates))
+            candidate_hits += plant.donor.id in candidates
+        results[level] = {
+            "reword_rate": rate,
+            "detection_recall": detected / PLANTS,
+            "target_char_precision": totals["target_inside"] / max(totals["target_predicted"], 1),
+            "target_char_recall": totals["target_inside"] / totals["target_truth"],
+            "source_char_precision": totals["source_inside"] / max(totals["source_predicted"], 1),
+            "source_char_recall": totals["source_inside"] / totals["source_truth"],
+            "median_boundary_error_chars": statistics.median(errors) if errors else None,
+            "index_candidate_recall": candidate_hits / PLANTS,
+            "index_mean_candidates": statistics.mean(candidate_counts),
+        }
+    return results
+
+
+# --- 3. summaries ----------------------------------------------------------------------
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words that are not stop words."""
+    return {w for w in WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS}
+
+
+def lexically_supports(summary_sentence: str, cited_sentence: str) -> bool:
+    """Stricter check: the cited sentence holds half the summary sentence's content words."""
+    wanted = content_words(summary_sentence)
+    return bool(wanted) and len(wanted & content_words(cited_sentence)) / len(wanted) >= 0.5
+
+
+def bench_summaries(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Citation faithfulness and time per story for summarise_story and find_passages."""
+    stories: defaultdict[str, list[StoryArticle]] = defaultdict(list)
+    for record in records:
+        stories[record["story_id"]].append(as_article(record))
+    multi = [articles for articles in stories.values() if len(articles) >= 2]
+    citations = by_support = by_lexical = 0
+    lengths = []
+    summary_seconds = []
+    passage_seconds = []
+    exclusive_seconds: list[float] = []
+    exclusive_content(multi[0])  # load spaCy outside the timing
+    passages_found = 0
+    for articles in multi:
+        started = time.perf_counter()
+        summary = summarise_story(articles)
+        summary_seconds.append(time.perf_counter() - started)
+        lengths.append(len(summary))
+        for sentence in summary:
+            for support in sentence.supporting:
+                if support.article_id == sentence.article_id:
+                    continue
+                citations += 1
+                found = dict(supporting_articles(sentence.text, articles))
+                by_support += support.article_id in found
+                by_lexical += lexically_supports(sentence.text, support.sentence)
+        started = time.perf_counter()
+        passages_found += len(find_passages(articles))
+        passage_seconds.append(time.perf_counter() - started)
+        if len(exclusive_seconds) < EXCLUSIVE_TIMED_STORIES:
+            started = time.perf_counter()
+            exclusive_content(articles)
+            exclusive_seconds.append(time.perf_counter() - started)
+    return {
+        "stories": len(multi),
+        "summary_sentences_min": min(lengths),
+        "summary_sentences_mean": statistics.mean(lengths),
+        "summary_sentences_max": max(lengths),
+        "stories_under_3_sentences": sum(n < 3 for n in lengths),
+        "citations_to_other_articles": citations,
+        "faithful_by_support_function": by_support / max(citations, 1),
+        "faithful_by_lexical_check": by_lexical / max(citations, 1),
+        "summary_seconds_mean": statistics.mean(summary_seconds),
+        "summary_seconds_max": max(summary_seconds),
+        "passages_seconds_mean": statistics.mean(passage_seconds),
+        "passages_found_in_stories": passages_found,
+        "exclusive_content_seconds_mean": statistics.mean(exclusive_seconds),
+    }
+
+
+# --- report ----------------------------------------------------------------------------
+
+
+def table(title: str, rows: list[tuple[str, str]]) -> Table:
+    """A two-column rich table."""
+    result = Table(title=title)
+    result.add_column("measure")
+    result.add_column("value", justify="right")
+    for name, value in rows:
+        result.add_row(name, value)
+    return result
+
+
+def fmt(value: object) -> str:
+    """Three decimals for floats, str otherwise."""
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def flatten(results: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """``(dotted name, formatted value)`` rows of a nested result dict."""
+    rows: list[tuple[str, str]] = []
+    for key, value in results.items():
+        if isinstance(value, dict):
+            rows.extend(flatten(value, f"{prefix}{key}."))
+        else:
+            rows.append((f"{prefix}{key}", fmt(value)))
+    return rows
+
+
+def main() -> int:
+    """Run the three parts, print the tables and write the JSON."""
+    console = Console()
+    records = load_stories()
+    parts: dict[str, Callable[[], dict[str, Any]]] = {
+        "msrp": bench_msrp,
+        "planted_passages": lambda: bench_plants(records),
+        "summaries": lambda: bench_summaries(records),
+    }
+    results: dict[str, Any] = {}
+    for name, run in parts.items():
+        started = time.perf_counter()
+        results[name] = run()
+        results[name]["bench_seconds"] = time.perf_counter() - started
+        console.print(table(name, flatten(results[name])))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    console.print(f"wrote {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""What each outlet alone reports, and which articles support a sentence."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from newstrail.coverage import (
+    ExclusiveReport,
+    exclusive_content,
+    split_sentences,
+    supporting_articles,
+)
+from newstrail.reuse import StoryArticle
+
+SEED_OUTLETS = ("Republic World", "WION", "South China Morning Post", "Newsweek")
+EXTRACTION_LEFTOVERS = re.compile(r"^\s*(?:Read - .*|main img|ugc_banner)\s*$", re.M)
+
+
+@pytest.fixture(scope="module")
+def seed_story(seeds_dir: Path) -> list[StoryArticle]:
+    """Seeds 000-003: one story told by four outlets (004 is another story)."""
+    paths = sorted(seeds_dir.glob("*.txt"))[:4]
+    return [
+        StoryArticle(
+            id=path.name[:3],
+            source=outlet,
+            published=None,
+            title=None,
+            text=EXTRACTION_LEFTOVERS.sub("", path.read_text(encoding="utf-8")),
+        )
+        for path, outlet in zip(paths, SEED_OUTLETS, strict=True)
+    ]
+
+
+@pytest.fixture(scope="module")
+def reports(seed_story: list[StoryArticle]) -> dict[str, ExclusiveReport]:
+    return exclusive_content(seed_story)
+
+
+def test_split_sentences_keeps_abbreviations_and_breaks_lines() -> None:
+    text = (
+        "Mr. Smith met Dr. Jones in the U.S. on Monday. “It went well,” he said."
+        "\nA heading\nLast one!"
+    )
+    sentences = [text[start:end] for start, end in split_sentences(text)]
+    assert sentences == [
+        "Mr. Smith met Dr. Jones in the U.S. on Monday.",
+        "“It went well,” he said.",
+        "A heading",
+        "Last one!",
+    ]
+
+
+def test_sentence_only_scmp_has_is_exclusive_to_it(
+    seed_story: list[StoryArticle], reports: dict[str, ExclusiveReport]
+) -> None:
+    scmp = reports["002"]
+    texts = [s.text for s in scmp.sentences]
+    assert any(t.startswith("Li Lifan, senior fellow in Russia studies") for t in texts)
+    body = seed_story[2].text
+    for sentence in scmp.sentences:
+        assert body[sentence.span[0] : sentence.span[1]] == sentence.text
+        assert sentence.best_support < 0.5
+    # Newsweek alone reports the joint bomber patrol.
+    assert any("Japan and South Korea both scrambled" in s.text for s in reports["003"].sentences)
+
+
+def test_shared_statement_is_nobodys_exclusive(reports: dict[str, ExclusiveReport]) -> None:
+    for report in reports.values():
+        assert not any("interference by any other factors" in s.text for s in report.sentences)
+        assert not any("unswervingly develop" in s.text for s in report.sentences)
+
+
+def test_partial_facts_name_their_carriers(
+    seed_story: list[StoryArticle], reports: dict[str, ExclusiveReport]
+) -> None:
+    scmp_facts = {(f.kind, f.text): f.article_ids for f in reports["002"].facts}
+    assert scmp_facts[("quote", "has strong independent value")] == ("000", "002")
+    assert scmp_facts[("number", "20")] == ("000", "001", "002")  # January 20, not in Newsweek
+    assert ("number", "5") not in scmp_facts  # "5G" is a name, not a number
+    assert any(kind == "entity" and "Li Lifan" in text for kind, text in scmp_facts)
+    for report in reports.values():
+        for fact in report.facts:
+            assert report.article_id in fact.article_ids
+            assert 0 < len(fact.article_ids) < len(seed_story)
+
+
+def test_single_article_has_nothing_to_compare(seed_story: list[StoryArticle]) -> None:
+    (report,) = exclusive_content(seed_story[:1]).values()
+    assert report.sentences == () and report.facts == ()
+
+
+def test_supporting_articles_match_meaning_not_strings(seed_story: list[StoryArticle]) -> None:
+    paraphrase = (
+        "Xi told Putin that Sino-Russian relations are not affected by changes in the "
+        "international situation or by interference from other factors."
+    )
+    supporters = dict(supporting_articles(paraphrase, seed_story))
+    assert {"000", "001", "002"} <= set(supporters)
+    unrelated = "The city council approved a new budget for public libraries on Tuesday."
+    assert supporting_articles(unrelated, seed_story) == []
+
+
+def test_exclusive_sentences_have_no_support_elsewhere(
+    seed_story: list[StoryArticle], reports: dict[str, ExclusiveReport]
+) -> None:
+    for article_id, report in reports.items():
+        for sentence in report.sentences[:5]:
+            assert [a for a, _ in supporting_articles(sentence.text, seed_story)] == [article_id]

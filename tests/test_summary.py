@@ -1,0 +1,103 @@
+"""Cited extractive summaries: length, faithfulness of every citation, order."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from newstrail.coverage import supporting_articles
+from newstrail.reuse import StoryArticle
+from newstrail.summary import SummarySentence, summarise_story
+
+SEED_OUTLETS = ("Republic World", "WION", "South China Morning Post", "Newsweek")
+EXTRACTION_LEFTOVERS = re.compile(r"^\s*(?:Read - .*|main img|ugc_banner)\s*$", re.M)
+
+
+@pytest.fixture(scope="module")
+def seed_story(seeds_dir: Path) -> list[StoryArticle]:
+    """Seeds 000-003: one story told by four outlets."""
+    paths = sorted(seeds_dir.glob("*.txt"))[:4]
+    return [
+        StoryArticle(
+            id=path.name[:3],
+            source=outlet,
+            published=None,
+            title=None,
+            text=EXTRACTION_LEFTOVERS.sub("", path.read_text(encoding="utf-8")),
+        )
+        for path, outlet in zip(paths, SEED_OUTLETS, strict=True)
+    ]
+
+
+@pytest.fixture(scope="module")
+def stray(shared_data: Path) -> StoryArticle:
+    """An article of another story (a US government shutdown), wrongly clustered in."""
+    with (shared_data / "stories" / "basil.jsonl").open(encoding="utf-8") as handle:
+        record = json.loads(handle.readline())
+    return StoryArticle("stray", "Stray Post", None, record["title"], record["text"])
+
+
+@pytest.fixture(scope="module")
+def summary(seed_story: list[StoryArticle], stray: StoryArticle) -> list[SummarySentence]:
+    return summarise_story([*seed_story, stray])
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", text.lower()) if w not in ENGLISH_STOP_WORDS}
+
+
+def test_summary_has_three_to_six_sentences(summary: list[SummarySentence]) -> None:
+    assert 3 <= len(summary) <= 6
+    assert len({s.text for s in summary}) == len(summary)
+
+
+def test_every_citation_is_supported(
+    seed_story: list[StoryArticle], stray: StoryArticle, summary: list[SummarySentence]
+) -> None:
+    story = [*seed_story, stray]
+    texts = {a.id: a.text for a in story}
+    for sentence in summary:
+        own, *others = sentence.supporting
+        assert (own.article_id, own.sentence) == (sentence.article_id, sentence.text)
+        assert sentence.text in texts[sentence.article_id]
+        supporters = dict(supporting_articles(sentence.text, story))
+        for support in others:
+            assert support.sentence in texts[support.article_id]
+            assert support.article_id in supporters
+            assert support.score == pytest.approx(supporters[support.article_id])
+            # Beyond the support function: the cited sentence shares the content words.
+            shared = content_words(sentence.text) & content_words(support.sentence)
+            assert len(shared) >= 0.4 * len(content_words(sentence.text))
+        assert sentence.sources == tuple(dict.fromkeys(s.source for s in sentence.supporting))
+
+
+def test_stray_article_is_neither_summarised_nor_cited(summary: list[SummarySentence]) -> None:
+    assert all("stray" not in {s.article_id for s in sentence.supporting} for sentence in summary)
+    assert all("Stray Post" not in sentence.sources for sentence in summary)
+
+
+def test_summary_is_about_the_story_and_cites_several_outlets(
+    summary: list[SummarySentence],
+) -> None:
+    assert any(len(sentence.sources) >= 3 for sentence in summary)
+    assert any("Sino-Russian" in s.text or "China and Russia" in s.text for s in summary)
+
+
+def test_sentences_of_one_article_keep_their_order(
+    seed_story: list[StoryArticle], summary: list[SummarySentence]
+) -> None:
+    texts = {a.id: a.text for a in seed_story}
+    for article_id, text in texts.items():
+        positions = [text.index(s.text) for s in summary if s.article_id == article_id]
+        assert positions == sorted(positions)
+
+
+def test_max_sentences_is_bounded(seed_story: list[StoryArticle]) -> None:
+    assert len(summarise_story(seed_story, max_sentences=3)) == 3
+    for wrong in (2, 7):
+        with pytest.raises(ValueError, match="max_sentences"):
+            summarise_story(seed_story, max_sentences=wrong)
