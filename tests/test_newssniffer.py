@@ -14,7 +14,11 @@ from newstrail.newssniffer import is_newssniffer_page, parse_newssniffer, split_
     ("line", "old", "new"),
     [
         ("Same words here. Same words here.", "Same words here.", "Same words here."),
-        ("They met third parties.They met third parties.", "They met third parties.", "They met third parties."),
+        (
+            "They met third parties.They met third parties.",
+            "They met third parties.",
+            "They met third parties.",
+        ),
         (
             "China responds to Biden’s claim about ties China responds to Biden’s claim on ties",
             "China responds to Biden’s claim about ties",
@@ -43,9 +47,13 @@ def test_seed_page_gives_two_versions(seeds_dir: Path) -> None:
     assert len(old) == len(new) == 7
     # Unchanged paragraphs come out identical; edited ones differ in a few words.
     assert old[2] == new[2] and old[4] == new[4]
-    assert "asserted that the two powers" in new[0] and "after a claim by the US president" in old[0]
+    assert (
+        "asserted that the two powers" in new[0] and "after a claim by the US president" in old[0]
+    )
     assert "denying a statement by" in new[1] and "denying an assertion by" in old[1]
-    assert old[6].startswith("In late October, Chinese") and new[6].startswith("In late October, the Chinese")
+    assert old[6].startswith("In late October, Chinese") and new[6].startswith(
+        "In late October, the Chinese"
+    )
 
 
 def test_ordinary_text_is_not_a_newssniffer_page(seeds_dir: Path) -> None:

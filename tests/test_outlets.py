@@ -25,8 +25,12 @@ def test_known_and_unknown_domains() -> None:
 
 def test_credit_lines_name_the_outlet() -> None:
     assert outlet_from_text("In message to US\n\nWION Web Team\nBeijing") is not None
-    scmp = outlet_from_text("…\nThis article appeared in the South China Morning Post print edition as: X")
-    assert scmp is not None and scmp.name == "South China Morning Post" and scmp.domain == "scmp.com"
+    scmp = outlet_from_text(
+        "…\nThis article appeared in the South China Morning Post print edition as: X"
+    )
+    assert (
+        scmp is not None and scmp.name == "South China Morning Post" and scmp.domain == "scmp.com"
+    )
 
 
 def test_outlets_mentioned_in_the_story_are_not_credits() -> None:

@@ -18,7 +18,11 @@ def test_layers_defaults_file_env_flags(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.delenv("NEWSTRAIL_DB", raising=False)
     monkeypatch.delenv("NEWSTRAIL_DATABASE_URL", raising=False)
     settings = load_settings(config)
-    assert (settings.db, settings.per_host_delay, settings.allow_private) == ("from-file.db", 2.0, True)
+    assert (settings.db, settings.per_host_delay, settings.allow_private) == (
+        "from-file.db",
+        2.0,
+        True,
+    )
     monkeypatch.setenv("NEWSTRAIL_DB", "from-env.db")
     assert load_settings(config).db == "from-env.db"
     assert load_settings(config, db="from-flag.db").db == "from-flag.db"

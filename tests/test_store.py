@@ -52,13 +52,17 @@ def test_a_failed_write_leaves_nothing_behind(store: Store) -> None:
         store.ensure_source(connection, "Half written", None)
         raise RuntimeError("crash in the middle of a write")
     with store.read() as connection:
-        assert connection.execute(sa.select(sa.func.count()).select_from(schema.sources)).scalar() == 0
+        assert (
+            connection.execute(sa.select(sa.func.count()).select_from(schema.sources)).scalar() == 0
+        )
 
 
 def test_foreign_keys_are_enforced(store: Store) -> None:
     with pytest.raises(sa.exc.IntegrityError), store.write() as connection:
         connection.execute(
-            schema.story_articles.insert().values(article_id=999, story_id=999, assigned_at=sa.func.now())
+            schema.story_articles.insert().values(
+                article_id=999, story_id=999, assigned_at=sa.func.now()
+            )
         )
 
 
@@ -77,7 +81,7 @@ def test_database_urls() -> None:
 def test_unopenable_store_is_a_clear_error(tmp_path: Path) -> None:
     not_a_db = tmp_path / "garbage.db"
     not_a_db.write_bytes(b"this is not a sqlite database" * 100)
-    with pytest.raises(StoreError, match="garbage.db|cannot"):
+    with pytest.raises(StoreError, match=r"cannot open store"):
         Store(not_a_db)
 
 

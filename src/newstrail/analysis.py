@@ -126,16 +126,22 @@ def analyse_story(store: Store, story_id: int) -> None:
         quotes_by_version = _ensure_quotes(connection, rows)
         for table in (schema.quote_groups, schema.passages, schema.summary_sentences):
             connection.execute(table.delete().where(table.c.story_id == story_id))
-        connection.execute(schema.story_analyses.delete().where(schema.story_analyses.c.story_id == story_id))
+        connection.execute(
+            schema.story_analyses.delete().where(schema.story_analyses.c.story_id == story_id)
+        )
 
         occurrences, quote_ids = [], {}
         for row in rows:
             for stored in quotes_by_version[row.version_id]:
                 quote = Quote(
                     quote=(stored.quote_start, stored.quote_end),
-                    speaker=(stored.speaker_start, stored.speaker_end) if stored.speaker_start is not None else None,
+                    speaker=(stored.speaker_start, stored.speaker_end)
+                    if stored.speaker_start is not None
+                    else None,
                     speaker_name=stored.speaker_name,
-                    verb=(stored.verb_start, stored.verb_end) if stored.verb_start is not None else None,
+                    verb=(stored.verb_start, stored.verb_end)
+                    if stored.verb_start is not None
+                    else None,
                     kind=stored.kind,
                     text=stored.text,
                 )
@@ -161,7 +167,10 @@ def analyse_story(store: Store, story_id: int) -> None:
             assert result.inserted_primary_key is not None
             group_id = result.inserted_primary_key[0]
             canonical = _normalised(group.text)
-            related = [(o, "exact" if _normalised(o.quote.text) == canonical else "variant") for o in group.occurrences]
+            related = [
+                (o, "exact" if _normalised(o.quote.text) == canonical else "variant")
+                for o in group.occurrences
+            ]
             related += [(o, "paraphrase") for o, _score in group.paraphrases]
             for occurrence, relation in related:
                 quote_id = quote_ids.get(id(occurrence))
@@ -197,7 +206,11 @@ def analyse_story(store: Store, story_id: int) -> None:
                     text=sentence.text,
                     article_id=int(sentence.article_id),
                     citations=[
-                        {"article_id": int(s.article_id), "source": source_of.get(s.article_id), "score": round(s.score, 3)}
+                        {
+                            "article_id": int(s.article_id),
+                            "source": source_of.get(s.article_id),
+                            "score": round(s.score, 3),
+                        }
                         for s in sentence.supporting
                     ],
                 )
@@ -239,7 +252,13 @@ def read_analysis(connection: Connection, story_id: int) -> dict[str, Any]:
     quotes = []
     for group in groups:
         members = connection.execute(
-            sa.select(q.c.text, q.c.group_relation, q.c.article_id, s.c.name.label("source"), a.c.published)
+            sa.select(
+                q.c.text,
+                q.c.group_relation,
+                q.c.article_id,
+                s.c.name.label("source"),
+                a.c.published,
+            )
             .select_from(q.join(a, a.c.id == q.c.article_id).outerjoin(s, s.c.id == a.c.source_id))
             .where(q.c.group_id == group.id)
             .order_by(a.c.published, q.c.article_id)
@@ -252,7 +271,12 @@ def read_analysis(connection: Connection, story_id: int) -> dict[str, Any]:
                 "sources": list(dict.fromkeys(m.source or "unknown source" for m in carried)),
                 "first_article_id": group.first_article_id,
                 "variants": [
-                    {"article_id": m.article_id, "source": m.source, "text": m.text, "relation": m.group_relation}
+                    {
+                        "article_id": m.article_id,
+                        "source": m.source,
+                        "text": m.text,
+                        "relation": m.group_relation,
+                    }
                     for m in carried
                 ],
                 "paraphrases": [
@@ -266,7 +290,9 @@ def read_analysis(connection: Connection, story_id: int) -> dict[str, Any]:
         {
             "text": row.text,
             "article_id": row.article_id,
-            "sources": list(dict.fromkeys(c.get("source") or "unknown source" for c in row.citations)),
+            "sources": list(
+                dict.fromkeys(c.get("source") or "unknown source" for c in row.citations)
+            ),
             "citations": row.citations,
         }
         for row in connection.execute(
@@ -303,7 +329,9 @@ def read_analysis(connection: Connection, story_id: int) -> dict[str, Any]:
         )
     ]
     analysis = connection.execute(
-        sa.select(schema.story_analyses.c.exclusive).where(schema.story_analyses.c.story_id == story_id)
+        sa.select(schema.story_analyses.c.exclusive).where(
+            schema.story_analyses.c.story_id == story_id
+        )
     ).first()
     return {
         "quotes": quotes,

@@ -72,7 +72,8 @@ class ArticleDetail:
             next_check_at=self.next_check_at,
             versions=[asdict(v) for v in self.versions],
         )
-        return _jsonable(data)
+        jsonable: dict[str, Any] = _jsonable(data)
+        return jsonable
 
 
 def _jsonable(value: Any) -> Any:
@@ -96,20 +97,19 @@ def to_json(record: Any) -> Any:
 
 def _summary_query() -> sa.Select[Any]:
     a, s, sa_ = schema.articles, schema.sources, schema.story_articles
-    return (
-        sa.select(
-            a.c.id,
-            a.c.url,
-            s.c.name.label("source"),
-            a.c.title,
-            a.c.published,
-            a.c.state,
-            a.c.version_count,
-            a.c.first_seen_at,
-            a.c.last_changed_at,
-            sa_.c.story_id,
-        )
-        .select_from(a.outerjoin(s, s.c.id == a.c.source_id).outerjoin(sa_, sa_.c.article_id == a.c.id))
+    return sa.select(
+        a.c.id,
+        a.c.url,
+        s.c.name.label("source"),
+        a.c.title,
+        a.c.published,
+        a.c.state,
+        a.c.version_count,
+        a.c.first_seen_at,
+        a.c.last_changed_at,
+        sa_.c.story_id,
+    ).select_from(
+        a.outerjoin(s, s.c.id == a.c.source_id).outerjoin(sa_, sa_.c.article_id == a.c.id)
     )
 
 
@@ -132,7 +132,9 @@ def list_articles(
     store: Store, *, limit: int = 100, offset: int = 0, source: str | None = None
 ) -> list[ArticleSummary]:
     """Articles, most recently first seen first."""
-    query = _summary_query().order_by(schema.articles.c.first_seen_at.desc(), schema.articles.c.id.desc())
+    query = _summary_query().order_by(
+        schema.articles.c.first_seen_at.desc(), schema.articles.c.id.desc()
+    )
     if source:
         query = query.where(schema.sources.c.name == source)
     with store.read() as connection:

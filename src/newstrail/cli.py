@@ -119,10 +119,14 @@ def import_command(obj: Context, paths: tuple[Path, ...], as_json: bool) -> None
 @click.argument("pages", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--url", help="URL the page(s) came from (helps metadata and canonical links).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per page and line.")
-@click.option("--jobs", type=click.IntRange(1, 64), help="Processes to use [default: workers setting].")
+@click.option(
+    "--jobs", type=click.IntRange(1, 64), help="Processes to use [default: workers setting]."
+)
 @click.pass_obj
 @fail_cleanly
-def extract(obj: Context, pages: tuple[Path, ...], url: str | None, as_json: bool, jobs: int | None) -> None:
+def extract(
+    obj: Context, pages: tuple[Path, ...], url: str | None, as_json: bool, jobs: int | None
+) -> None:
     """Extract article text and metadata from HTML pages (.html or .html.gz).
 
     Example: newstrail extract page.html.gz --url https://example.com/a --json
@@ -133,7 +137,9 @@ def extract(obj: Context, pages: tuple[Path, ...], url: str | None, as_json: boo
     for result in extract_files(list(pages), url=url, jobs=jobs or obj.settings.workers):
         if "error" in result:
             failed += 1
-            errors.print(f"skipped: {result['path']}: {result['error']}", markup=False, highlight=False)
+            errors.print(
+                f"skipped: {result['path']}: {result['error']}", markup=False, highlight=False
+            )
             if not as_json:
                 continue
         if as_json:
@@ -141,7 +147,9 @@ def extract(obj: Context, pages: tuple[Path, ...], url: str | None, as_json: boo
         else:
             console.rule(str(result["path"]))
             console.print(f"[bold]{result.get('title') or '(no title)'}[/bold]")
-            console.print(f"{result.get('author') or ''}  {result.get('date') or ''}  {result.get('site') or ''}")
+            console.print(
+                "  ".join(str(result.get(key) or "") for key in ("author", "date", "site")),
+            )
             console.print(str(result.get("text", "")), markup=False, highlight=False)
     if failed == len(pages):
         sys.exit(1)
@@ -215,8 +223,13 @@ def show(obj: Context, article: str, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--db-file", type=click.Path(path_type=Path), default=Path(".newstrail/demo.db"),
-              show_default=True, help="Where the demo store lives.")
+@click.option(
+    "--db-file",
+    type=click.Path(path_type=Path),
+    default=Path(".newstrail/demo.db"),
+    show_default=True,
+    help="Where the demo store lives.",
+)
 @click.pass_obj
 @fail_cleanly
 def demo(obj: Context, db_file: Path) -> None:
@@ -308,8 +321,15 @@ def story(obj: Context, story_id: int, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--input", "input_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@click.option(
+    "--output", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
 @fail_cleanly
 def cluster(input_path: Path, output_path: Path) -> None:
     """Cluster a JSON Lines stream of articles into stories (no store involved).
@@ -328,7 +348,9 @@ def cluster(input_path: Path, output_path: Path) -> None:
                     try:
                         yield json.loads(line)
                     except json.JSONDecodeError as error:
-                        raise click.BadParameter(f"line {number}: {error}", param_hint="--input") from error
+                        raise click.BadParameter(
+                            f"line {number}: {error}", param_hint="--input"
+                        ) from error
 
     count = 0
     with output_path.open("w", encoding="utf-8") as out:
@@ -359,10 +381,15 @@ def quotes(files: tuple[Path, ...], as_json: bool) -> None:
         if "error" in result:
             errors.print(f"skipped: {result['path']}: {result['error']}", markup=False)
             continue
-        text = Path(str(result["path"])).read_text(encoding="utf-8", newline="")
-        for quote in result["quotes"]:  # type: ignore[union-attr]
+        with open(str(result["path"]), encoding="utf-8", newline="") as file:
+            text = file.read()
+        found: list[dict[str, Any]] = result["quotes"]  # type: ignore[assignment]
+        for quote in found:
             start, end = quote["quote"]
-            console.print(f"[bold]{quote.get('speaker_name') or '?'}[/bold]: {text[start:end]}", highlight=False)
+            console.print(
+                f"[bold]{quote.get('speaker_name') or '?'}[/bold]: {text[start:end]}",
+                highlight=False,
+            )
 
 
 # -- versions and diffs ------------------------------------------------------------
@@ -391,8 +418,15 @@ def compare(obj: Context, old: str, new: str, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("article")
-@click.option("--from", "from_number", type=click.IntRange(1), help="Older version number [default: previous].")
-@click.option("--to", "to_number", type=click.IntRange(1), help="Newer version number [default: latest].")
+@click.option(
+    "--from",
+    "from_number",
+    type=click.IntRange(1),
+    help="Older version number [default: previous].",
+)
+@click.option(
+    "--to", "to_number", type=click.IntRange(1), help="Newer version number [default: latest]."
+)
 @click.pass_obj
 @fail_cleanly
 def diff(obj: Context, article: str, from_number: int | None, to_number: int | None) -> None:
@@ -451,11 +485,19 @@ def sources() -> None:
 @click.option("--name", help="Outlet name [default: from the URL's domain].")
 @click.option("--include", multiple=True, help="Regex an article URL must match (repeatable).")
 @click.option("--exclude", multiple=True, help="Regex that drops an article URL (repeatable).")
-@click.option("--allow-private", is_flag=True, default=None, help="Allow private/loopback addresses.")
+@click.option(
+    "--allow-private", is_flag=True, default=None, help="Allow private/loopback addresses."
+)
 @click.pass_obj
 @fail_cleanly
-def sources_add(obj: Context, url: str, name: str | None, include: tuple[str, ...],
-                exclude: tuple[str, ...], allow_private: bool | None) -> None:
+def sources_add(
+    obj: Context,
+    url: str,
+    name: str | None,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    allow_private: bool | None,
+) -> None:
     """Watch a feed, sitemap or article URL (its kind is detected by fetching it).
 
     Example: newstrail sources add https://www.example.com/rss.xml --name Example
@@ -464,7 +506,9 @@ def sources_add(obj: Context, url: str, name: str | None, include: tuple[str, ..
 
     settings = obj.settings.with_overrides(allow_private=allow_private)
     source_id, kind = asyncio.run(
-        add_source(obj.store, settings, url, name, {"include": list(include), "exclude": list(exclude)})
+        add_source(
+            obj.store, settings, url, name, {"include": list(include), "exclude": list(exclude)}
+        )
     )
     console.print(f"source {source_id}: {kind} {url}", highlight=False)
 
@@ -486,8 +530,16 @@ def sources_list(obj: Context, as_json: bool) -> None:
         return
     table = Table("id", "kind", "outlet", "url", "active", "checks", "errors", "last error")
     for s in found:
-        table.add_row(str(s.id), s.kind, s.outlet or "", s.url, "yes" if s.active else "no",
-                      str(s.check_count), str(s.error_count), s.last_error or "")
+        table.add_row(
+            str(s.id),
+            s.kind,
+            s.outlet or "",
+            s.url,
+            "yes" if s.active else "no",
+            str(s.check_count),
+            str(s.error_count),
+            s.last_error or "",
+        )
     console.print(table)
 
 
@@ -508,7 +560,9 @@ def sources_remove(obj: Context, source: str) -> None:
 
 @cli.command()
 @click.option("--once", is_flag=True, help="One pass over what is due, then exit.")
-@click.option("--allow-private", is_flag=True, default=None, help="Allow private/loopback addresses.")
+@click.option(
+    "--allow-private", is_flag=True, default=None, help="Allow private/loopback addresses."
+)
 @click.pass_obj
 @fail_cleanly
 def watch(obj: Context, once: bool, allow_private: bool | None) -> None:
@@ -526,7 +580,9 @@ def watch(obj: Context, once: bool, allow_private: bool | None) -> None:
 
 @cli.command()
 @click.argument("urls", nargs=-1, required=True)
-@click.option("--allow-private", is_flag=True, default=None, help="Allow private/loopback addresses.")
+@click.option(
+    "--allow-private", is_flag=True, default=None, help="Allow private/loopback addresses."
+)
 @click.pass_obj
 @fail_cleanly
 def check(obj: Context, urls: tuple[str, ...], allow_private: bool | None) -> None:
@@ -552,7 +608,9 @@ def check(obj: Context, urls: tuple[str, ...], allow_private: bool | None) -> No
 @cli.command("fixture-site")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
-@click.option("--synthetic", type=click.IntRange(0), default=0, help="Also serve N generated articles.")
+@click.option(
+    "--synthetic", type=click.IntRange(0), default=0, help="Also serve N generated articles."
+)
 @click.option("--step-interval", type=float, help="Advance the site's timeline every N seconds.")
 @fail_cleanly
 def fixture_site(host: str, port: int, synthetic: int, step_interval: float | None) -> None:
@@ -568,3 +626,7 @@ def fixture_site(host: str, port: int, synthetic: int, step_interval: float | No
 def main() -> None:
     """Entry point of the ``newstrail`` script."""
     cli(prog_name="newstrail")
+
+
+if __name__ == "__main__":
+    main()

@@ -145,7 +145,7 @@ def _read_manifest(folder: Path, report: ImportReport) -> dict[str, dict[str, An
             raise TypeError
         return files
     except (OSError, ValueError, KeyError, TypeError):
-        report.failures.append(f"{manifest}: ignored, not a manifest ({{\"files\": {{…}}}})")
+        report.failures.append(f'{manifest}: ignored, not a manifest ({{"files": {{…}}}})')
         return {}
 
 
@@ -161,7 +161,9 @@ def captures_from_file(path: Path, hints: dict[str, Any], settings: Settings) ->
         yield from _captures_from_jsonl(path, settings)
         return
     if not name.endswith(HTML_SUFFIXES + TEXT_SUFFIXES):
-        raise ImportFailure(f"{path}: unsupported file type (expected .html, .txt, .jsonl or .warc)")
+        raise ImportFailure(
+            f"{path}: unsupported file type (expected .html, .txt, .jsonl or .warc)"
+        )
     data = _read_limited(path, settings.max_page_bytes)
     if b"\x00" in data[:8192]:
         raise ImportFailure(f"{path}: binary file, not HTML or text")
@@ -197,7 +199,9 @@ def _capture_from_html(path: Path, data: bytes, hints: dict[str, Any]) -> Captur
     if not extracted.text.strip():
         raise ImportFailure(f"{path}: no article text found in the page")
     url = hints.get("url") or extracted.url or _text_urn(extracted.text)
-    outlet = recognise_outlet(url if "://" in url else None, extracted.text, hints.get("source"), extracted.site)
+    outlet = recognise_outlet(
+        url if "://" in url else None, extracted.text, hints.get("source"), extracted.site
+    )
     return Capture(
         url=url,
         extracted=_with_date(extracted, hints.get("date")),
@@ -246,7 +250,9 @@ def _captures_from_newssniffer(
     # NewsSniffer gives how much later the second version was seen, not when
     # the first was: the first is dated at import, the second that much later.
     later = first_seen + (page.delay or timedelta(seconds=1))
-    for title, paragraphs, seen in zip(page.titles, page.paragraphs, (first_seen, later), strict=True):
+    for title, paragraphs, seen in zip(
+        page.titles, page.paragraphs, (first_seen, later), strict=True
+    ):
         body = clean_text("\n\n".join(paragraphs))
         extracted = Extracted(
             title=title,
@@ -264,6 +270,7 @@ def _captures_from_newssniffer(
             origin="newssniffer",
             captured_at=seen,
             raw=data,
+            raw_is_one_version=False,
             content_type="text/plain",
             source_name=outlet.name,
             source_domain=outlet.domain,
@@ -271,7 +278,7 @@ def _captures_from_newssniffer(
 
 
 def _captures_from_jsonl(path: Path, settings: Settings) -> Iterator[Capture]:
-    """One capture per line: ``url``, ``title``, ``text``, ``date``, ``source``, optional ``html``."""
+    """One capture per line: ``url``, ``title``, ``text``, ``date``, ``source``, ``html``."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     bad_lines: list[str] = []
     good = 0

@@ -57,8 +57,13 @@ _NAME_ALTERNATION = "|".join(re.escape(name) for name in _OUTLET_NAMES)
 # Credit lines that name the publishing outlet (not outlets merely mentioned in
 # the story, such as "Xinhua News Agency quoted Xi as saying").
 _CREDIT_PATTERNS = (
-    re.compile(rf"^\s*(?P<name>{_NAME_ALTERNATION})\s+(?:Web|News|Digital)?\s*(?:Team|Desk|Staff)\s*$", re.M),
-    re.compile(rf"appeared in (?:the )?(?P<name>{_NAME_ALTERNATION})\b(?: print edition| on| as|\.)"),
+    re.compile(
+        rf"^\s*(?P<name>{_NAME_ALTERNATION})\s+(?:Web|News|Digital)?\s*(?:Team|Desk|Staff)\s*$",
+        re.M,
+    ),
+    re.compile(
+        rf"appeared in (?:the )?(?P<name>{_NAME_ALTERNATION})\b(?: print edition| on| as|\.)"
+    ),
     re.compile(rf"(?:©|Copyright)\s*(?:\d{{4}}\s*)?(?P<name>{_NAME_ALTERNATION})\b"),
     re.compile(rf"first published (?:by|on|in) (?:the )?(?P<name>{_NAME_ALTERNATION})\b"),
 )

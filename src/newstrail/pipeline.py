@@ -57,7 +57,7 @@ def place_and_analyse(
                 ).scalars()
             )
     with store.read() as connection:
-        alive = set(
+        alive: set[int] = set(
             connection.execute(
                 sa.select(schema.stories.c.id).where(
                     schema.stories.c.id.in_(touched), schema.stories.c.state != "merged"

@@ -6,7 +6,7 @@ Kept apart from ``cli.py`` so commands stay a few lines each.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from rich.console import Console
@@ -30,23 +30,37 @@ def print_story(console: Console, detail: StoryDetail) -> None:
     span = ""
     if story.first_seen and story.last_seen:
         span = f"{story.first_seen:%Y-%m-%d} – {story.last_seen:%Y-%m-%d} · "
-    console.print(f"{span}{len(detail.articles)} articles from {', '.join(story.outlets) or 'unknown outlets'}")
+    console.print(
+        f"{span}{len(detail.articles)} articles from "
+        f"{', '.join(story.outlets) or 'unknown outlets'}"
+    )
     table = Table("id", "published", "source", "title", title="Articles")
     for article in detail.articles:
-        table.add_row(str(article.id), article.published or "", article.source or "", article.title or "")
+        table.add_row(
+            str(article.id), article.published or "", article.source or "", article.title or ""
+        )
     console.print(table)
     if detail.summary_sentences:
         console.rule("Summary")
         for sentence in detail.summary_sentences:
-            console.print(f"• {sentence['text']} [dim]({'; '.join(sentence['sources'])})[/dim]", highlight=False)
+            console.print(
+                f"• {sentence['text']} [dim]({'; '.join(sentence['sources'])})[/dim]",
+                highlight=False,
+            )
     if detail.quotes:
         console.rule("Quotes")
         for quote in detail.quotes:
             carriers = ", ".join(quote["sources"])
-            console.print(f"[bold]{quote['speaker'] or 'unattributed'}[/bold]: “{quote['text']}”", highlight=False)
+            console.print(
+                f"[bold]{quote['speaker'] or 'unattributed'}[/bold]: “{quote['text']}”",
+                highlight=False,
+            )
             console.print(f"   carried by {carriers}", highlight=False)
             for paraphrase in quote["paraphrases"]:
-                console.print(f"   paraphrased by {paraphrase['source']}: {paraphrase['text']}", highlight=False)
+                console.print(
+                    f"   paraphrased by {paraphrase['source']}: {paraphrase['text']}",
+                    highlight=False,
+                )
     if detail.passages:
         console.rule("Reused passages")
         for passage in detail.passages:
@@ -69,7 +83,10 @@ def load_version_text(obj: Any, reference: str) -> VersionText:
             import gzip
 
             data = gzip.decompress(data)
-        if path.name.lower().endswith((".html", ".htm", ".html.gz", ".htm.gz")) or data.lstrip()[:1] == b"<":
+        if (
+            path.name.lower().endswith((".html", ".htm", ".html.gz", ".htm.gz"))
+            or data.lstrip()[:1] == b"<"
+        ):
             extracted = extract_html(decode_html(data))
         else:
             extracted = extract_text(decode_text_file(data))
@@ -89,11 +106,19 @@ def print_comparison(console: Console, comparison: Comparison) -> None:
     """A comparison's verdict and its edits."""
     from newstrail.edits import describe
 
-    data = comparison.to_json()
-    verdict = "changed" if data["changed"] else ("trivial change" if data["trivial"] else "no change")
-    console.print(f"[bold]{verdict}[/bold] ({data.get('significance', '')}): {describe(comparison)}", highlight=False)
+    data: dict[str, Any] = comparison.to_json()
+    verdict = (
+        "changed" if data["changed"] else ("trivial change" if data["trivial"] else "no change")
+    )
+    console.print(
+        f"[bold]{verdict}[/bold] ({data.get('significance', '')}): {describe(comparison)}",
+        highlight=False,
+    )
     for edit in data["edits"]:
-        console.print(f"- {edit['type']}: {edit.get('old') or ''!s} → {edit.get('new') or ''!s}", highlight=False)
+        console.print(
+            f"- {edit['type']}: {edit.get('old') or ''!s} → {edit.get('new') or ''!s}",
+            highlight=False,
+        )
 
 
 def _versions_of(store: Store, article: str, include_trivial: bool = True) -> list[Any]:
@@ -119,7 +144,10 @@ def version_pair(
         if number not in rows:
             raise NotFound(f"article {article} has no version {number}")
     old, new = rows[old_number], rows[new_number]
-    labels = f"Version {old_number} ({old.captured_at:%Y-%m-%d %H:%M}) | Version {new_number} ({new.captured_at:%Y-%m-%d %H:%M})"
+    labels = (
+        f"Version {old_number} ({old.captured_at:%Y-%m-%d %H:%M}) | "
+        f"Version {new_number} ({new.captured_at:%Y-%m-%d %H:%M})"
+    )
     return (
         VersionText(old.title, old.byline, old.published, old.text),
         VersionText(new.title, new.byline, new.published, new.text),
@@ -151,7 +179,7 @@ def version_rows(store: Store, article: str, include_trivial: bool = False) -> l
                 VersionText(previous.title, previous.byline, previous.published, previous.text),
                 VersionText(row.title, row.byline, row.published, row.text),
             )
-            stats = comparison.to_json()["stats"]
+            stats = cast(dict[str, Any], comparison.to_json()["stats"])
             entry["share_changed"] = stats.get("share_changed")
             entry["description"] = describe(comparison)
         previous = row

@@ -44,7 +44,9 @@ class RecheckPolicy:
         try:
             changes: dict[str, Any] = {}
             if "first_interval_minutes" in policy:
-                changes["first_interval"] = timedelta(minutes=float(policy["first_interval_minutes"]))
+                changes["first_interval"] = timedelta(
+                    minutes=float(policy["first_interval_minutes"])
+                )
             if "interval_growth" in policy:
                 changes["growth"] = float(policy["interval_growth"])
             if "retire_after_days" in policy:
@@ -75,13 +77,13 @@ def next_check(
         changed: whether the check stored a new visible version.
     """
     first = policy.first_interval.total_seconds()
-    if changed or interval is None:
-        new_interval = first
-    else:
-        new_interval = max(interval, first) * policy.growth
+    grown = max(interval or first, first) * policy.growth
+    new_interval = first if changed or interval is None else grown
     if new_interval > policy.retire_after.total_seconds():
         return NextCheck(due=None, interval=new_interval, retired=True)
-    return NextCheck(due=now + timedelta(seconds=new_interval), interval=new_interval, retired=False)
+    return NextCheck(
+        due=now + timedelta(seconds=new_interval), interval=new_interval, retired=False
+    )
 
 
 def after_error(now: datetime, interval: float | None, failures: int) -> NextCheck:

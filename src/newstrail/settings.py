@@ -17,7 +17,10 @@ from typing import Any
 from newstrail.errors import ConfigError
 
 CONFIG_ENV = "NEWSTRAIL_CONFIG"
-DEFAULT_CONFIG_PATHS = (Path("newstrail.toml"), Path.home() / ".config" / "newstrail" / "config.toml")
+DEFAULT_CONFIG_PATHS = (
+    Path("newstrail.toml"),
+    Path.home() / ".config" / "newstrail" / "config.toml",
+)
 
 
 def _setting(default: Any, help: str) -> Any:

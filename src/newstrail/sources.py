@@ -60,7 +60,11 @@ def validate_options(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def save_source(
-    store: Store, url: str, kind: str, name: str | None = None, options: dict[str, Any] | None = None
+    store: Store,
+    url: str,
+    kind: str,
+    name: str | None = None,
+    options: dict[str, Any] | None = None,
 ) -> int:
     """Record a watched URL (or update it when already known); returns its id."""
     options = validate_options(dict(options or {}))
@@ -68,10 +72,20 @@ def save_source(
     now = utcnow()
     with store.write() as connection:
         source_id = store.ensure_source(connection, outlet.name, outlet.domain) if outlet else None
-        existing = connection.execute(sa.select(schema.feeds.c.id).where(schema.feeds.c.url == url)).first()
-        values = {"kind": kind, "name": name, "source_id": source_id, "options": options, "active": True}
+        existing = connection.execute(
+            sa.select(schema.feeds.c.id).where(schema.feeds.c.url == url)
+        ).first()
+        values = {
+            "kind": kind,
+            "name": name,
+            "source_id": source_id,
+            "options": options,
+            "active": True,
+        }
         if existing:
-            connection.execute(schema.feeds.update().where(schema.feeds.c.id == existing.id).values(**values))
+            connection.execute(
+                schema.feeds.update().where(schema.feeds.c.id == existing.id).values(**values)
+            )
             return int(existing.id)
         result = connection.execute(
             schema.feeds.insert().values(url=url, created_at=now, next_check_at=now, **values)
@@ -85,7 +99,9 @@ def list_sources(store: Store) -> list[SourceRecord]:
     f, s = schema.feeds, schema.sources
     with store.read() as connection:
         rows = connection.execute(
-            sa.select(f, s.c.name.label("outlet")).select_from(f.outerjoin(s, s.c.id == f.c.source_id)).order_by(f.c.id)
+            sa.select(f, s.c.name.label("outlet"))
+            .select_from(f.outerjoin(s, s.c.id == f.c.source_id))
+            .order_by(f.c.id)
         ).all()
     return [
         SourceRecord(

@@ -10,8 +10,9 @@ are stored once.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,10 @@ class Store:
     def __init__(self, db: str | Path = ":memory:", *, migrate: bool = True) -> None:
         """Open the store at ``db`` (path, ``:memory:`` or URL) and bring its schema up to date."""
         self.url = database_url(db)
+        # The in-memory store is one shared connection, which cannot hold two
+        # transactions at once: threads take turns (file and PostgreSQL stores
+        # give each transaction its own connection).
+        self._turns = threading.RLock() if self.url == "sqlite://" else None
         try:
             if self.url == "sqlite://":
                 # One shared connection, or every checkout would see a new empty database.
@@ -144,15 +149,22 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction: committed on success, rolled back on any exception."""
-        with self.engine.connect().execution_options(immediate=True) as connection:
-            with connection.begin():
-                yield connection
+        with (
+            self._turn(),
+            self.engine.connect().execution_options(immediate=True) as connection,
+            connection.begin(),
+        ):
+            yield connection
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only snapshot."""
-        with self.engine.connect() as connection, connection.begin():
+        with self._turn(), self.engine.connect() as connection, connection.begin():
             yield connection
+
+    def _turn(self) -> AbstractContextManager[object]:
+        """This thread's turn on the shared in-memory connection (a no-op elsewhere)."""
+        return self._turns if self._turns is not None else nullcontext()
 
     # -- blobs --------------------------------------------------------------
 
@@ -200,7 +212,9 @@ class Store:
             row = connection.execute(sa.select(table.c.id).where(table.c.domain == domain)).first()
             if row:
                 return int(row.id)
-        row = connection.execute(sa.select(table.c.id, table.c.domain).where(table.c.name == name)).first()
+        row = connection.execute(
+            sa.select(table.c.id, table.c.domain).where(table.c.name == name)
+        ).first()
         if row:
             if domain and row.domain is None:
                 connection.execute(table.update().where(table.c.id == row.id).values(domain=domain))

@@ -101,7 +101,9 @@ def _save_clusterer(connection: Connection, clusterer: StoryClusterer, articles:
 def _article_for_clustering(connection: Connection, article_id: int) -> ClusterArticle | None:
     a, v, s = schema.articles, schema.versions, schema.sources
     row = connection.execute(
-        sa.select(a.c.title, a.c.published, a.c.first_seen_at, a.c.url, s.c.name.label("source"), v.c.text)
+        sa.select(
+            a.c.title, a.c.published, a.c.first_seen_at, a.c.url, s.c.name.label("source"), v.c.text
+        )
         .select_from(a.join(v, v.c.article_id == a.c.id).outerjoin(s, s.c.id == a.c.source_id))
         .where(a.c.id == article_id, v.c.kind == "new")
         .order_by(v.c.number.desc())
@@ -113,19 +115,28 @@ def _article_for_clustering(connection: Connection, article_id: int) -> ClusterA
         id=str(article_id),
         title=row.title or "",
         text=row.text,
-        date=_article_date(row.published, row.first_seen_at),
+        # Only a real publication date: an import's time says nothing about
+        # when an article appeared, and would keep undated articles apart.
+        date=_published_date(row.published),
         source=row.source,
         url=row.url,
     )
 
 
-def _article_date(published: str | None, first_seen: datetime) -> datetime:
+def _published_date(published: str | None) -> datetime | None:
     if published:
         try:
             return datetime.fromisoformat(published).replace(tzinfo=UTC)
         except ValueError:
-            pass
-    return first_seen if first_seen.tzinfo else first_seen.replace(tzinfo=UTC)
+            return None
+    return None
+
+
+def _article_date(published: str | None, first_seen: datetime) -> datetime:
+    """Publication date when known, else when the article was first seen."""
+    return _published_date(published) or (
+        first_seen if first_seen.tzinfo else first_seen.replace(tzinfo=UTC)
+    )
 
 
 def place_articles(store: Store, article_ids: Iterable[int]) -> list[Placement]:
@@ -140,7 +151,7 @@ def place_articles(store: Store, article_ids: Iterable[int]) -> list[Placement]:
     """
     placements: list[Placement] = []
     with store.write() as connection:
-        placed = set(connection.execute(sa.select(schema.story_articles.c.article_id)).scalars())
+        placed: set[int] = set(connection.execute(sa.select(schema.story_articles.c.article_id)).scalars())
         todo = [i for i in dict.fromkeys(article_ids) if i not in placed]
         if not todo:
             return []
@@ -205,11 +216,15 @@ def _ensure_story(connection: Connection, story_id: int, now: datetime) -> None:
     ).first()
     if exists is None:
         connection.execute(
-            schema.stories.insert().values(id=story_id, state="active", created_at=now, updated_at=now)
+            schema.stories.insert().values(
+                id=story_id, state="active", created_at=now, updated_at=now
+            )
         )
 
 
-def _refresh_stories(connection: Connection, clusterer: StoryClusterer, story_ids: set[int]) -> None:
+def _refresh_stories(
+    connection: Connection, clusterer: StoryClusterer, story_ids: set[int]
+) -> None:
     """Recompute title, time span and state of the stories a batch touched."""
     a, sa_ = schema.articles, schema.story_articles
     now = utcnow()
@@ -231,18 +246,27 @@ def _refresh_stories(connection: Connection, clusterer: StoryClusterer, story_id
             )
         else:
             values.update(state="merged")
-        connection.execute(schema.stories.update().where(schema.stories.c.id == story_id).values(**values))
+        connection.execute(
+            schema.stories.update().where(schema.stories.c.id == story_id).values(**values)
+        )
 
 
 def rebuild_stories(store: Store) -> int:
     """Forget every story and place all articles again; returns the number of stories."""
     with store.write() as connection:
-        for table in (schema.story_articles, schema.story_moves, schema.summary_sentences,
-                      schema.story_analyses, schema.passages, schema.quote_groups, schema.cluster_state):
+        for table in (
+            schema.story_articles,
+            schema.story_moves,
+            schema.summary_sentences,
+            schema.story_analyses,
+            schema.passages,
+            schema.quote_groups,
+            schema.cluster_state,
+        ):
             connection.execute(table.delete())
         connection.execute(schema.quotes.update().values(group_id=None, group_relation=None))
         connection.execute(schema.stories.delete())
-        ids = list(connection.execute(sa.select(schema.articles.c.id)).scalars())
+        ids: list[int] = list(connection.execute(sa.select(schema.articles.c.id)).scalars())
     place_articles(store, ids)
     return len(list_stories(store, limit=10**9))
 
@@ -267,16 +291,22 @@ def list_stories(store: Store, *, limit: int = 50, offset: int = 0) -> list[Stor
 def _members(connection: Connection, story_id: int) -> list[StoryArticleRef]:
     a, s, sa_ = schema.articles, schema.sources, schema.story_articles
     rows = connection.execute(
-        sa.select(a.c.id, a.c.url, s.c.name.label("source"), a.c.title, a.c.published, a.c.first_seen_at)
+        sa.select(
+            a.c.id, a.c.url, s.c.name.label("source"), a.c.title, a.c.published, a.c.first_seen_at
+        )
         .select_from(sa_.join(a, a.c.id == sa_.c.article_id).outerjoin(s, s.c.id == a.c.source_id))
         .where(sa_.c.story_id == story_id)
     ).all()
-    refs = [StoryArticleRef(r.id, r.url, r.source, r.title, r.published, r.first_seen_at) for r in rows]
+    refs = [
+        StoryArticleRef(r.id, r.url, r.source, r.title, r.published, r.first_seen_at) for r in rows
+    ]
     refs.sort(key=lambda r: (_article_date(r.published, r.first_seen_at), r.id))
     return refs
 
 
-def _summary(connection: Connection, row: Any, members: list[StoryArticleRef] | None = None) -> StorySummary:
+def _summary(
+    connection: Connection, row: Any, members: list[StoryArticleRef] | None = None
+) -> StorySummary:
     members = members if members is not None else _members(connection, row.id)
     outlets = list(dict.fromkeys(m.source for m in members if m.source))
     return StorySummary(
@@ -295,14 +325,19 @@ def get_story(store: Store, story_id: int) -> StoryDetail:
     from newstrail.analysis import read_analysis
 
     with store.read() as connection:
-        row = connection.execute(sa.select(schema.stories).where(schema.stories.c.id == story_id)).first()
+        row = connection.execute(
+            sa.select(schema.stories).where(schema.stories.c.id == story_id)
+        ).first()
         if row is None:
             raise NotFound(f"no story {story_id}")
         members = _members(connection, story_id)
         moves = connection.execute(
             sa.select(schema.story_moves)
             .where(
-                sa.or_(schema.story_moves.c.from_story == story_id, schema.story_moves.c.to_story == story_id)
+                sa.or_(
+                    schema.story_moves.c.from_story == story_id,
+                    schema.story_moves.c.to_story == story_id,
+                )
             )
             .order_by(schema.story_moves.c.id)
         ).all()

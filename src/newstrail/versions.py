@@ -3,6 +3,7 @@
 Each capture of an article goes through these layers, in order, against the
 article's latest version:
 
+0. an imported capture already stored  → unchanged (re-import)
 1. identical raw bytes                 → unchanged (nothing stored)
 2. identical title and extracted text  → unchanged
 3. equal to an older version           → a *flip-flop* version pointing at it
@@ -24,8 +25,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from newstrail import schema
-from newstrail.edits import is_trivial_change
 from newstrail.diff import VersionText
+from newstrail.edits import is_trivial_change
 from newstrail.extract import Extracted
 from newstrail.store import Store, text_sha256, utcnow
 
@@ -47,6 +48,9 @@ class Capture:
     source_name: str | None = None
     source_domain: str | None = None
     feed_id: int | None = None
+    # False when the raw bytes hold several versions (a NewsSniffer page), so
+    # equal bytes do not mean an equal version.
+    raw_is_one_version: bool = True
 
 
 @dataclass(frozen=True)
@@ -111,9 +115,16 @@ def _classify(
     """Apply the layers of the module docstring; return (outcome, same_as_id)."""
     if latest is None:
         return "new", None
-    if raw_sha is not None and raw_sha == latest.raw_sha256 and article.extractor == capture.extracted.extractor:
-        return "unchanged", None
     new = capture.extracted
+    if capture.origin != "fetch" and _already_imported(connection, article.id, raw_sha, new):
+        return "unchanged", None
+    if (
+        capture.raw_is_one_version
+        and raw_sha is not None
+        and raw_sha == latest.raw_sha256
+        and article.extractor == new.extractor
+    ):
+        return "unchanged", None
     latest_text = VersionText(latest.title, latest.byline, latest.published, latest.text)
     if (
         article.extractor != new.extractor
@@ -152,6 +163,28 @@ def _classify(
     if is_trivial_change(latest_text, candidate):
         return "trivial", None
     return "new", None
+
+
+def _already_imported(
+    connection: Connection, article_id: int, raw_sha: str | None, new: Extracted
+) -> bool:
+    """An imported capture seen before (same bytes, same text) is the same observation.
+
+    Only for imports: a watcher seeing old bytes again has seen a flip-flop.
+    """
+    if raw_sha is None:
+        return False
+    v = schema.versions
+    return (
+        connection.execute(
+            sa.select(v.c.id).where(
+                v.c.article_id == article_id,
+                v.c.raw_sha256 == raw_sha,
+                v.c.text_sha256 == text_sha256(new.text),
+            )
+        ).first()
+        is not None
+    )
 
 
 def _find_article(connection: Connection, url: str) -> Row[tuple[object, ...]] | None:
@@ -253,5 +286,9 @@ def _after_version(
                 "INSERT INTO search_index (kind, ref, title, body) "
                 "VALUES ('article', :ref, :title, :body)"
             ),
-            {"ref": article_id, "title": capture.extracted.title or "", "body": capture.extracted.text},
+            {
+                "ref": article_id,
+                "title": capture.extracted.title or "",
+                "body": capture.extracted.text,
+            },
         )

@@ -51,7 +51,9 @@ def captures_from_warc(path: Path, settings: Settings) -> Iterator[Capture]:
                 if len(body) > settings.max_page_bytes or not url.startswith("http"):
                     skipped += 1
                     continue
-                capture = _capture(url, body, content_type, record.rec_headers.get_header("WARC-Date"))
+                capture = _capture(
+                    url, body, content_type, record.rec_headers.get_header("WARC-Date")
+                )
                 if capture is None:
                     skipped += 1
                     continue

@@ -13,6 +13,7 @@ check is recorded in its own transaction and its unfinished claims expire.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import socket
@@ -140,10 +141,8 @@ class Watcher:
             report = await self.run_once()
             self.on_progress(report.line())
             if report.checks == 0:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
-                except TimeoutError:
-                    pass
 
     async def check_urls(self, urls: list[str]) -> WatchReport:
         """Check these URLs now, whatever their schedule (new ones are added)."""
@@ -170,7 +169,10 @@ class Watcher:
         f = schema.feeds
         with self.store.read() as connection:
             due = connection.execute(
-                sa.select(f).where(f.c.active.is_(True), sa.or_(f.c.next_check_at.is_(None), f.c.next_check_at <= now))
+                sa.select(f).where(
+                    f.c.active.is_(True),
+                    sa.or_(f.c.next_check_at.is_(None), f.c.next_check_at <= now),
+                )
             ).all()
         await asyncio.gather(*(self._poll_feed(fetcher, feed, report) for feed in due))
 
@@ -189,7 +191,9 @@ class Watcher:
             else:
                 urls = await self._discover(fetcher, feed, values)
                 options = feed.options or {}
-                for url in filter_urls(urls, options.get("include") or [], options.get("exclude") or []):
+                for url in filter_urls(
+                    urls, options.get("include") or [], options.get("exclude") or []
+                ):
                     self._ensure_article(url, feed.source_id, feed.id, now, report)
                 values.update(last_success_at=now, last_error=None)
         except FetchError as error:
@@ -201,7 +205,9 @@ class Watcher:
             report.errors.append(f"{feed.url}: {error}")
             values.update(last_error=str(error), error_count=schema.feeds.c.error_count + 1)
         with self.store.write() as connection:
-            connection.execute(schema.feeds.update().where(schema.feeds.c.id == feed.id).values(**values))
+            connection.execute(
+                schema.feeds.update().where(schema.feeds.c.id == feed.id).values(**values)
+            )
             connection.execute(
                 schema.checks.insert().values(
                     feed_id=feed.id,
@@ -222,11 +228,18 @@ class Watcher:
         urls = list(discovery.article_urls)
         for child in list(discovery.sitemaps)[:50]:
             child_result = await fetcher.fetch(child)
-            urls += discover(child_result.body, child_result.final_url, child_result.headers.get("content-type")).article_urls
+            urls += discover(
+                child_result.body, child_result.final_url, child_result.headers.get("content-type")
+            ).article_urls
         return urls
 
     def _ensure_article(
-        self, url: str, source_id: int | None, feed_id: int | None, now: datetime, report: WatchReport
+        self,
+        url: str,
+        source_id: int | None,
+        feed_id: int | None,
+        now: datetime,
+        report: WatchReport,
     ) -> int:
         """The id of the article at ``url``, created (due at once) when new."""
         a = schema.articles
@@ -262,7 +275,9 @@ class Watcher:
         a = schema.articles
         with self.store.write() as connection:
             connection.execute(
-                a.update().where(a.c.id == article_id, a.c.state.in_(("active", "retired"))).values(next_check_at=now)
+                a.update()
+                .where(a.c.id == article_id, a.c.state.in_(("active", "retired")))
+                .values(next_check_at=now)
             )
         claims = claim_due(self.store, self.worker, now, limit=1, only_ids=[article_id])
         return claims[0] if claims else None
@@ -287,7 +302,9 @@ class Watcher:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.settings.workers)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, extract_page, result.body, result.charset, result.final_url)
+        return await loop.run_in_executor(
+            self._pool, extract_page, result.body, result.charset, result.final_url
+        )
 
     async def _check(self, fetcher: Fetcher, claim: Claim, report: WatchReport) -> None:
         started = time.monotonic()
@@ -295,12 +312,25 @@ class Watcher:
         a = schema.articles
         with self.store.read() as connection:
             article = connection.execute(sa.select(a).where(a.c.id == claim.article_id)).one()
-        check: dict[str, Any] = {"article_id": claim.article_id, "checked_at": now, "worker": self.worker}
+        check: dict[str, Any] = {
+            "article_id": claim.article_id,
+            "checked_at": now,
+            "worker": self.worker,
+        }
         try:
-            result = await fetcher.fetch(claim.url, etag=article.etag, last_modified=article.last_modified)
+            result = await fetcher.fetch(
+                claim.url, etag=article.etag, last_modified=article.last_modified
+            )
         except FetchError as error:
             report.errors.append(str(error))
-            self._finish(claim, article, check | {"outcome": "error", "error": str(error)}, started, report, error=True)
+            self._finish(
+                claim,
+                article,
+                check | {"outcome": "error", "error": str(error)},
+                started,
+                report,
+                error=True,
+            )
             return
         check["http_status"] = result.status
         if result.status in (404, 410):
@@ -312,7 +342,14 @@ class Watcher:
         if result.status >= 400:
             message = f"{claim.url}: HTTP {result.status}"
             report.errors.append(message)
-            self._finish(claim, article, check | {"outcome": "error", "error": message}, started, report, error=True)
+            self._finish(
+                claim,
+                article,
+                check | {"outcome": "error", "error": message},
+                started,
+                report,
+                error=True,
+            )
             return
         moved_to = self._moved_elsewhere(claim.url, result.final_url)
         if moved_to is not None:
@@ -323,7 +360,14 @@ class Watcher:
         except Exception as error:  # a page that breaks the extractor must not stop the watcher
             message = f"{claim.url}: extraction failed: {type(error).__name__}: {error}"
             report.errors.append(message)
-            self._finish(claim, article, check | {"outcome": "error", "error": message}, started, report, error=True)
+            self._finish(
+                claim,
+                article,
+                check | {"outcome": "error", "error": message},
+                started,
+                report,
+                error=True,
+            )
             return
         capture = Capture(
             url=claim.url,
@@ -339,14 +383,18 @@ class Watcher:
         with self.store.write() as connection:
             recorded = record_capture(self.store, capture, connection, reextract=reextract)
             connection.execute(
-                a.update().where(a.c.id == claim.article_id).values(etag=result.etag, last_modified=result.last_modified)
+                a.update()
+                .where(a.c.id == claim.article_id)
+                .values(etag=result.etag, last_modified=result.last_modified)
             )
         outcome = "unchanged" if recorded.outcome == "unchanged" else recorded.outcome
         if article.version_count == 0 and recorded.version_id is not None:
             report.new_articles.append(claim.article_id)
         elif recorded.outcome == "new":
             report.changed_articles.append(claim.article_id)
-        check.update(outcome=outcome, raw_sha256=recorded.raw_sha256, version_id=recorded.version_id)
+        check.update(
+            outcome=outcome, raw_sha256=recorded.raw_sha256, version_id=recorded.version_id
+        )
         self._finish(claim, article, check, started, report, changed=recorded.outcome == "new")
 
     @staticmethod
@@ -394,7 +442,11 @@ class Watcher:
                         detail={"interval_days": round(decision.interval / 86400, 1)},
                     )
                 )
-            connection.execute(schema.articles.update().where(schema.articles.c.id == claim.article_id).values(**values))
+            connection.execute(
+                schema.articles.update()
+                .where(schema.articles.c.id == claim.article_id)
+                .values(**values)
+            )
         release(
             self.store,
             claim,
@@ -404,11 +456,43 @@ class Watcher:
             state="retired" if decision.retired else "active",
         )
 
-    def _gone(self, claim: Claim, article: Any, check: dict[str, Any], started: float, report: WatchReport, result: FetchResult) -> None:
-        self._end_article(claim, check | {"outcome": "deleted"}, started, report, "deleted", {"status": result.status}, None)
+    def _gone(
+        self,
+        claim: Claim,
+        article: Any,
+        check: dict[str, Any],
+        started: float,
+        report: WatchReport,
+        result: FetchResult,
+    ) -> None:
+        self._end_article(
+            claim,
+            check | {"outcome": "deleted"},
+            started,
+            report,
+            "deleted",
+            {"status": result.status},
+            None,
+        )
 
-    def _moved(self, claim: Claim, article: Any, check: dict[str, Any], started: float, report: WatchReport, moved_to: str) -> None:
-        self._end_article(claim, check | {"outcome": "moved"}, started, report, "moved", {"to": moved_to}, moved_to)
+    def _moved(
+        self,
+        claim: Claim,
+        article: Any,
+        check: dict[str, Any],
+        started: float,
+        report: WatchReport,
+        moved_to: str,
+    ) -> None:
+        self._end_article(
+            claim,
+            check | {"outcome": "moved"},
+            started,
+            report,
+            "moved",
+            {"to": moved_to},
+            moved_to,
+        )
 
     def _end_article(
         self,
@@ -427,14 +511,23 @@ class Watcher:
         with self.store.write() as connection:
             connection.execute(schema.checks.insert().values(**check))
             connection.execute(
-                schema.article_events.insert().values(article_id=claim.article_id, at=now, kind=state, detail=detail)
+                schema.article_events.insert().values(
+                    article_id=claim.article_id, at=now, kind=state, detail=detail
+                )
             )
             connection.execute(
                 schema.articles.update()
                 .where(schema.articles.c.id == claim.article_id)
                 .values(last_checked_at=now, moved_to=moved_to)
             )
-        release(self.store, claim, self.worker, next_check_at=None, check_interval=claim.check_interval or 0.0, state=state)
+        release(
+            self.store,
+            claim,
+            self.worker,
+            next_check_at=None,
+            check_interval=claim.check_interval or 0.0,
+            state=state,
+        )
 
     def _feed_options(self, feed_id: int | None) -> dict[str, Any]:
         if feed_id is None:
