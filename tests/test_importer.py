@@ -148,6 +148,7 @@ def _warc(path: Path, captures: list[tuple[str, str, str]]) -> None:
                 warc_headers_dict={"WARC-Date": date},
             )
             writer.write_record(record)
+            record.raw_stream.close()  # warcio spools the payload to a temp file
 
 
 def test_warc_captures_become_versions(store: Store, tmp_path: Path) -> None:

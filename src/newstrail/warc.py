@@ -17,7 +17,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from newstrail.encoding import decode_html
 from newstrail.errors import ImportFailure
-from newstrail.extract import extract_html
+from newstrail.extract import ExtractionError, extract_html
 from newstrail.outlets import recognise_outlet
 from newstrail.settings import Settings
 from newstrail.urls import canonicalise
@@ -33,20 +33,24 @@ def captures_from_warc(path: Path, settings: Settings) -> Iterator[Capture]:
         ImportFailure: the file is not a WARC or breaks off; captures already
             yielded stay valid.
     """
-    skipped = 0
+    skipped = found = 0
     offset = 0
     try:
         with path.open("rb") as stream:
             records = ArchiveIterator(stream)
             for record in records:
-                offset = records.get_record_offset()
+                if not record.rec_type or not record.rec_headers.get_header("WARC-Type"):
+                    raise ArchiveLoadFailed("record without a WARC-Type")
                 if record.rec_type != "response" or record.http_headers is None:
                     continue
                 content_type = (record.http_headers.get_header("Content-Type") or "").lower()
                 status = int(record.http_headers.get_statuscode() or 0)
                 if not content_type.startswith(HTML_TYPES) or status != 200:
                     continue
+                # Read the body before asking for the offset: warcio's offset call
+                # moves past the record and leaves the body empty.
                 body = record.content_stream().read(settings.max_page_bytes + 1)
+                offset = records.get_record_offset()
                 url = record.rec_headers.get_header("WARC-Target-URI") or ""
                 if len(body) > settings.max_page_bytes or not url.startswith("http"):
                     skipped += 1
@@ -57,18 +61,24 @@ def captures_from_warc(path: Path, settings: Settings) -> Iterator[Capture]:
                 if capture is None:
                     skipped += 1
                     continue
+                found += 1
                 yield capture
     except ArchiveLoadFailed as error:
         raise ImportFailure(f"{path}: malformed WARC at byte {offset}: {error}") from error
     except (EOFError, OSError, ValueError) as error:
         raise ImportFailure(f"{path}: WARC breaks off at byte {offset}: {error}") from error
+    if found == 0:
+        raise ImportFailure(f"{path}: no HTML article in the WARC ({skipped} responses skipped)")
 
 
 def _capture(url: str, body: bytes, content_type: str, warc_date: str | None) -> Capture | None:
     charset = None
     if "charset=" in content_type:
         charset = content_type.split("charset=", 1)[1].split(";")[0].strip() or None
-    extracted = extract_html(decode_html(body, charset), url)
+    try:
+        extracted = extract_html(decode_html(body, charset), url)
+    except ExtractionError:  # an empty or binary response: skip this record only
+        return None
     if not extracted.text.strip():
         return None
     canonical = canonicalise(extracted.url or url)
