@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 Span = tuple[int, int]
 
@@ -60,5 +60,5 @@ class QuoteGroup:
     speaker_name: str | None
     text: str
     occurrences: list[QuoteOccurrence]
+    paraphrases: list[tuple[QuoteOccurrence, float]]
     first: QuoteOccurrence
-    paraphrases: list[tuple[QuoteOccurrence, float]] = field(default_factory=list)

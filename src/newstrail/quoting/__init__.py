@@ -1,0 +1,22 @@
+"""Quotes: who said what in an article, and the same words across outlets.
+
+Modules, in pipeline order: ``marks`` (quotation marks), ``cues`` (attribution
+verbs in the parse), ``speakers`` (canonical names), ``extraction`` (quotes
+per article), ``grouping`` (one quote across outlets); ``records`` holds the
+dataclasses.
+"""
+
+from __future__ import annotations
+
+from newstrail.quoting.extraction import extract_quotes, quotes_for_files
+from newstrail.quoting.grouping import group_quotes
+from newstrail.quoting.records import Quote, QuoteGroup, QuoteOccurrence
+
+__all__ = [
+    "Quote",
+    "QuoteGroup",
+    "QuoteOccurrence",
+    "extract_quotes",
+    "group_quotes",
+    "quotes_for_files",
+]

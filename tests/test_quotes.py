@@ -1,0 +1,248 @@
+"""Quote extraction, attribution and grouping across outlets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from newstrail.quotes import (
+    Quote,
+    QuoteOccurrence,
+    extract_quotes,
+    group_quotes,
+    quotes_for_files,
+)
+from newstrail.quoting.grouping import contained_edits, same_quote, words
+from newstrail.quoting.marks import find_marked_quotes, quoted_text
+
+SEED_OUTLETS = {"000": "Republic World", "001": "WION", "002": "SCMP", "003": "Newsweek"}
+XI_WORDS = "Sino-Russian relations are not affected by changes in the international situation"
+
+
+def read(path: Path) -> str:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
+def assert_offsets(text: str, quotes: list[Quote]) -> None:
+    """Every span indexes the text; single-paragraph direct quotes hold their text."""
+    for quote in quotes:
+        start, end = quote.quote
+        assert 0 <= start < end <= len(text)
+        if quote.kind == "direct" and "\n" not in text[start:end]:
+            assert quote.text in text[start:end]
+        for span in (quote.speaker, quote.verb):
+            if span is not None:
+                assert 0 <= span[0] < span[1] <= len(text)
+                assert text[span[0] : span[1]].strip() == text[span[0] : span[1]]
+
+
+def only(quotes: list[Quote], containing: str) -> Quote:
+    matches = [quote for quote in quotes if containing in quote.text]
+    assert len(matches) == 1, [quote.text for quote in quotes]
+    return matches[0]
+
+
+@pytest.fixture(scope="module")
+def seed_occurrences(seeds_dir: Path) -> list[QuoteOccurrence]:
+    occurrences = []
+    for path in sorted(seeds_dir.glob("00[0-3]_*.txt")):
+        text = read(path)
+        quotes = extract_quotes(text)
+        assert_offsets(text, quotes)
+        article = path.name[:3]
+        occurrences += [QuoteOccurrence(article, SEED_OUTLETS[article], None, q) for q in quotes]
+    return occurrences
+
+
+def test_seed_quote_reached_through_statement_is_xis(seeds_dir: Path) -> None:
+    text = read(next(seeds_dir.glob("000_*.txt")))
+    quotes = extract_quotes(text)
+    statement = only([q for q in quotes if q.kind == "direct"], "interference by any other")
+    assert statement.speaker is not None and statement.verb is not None
+    assert text[statement.speaker[0] : statement.speaker[1]] == "the statement"
+    assert text[statement.verb[0] : statement.verb[1]] == "said"
+    assert statement.speaker_name == "Xi Jinping"
+    added = only(quotes, "China is willing to unswervingly develop")
+    assert added.speaker_name == "Xi Jinping"  # "it added": the statement quoting Xi
+
+
+def test_seed_surname_and_given_name_resolve_to_full_name(seeds_dir: Path) -> None:
+    text = read(next(seeds_dir.glob("001_*.txt")))
+    quotes = extract_quotes(text)
+    told = only(quotes, "China is willing to unswervingly develop")
+    assert told.speaker is not None and text[told.speaker[0] : told.speaker[1]] == "Jinping"
+    assert told.speaker_name == "Xi Jinping"
+    relayed = only(quotes, "interference by any other factors")
+    assert relayed.speaker is not None and text[relayed.speaker[0] : relayed.speaker[1]] == "Xi"
+    assert relayed.speaker_name == "Xi Jinping"
+
+
+def test_seed_quote_group_spans_three_outlets_and_links_newsweek(
+    seed_occurrences: list[QuoteOccurrence],
+) -> None:
+    groups = group_quotes(seed_occurrences)
+    xi = [group for group in groups if XI_WORDS.lower() in group.text.lower()]
+    assert len(xi) == 1
+    group = xi[0]
+    assert group.speaker_name == "Xi Jinping"
+    assert {o.source for o in group.occurrences} == {"Republic World", "WION", "SCMP"}
+    assert all(o.quote.speaker_name == "Xi Jinping" for o in group.occurrences)
+    assert group.first.article_id == "000"
+    newsweek = [(o, score) for o, score in group.paraphrases if o.source == "Newsweek"]
+    assert any("external factors" in o.quote.text for o, _ in newsweek)
+    assert all(0 < score <= 1 for _, score in group.paraphrases)
+
+
+def test_first_appearance_follows_publication_time(seed_occurrences: list[QuoteOccurrence]) -> None:
+    dated = [
+        QuoteOccurrence(
+            o.article_id, o.source, "2020-12-28" if o.article_id == "002" else "2020-12-29", o.quote
+        )
+        for o in seed_occurrences
+    ]
+    group = next(g for g in group_quotes(dated) if XI_WORDS.lower() in g.text.lower())
+    assert group.first.article_id == "002"
+
+
+@pytest.mark.parametrize(
+    ("text", "inner"),
+    [
+        ("He said “it is ‘fine’ now,” and left.", "it is ‘fine’ now"),  # comma dropped
+        ('She said "we will win" today.', "we will win"),
+        ("Il a dit «nous gagnerons» hier.", "nous gagnerons"),
+        ("Er sagte „wir gewinnen“ heute.", "wir gewinnen"),
+        ("He called it ''a strong value'' today.", "a strong value"),
+        ("Their view: ‘strong ties’, Xi’s and the countries’ trade.", "strong ties"),
+    ],
+)
+def test_quotation_mark_styles(text: str, inner: str) -> None:
+    marks = find_marked_quotes(text)
+    assert [quoted_text(text, mark) for mark in marks] == [inner]
+    assert inner in text[marks[0].start : marks[0].end]
+
+
+def test_apostrophes_are_not_quotes() -> None:
+    assert find_marked_quotes("Xi’s ties and the countries’ trade aren’t Putin's.") == []
+
+
+def test_nested_quote_stays_inside_its_speakers_quote() -> None:
+    text = "“They told me ‘never again’ and I believed them,” Maria Lopez said."
+    quotes = extract_quotes(text)
+    assert len(quotes) == 1
+    quote = quotes[0]
+    assert quote.kind == "direct"
+    assert quote.text == "They told me ‘never again’ and I believed them"
+    assert text[quote.quote[0] : quote.quote[1]] == text[: text.index(" Maria")]
+    assert quote.speaker_name == "Maria Lopez"
+
+
+def test_quote_spanning_paragraphs_is_one_quote() -> None:
+    text = (
+        "Senator Jane Whitfield spoke at length.\n\n"
+        "“We will not give up on this bill,” Whitfield said. “It matters to families.\n\n"
+        "“And it matters to every town in this state,” she added.\n"
+    )
+    quotes = extract_quotes(text)
+    assert_offsets(text, quotes)
+    long_quote = only(quotes, "It matters to families")
+    assert "every town" in long_quote.text  # the reopened paragraph continues the quote
+    assert text[long_quote.quote[0]] == "“" and text[long_quote.quote[1] - 1] == "”"
+    assert long_quote.speaker_name == "Jane Whitfield"
+
+
+def test_partial_quote_inside_reported_speech_is_mixed() -> None:
+    text = "Governor Tom Baker said the plan was “a disaster for farmers” and would be dropped."
+    quote = only(extract_quotes(text), "disaster")
+    assert quote.kind == "mixed"
+    assert text[quote.quote[0] : quote.quote[1]].startswith("the plan was “a disaster")
+    assert quote.speaker_name == "Tom Baker"
+
+
+def test_he_said_resolves_to_earlier_full_name() -> None:
+    text = (
+        "Chinese President Xi Jinping spoke with Vladimir Putin on Monday.\n\n"
+        "Ties are strong, Xi said. “Nothing can divide us,” he said.\n\n"
+        "The Chinese president said the two countries would cooperate closely."
+    )
+    quotes = extract_quotes(text)
+    assert_offsets(text, quotes)
+    assert only(quotes, "Ties are strong").speaker_name == "Xi Jinping"
+    direct = only(quotes, "Nothing can divide us")
+    assert direct.speaker is not None and text[direct.speaker[0] : direct.speaker[1]] == "he"
+    assert direct.speaker_name == "Xi Jinping"
+    assert only(quotes, "cooperate closely").speaker_name == "Xi Jinping"
+
+
+def test_according_to_and_told_reporters_are_indirect() -> None:
+    text = (
+        "The bridge will close in May, according to city engineer Ana Ruiz.\n\n"
+        "Mayor Paul Grant told reporters that the repairs would take a year."
+    )
+    quotes = extract_quotes(text)
+    assert_offsets(text, quotes)
+    according = only(quotes, "bridge")
+    assert according.kind == "indirect"
+    assert (
+        according.verb is not None and text[according.verb[0] : according.verb[1]] == "according to"
+    )
+    assert according.speaker_name == "Ana Ruiz"
+    told = only(quotes, "repairs")
+    assert told.kind == "indirect" and told.speaker_name == "Paul Grant"
+    assert text[told.quote[0] : told.quote[1]] == "that the repairs would take a year"
+
+
+def test_scare_quotes_without_a_speaker_are_not_quotes() -> None:
+    assert extract_quotes("The EU treats China as a “systemic rival” in trade.") == []
+
+
+def test_quotes_for_files_reports_unreadable_files(tmp_path: Path) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text(
+        "“We are ready for the vote,” Sam Green said.\r\n", encoding="utf-8", newline=""
+    )
+    missing = tmp_path / "missing.txt"
+    results = list(quotes_for_files([good, missing]))
+    assert results[0]["path"] == str(good)
+    quotes = results[0]["quotes"]
+    assert isinstance(quotes, list) and quotes[0]["speaker_name"] == "Sam Green"
+    assert results[1]["path"] == str(missing) and "error" in results[1]
+    json.dumps(results)  # the CLI prints these as JSON
+
+
+def test_word_level_containment_bounds_edits() -> None:
+    long = words(
+        "Sino-Russian relations are not affected by changes in the international situation"
+    )
+    assert contained_edits(words("are not affected by changes"), long) == 0
+    variant = words("relations are not affected by change in the international situation")
+    assert same_quote(variant, long)
+    assert not same_quote(
+        words("relations are strongly shaped by the global situation today"), long
+    )
+
+
+def test_quote_ending_in_question_mark_keeps_speaker_and_continuation() -> None:
+    text = (
+        "Hillary Clinton spoke in Charlotte on Sunday.\n\n"
+        "“How many times do we have to see this in our country?” Clinton said. "
+        "“In Tulsa, an unarmed man with his hands in the air. This is unbearable.”"
+    )
+    quotes = extract_quotes(text)
+    assert_offsets(text, quotes)
+    asked = only(quotes, "How many times")
+    assert asked.verb is not None and text[asked.verb[0] : asked.verb[1]] == "said"
+    assert asked.speaker_name == "Hillary Clinton"
+    continued = only(quotes, "In Tulsa")
+    assert continued.verb is None and continued.speaker_name == "Hillary Clinton"
+
+
+def test_relative_pronoun_speaker_names_the_noun_it_modifies() -> None:
+    text = (
+        "Donald Trump was in Ohio. The crowd cheered for Trump, who said “we will win this state.”"
+    )
+    quote = only(extract_quotes(text), "we will win")
+    assert quote.speaker is not None and text[quote.speaker[0] : quote.speaker[1]] == "who"
+    assert quote.speaker_name == "Donald Trump"
