@@ -276,7 +276,7 @@ def _after_version(
     connection.execute(
         schema.articles.update().where(schema.articles.c.id == article_id).values(**values)
     )
-    if visible and store.is_sqlite:
+    if visible:
         connection.execute(
             sa.text("DELETE FROM search_index WHERE kind = 'article' AND ref = :ref"),
             {"ref": article_id},
