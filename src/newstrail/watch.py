@@ -560,7 +560,7 @@ async def add_source(
         result = await fetcher.fetch(url)
     if result.status >= 400:
         raise FetchError(f"{url}: HTTP {result.status}")
-    kind = detect_kind(result.body, result.headers.get("content-type"), result.final_url)
+    kind: str = detect_kind(result.body, result.headers.get("content-type"), result.final_url)
     if kind == "html":
         kind = "article"
         url = canonicalise(result.final_url)
