@@ -58,7 +58,7 @@ __all__ = [
 
 EXTRACTOR_NAME = "newstrail"
 # Bump the first number whenever output for the same page could change.
-EXTRACTOR_VERSION = f"1+trafilatura-{trafilatura.__version__}"
+EXTRACTOR_VERSION = f"2+trafilatura-{trafilatura.__version__}"
 DEFAULT_MAX_PAGE_BYTES = 20_000_000
 
 # trafilatura's own MIN_EXTRACTED_SIZE: below this many characters the fast
@@ -130,6 +130,7 @@ def extract_html(
     tree = trafilatura.load_html(page)
     if tree is None:
         raise ExtractionError("not parseable as HTML")
+    _keep_notices(tree)
     metadata = _page_metadata(tree, url)
     title = _headline(metadata.title, tree, metadata.sitename)
     # On the ScrapingHub dev set, dropping the repeated headline lifts F1 from
@@ -266,6 +267,31 @@ def _check_not_binary(page: str) -> None:
     sample = page[:8192]
     if len(_ODD_CHARACTERS.findall(sample)) > _BINARY_SHARE * len(sample):
         raise ExtractionError("binary data, not an HTML page")
+
+
+_NOTICE_TEXT = re.compile(
+    r"^\s*(correction|clarification|editor[’']?s note|update|updated)\s*[:—–-]"
+    r"|^\s*(this|an earlier version of this) (article|story) (has been|was) (updated|corrected|amended)",
+    re.I,
+)
+_NOTICE_CLASS = re.compile(r"correction|clarification|editors?-?note|update-?notice", re.I)
+
+
+def _keep_notices(tree: HtmlElement) -> None:
+    """Turn correction and update notices into plain blocks so they are kept.
+
+    Sites put them in <aside> or boxes that trafilatura removes as boilerplate,
+    yet a correction is exactly the edit newstrail exists to show.
+    """
+    for element in tree.iter("aside", "div", "section", "p"):
+        marker = f"{element.get('class', '')} {element.get('id', '')}"
+        text = element.text_content()
+        if len(text) > 1000 or not (_NOTICE_CLASS.search(marker) or _NOTICE_TEXT.match(text)):
+            continue
+        if element.tag != "p":
+            element.tag = "div"
+        for attribute in ("class", "id", "role"):
+            element.attrib.pop(attribute, None)
 
 
 def _extract_body(tree: HtmlElement, url: str | None) -> str:

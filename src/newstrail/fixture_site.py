@@ -134,6 +134,8 @@ TIMELINE = (
     Event(5, "redirect", "china-biden-rt"),
 )
 TRIVIAL_STORY = "xi-putin-wion"
+# From this step on, the trivial story's text also changes its quote marks.
+TRIVIAL_TEXT_STEP = 2
 CORRECTION = (
     "Correction: An earlier version of this article misstated the day of the call. "
     "It took place on Monday."
@@ -408,6 +410,9 @@ def _article_bytes(story: Story, path: str, step: int, base: str) -> tuple[bytes
     paragraphs = list(_paragraphs(story))
     if "reword" in events and len(paragraphs) > 1:
         paragraphs[1] = _reword(paragraphs[1])
+    if story.key == TRIVIAL_STORY and step >= TRIVIAL_TEXT_STEP:
+        # A punctuation-only edit of the text itself: the watcher stores it as trivial.
+        paragraphs = [p.replace("''", "“", 1).replace("''", "”", 1) for p in paragraphs]
     extras = ""
     if story.key == TRIVIAL_STORY:
         extras = (

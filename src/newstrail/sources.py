@@ -88,7 +88,7 @@ def save_source(
             )
             return int(existing.id)
         result = connection.execute(
-            schema.feeds.insert().values(url=url, created_at=now, next_check_at=now, **values)
+            schema.feeds.insert().values(url=url, created_at=now, next_check_at=None, **values)
         )
         assert result.inserted_primary_key is not None
         return int(result.inserted_primary_key[0])

@@ -191,11 +191,16 @@ class Store:
     def get_blob(self, digest: str) -> bytes:
         """The raw bytes stored under ``digest``."""
         with self.read() as connection:
-            row = connection.execute(
-                sa.select(schema.blobs.c.compression, schema.blobs.c.data).where(
-                    schema.blobs.c.sha256 == digest
-                )
-            ).first()
+            return self.read_blob(connection, digest)
+
+    @staticmethod
+    def read_blob(connection: Connection, digest: str) -> bytes:
+        """The raw bytes stored under ``digest``, read in an open transaction."""
+        row = connection.execute(
+            sa.select(schema.blobs.c.compression, schema.blobs.c.data).where(
+                schema.blobs.c.sha256 == digest
+            )
+        ).first()
         if row is None:
             raise StoreError(f"no blob {digest}")
         if row.compression == "zstd":

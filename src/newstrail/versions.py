@@ -131,7 +131,7 @@ def _classify(
         and reextract is not None
         and latest.raw_sha256 is not None
     ):
-        redone = reextract(store.get_blob(latest.raw_sha256), latest.final_url)
+        redone = reextract(store.read_blob(connection, latest.raw_sha256), latest.final_url)
         latest_text = VersionText(redone.title, redone.author, redone.date, redone.text)
         connection.execute(
             schema.articles.update()
@@ -148,7 +148,7 @@ def _classify(
         )
     if new.text == latest_text.text and (new.title or None) == (latest_text.title or None):
         return "unchanged", None
-    earlier = connection.execute(
+    same_text = connection.execute(
         sa.select(schema.versions.c.id, schema.versions.c.title)
         .where(
             schema.versions.c.article_id == article.id,
@@ -156,9 +156,10 @@ def _classify(
             schema.versions.c.kind != "flipflop",
         )
         .order_by(schema.versions.c.number.desc())
-    ).first()
-    if earlier is not None and (earlier.title or None) == (new.title or None):
-        return "flipflop", int(earlier.id)
+    ).all()
+    for earlier in same_text:  # a headline-only flip shares the text but not the title
+        if (earlier.title or None) == (new.title or None):
+            return "flipflop", int(earlier.id)
     candidate = VersionText(new.title, new.author, new.date, new.text)
     if is_trivial_change(latest_text, candidate):
         return "trivial", None

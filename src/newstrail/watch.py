@@ -135,6 +135,13 @@ class Watcher:
         self._update_stories(report)
         return report
 
+    async def poll_feeds(self) -> WatchReport:
+        """Poll the due feeds only: discover new articles without checking any."""
+        report = WatchReport()
+        async with Fetcher(fetch_settings(self.settings)) as fetcher:
+            await self._poll_feeds(fetcher, report)
+        return report
+
     async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 5.0) -> None:
         """Repeat passes until ``stop`` is set; the pass in flight always finishes."""
         while not stop.is_set():

@@ -1,0 +1,356 @@
+"""The watcher against the fixture news site on 127.0.0.1: discovery, every layer
+of version detection, the schedule with an injected clock, deletions and moves,
+hostile servers, and recovery from kill -9."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from newstrail import schema
+from newstrail.diff import VersionText
+from newstrail.extract import Extracted
+from newstrail.fixture_site import FixtureSite
+from newstrail.schedule import RecheckPolicy, next_check
+from newstrail.settings import Settings
+from newstrail.store import Store
+from newstrail.versions import Capture, record_capture
+from newstrail.watch import Watcher, add_source
+
+SETTINGS = Settings(
+    allow_private=True,
+    per_host_delay=0.0,
+    per_host_concurrency=8,
+    connect_timeout=2,
+    read_timeout=2,
+    total_timeout=4,
+    retries=1,
+    workers=1,
+)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def site() -> Iterator[FixtureSite]:
+    with FixtureSite() as running:
+        yield running
+
+
+def outcomes(store: Store) -> dict[str, str]:
+    """Each article's URL path → the outcome of its latest check."""
+    a, c = schema.articles, schema.checks
+    with store.read() as connection:
+        rows = connection.execute(
+            sa.select(a.c.url, c.c.outcome).select_from(c.join(a, a.c.id == c.c.article_id)).order_by(c.c.id)
+        ).all()
+    return {row.url.split("/", 3)[-1]: row.outcome for row in rows}
+
+
+def count_checks(store: Store, fragment: str | None = None) -> dict[str, int] | int:
+    """Checks per article (by a fragment of its URL), or of one article."""
+    a, c = schema.articles, schema.checks
+    with store.read() as connection:
+        rows = connection.execute(
+            sa.select(a.c.url, sa.func.count(c.c.id))
+            .select_from(a.join(c, c.c.article_id == a.c.id))
+            .group_by(a.c.url)
+        ).all()
+    counts = {"newsweek": 0, "566347": 0}
+    for url, n in rows:
+        for key in counts:
+            if key in url:
+                counts[key] += n
+    return counts if fragment is None else counts[fragment]
+
+
+def versions_of(store: Store, fragment: str) -> list[tuple[str, str | None]]:
+    a, v = schema.articles, schema.versions
+    with store.read() as connection:
+        rows = connection.execute(
+            sa.select(v.c.kind, v.c.title)
+            .select_from(v.join(a, a.c.id == v.c.article_id))
+            .where(a.c.url.contains(fragment))
+            .order_by(v.c.number)
+        ).all()
+    return [(row.kind, row.title) for row in rows]
+
+
+def article_state(store: Store, fragment: str) -> str:
+    with store.read() as connection:
+        return str(
+            connection.execute(
+                sa.select(schema.articles.c.state).where(schema.articles.c.url.contains(fragment))
+            ).scalar_one()
+        )
+
+
+def test_watch_follows_the_fixture_timeline(site: FixtureSite, tmp_path: Path) -> None:
+    store = Store(tmp_path / "watch.db")
+    for feed in site.feed_urls:
+        asyncio.run(add_source(store, SETTINGS, feed, None, {}))
+    clock = Clock()
+    watcher = Watcher(store, SETTINGS, clock=clock, analyse=False)
+
+    first = asyncio.run(watcher.run_once())
+    assert first.discovered == 5 and first.outcomes["new"] == 5, first.line()
+    assert versions_of(store, "republic") == [("new", "Xi tells Putin China-Russia ties can resist any 'third nation'")]
+
+    # Nothing is due until the first interval (30 minutes) has passed.
+    clock.advance(minutes=10)
+    assert asyncio.run(watcher.run_once()).checks == 0
+
+    site.advance()  # step 1: Republic rewords a sentence; WION's page chrome ticks
+    clock.advance(minutes=25)
+    second = asyncio.run(watcher.run_once())
+    # WION's new bytes extract to the same text: unchanged, not a version.
+    assert second.outcomes["new"] == 1 and second.outcomes["unchanged"] == 1, second.line()
+
+    site.advance()  # step 2: Republic's headline changes; WION's quote marks turn curly;
+    clock.advance(days=3)  # and WION publishes a follow-up, found through its feed
+    third = asyncio.run(watcher.run_once())
+    assert third.discovered == 1, third.line()
+    assert third.outcomes["new"] == 2 and third.outcomes["trivial"] == 1, third.line()
+    assert [kind for kind, _ in versions_of(store, "ties-will-not-be-broken")] == ["new", "trivial"]
+
+    for _ in range(3):  # steps 3-5: correction, flip, flop, delete, gone, redirect
+        site.advance()
+        clock.advance(days=3)  # past any interval
+        asyncio.run(watcher.run_once())
+
+    republic = versions_of(store, "xi-tells-putin")
+    assert [kind for kind, _ in republic] == ["new", "new", "new", "new"]
+    assert republic[2][1] != republic[1][1]  # the headline changed at step 2
+    scmp = [kind for kind, _ in versions_of(store, "china-russia-ties-wont-be-broken")]
+    assert scmp == ["new", "new", "flipflop"]
+    assert article_state(store, "newsweek") == "deleted"
+    assert article_state(store, "566347") == "moved"
+    with store.read() as connection:
+        events = {row.kind: row.detail for row in connection.execute(sa.select(schema.article_events))}
+    assert events["deleted"] == {"status": 404}
+    assert events["moved"]["to"] != site.article_url("china-biden-rt")
+    # Deleted and moved articles keep their versions and are not checked again.
+    assert len(versions_of(store, "newsweek")) == 1 and len(versions_of(store, "566347")) == 1
+    checks_before = count_checks(store)
+    clock.advance(days=3)
+    asyncio.run(watcher.run_once())
+    assert count_checks(store, "newsweek") == checks_before["newsweek"]
+    assert count_checks(store, "566347") == checks_before["566347"]
+    watcher.close()
+    store.close()
+
+
+def test_unchanged_pages_are_304s_and_intervals_grow(site: FixtureSite, tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    url = site.article_url("xi-putin-newsweek")
+    clock = Clock()
+    watcher = Watcher(store, SETTINGS, clock=clock, analyse=False)
+    asyncio.run(watcher.check_urls([url]))
+    intervals = []
+    for _ in range(3):
+        with store.read() as connection:
+            due, interval = connection.execute(
+                sa.select(schema.articles.c.next_check_at, schema.articles.c.check_interval)
+            ).one()
+        intervals.append(interval)
+        clock.now = due.replace(tzinfo=UTC) + timedelta(seconds=1)
+        report = asyncio.run(watcher.run_once())
+        assert report.outcomes == {"not_modified": 1}
+    assert intervals == pytest.approx([1800, 1800 * 1.2, 1800 * 1.2**2])
+    watcher.close()
+
+
+def test_schedule_retires_after_forty_days() -> None:
+    policy = RecheckPolicy()
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+    decision = next_check(policy, now, None, changed=True)
+    checks = 1
+    while not decision.retired:
+        assert decision.due is not None
+        now = decision.due
+        decision = next_check(policy, now, decision.interval, changed=False)
+        checks += 1
+    assert decision.interval > timedelta(days=40).total_seconds()
+    assert 40 <= checks <= 45
+    # A change resets the interval to 30 minutes.
+    assert next_check(policy, now, 10 * 86400, changed=True).interval == 1800
+    overridden = policy.overridden({"policy": {"first_interval_minutes": 5, "retire_after_days": 1}})
+    assert next_check(overridden, now, None, changed=True).interval == 300
+
+
+def _capture(text: str, *, raw: bytes | None = None, title: str = "Headline", extractor: str = "x/1") -> Capture:
+    extracted = Extracted(
+        title=title, author=None, date=None, site=None, text=text, url=None, language="en", extractor=extractor
+    )
+    return Capture(
+        url="https://news.example.com/a",
+        extracted=extracted,
+        origin="fetch",
+        captured_at=datetime.now(UTC),
+        raw=raw if raw is not None else text.encode(),
+    )
+
+
+BODY = "The council approved the budget on Monday.\n\nThe vote was 7 to 2, officials said."
+
+
+def test_each_layer_of_version_detection(store: Store) -> None:
+    first = record_capture(store, _capture(BODY))
+    assert first.outcome == "new" and first.new_article
+    # 1. identical bytes
+    assert record_capture(store, _capture(BODY)).outcome == "unchanged"
+    # 2. different bytes, identical extracted text
+    assert record_capture(store, _capture(BODY, raw=b"<html>" + BODY.encode())).outcome == "unchanged"
+    # 3. trivial: only an "updated" line and quote style differ
+    trivial = BODY.replace("officials said", "officials said") + "\n\nUpdated 5 minutes ago"
+    assert record_capture(store, _capture(trivial)).outcome == "trivial"
+    # 4. a real edit
+    edited = BODY.replace("7 to 2", "6 to 3")
+    assert record_capture(store, _capture(edited)).outcome == "new"
+    # 5. back to the first text: a flip-flop pointing at version 1
+    flop = record_capture(store, _capture(BODY, raw=b"again " + BODY.encode()))
+    assert flop.outcome == "flipflop"
+    with store.read() as connection:
+        kinds = connection.execute(
+            sa.select(schema.versions.c.number, schema.versions.c.kind, schema.versions.c.same_as_id)
+            .order_by(schema.versions.c.number)
+        ).all()
+    assert [(k.number, k.kind) for k in kinds] == [(1, "new"), (2, "trivial"), (3, "new"), (4, "flipflop")]
+    assert kinds[-1].same_as_id == first.version_id
+
+
+def test_extractor_upgrade_reextracts_instead_of_reporting_a_change(store: Store) -> None:
+    old = record_capture(store, _capture("Old extractor output with menu junk.\n\n" + BODY, extractor="x/1"))
+    calls: list[bytes] = []
+
+    def reextract(raw: bytes, url: str | None) -> Extracted:
+        calls.append(raw)
+        return _capture(BODY, extractor="x/2").extracted
+
+    again = record_capture(store, _capture(BODY, raw=b"<new bytes>", extractor="x/2"), reextract=reextract)
+    assert again.outcome == "unchanged" and calls
+    with store.read() as connection:
+        pinned = connection.execute(sa.select(schema.articles.c.extractor)).scalar()
+        events = [row.kind for row in connection.execute(sa.select(schema.article_events))]
+    assert pinned == "x/2" and events == ["re_extracted"]
+    assert old.version_id is not None
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "reason"),
+    [
+        ("endless", "exceeds"),
+        ("trickle", "no complete response within"),
+        ("loop-a", "redirect"),
+        ("gzip-bomb", "exceeds"),
+        ("flaky?n=9", "503"),
+    ],
+)
+def test_hostile_servers_are_recorded_errors_and_the_watcher_goes_on(
+    site: FixtureSite, tmp_path: Path, endpoint: str, reason: str
+) -> None:
+    store = Store(tmp_path / "h.db")
+    settings = SETTINGS.with_overrides(max_page_bytes=200_000, total_timeout=2.0, read_timeout=1.0)
+    watcher = Watcher(store, settings, analyse=False)
+    good = site.article_url("xi-putin-wion")
+    report = asyncio.run(watcher.check_urls([f"{site.base_url}/_hostile/{endpoint}", good]))
+    watcher.close()
+    assert report.outcomes["new"] == 1 and report.outcomes["error"] == 1
+    assert any(re.search(reason, error, re.I) for error in report.errors), report.errors
+    with store.read() as connection:
+        errors = connection.execute(
+            sa.select(schema.checks.c.error).where(schema.checks.c.outcome == "error")
+        ).scalars().all()
+    assert len(errors) == 1 and "\n" not in errors[0]
+
+
+def test_private_addresses_are_refused_unless_allowed(site: FixtureSite, tmp_path: Path) -> None:
+    store = Store(tmp_path / "p.db")
+    watcher = Watcher(store, Settings(allow_private=False, workers=1), analyse=False)
+    report = asyncio.run(watcher.check_urls([site.article_url("xi-putin-wion")]))
+    watcher.close()
+    assert report.outcomes == {"error": 1}
+    assert "private" in report.errors[0].lower() or "loopback" in report.errors[0].lower()
+
+
+WORKER = """
+import asyncio, sys
+from datetime import UTC, datetime, timedelta
+from newstrail.settings import Settings
+from newstrail.store import Store
+from newstrail.watch import Watcher
+store = Store(sys.argv[1])
+settings = Settings(allow_private=True, per_host_delay=0.0, per_host_concurrency=4, workers=1, lease_minutes=5)
+watcher = Watcher(store, settings, analyse=False, worker="doomed")
+print("ready", flush=True)
+asyncio.run(watcher.run_once(batch=100000))
+"""
+
+
+def test_kill_9_mid_pass_loses_nothing_and_restart_resumes(tmp_path: Path) -> None:
+    with FixtureSite(synthetic_articles=400) as site:
+        db = tmp_path / "k.db"
+        store = Store(db)
+        for feed in site.feed_urls:
+            if "synthetic" in feed:
+                asyncio.run(add_source(store, SETTINGS, feed, None, {}))
+        # Discover the 400 articles without checking them yet.
+        assert asyncio.run(Watcher(store, SETTINGS, analyse=False).poll_feeds()).discovered == 400
+        worker = subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(db)], stdout=subprocess.PIPE, text=True
+        )
+        assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            with sqlite3.connect(db) as probe:
+                if probe.execute("SELECT count(*) FROM versions").fetchone()[0] >= 30:
+                    break
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait()
+        worker.stdout.close()
+        with sqlite3.connect(db) as connection:
+            assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            stuck = connection.execute("SELECT count(*) FROM articles WHERE lease_owner IS NOT NULL").fetchone()[0]
+        assert stuck > 0  # the killed worker held claims
+        # After its leases expire another watcher picks everything up.
+        later = Clock()
+        later.now = datetime.now(UTC) + timedelta(minutes=6)
+        resumed = Watcher(store, SETTINGS.with_overrides(per_source_budget=1000), clock=later, analyse=False)
+        asyncio.run(resumed.run_once(batch=100000))
+        resumed.close()
+        with sqlite3.connect(db) as connection:
+            per_article = connection.execute(
+                "SELECT a.id, count(v.id) FROM articles a LEFT JOIN versions v ON v.article_id = a.id "
+                "WHERE a.url LIKE '%synthetic%' GROUP BY a.id"
+            ).fetchall()
+        assert len(per_article) == 400
+        assert {count for _, count in per_article} == {1}  # none lost, none duplicated
+        store.close()
+
+
+def test_version_text_is_what_the_diff_engine_sees() -> None:
+    assert VersionText("t", None, None, "x").text == "x"
