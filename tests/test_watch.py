@@ -65,7 +65,9 @@ def outcomes(store: Store) -> dict[str, str]:
     a, c = schema.articles, schema.checks
     with store.read() as connection:
         rows = connection.execute(
-            sa.select(a.c.url, c.c.outcome).select_from(c.join(a, a.c.id == c.c.article_id)).order_by(c.c.id)
+            sa.select(a.c.url, c.c.outcome)
+            .select_from(c.join(a, a.c.id == c.c.article_id))
+            .order_by(c.c.id)
         ).all()
     return {row.url.split("/", 3)[-1]: row.outcome for row in rows}
 
@@ -117,7 +119,9 @@ def test_watch_follows_the_fixture_timeline(site: FixtureSite, tmp_path: Path) -
 
     first = asyncio.run(watcher.run_once())
     assert first.discovered == 5 and first.outcomes["new"] == 5, first.line()
-    assert versions_of(store, "republic") == [("new", "Xi tells Putin China-Russia ties can resist any 'third nation'")]
+    assert versions_of(store, "republic") == [
+        ("new", "Xi tells Putin China-Russia ties can resist any 'third nation'")
+    ]
 
     # Nothing is due until the first interval (30 minutes) has passed.
     clock.advance(minutes=10)
@@ -149,7 +153,9 @@ def test_watch_follows_the_fixture_timeline(site: FixtureSite, tmp_path: Path) -
     assert article_state(store, "newsweek") == "deleted"
     assert article_state(store, "566347") == "moved"
     with store.read() as connection:
-        events = {row.kind: row.detail for row in connection.execute(sa.select(schema.article_events))}
+        events = {
+            row.kind: row.detail for row in connection.execute(sa.select(schema.article_events))
+        }
     assert events["deleted"] == {"status": 404}
     assert events["moved"]["to"] != site.article_url("china-biden-rt")
     # Deleted and moved articles keep their versions and are not checked again.
@@ -197,13 +203,24 @@ def test_schedule_retires_after_forty_days() -> None:
     assert 40 <= checks <= 45
     # A change resets the interval to 30 minutes.
     assert next_check(policy, now, 10 * 86400, changed=True).interval == 1800
-    overridden = policy.overridden({"policy": {"first_interval_minutes": 5, "retire_after_days": 1}})
+    overridden = policy.overridden(
+        {"policy": {"first_interval_minutes": 5, "retire_after_days": 1}}
+    )
     assert next_check(overridden, now, None, changed=True).interval == 300
 
 
-def _capture(text: str, *, raw: bytes | None = None, title: str = "Headline", extractor: str = "x/1") -> Capture:
+def _capture(
+    text: str, *, raw: bytes | None = None, title: str = "Headline", extractor: str = "x/1"
+) -> Capture:
     extracted = Extracted(
-        title=title, author=None, date=None, site=None, text=text, url=None, language="en", extractor=extractor
+        title=title,
+        author=None,
+        date=None,
+        site=None,
+        text=text,
+        url=None,
+        language="en",
+        extractor=extractor,
     )
     return Capture(
         url="https://news.example.com/a",
@@ -223,7 +240,9 @@ def test_each_layer_of_version_detection(store: Store) -> None:
     # 1. identical bytes
     assert record_capture(store, _capture(BODY)).outcome == "unchanged"
     # 2. different bytes, identical extracted text
-    assert record_capture(store, _capture(BODY, raw=b"<html>" + BODY.encode())).outcome == "unchanged"
+    assert (
+        record_capture(store, _capture(BODY, raw=b"<html>" + BODY.encode())).outcome == "unchanged"
+    )
     # 3. trivial: only an "updated" line and quote style differ
     trivial = BODY.replace("officials said", "officials said") + "\n\nUpdated 5 minutes ago"
     assert record_capture(store, _capture(trivial)).outcome == "trivial"
@@ -235,22 +254,32 @@ def test_each_layer_of_version_detection(store: Store) -> None:
     assert flop.outcome == "flipflop"
     with store.read() as connection:
         kinds = connection.execute(
-            sa.select(schema.versions.c.number, schema.versions.c.kind, schema.versions.c.same_as_id)
-            .order_by(schema.versions.c.number)
+            sa.select(
+                schema.versions.c.number, schema.versions.c.kind, schema.versions.c.same_as_id
+            ).order_by(schema.versions.c.number)
         ).all()
-    assert [(k.number, k.kind) for k in kinds] == [(1, "new"), (2, "trivial"), (3, "new"), (4, "flipflop")]
+    assert [(k.number, k.kind) for k in kinds] == [
+        (1, "new"),
+        (2, "trivial"),
+        (3, "new"),
+        (4, "flipflop"),
+    ]
     assert kinds[-1].same_as_id == first.version_id
 
 
 def test_extractor_upgrade_reextracts_instead_of_reporting_a_change(store: Store) -> None:
-    old = record_capture(store, _capture("Old extractor output with menu junk.\n\n" + BODY, extractor="x/1"))
+    old = record_capture(
+        store, _capture("Old extractor output with menu junk.\n\n" + BODY, extractor="x/1")
+    )
     calls: list[bytes] = []
 
     def reextract(raw: bytes, url: str | None) -> Extracted:
         calls.append(raw)
         return _capture(BODY, extractor="x/2").extracted
 
-    again = record_capture(store, _capture(BODY, raw=b"<new bytes>", extractor="x/2"), reextract=reextract)
+    again = record_capture(
+        store, _capture(BODY, raw=b"<new bytes>", extractor="x/2"), reextract=reextract
+    )
     assert again.outcome == "unchanged" and calls
     with store.read() as connection:
         pinned = connection.execute(sa.select(schema.articles.c.extractor)).scalar()
@@ -281,9 +310,13 @@ def test_hostile_servers_are_recorded_errors_and_the_watcher_goes_on(
     assert report.outcomes["new"] == 1 and report.outcomes["error"] == 1
     assert any(re.search(reason, error, re.I) for error in report.errors), report.errors
     with store.read() as connection:
-        errors = connection.execute(
-            sa.select(schema.checks.c.error).where(schema.checks.c.outcome == "error")
-        ).scalars().all()
+        errors = (
+            connection.execute(
+                sa.select(schema.checks.c.error).where(schema.checks.c.outcome == "error")
+            )
+            .scalars()
+            .all()
+        )
     assert len(errors) == 1 and "\n" not in errors[0]
 
 
@@ -303,7 +336,9 @@ from newstrail.settings import Settings
 from newstrail.store import Store
 from newstrail.watch import Watcher
 store = Store(sys.argv[1])
-settings = Settings(allow_private=True, per_host_delay=0.0, per_host_concurrency=4, workers=1, lease_minutes=5)
+settings = Settings(
+    allow_private=True, per_host_delay=0.0, per_host_concurrency=4, workers=1, lease_minutes=5
+)
 watcher = Watcher(store, settings, analyse=False, worker="doomed")
 print("ready", flush=True)
 asyncio.run(watcher.run_once(batch=100000))
@@ -334,17 +369,22 @@ def test_kill_9_mid_pass_loses_nothing_and_restart_resumes(tmp_path: Path) -> No
         worker.stdout.close()
         with sqlite3.connect(db) as connection:
             assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-            stuck = connection.execute("SELECT count(*) FROM articles WHERE lease_owner IS NOT NULL").fetchone()[0]
+            stuck = connection.execute(
+                "SELECT count(*) FROM articles WHERE lease_owner IS NOT NULL"
+            ).fetchone()[0]
         assert stuck > 0  # the killed worker held claims
         # After its leases expire another watcher picks everything up.
         later = Clock()
         later.now = datetime.now(UTC) + timedelta(minutes=6)
-        resumed = Watcher(store, SETTINGS.with_overrides(per_source_budget=1000), clock=later, analyse=False)
+        resumed = Watcher(
+            store, SETTINGS.with_overrides(per_source_budget=1000), clock=later, analyse=False
+        )
         asyncio.run(resumed.run_once(batch=100000))
         resumed.close()
         with sqlite3.connect(db) as connection:
             per_article = connection.execute(
-                "SELECT a.id, count(v.id) FROM articles a LEFT JOIN versions v ON v.article_id = a.id "
+                "SELECT a.id, count(v.id) FROM articles a "
+                "LEFT JOIN versions v ON v.article_id = a.id "
                 "WHERE a.url LIKE '%synthetic%' GROUP BY a.id"
             ).fetchall()
         assert len(per_article) == 400

@@ -27,7 +27,7 @@ def _latest_versions(connection: Connection, story_id: int) -> list[Any]:
     a, v, s, sa_ = schema.articles, schema.versions, schema.sources, schema.story_articles
     latest = (
         sa.select(v.c.article_id, sa.func.max(v.c.number).label("number"))
-        .where(v.c.kind == "new")
+        .where(v.c.kind.in_(("new", "flipflop")))
         .group_by(v.c.article_id)
         .subquery()
     )

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from newstrail import __version__
-from newstrail.archive import archive_counts, get_article, list_articles, to_json
+from newstrail.archive import get_article, list_articles, to_json
 from newstrail.errors import NewstrailError
 from newstrail.settings import Settings, load_settings
 from newstrail.store import Store
@@ -225,41 +225,35 @@ def show(obj: Context, article: str, as_json: bool) -> None:
 @cli.command()
 @click.option(
     "--db-file",
-    type=click.Path(path_type=Path),
+    type=click.Path(dir_okay=False, path_type=Path),
     default=Path(".newstrail/demo.db"),
     show_default=True,
     help="Where the demo store lives.",
 )
+@click.option(
+    "--watch/--no-watch", default=True, show_default=True, help="Also watch the fixture site."
+)
+@click.option(
+    "--serve/--no-serve", default=False, show_default=True, help="Then serve the web app."
+)
 @click.pass_obj
 @fail_cleanly
-def demo(obj: Context, db_file: Path) -> None:
-    """Import the bundled sample corpus into a demo store and report what was stored.
+def demo(obj: Context, db_file: Path, watch: bool, serve: bool) -> None:
+    """Run newstrail on the bundled sample corpus and the local fixture news site.
 
-    Example: newstrail demo
+    Example: newstrail demo --serve
     """
-    from newstrail.pipeline import bundled_corpus, import_and_place
+    from newstrail.demo import run_demo
 
-    store = Store(db_file)
-    report = import_and_place(store, [bundled_corpus()], obj.settings, show_progress=True)
-    for failure in report.failures:
-        errors.print(f"skipped: {failure}", markup=False, highlight=False)
-    console.print(
-        f"Imported the sample corpus into {db_file}: {report.new_articles} new articles, "
-        f"{report.new_versions} new versions, {report.unchanged} unchanged."
-    )
-    counts = archive_counts(store)
-    console.print(", ".join(f"{n} {name}" for name, n in counts.items()))
-    table = Table("id", "source", "title", "published", "versions", "story", title="Articles")
-    for article in list_articles(store):
-        table.add_row(
-            str(article.id),
-            article.source or "",
-            article.title or "",
-            article.published or "",
-            str(article.versions),
-            str(article.story_id or ""),
+    served = run_demo(db_file, obj.settings, console, watch=watch)
+    if serve:
+        from newstrail.web.app import serve as serve_app
+
+        settings = obj.settings.with_overrides(db=str(served))
+        console.print(
+            f"Serving {served} at http://{settings.host}:{settings.port}/  (Ctrl-C stops)"
         )
-    console.print(table)
+        serve_app(Store(served), settings)
 
 
 # -- stories -------------------------------------------------------------------

@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from newstrail.stories import StoryDetail
 
 
+MAX_QUOTES = 6
+MAX_PASSAGES = 5
+
+
 def print_story(console: Console, detail: StoryDetail) -> None:
     """A story for people: articles, quotes, summary, passages, exclusives."""
     story = detail.summary
@@ -48,8 +52,10 @@ def print_story(console: Console, detail: StoryDetail) -> None:
                 highlight=False,
             )
     if detail.quotes:
-        console.rule("Quotes")
-        for quote in detail.quotes:
+        # Quotes carried by the most outlets first; the full list is in --json.
+        shown = sorted(detail.quotes, key=lambda q: (-len(q["sources"]), -len(q["paraphrases"])))
+        console.rule(f"Quotes ({min(len(shown), MAX_QUOTES)} of {len(shown)})")
+        for quote in shown[:MAX_QUOTES]:
             carriers = ", ".join(quote["sources"])
             console.print(
                 f"[bold]{quote['speaker'] or 'unattributed'}[/bold]: “{quote['text']}”",
@@ -62,8 +68,11 @@ def print_story(console: Console, detail: StoryDetail) -> None:
                     highlight=False,
                 )
     if detail.passages:
-        console.rule("Reused passages")
-        for passage in detail.passages:
+        longest = sorted(detail.passages, key=lambda p: -len(p["text"]))
+        console.rule(
+            f"Reused passages ({min(len(longest), MAX_PASSAGES)} longest of {len(longest)})"
+        )
+        for passage in longest[:MAX_PASSAGES]:
             console.print(
                 f"article {passage['target_article']} ← {passage['source_article']} "
                 f"({passage['direction_reason']}): {passage['text'][:160]}",

@@ -105,7 +105,7 @@ def _article_for_clustering(connection: Connection, article_id: int) -> ClusterA
             a.c.title, a.c.published, a.c.first_seen_at, a.c.url, s.c.name.label("source"), v.c.text
         )
         .select_from(a.join(v, v.c.article_id == a.c.id).outerjoin(s, s.c.id == a.c.source_id))
-        .where(a.c.id == article_id, v.c.kind == "new")
+        .where(a.c.id == article_id, v.c.kind.in_(("new", "flipflop")))
         .order_by(v.c.number.desc())
         .limit(1)
     ).first()

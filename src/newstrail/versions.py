@@ -99,7 +99,8 @@ def record_capture(
         return Recorded(article.id, None, "unchanged", False, raw_sha)
     number = (latest.number if latest else 0) + 1
     version_id = _insert_version(connection, article.id, number, outcome, same_as, capture, raw_sha)
-    _after_version(store, connection, article.id, capture, visible=outcome == "new")
+    # A flip-flop restores an earlier text: it is the article's current state again.
+    _after_version(store, connection, article.id, capture, visible=outcome in ("new", "flipflop"))
     return Recorded(article.id, version_id, outcome, False, raw_sha)
 
 
