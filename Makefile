@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# Imports the sample corpus, watches the fixture site, then serves the web app.
 demo: setup
-	$(BIN)/newstrail demo
+	$(BIN)/newstrail demo --serve
 
 test: setup
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q

@@ -76,7 +76,7 @@ def _ensure_quotes(connection: Connection, rows: list[Any]) -> dict[int, list[An
         ).all()
         if not stored and row.text.strip():
             for quote in extract_quotes(row.text):
-                connection.execute(
+                inserted = connection.execute(
                     schema.quotes.insert().values(
                         version_id=row.version_id,
                         article_id=row.article_id,
@@ -90,6 +90,18 @@ def _ensure_quotes(connection: Connection, rows: list[Any]) -> dict[int, list[An
                         verb_start=quote.verb[0] if quote.verb else None,
                         verb_end=quote.verb[1] if quote.verb else None,
                     )
+                )
+                assert inserted.inserted_primary_key is not None
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO search_index (kind, ref, title, body) "
+                        "VALUES ('quote', :ref, :speaker, :body)"
+                    ),
+                    {
+                        "ref": inserted.inserted_primary_key[0],
+                        "speaker": quote.speaker_name or "",
+                        "body": quote.text,
+                    },
                 )
             stored = connection.execute(
                 sa.select(schema.quotes).where(schema.quotes.c.version_id == row.version_id)

@@ -26,7 +26,7 @@ from newstrail.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # one error, one line, however long
 
 
 class Context:
@@ -615,6 +615,202 @@ def fixture_site(host: str, port: int, synthetic: int, step_interval: float | No
     from newstrail.fixture_site import serve_fixture_site
 
     serve_fixture_site(host, port, synthetic, step_interval)
+
+
+# -- serving, search, exports, follows ----------------------------------------------
+
+
+@cli.command()
+@click.option("--host", help="Address to bind [default: 127.0.0.1].")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port [default: 8080].")
+@click.pass_obj
+@fail_cleanly
+def serve(obj: Context, host: str | None, port: int | None) -> None:
+    """Serve the web UI and JSON API (every page also at .json).
+
+    Example: newstrail --db news.db serve --port 8080
+    """
+    from newstrail.web.app import serve as serve_app
+
+    serve_app(obj.store, obj.settings.with_overrides(host=host, port=port))
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--source", help="Only this outlet.")
+@click.option("--story", "story_id", type=int, help="Only this story.")
+@click.option("--kind", type=click.Choice(["article", "quote"]), help="Only articles or quotes.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit and line.")
+@click.pass_obj
+@fail_cleanly
+def search(
+    obj: Context,
+    text: str,
+    source: str | None,
+    story_id: int | None,
+    kind: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Full-text search over articles and quotes.
+
+    Example: newstrail search "Sino-Russian relations" --kind quote
+    """
+    from dataclasses import asdict
+
+    from newstrail.search import SearchFilters
+    from newstrail.search import search as run_search
+
+    filters = SearchFilters(source=source, story_id=story_id, kind=kind)
+    hits = run_search(obj.store, text, filters, limit=limit)
+    if as_json:
+        print_json_lines(asdict(hit) for hit in hits)
+        return
+    table = Table("kind", "article", "source", "title", "snippet")
+    for hit in hits:
+        snippet = " ".join(hit.snippet.split())
+        table.add_row(hit.kind, str(hit.article_id), hit.source or "", hit.title or "", snippet)
+    console.print(table)
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(["articles", "versions", "stories", "quotes", "warc"]))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["jsonl", "csv"]),
+    default="jsonl",
+    show_default=True,
+    help="For records (not WARC).",
+)
+@click.option("--story", "story_id", type=int, help="Only this story.")
+@click.option("--article", "article_id", type=int, help="Only this article.")
+@click.option("--limit", type=click.IntRange(1), help="At most this many records.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file [default: standard output; required for warc].",
+)
+@click.pass_obj
+@fail_cleanly
+def export(
+    obj: Context,
+    kind: str,
+    output_format: str,
+    story_id: int | None,
+    article_id: int | None,
+    limit: int | None,
+    output: Path | None,
+) -> None:
+    """Export records as JSON Lines or CSV, or captures as WARC (re-importable).
+
+    Example: newstrail export versions --article 3 --format csv -o versions.csv
+    """
+    from newstrail.export import export_csv, export_jsonl, write_warc
+
+    if kind == "warc":
+        if output is None or (story_id is None) == (article_id is None):
+            raise click.UsageError("warc needs -o FILE and exactly one of --article or --story")
+        written = write_warc(obj.store, output, article_id=article_id, story_id=story_id)
+        errors.print(f"wrote {written} bytes to {output}")
+        return
+    writer = export_csv if output_format == "csv" else export_jsonl
+    chunks = writer(obj.store, kind, story_id=story_id, article_id=article_id, limit=limit)
+    if output is None:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+        return
+    with output.open("w", encoding="utf-8", newline="") as out:
+        for chunk in chunks:
+            out.write(chunk)
+
+
+@cli.group()
+def follow() -> None:
+    """Follow people, topics or outlets for a personal feed of stories and changes."""
+
+
+@follow.command("add")
+@click.argument("kind", type=click.Choice(["person", "topic", "outlet"]))
+@click.argument("value")
+@click.pass_obj
+@fail_cleanly
+def follow_add(obj: Context, kind: str, value: str) -> None:
+    """Follow a person, topic (words) or outlet.
+
+    Example: newstrail follow add person "Xi Jinping"
+    """
+    from newstrail.follows import add_follow
+
+    try:
+        followed = add_follow(obj.store, kind, value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from error
+    console.print(
+        f"following {followed.kind} {followed.value!r} (id {followed.id})", highlight=False
+    )
+
+
+@follow.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per follow and line.")
+@click.pass_obj
+@fail_cleanly
+def follow_list(obj: Context, as_json: bool) -> None:
+    """List what you follow.
+
+    Example: newstrail follow list
+    """
+    from newstrail.follows import list_follows
+
+    follows = list_follows(obj.store)
+    if as_json:
+        print_json_lines(f.to_json() for f in follows)
+        return
+    for followed in follows:
+        console.print(f"{followed.id}  {followed.kind:7} {followed.value}", highlight=False)
+
+
+@follow.command("remove")
+@click.argument("follow_id", type=int)
+@click.pass_obj
+@fail_cleanly
+def follow_remove(obj: Context, follow_id: int) -> None:
+    """Stop following (by id from `follow list`).
+
+    Example: newstrail follow remove 2
+    """
+    from newstrail.follows import remove_follow
+
+    remove_follow(obj.store, follow_id)
+    console.print(f"removed follow {follow_id}")
+
+
+@cli.command()
+@click.pass_obj
+@fail_cleanly
+def token(obj: Context) -> None:
+    """Create a new API token for the web app's write actions (shown once).
+
+    Example: newstrail token
+    """
+    from newstrail.web.security import create_token
+
+    console.print(create_token(obj.store), highlight=False)
+
+
+@cli.command()
+@click.pass_obj
+@fail_cleanly
+def reindex(obj: Context) -> None:
+    """Rebuild the full-text search index from the store.
+
+    Example: newstrail reindex
+    """
+    from newstrail.search import rebuild_index
+
+    console.print(f"indexed {rebuild_index(obj.store)} articles and quotes")
 
 
 def main() -> None:

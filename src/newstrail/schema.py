@@ -222,6 +222,9 @@ story_moves = Table(
     Column("to_story", Integer),
     Column("reason", String(20), nullable=False),  # placed | merge | split | rebuild
     _utc("at", nullable=False),
+    Index("ix_story_moves_from", "from_story"),
+    Index("ix_story_moves_to", "to_story"),
+    Index("ix_story_moves_article", "article_id"),
 )
 
 quote_groups = Table(
@@ -254,6 +257,9 @@ quotes = Table(
     # exact | variant | paraphrase: how this quote relates to its group.
     Column("group_relation", String(12)),
     Index("ix_quotes_version", "version_id"),
+    # read_analysis looks quotes up by group: without this, a story page scanned
+    # every quote (103 ms at 100k articles; 8.6 ms with it).
+    Index("ix_quotes_group", "group_id"),
     Index("ix_quotes_speaker", "speaker_name"),
 )
 

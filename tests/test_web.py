@@ -1,0 +1,272 @@
+"""The web app in-process (httpx.ASGITransport): every page and its JSON twin, escaping, headers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from newstrail.settings import Settings
+from newstrail.store import Store
+from newstrail.web import create_app
+from test_web_support import XSS_TITLE, XSS_URL, Archive, active_content, seed_archive
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def archive(store: Store) -> Archive:
+    return seed_archive(store)
+
+
+@pytest.fixture
+async def client(store: Store, archive: Archive) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_app(store, Settings()))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+def page_paths(a: Archive) -> list[str]:
+    return [
+        "/",
+        f"/stories/{a.story_id}",
+        f"/articles/{a.edited_article}",
+        f"/articles/{a.xss_article}",
+        f"/articles/{a.edited_article}/diff?from=1&to=3",
+        "/sources",
+        f"/sources/{a.source_id}",
+        "/search?q=minister",
+        "/follows",
+    ]
+
+
+async def test_every_page_renders_and_has_a_json_twin(
+    client: httpx.AsyncClient, archive: Archive
+) -> None:
+    for path in page_paths(archive):
+        page = await client.get(path)
+        assert page.status_code == 200, path
+        assert page.headers["content-type"].startswith("text/html")
+        twin = path.split("?")[0] + ".json" + ("?" + path.split("?")[1] if "?" in path else "")
+        twin = "/.json" if path == "/" else twin
+        assert f'href="{twin.replace("&", "&amp;")}"' in page.text, path  # the page links its twin
+        data = await client.get(twin)
+        assert data.status_code == 200, twin
+        assert data.headers["content-type"] == "application/json"
+        assert isinstance(data.json(), dict)
+
+
+async def test_story_json_has_articles_quotes_and_summary(
+    client: httpx.AsyncClient, archive: Archive
+) -> None:
+    story = (await client.get(f"/stories/{archive.story_id}.json")).json()
+    assert story["id"] == archive.story_id
+    assert story["title"] == "Budget vote topples minister"
+    assert {a["id"] for a in story["articles"]} == {
+        archive.edited_article,
+        archive.other_article,
+        archive.xss_article,
+    }
+    assert set(story["articles"][0]) >= {"id", "url", "source", "title", "published"}
+    assert story["quotes"][0]["speaker"] == "Jane Roe"
+    assert set(story["quotes"][0]["sources"]) == {"Wire Daily", "The Evening Post"}
+    assert story["summary"][0]["sources"] == ["Wire Daily", "The Evening Post"]
+
+
+async def test_story_page_shows_timeline_outlets_quotes_and_summary(
+    client: httpx.AsyncClient, archive: Archive
+) -> None:
+    html = (await client.get(f"/stories/{archive.story_id}")).text
+    assert '<svg class="timeline"' in html
+    assert html.count("<circle") == 3  # one point per article
+    assert "Wire Daily" in html and "The Evening Post" in html
+    assert "Jane Roe" in html and "We will try again" in html
+    assert "Parliament voted down the budget" in html
+
+
+async def test_article_page_folds_trivial_versions_and_flags_retired(
+    client: httpx.AsyncClient, archive: Archive
+) -> None:
+    html = (await client.get(f"/articles/{archive.edited_article}")).text
+    details = html[html.index('<details class="trivial">') :]
+    assert "#2" in details  # the trivial version is inside the fold
+    assert "checked again" not in html
+    retired = await client.get(f"/articles/{archive.retired_article}")
+    assert "40 days ago and won&#39;t be checked again" in retired.text
+    assert (await client.get(f"/articles/{archive.retired_article}.json")).json()["retired"] is True
+
+
+async def test_diff_marks_deletions_and_insertions_side_by_side(
+    client: httpx.AsyncClient, archive: Archive
+) -> None:
+    html = (await client.get(f"/articles/{archive.edited_article}/diff?from=1&to=3")).text
+    old = html[html.index('<td class="old">') : html.index('<td class="new">')]
+    new = html[html.index('<td class="new">') :]
+    assert "<del>" in old and "210" in old and "<ins>" not in old
+    assert "<ins>" in new and "212" in new and "<del>" not in new
+    data = (await client.get(f"/articles/{archive.edited_article}/diff.json?from=1&to=3")).json()
+    assert data["title_changed"] is True
+    assert data["words_added"] > 0 and data["words_removed"] > 0
+    assert data["from"]["number"] == 1 and data["to"]["number"] == 3
+
+
+async def test_diff_defaults_to_the_latest_change(
+    client: httpx.AsyncClient, archive: Archive
+) -> None:
+    data = (await client.get(f"/articles/{archive.edited_article}/diff.json")).json()
+    assert (data["from"]["number"], data["to"]["number"]) == (2, 3)
+
+
+async def test_source_page_reports_health_and_heatmap(
+    client: httpx.AsyncClient, archive: Archive
+) -> None:
+    data = (await client.get(f"/sources/{archive.source_id}.json")).json()
+    assert data["name"] == "Wire Daily"
+    assert data["changes"]["changed_articles"] == 1
+    assert len(data["heatmap"]) == 10 and sum(c["count"] for c in data["heatmap"]) > 0
+    assert data["feeds"][0]["error_count"] == 2
+    assert '<svg class="heatmap"' in (await client.get(f"/sources/{archive.source_id}")).text
+
+
+async def test_missing_records_are_404_in_both_formats(client: httpx.AsyncClient) -> None:
+    for path in ("/stories/999", "/articles/999", "/sources/999", "/articles/999/diff"):
+        assert (await client.get(path)).status_code == 404
+        response = await client.get(path + ".json")
+        assert response.status_code == 404 and "error" in response.json()
+
+
+async def test_bad_parameters_are_400_not_500(client: httpx.AsyncClient, archive: Archive) -> None:
+    assert (await client.get("/stories/abc")).status_code == 400
+    assert (await client.get("/search?q=x&from=yesterday")).status_code == 400
+    assert (await client.get(f"/articles/{archive.edited_article}/diff?from=0")).status_code == 400
+    assert (
+        await client.get(f"/articles/{archive.edited_article}/diff?from=1&to=9")
+    ).status_code == 404
+
+
+async def test_openapi_lists_the_json_twins(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    assert "/stories/{story_id}.json" in schema["paths"]
+    assert "/search.json" in schema["paths"]
+    assert "/stories/{story_id}" not in schema["paths"]  # the HTML twin stays out
+
+
+async def test_security_headers_on_every_response(
+    client: httpx.AsyncClient, archive: Archive
+) -> None:
+    for path in ("/", "/stories/999.json", "/static/style.css", "/feeds/changes.atom"):
+        headers = (await client.get(path)).headers
+        csp = headers["content-security-policy"]
+        assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+        assert "script-src" not in csp and "unsafe-inline" not in csp
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "no-referrer"
+
+
+async def test_hostile_content_is_escaped_everywhere(
+    client: httpx.AsyncClient, archive: Archive
+) -> None:
+    paths = [
+        f"/articles/{archive.xss_article}",
+        f"/stories/{archive.story_id}",
+        "/search?q=minister",
+        "/search?q=markup",
+        "/",
+        f"/sources/{archive.other_source_id}",
+    ]
+    for path in paths:
+        html = (await client.get(path)).text
+        assert active_content(html) == [], path
+    article = (await client.get(f"/articles/{archive.xss_article}")).text
+    assert "&lt;script&gt;alert(" in article  # shown as text, not dropped silently
+    assert "<script" not in article
+    assert XSS_URL not in re.findall(r'href="([^"]*)"', article)
+    json_title = (await client.get(f"/articles/{archive.xss_article}.json")).json()["title"]
+    assert json_title == XSS_TITLE  # JSON carries the data unchanged; escaping is the page's job
+
+
+async def test_search_page_survives_fts_syntax(client: httpx.AsyncClient, archive: Archive) -> None:
+    for query in [
+        '"',
+        "AND(",
+        "minister OR",
+        "NEAR(a b",
+        "*",
+        "col:umn",
+        "'; DROP TABLE articles; --",
+    ]:
+        response = await client.get("/search.json", params={"q": query})
+        assert response.status_code == 200, query
+    hits = (await client.get("/search.json", params={"q": 'minister"'})).json()["results"]
+    assert hits
+
+
+async def test_follows_page_and_feed(
+    client: httpx.AsyncClient, store: Store, archive: Archive
+) -> None:
+    from newstrail.follows import add_follow
+
+    add_follow(store, "outlet", "Wire Daily")
+    data = (await client.get("/follows.json")).json()
+    assert [f["value"] for f in data["follows"]] == ["Wire Daily"]
+    assert [s["id"] for s in data["stories"]] == [archive.story_id]
+    assert [c["article_id"] for c in data["changes"]] == [archive.edited_article]
+    feed = await client.get("/follows/changes.atom")
+    assert feed.headers["content-type"].startswith("application/atom+xml")
+    assert feed.text.count("<entry>") == 1
+
+
+async def test_cached_pages_follow_changes_in_the_store(
+    client: httpx.AsyncClient, store: Store, archive: Archive
+) -> None:
+    from datetime import UTC, datetime
+
+    from newstrail import schema
+    from newstrail.store import text_sha256
+
+    story_path = f"/stories/{archive.story_id}.json"
+    article_path = f"/articles/{archive.other_article}.json"
+    assert len((await client.get(story_path)).json()["articles"]) == 3
+    assert len((await client.get(article_path)).json()["versions"]) == 1
+    text = "Parliament rejected the budget again."
+    with store.write() as connection:
+        connection.execute(
+            schema.story_articles.insert().values(
+                article_id=archive.retired_article,
+                story_id=archive.story_id,
+                assigned_at=datetime.now(UTC),
+            )
+        )
+        connection.execute(
+            schema.versions.insert().values(
+                article_id=archive.other_article,
+                number=2,
+                kind="new",
+                captured_at=datetime.now(UTC),
+                origin="fetch",
+                title="Budget defeated",
+                text=text,
+                text_sha256=text_sha256(text),
+                extractor="test/1",
+            )
+        )
+        connection.execute(
+            schema.articles.update()
+            .where(schema.articles.c.id == archive.other_article)
+            .values(version_count=2, last_changed_at=datetime.now(UTC))
+        )
+    assert len((await client.get(story_path)).json()["articles"]) == 4
+    article = (await client.get(article_path)).json()
+    assert len(article["versions"]) == 2 and article["text"] == text
+    home = (await client.get("/.json")).json()
+    assert {c["article_id"] for c in home["changes"]} == {
+        archive.edited_article,
+        archive.other_article,
+    }
