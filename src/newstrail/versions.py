@@ -189,6 +189,25 @@ def _already_imported(
     )
 
 
+def lead_title(text: str, limit: int = 90) -> str | None:
+    """A display title for an article without a headline: its opening words.
+
+    Only the article's listing uses it; the version keeps ``title`` empty, as
+    the source had none.
+    """
+    words = text.split()
+    if not words:
+        return None
+    lead = ""
+    for word in words:
+        if len(lead) + len(word) + 1 > limit:
+            return lead + " …"
+        lead = f"{lead} {word}".strip()
+        if lead.endswith((".", "!", "?")) and len(lead) > 40:
+            return lead
+    return lead
+
+
 def _find_article(connection: Connection, url: str) -> Row[tuple[object, ...]] | None:
     return connection.execute(
         sa.select(schema.articles).where(schema.articles.c.url == url)
@@ -213,7 +232,7 @@ def _create_article(store: Store, connection: Connection, capture: Capture) -> i
             url=capture.url,
             source_id=source_id,
             feed_id=capture.feed_id,
-            title=capture.extracted.title,
+            title=capture.extracted.title or lead_title(capture.extracted.text),
             published=capture.extracted.date,
             state="active",
             extractor=capture.extracted.extractor,
@@ -272,7 +291,10 @@ def _after_version(
     """Keep the article's summary columns and the search index in step."""
     values: dict[str, object] = {"version_count": schema.articles.c.version_count + 1}
     if visible:
-        values.update(last_changed_at=capture.captured_at, title=capture.extracted.title)
+        values.update(
+            last_changed_at=capture.captured_at,
+            title=capture.extracted.title or lead_title(capture.extracted.text),
+        )
         if capture.extracted.date:
             values["published"] = capture.extracted.date
     connection.execute(

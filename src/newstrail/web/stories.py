@@ -72,8 +72,12 @@ def get_story_json(store: Store, story_id: int) -> dict[str, Any]:
 
 
 def article_day(article: dict[str, Any]) -> date | None:
-    """The day an article appeared: its published date, else when it was first seen."""
-    for key in ("published", "first_seen", "first_seen_at"):
+    """The day an article was published, when the article says.
+
+    When newstrail first saw it is no stand-in: an import years later would
+    stretch the timeline to the import day.
+    """
+    for key in ("published",):
         value = article.get(key)
         if isinstance(value, str) and len(value) >= 10:
             try:
@@ -101,8 +105,14 @@ def timeline(
     span = max(((max(days) - start).days if start else 0), 1)
     plot = width - left - right
     points = []
+    undated = []
     for article, day in dated:
-        offset = (day - start).days / span if (day is not None and start is not None) else 0.0
+        if day is None or start is None:
+            undated.append(
+                {"id": article.get("id"), "source": article.get("source") or "Unknown outlet"}
+            )
+            continue
+        offset = (day - start).days / span
         row = row_of[article.get("source") or "Unknown outlet"]
         points.append(
             {
@@ -125,6 +135,7 @@ def timeline(
             {"outlet": o, "y": i * row_height + row_height // 2 + 8} for o, i in row_of.items()
         ],
         "points": points,
+        "undated": undated,
         "ticks": ticks,
         "width": width,
         "height": height,
