@@ -30,7 +30,9 @@ def seeds_dir(shared_data: Path) -> Path:
     return shared_data / "seeds"
 
 
-STORE_KINDS = ["memory", "file"] + (["postgresql"] if os.environ.get("NEWSTRAIL_TEST_POSTGRES_URL") else [])
+STORE_KINDS = ["memory", "file"] + (
+    ["postgresql"] if os.environ.get("NEWSTRAIL_TEST_POSTGRES_URL") else []
+)
 
 
 @pytest.fixture(params=STORE_KINDS)

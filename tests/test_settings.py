@@ -48,3 +48,11 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     readme = README.read_text(encoding="utf-8")
     missing = [name for name in Settings.documented() if f"`{name}`" not in readme]
     assert not missing, f"settings missing from README: {missing}"
+
+
+def test_every_command_is_in_the_readme() -> None:
+    from newstrail.cli import cli
+
+    readme = README.read_text(encoding="utf-8")
+    missing = [name for name in cli.commands if f"`{name}" not in readme]
+    assert not missing, f"commands missing from README: {missing}"
