@@ -271,7 +271,8 @@ def _check_not_binary(page: str) -> None:
 
 _NOTICE_TEXT = re.compile(
     r"^\s*(correction|clarification|editor[’']?s note|update|updated)\s*[:—–-]"
-    r"|^\s*(this|an earlier version of this) (article|story) (has been|was) (updated|corrected|amended)",
+    r"|^\s*(this|an earlier version of this) (article|story) "
+    r"(has been|was) (updated|corrected|amended)",
     re.I,
 )
 _NOTICE_CLASS = re.compile(r"correction|clarification|editors?-?note|update-?notice", re.I)

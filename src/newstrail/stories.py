@@ -151,7 +151,9 @@ def place_articles(store: Store, article_ids: Iterable[int]) -> list[Placement]:
     """
     placements: list[Placement] = []
     with store.write() as connection:
-        placed: set[int] = set(connection.execute(sa.select(schema.story_articles.c.article_id)).scalars())
+        placed: set[int] = set(
+            connection.execute(sa.select(schema.story_articles.c.article_id)).scalars()
+        )
         todo = [i for i in dict.fromkeys(article_ids) if i not in placed]
         if not todo:
             return []
