@@ -1,0 +1,153 @@
+"""The command line: each command's JSON output and its errors, in-process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newstrail.cli import cli
+from newstrail.pipeline import bundled_corpus
+
+PAGE = """<html><head><title>Floods close the valley road</title>
+<meta property="og:site_name" content="Valley News"></head><body>
+<nav>Home · Weather · Sport</nav><article><h1>Floods close the valley road</h1>
+<p>Heavy rain closed the valley road on Sunday, the council said in a statement.</p>
+<p>Crews expect to reopen it within {days} days, according to the roads department.</p>
+<p>"We ask drivers to stay away from the river," the fire chief said.</p>
+</article><footer>{footer}</footer></body></html>"""
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def json_lines(text: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def corpus_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    db = str(tmp_path_factory.mktemp("cli") / "corpus.db")
+    code, _, stderr = run("--db", db, "import", str(bundled_corpus()))
+    assert code == 0, stderr
+    return db
+
+
+def test_compare_html_files_json(tmp_path: Path) -> None:
+    old, template, edited = tmp_path / "old.html", tmp_path / "template.html", tmp_path / "new.html"
+    old.write_text(PAGE.format(days=3, footer="Valley News"))
+    template.write_text(PAGE.format(days=3, footer="Valley News · Privacy · Cookies · Contact us"))
+    edited.write_text(PAGE.format(days=5, footer="Valley News"))
+    code, out, _ = run("compare", str(old), str(template), "--json")
+    (same,) = json_lines(out)
+    assert code == 0 and same["changed"] is False and same["edits"] == []
+    code, out, _ = run("compare", str(old), str(edited), "--json")
+    (changed,) = json_lines(out)
+    assert changed["changed"] is True and changed["title_changed"] is False
+    assert {"type", "old", "new"} <= set(changed["edits"][0])  # type: ignore[index]
+    assert "number_changed" in {e["type"] for e in changed["edits"]}  # type: ignore[union-attr]
+    assert set(changed) >= {"changed", "trivial", "title_changed", "edits", "stats"}
+
+
+def test_compare_stored_versions(corpus_db: str) -> None:
+    code, out, _ = run("--db", corpus_db, "articles", "--json")
+    rt = next(a for a in json_lines(out) if a["source"] == "RT")
+    code, out, _ = run("--db", corpus_db, "versions", str(rt["id"]), "--json")
+    first, second = json_lines(out)
+    code, out, _ = run("--db", corpus_db, "compare", str(first["id"]), str(second["id"]), "--json")
+    (comparison,) = json_lines(out)
+    assert code == 0 and comparison["changed"] is True and comparison["title_changed"] is True
+    assert second["description"] and "headline changed" in str(second["description"])
+
+
+def test_stories_and_story_json(corpus_db: str) -> None:
+    code, out, _ = run("--db", corpus_db, "stories", "--json")
+    stories = json_lines(out)
+    assert code == 0 and sorted(len(s["article_ids"]) for s in stories) == [1, 4]  # type: ignore[arg-type]
+    big = next(s for s in stories if len(s["article_ids"]) == 4)  # type: ignore[arg-type]
+    assert set(big["outlets"]) == {"Republic World", "WION", "South China Morning Post", "Newsweek"}  # type: ignore[arg-type]
+    code, out, _ = run("--db", corpus_db, "story", str(big["id"]), "--json")
+    (story,) = json_lines(out)
+    assert {"id", "title", "articles", "quotes", "summary", "passages"} <= set(story)
+    xi = [q for q in story["quotes"] if "not affected by changes" in q["text"]]  # type: ignore[union-attr]
+    assert xi and xi[0]["speaker"] == "Xi Jinping"
+    assert {"Republic World", "WION", "South China Morning Post"} <= set(xi[0]["sources"])
+    assert any(p["source"] == "Newsweek" for p in xi[0]["paraphrases"])
+
+
+def test_show_and_search(corpus_db: str) -> None:
+    code, out, _ = run("--db", corpus_db, "search", "Sino-Russian relations", "--json")
+    hits = json_lines(out)
+    assert code == 0 and hits and {h["kind"] for h in hits} <= {"article", "quote"}
+    code, out, _ = run("--db", corpus_db, "show", str(hits[0]["article_id"]), "--json")
+    (article,) = json_lines(out)
+    assert article["versions"] and "Sino-Russian" in str(article["text"])
+
+
+def test_extract_and_quotes_json(tmp_path: Path, seeds_dir: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(PAGE.format(days=3, footer="©"))
+    code, out, _ = run("extract", str(page), "--json")
+    (extracted,) = json_lines(out)
+    assert code == 0 and extracted["title"] == "Floods close the valley road"
+    assert "Home · Weather" not in str(extracted["text"])
+    seed = next(seeds_dir.glob("001_*.txt"))
+    code, out, _ = run("quotes", str(seed), "--json")
+    (result,) = json_lines(out)
+    with seed.open(encoding="utf-8", newline="") as file:
+        text = file.read()
+    for quote in result["quotes"]:  # type: ignore[union-attr]
+        start, end = quote["quote"]
+        assert 0 <= start < end <= len(text)
+
+
+def test_cluster_command(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    records = [
+        {
+            "id": "a",
+            "title": "Storm floods valley road",
+            "text": "Heavy rain flooded the valley road on Sunday.",
+        },
+        {
+            "id": "b",
+            "title": "Valley road flooded by storm",
+            "text": "A storm flooded the valley road on Sunday.",
+        },
+        {
+            "id": "c",
+            "title": "Chess champion retains title",
+            "text": "The champion won the final game in Oslo.",
+        },
+    ]
+    source.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    output = tmp_path / "out.jsonl"
+    code, _, _ = run("cluster", "--input", str(source), "--output", str(output))
+    assigned = {r["id"]: r["story"] for r in json_lines(output.read_text())}
+    assert code == 0 and set(assigned) == {"a", "b", "c"}
+    assert assigned["a"] != assigned["c"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show", "999999"],
+        ["story", "999999"],
+        ["versions", "https://nowhere.example/none"],
+        ["compare", "/no/such/file.html", "/no/such/other.html"],
+    ],
+)
+def test_bad_arguments_give_one_clear_line(corpus_db: str, args: list[str]) -> None:
+    code, out, err = run("--db", corpus_db, *args)
+    assert code != 0 and out == ""
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_bad_option_values_are_usage_errors() -> None:
+    code, _, err = run("articles", "--limit", "zero")
+    assert code == 2 and "--limit" in err
