@@ -1,0 +1,284 @@
+"""Story clustering quality: B-cubed and pairwise P/R/F1 on the gold story sets.
+
+Each dataset (ecbplus, basil, allsides; see data/stories/PROVENANCE.md) is
+clustered as its own stream, and all three together as one pooled stream. The
+headline numbers are cross-validated by story group: gold groups (ECB+ topics,
+BASIL triplets, AllSides roundups) are hashed into 5 folds; for each fold the
+settings are chosen on the other folds from a small grid and scored on the
+held-out fold, so the figure estimates unseen stories. A plain TF-IDF
+single-pass baseline (cosine to cluster centroids, fixed threshold, tuned the
+same way) is measured in the same run.
+
+Run: ``.venv/bin/python bench/clustering.py`` → table + bench/results/clustering.json
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from newstrail.cluster import ClusterSettings, cluster_records  # noqa: E402
+
+DATASETS = ("ecbplus", "basil", "allsides")
+FOLDS = 5
+# The grid searched inside each cross-validation fold (around the defaults).
+GRID: dict[str, Sequence[float]] = {
+    "join_threshold": (0.22, 0.24, 0.26),
+    "time_bonus": (0.15, 0.20, 0.25),
+    "entity_weight": (0.3, 0.4, 0.5),
+}
+BASELINE_THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
+
+Records = list[dict[str, Any]]
+Assignment = dict[str, str]
+
+
+def shared_data() -> Path:
+    """The gold data folder (``$NEWSTRAIL_SHARED_DATA`` or ../shared/data)."""
+    configured = os.environ.get("NEWSTRAIL_SHARED_DATA")
+    return Path(configured) if configured else ROOT.parent / "shared" / "data"
+
+
+def load(dataset: str) -> Records:
+    path = shared_data() / "stories" / f"{dataset}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def fold_of(record: dict[str, Any]) -> int:
+    """Fold by whole story group: an ECB+ topic's two events share a fold."""
+    group = record.get("topic_id") or record["story_id"]
+    return int(hashlib.sha256(f"{record['dataset']}:{group}".encode()).hexdigest(), 16) % FOLDS
+
+
+def without_gold(records: Records) -> Records:
+    """Records stripped to what a clusterer may read."""
+    keep = ("id", "title", "text", "date", "source", "url", "lang")
+    return [{key: record.get(key) for key in keep} for record in records]
+
+
+def per_article_bcubed(
+    gold: Assignment, predicted: dict[str, int]
+) -> dict[str, tuple[float, float]]:
+    """B-cubed precision and recall of each article."""
+    gold_members: dict[str, set[str]] = defaultdict(set)
+    predicted_members: dict[int, set[str]] = defaultdict(set)
+    for article, story in gold.items():
+        gold_members[story].add(article)
+    for article, story in predicted.items():
+        predicted_members[story].add(article)
+    scores = {}
+    for article in gold:
+        cluster, truth = predicted_members[predicted[article]], gold_members[gold[article]]
+        shared = len(cluster & truth)
+        scores[article] = (shared / len(cluster), shared / len(truth))
+    return scores
+
+
+def f1(precision: float, recall: float) -> float:
+    return 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
+
+
+def summarise(scores: dict[str, tuple[float, float]], articles: Sequence[str]) -> dict[str, float]:
+    precision = float(np.mean([scores[a][0] for a in articles]))
+    recall = float(np.mean([scores[a][1] for a in articles]))
+    return {"precision": precision, "recall": recall, "f1": f1(precision, recall)}
+
+
+def pairwise(gold: Assignment, predicted: dict[str, int]) -> dict[str, float]:
+    """Pairwise (same-story link) precision, recall and F1."""
+
+    def pairs(counts: Counter[Any]) -> int:
+        return sum(n * (n - 1) // 2 for n in counts.values())
+
+    both = pairs(Counter((predicted[a], gold[a]) for a in gold))
+    predicted_pairs, gold_pairs = pairs(Counter(predicted.values())), pairs(Counter(gold.values()))
+    precision = both / predicted_pairs if predicted_pairs else 1.0
+    recall = both / gold_pairs if gold_pairs else 1.0
+    return {"precision": precision, "recall": recall, "f1": f1(precision, recall)}
+
+
+def baseline_cluster(records: Records, threshold: float) -> dict[str, int]:
+    """Plain TF-IDF single pass: join the closest centroid if cosine ≥ threshold."""
+    ordered = sorted(records, key=lambda r: r.get("date") or "")
+    texts = [f"{r.get('title') or ''}\n{r.get('text') or ''}" for r in ordered]
+    matrix = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(texts)
+    dense = matrix.toarray()
+    centroids: list[np.ndarray] = []
+    assignment: dict[str, int] = {}
+    for record, vector in zip(ordered, dense, strict=True):
+        best, best_score = -1, -1.0
+        if centroids:
+            stacked = np.vstack(centroids)
+            norms = np.linalg.norm(stacked, axis=1) + 1e-12
+            similarities = stacked @ vector / norms
+            best = int(np.argmax(similarities))
+            best_score = float(similarities[best])
+        if best >= 0 and best_score >= threshold:
+            centroids[best] = centroids[best] + vector
+        else:
+            centroids.append(vector.copy())
+            best = len(centroids) - 1
+        assignment[record["id"]] = best
+    return assignment
+
+
+def cross_validate(
+    runs: dict[Any, dict[str, dict[str, tuple[float, float]]]],
+    folds: dict[str, dict[str, int]],
+) -> tuple[dict[str, dict[str, float]], list[Any]]:
+    """Pick a setting per held-out fold on the other folds; score held-out articles.
+
+    Args:
+        runs: setting → dataset → article → (B³ precision, recall).
+        folds: dataset → article → fold.
+
+    Returns:
+        Held-out B³ per dataset and "overall" (micro over articles), and the
+        setting chosen for each fold.
+    """
+    held_out: dict[str, dict[str, tuple[float, float]]] = {d: {} for d in folds}
+    chosen = []
+    for fold in range(FOLDS):
+
+        def training_score(setting: Any, fold: int = fold) -> float:
+            per_dataset = []
+            for dataset, scores in runs[setting].items():
+                train = [a for a, k in folds[dataset].items() if k != fold]
+                per_dataset.append(summarise(scores, train)["f1"])
+            # Mean of per-dataset F1 so the large AllSides set cannot drown ECB+.
+            return float(np.mean(per_dataset))
+
+        best = max(runs, key=training_score)
+        chosen.append(best)
+        for dataset, scores in runs[best].items():
+            for article, k in folds[dataset].items():
+                if k == fold:
+                    held_out[dataset][article] = scores[article]
+    result = {d: summarise(s, list(s)) for d, s in held_out.items()}
+    pooled = {f"{d}/{a}": v for d, s in held_out.items() for a, v in s.items()}
+    result["overall"] = summarise(pooled, list(pooled))
+    return result, chosen
+
+
+def timed(function: Callable[[], Any]) -> tuple[Any, float]:
+    start = time.perf_counter()
+    value = function()
+    return value, time.perf_counter() - start
+
+
+def main() -> None:
+    data = {d: load(d) for d in DATASETS}
+    gold = {d: {r["id"]: r["story_id"] for r in records} for d, records in data.items()}
+    folds = {d: {r["id"]: fold_of(r) for r in records} for d, records in data.items()}
+    clean = {d: without_gold(records) for d, records in data.items()}
+    defaults = ClusterSettings()
+
+    # Ours: one stream per dataset for every grid point.
+    runs: dict[Any, dict[str, dict[str, tuple[float, float]]]] = {}
+    keys = list(GRID)
+    for values in itertools.product(*GRID.values()):
+        settings = replace(defaults, **dict(zip(keys, values, strict=True)))
+        runs[values] = {
+            d: per_article_bcubed(gold[d], dict(cluster_records(clean[d], settings)))
+            for d in DATASETS
+        }
+    ours_cv, ours_chosen = cross_validate(runs, folds)
+
+    baseline_runs = {
+        threshold: {
+            d: per_article_bcubed(gold[d], baseline_cluster(clean[d], threshold)) for d in DATASETS
+        }
+        for threshold in BASELINE_THRESHOLDS
+    }
+    baseline_cv, baseline_chosen = cross_validate(baseline_runs, folds)
+
+    # Fit (in-sample) figures and speed with the shipped defaults.
+    fit: dict[str, Any] = {}
+    total_articles, total_seconds = 0, 0.0
+    for d in DATASETS:
+        predicted, seconds = timed(lambda d=d: dict(cluster_records(clean[d], defaults)))
+        total_articles += len(clean[d])
+        total_seconds += seconds
+        scores = per_article_bcubed(gold[d], predicted)
+        fit[d] = {
+            "bcubed": summarise(scores, list(scores)),
+            "pairwise": pairwise(gold[d], predicted),
+            "stories": len(set(predicted.values())),
+            "gold_stories": len(set(gold[d].values())),
+            "articles_per_second": len(clean[d]) / seconds,
+        }
+    pooled_records = [r for d in DATASETS for r in clean[d]]
+    pooled_gold = {a: s for d in DATASETS for a, s in gold[d].items()}
+    pooled_predicted = dict(cluster_records(pooled_records, defaults))
+    pooled_scores = per_article_bcubed(pooled_gold, pooled_predicted)
+    fit["pooled_stream"] = {
+        "bcubed": summarise(pooled_scores, list(pooled_scores)),
+        "pairwise": pairwise(pooled_gold, pooled_predicted),
+    }
+    baseline_best = baseline_chosen[0]
+    baseline_fit = {}
+    for d in DATASETS:
+        predicted = baseline_cluster(clean[d], baseline_best)
+        scores = per_article_bcubed(gold[d], predicted)
+        baseline_fit[d] = {
+            "bcubed": summarise(scores, list(scores)),
+            "pairwise": pairwise(gold[d], predicted),
+        }
+
+    print(f"Story clustering, B³ cross-validated by story group ({FOLDS} folds, held-out scores)")
+    print(f"{'set':<10} {'ours P':>7} {'R':>6} {'F1':>6}   {'baseline P':>10} {'R':>6} {'F1':>6}")
+    for name in (*DATASETS, "overall"):
+        o, b = ours_cv[name], baseline_cv[name]
+        print(
+            f"{name:<10} {o['precision']:7.3f} {o['recall']:6.3f} {o['f1']:6.3f}   "
+            f"{b['precision']:10.3f} {b['recall']:6.3f} {b['f1']:6.3f}"
+        )
+    print("\nShipped defaults, in-sample (B³ F1 / pairwise F1 / stories found vs gold / art/s)")
+    for d in DATASETS:
+        row = fit[d]
+        print(
+            f"{d:<10} {row['bcubed']['f1']:.3f} / {row['pairwise']['f1']:.3f} / "
+            f"{row['stories']} vs {row['gold_stories']} / {row['articles_per_second']:.0f}"
+        )
+    pooled = fit["pooled_stream"]
+    print(
+        f"{'pooled':<10} {pooled['bcubed']['f1']:.3f} / {pooled['pairwise']['f1']:.3f}"
+        "  (all three sets in one stream)"
+    )
+    print(f"throughput: {total_articles / total_seconds:.0f} articles/s")
+
+    result = {
+        "cross_validated": {"ours": ours_cv, "baseline_tfidf_single_pass": baseline_cv},
+        "chosen_per_fold": {
+            "ours": [dict(zip(keys, c, strict=True)) for c in ours_chosen],
+            "baseline_threshold": baseline_chosen,
+        },
+        "grid": {k: list(v) for k, v in GRID.items()},
+        "defaults": asdict(defaults),
+        "fit_defaults": fit,
+        "baseline_fit": {"threshold": baseline_best, **baseline_fit},
+        "articles_per_second": total_articles / total_seconds,
+    }
+    out = ROOT / "bench" / "results" / "clustering.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""Story clustering at scale: throughput, peak memory and per-article cost up to 1M articles.
+
+The stream is synthetic but made of real text: each synthetic story draws 8
+random sentences of the real articles in data/stories/ (~16k sentences), adds a
+story-specific name and figure (so stories sharing a sentence are still
+different events), and each member article is a random subset of the story's
+sentences. Stories start every day and publish for up to three days, so the
+number of active stories stays level and the cost per article should too.
+
+Run: ``.venv/bin/python bench/clustering_scale.py --n 100000`` (checkpoints at
+10k, 100k, 1M when reached) → table + bench/results/clustering_scale.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from newstrail.cluster import ClusterArticle, StoryClusterer  # noqa: E402
+
+CHECKPOINTS = (10_000, 100_000, 1_000_000)
+ARTICLES_PER_STORY = 6  # mean; actual sizes are 1..11
+STORIES_PER_DAY = 150  # ~900 articles a day: a large aggregator's English intake
+COST_WINDOW = 5_000  # articles timed just before each checkpoint
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_SYLLABLES = ("ka", "lo", "mir", "zan", "tor", "vel", "qui", "dra", "nes", "bor", "xi", "ul")
+
+
+def shared_data() -> Path:
+    configured = os.environ.get("NEWSTRAIL_SHARED_DATA")
+    return Path(configured) if configured else ROOT.parent / "shared" / "data"
+
+
+def source_sentences() -> list[str]:
+    """Every sentence (over 30 characters) of the real articles in data/stories/."""
+    sentences = []
+    for path in sorted((shared_data() / "stories").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            text = json.loads(line)["text"]
+            sentences.extend(s for s in _SENTENCE.split(text) if len(s) > 30)
+    return sentences
+
+
+def made_up_name(rng: random.Random) -> str:
+    """A capitalised two-word name no real article contains."""
+
+    def word() -> str:
+        return "".join(rng.choice(_SYLLABLES) for _ in range(3)).capitalize()
+
+    return f"{word()} {word()}"
+
+
+def synthetic_stream(n: int, seed: int = 7) -> Iterator[tuple[ClusterArticle, int]]:
+    """``n`` (article, gold story) pairs in date order."""
+    rng = random.Random(seed)
+    sources = source_sentences()
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    pending: dict[int, list[tuple[float, ClusterArticle, int]]] = defaultdict(list)
+    emitted, story_id, day = 0, 0, 0
+    while emitted < n:
+        for _ in range(STORIES_PER_DAY):
+            story_id += 1
+            name, figure = made_up_name(rng), rng.randint(11, 9_999)
+            sentences = rng.sample(sources, 8)
+            sentences.insert(0, f"{name} was at the centre of events involving {figure} people.")
+            for member in range(rng.randint(1, 2 * ARTICLES_PER_STORY - 1)):
+                kept = [s for s in sentences[1:] if rng.random() < 0.7] or sentences[1:2]
+                body = " ".join([sentences[0], *kept])
+                offset = rng.random() * min(3.0, 0.5 * member)
+                article = ClusterArticle(
+                    id=f"s{story_id}-{member}",
+                    title=f"{name}: {kept[0][:80]}",
+                    text=body,
+                    date=start + timedelta(days=day + offset),
+                )
+                pending[day + int(offset)].append((offset, article, story_id))
+        for offset, article, gold in sorted(pending.pop(day), key=lambda item: item[0]):
+            del offset
+            yield article, gold
+            emitted += 1
+            if emitted >= n:
+                return
+        day += 1
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=100_000, help="articles in the stream")
+    args = parser.parse_args()
+
+    clusterer = StoryClusterer()
+    checkpoints = [c for c in CHECKPOINTS if c <= args.n] or [args.n]
+    rows: list[dict[str, Any]] = []
+    total_seconds, window_seconds = 0.0, 0.0
+    # CPU time beside wall time: the machine is shared, and wall time then
+    # measures the neighbours as much as the clusterer.
+    cpu_started = time.process_time()
+    gold_of: dict[str, int] = {}
+    for count, (article, gold) in enumerate(synthetic_stream(args.n), start=1):
+        gold_of[article.id] = gold
+        started = time.perf_counter()
+        clusterer.place(article)
+        elapsed = time.perf_counter() - started
+        total_seconds += elapsed
+        next_checkpoint = next((c for c in checkpoints if c >= count), None)
+        if next_checkpoint is not None and count > next_checkpoint - COST_WINDOW:
+            window_seconds += elapsed
+        if count in checkpoints:
+            window = min(COST_WINDOW, count)
+            rows.append(
+                {
+                    "articles": count,
+                    "articles_per_second": count / total_seconds,
+                    "articles_per_cpu_second": count / (time.process_time() - cpu_started),
+                    "microseconds_per_article_recent": 1e6 * window_seconds / window,
+                    "peak_rss_mb": peak_rss_mb(),
+                }
+            )
+            window_seconds = 0.0
+            print(
+                f"{count:>9,} articles: {rows[-1]['articles_per_second']:7.0f} art/s "
+                f"({rows[-1]['articles_per_cpu_second']:.0f} per CPU-second, incl. stream), "
+                f"{rows[-1]['microseconds_per_article_recent']:6.0f} µs/article (last {window:,}), "
+                f"peak RSS {rows[-1]['peak_rss_mb']:7.0f} MB",
+                flush=True,
+            )
+    stories = clusterer.stories()
+    predicted = {a: s for s, members in stories.items() for a in members}
+    gold_sizes: dict[int, int] = defaultdict(int)
+    for gold in gold_of.values():
+        gold_sizes[gold] += 1
+    cells: dict[tuple[int, int], int] = defaultdict(int)
+    for article, gold in gold_of.items():
+        cells[(predicted[article], gold)] += 1
+    precision = sum(
+        cells[(predicted[a], g)] / len(stories[predicted[a]]) for a, g in gold_of.items()
+    )
+    recall = sum(cells[(predicted[a], g)] / gold_sizes[g] for a, g in gold_of.items())
+    precision, recall = precision / len(gold_of), recall / len(gold_of)
+    bcubed_f1 = 2 * precision * recall / (precision + recall)
+    flatness = (
+        rows[-1]["microseconds_per_article_recent"] / rows[0]["microseconds_per_article_recent"]
+    )
+    print(
+        f"B³ on the synthetic stream: P {precision:.3f} R {recall:.3f} F1 {bcubed_f1:.3f}; "
+        f"cost ratio last/first checkpoint {flatness:.2f}"
+    )
+    result = {
+        "n": args.n,
+        "checkpoints": rows,
+        "cost_ratio_last_to_first": flatness,
+        "synthetic_bcubed": {"precision": precision, "recall": recall, "f1": bcubed_f1},
+        "stories": len(stories),
+        "gold_stories": len(gold_sizes),
+        "cpu_count": os.cpu_count(),
+    }
+    out = ROOT / "bench" / "results" / "clustering_scale.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""Save and resume a clusterer without replaying the archive.
+
+The format is a zstd-compressed ``np.savez`` archive: numeric arrays (document
+frequencies, sparse vectors as parallel key/value arrays) plus one JSON
+document for settings and story metadata. Unlike pickle, loading it runs no
+code (``allow_pickle=False``). Floats are kept as float64 and JSON floats
+round-trip exactly, so a resumed clusterer places later articles identically.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import asdict
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import zstandard
+
+from newstrail.clustering.features import ArticleVectors, OnlineIdf, SparseVector
+from newstrail.clustering.story import SUBVECTORS, Story
+
+if TYPE_CHECKING:
+    from newstrail.clustering.online import StoryClusterer
+
+FORMAT_VERSION = 1
+
+
+class _VectorTable:
+    """Sparse vectors flattened into key, value and length arrays."""
+
+    def __init__(self) -> None:
+        self.keys: list[int] = []
+        self.values: list[float] = []
+        self.lengths: list[int] = []
+
+    def append(self, vector: SparseVector) -> None:
+        self.keys.extend(vector.keys())
+        self.values.extend(vector.values())
+        self.lengths.append(len(vector))
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        return {
+            f"{prefix}_keys": np.asarray(self.keys, dtype=np.int64),
+            f"{prefix}_values": np.asarray(self.values, dtype=np.float64),
+            f"{prefix}_lengths": np.asarray(self.lengths, dtype=np.int64),
+        }
+
+
+class _VectorReader:
+    """Reads back vectors written by ``_VectorTable`` in order."""
+
+    def __init__(self, arrays: Any, prefix: str) -> None:
+        self._keys = arrays[f"{prefix}_keys"].tolist()
+        self._values = arrays[f"{prefix}_values"].tolist()
+        self._lengths = arrays[f"{prefix}_lengths"].tolist()
+        self._vector = 0
+        self._offset = 0
+
+    def next(self) -> SparseVector:
+        length = self._lengths[self._vector]
+        start, end = self._offset, self._offset + length
+        self._vector += 1
+        self._offset = end
+        return dict(zip(self._keys[start:end], self._values[start:end], strict=True))
+
+
+def encode_state(clusterer: StoryClusterer) -> bytes:
+    """Serialise ``clusterer`` (see the module docstring for the format)."""
+    tables = {name: _VectorTable() for name in (*SUBVECTORS, "centroid")}
+    stories: list[dict[str, Any]] = []
+    for story in clusterer._stories.values():
+        entry: dict[str, Any] = {
+            "id": story.story_id,
+            "members": story.members,
+            "days": story.member_days,
+            "first": story.first_day,
+            "last": story.last_day,
+            "title": story.frozen_title,
+            "active": story.active,
+            "indexed": story.indexed_terms,
+            "norms": story.squared_norms,
+        }
+        if story.vectors is not None:
+            entry["titles"] = [vectors.title for vectors in story.vectors]
+            entry["dates"] = [
+                None if vectors.date is None else vectors.date.isoformat()
+                for vectors in story.vectors
+            ]
+            for vectors in story.vectors:
+                for name in SUBVECTORS:
+                    tables[name].append(getattr(vectors, name))
+            for name in SUBVECTORS:
+                tables["centroid"].append(story.centroids[name])
+        stories.append(entry)
+    meta = {
+        "version": FORMAT_VERSION,
+        "settings": asdict(clusterer.settings),
+        "documents": clusterer._vectoriser.idf.documents,
+        "next_id": clusterer._next_id,
+        "watermark": clusterer._watermark,
+        "recent_starts": list(clusterer._recent_starts),
+        "stories": stories,
+    }
+    arrays: dict[str, np.ndarray] = {
+        "document_frequency": clusterer._vectoriser.idf.document_frequency,
+        "meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
+    }
+    for name, table in tables.items():
+        arrays.update(table.arrays(name))
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
+    return zstandard.ZstdCompressor(level=3).compress(buffer.getvalue())
+
+
+def decode_state(data: bytes) -> StoryClusterer:
+    """Rebuild a clusterer from ``encode_state`` output; raises ValueError if invalid."""
+    from newstrail.clustering.online import ClusterSettings, StoryClusterer
+
+    try:
+        raw = zstandard.ZstdDecompressor().decompress(data)
+        arrays = np.load(io.BytesIO(raw), allow_pickle=False)
+        meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
+    except (zstandard.ZstdError, OSError, KeyError, ValueError) as error:
+        raise ValueError(f"not a clusterer state: {error}") from error
+    if meta.get("version") != FORMAT_VERSION:
+        raise ValueError(f"unsupported clusterer state version {meta.get('version')!r}")
+    try:
+        settings = ClusterSettings(**meta["settings"])
+    except TypeError as error:
+        raise ValueError(f"clusterer state has unknown settings: {error}") from error
+    clusterer = StoryClusterer(settings)
+    readers = {name: _VectorReader(arrays, name) for name in (*SUBVECTORS, "centroid")}
+    stories: dict[int, Story] = {}
+    for entry in meta["stories"]:
+        story = Story(
+            story_id=entry["id"],
+            members=entry["members"],
+            member_days=entry["days"],
+            first_day=entry["first"],
+            last_day=entry["last"],
+            frozen_title=entry["title"],
+            indexed_terms=entry["indexed"],
+            squared_norms=entry["norms"],
+        )
+        if entry["active"]:
+            story.vectors = [
+                ArticleVectors(
+                    article_id=article_id,
+                    title=title,
+                    date=None if moment is None else datetime.fromisoformat(moment),
+                    headline=readers["headline"].next(),
+                    body=readers["body"].next(),
+                    entities=readers["entities"].next(),
+                )
+                for article_id, title, moment in zip(
+                    entry["members"], entry["titles"], entry["dates"], strict=True
+                )
+            ]
+            story.centroids = {name: readers["centroid"].next() for name in SUBVECTORS}
+        else:
+            story.vectors = None
+        stories[story.story_id] = story
+    idf = OnlineIdf(np.array(arrays["document_frequency"], dtype=np.int32), int(meta["documents"]))
+    clusterer._restore(stories, idf, int(meta["next_id"]), meta["watermark"], meta["recent_starts"])
+    return clusterer

@@ -1,0 +1,206 @@
+"""Online story clustering: the seed acceptance case, maintenance, dormancy, persistence."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from newstrail.cluster import (
+    ClusterArticle,
+    ClusterSettings,
+    StoryClusterer,
+    cluster_records,
+)
+from newstrail.newssniffer import parse_newssniffer
+
+CALL_DAY = datetime(2020, 12, 29, tzinfo=UTC)
+
+
+def seed_articles(seeds_dir: Path, dated: bool) -> list[ClusterArticle]:
+    """Seeds 000-003 (the Xi-Putin call) and 004 (RT, a NewsSniffer page: text after the header)."""
+    articles = []
+    for path in sorted(seeds_dir.glob("*.txt")):
+        raw = path.read_text(encoding="utf-8")
+        if path.name.startswith("004"):
+            page = parse_newssniffer(raw)
+            title, text = page.titles[1], "\n".join(page.paragraphs[1])
+            day = datetime(2022, 5, 20, tzinfo=UTC)
+        else:
+            title, text, day = "", raw, CALL_DAY
+        articles.append(ClusterArticle(path.stem[:3], title, text, day if dated else None))
+    return articles
+
+
+def partition(clusterer: StoryClusterer) -> set[frozenset[str]]:
+    return {frozenset(members) for members in clusterer.stories().values()}
+
+
+def words(prefix: str, count: int) -> list[str]:
+    """``count`` made-up words that share nothing with other prefixes."""
+    return [prefix + "".join(chr(97 + int(d)) for d in f"{i:02d}") for i in range(count)]
+
+
+@pytest.mark.parametrize("dated", [False, True])
+def test_seed_call_is_one_story_and_rt_article_another(seeds_dir: Path, dated: bool) -> None:
+    clusterer = StoryClusterer()
+    placements = [clusterer.place(a) for a in seed_articles(seeds_dir, dated)]
+    assert partition(clusterer) == {frozenset({"000", "001", "002", "003"}), frozenset({"004"})}
+    assert placements[0].new_story and placements[4].new_story
+    assert not any(p.new_story for p in placements[1:4])
+    rt_story = placements[4].story_id
+    assert clusterer.story_title(rt_story) == "China responds to Biden’s claim on ties with Moscow"
+
+
+@pytest.mark.parametrize("dated", [False, True])
+def test_seed_partition_does_not_depend_on_arrival_order(seeds_dir: Path, dated: bool) -> None:
+    articles = seed_articles(seeds_dir, dated)
+    expected = {frozenset({"000", "001", "002", "003"}), frozenset({"004"})}
+    # Dated, the 2022 article comes last: an article years late would find its
+    # story dormant (that is the dormancy rule, tested below), not misplaced.
+    orders = (
+        [(*same_day, articles[4]) for same_day in itertools.permutations(articles[:4])]
+        if dated
+        else itertools.permutations(articles)
+    )
+    for order in orders:
+        clusterer = StoryClusterer()
+        for article in order:
+            clusterer.place(article)
+        assert partition(clusterer) == expected, [a.id for a in order]
+
+
+def test_a_day_of_distinct_events_stays_apart_in_any_order(shared_data: Path) -> None:
+    lines = (shared_data / "stories" / "allsides.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    day_records = [r for r in records if r["date"] == "2021-09-27"]  # three roundups that day
+    assert len({r["story_id"] for r in day_records}) == 3
+    gold = {r["id"]: r["story_id"] for r in day_records}
+    for seed in range(4):
+        shuffled = day_records[:]
+        random.Random(seed).shuffle(shuffled)
+        stories: dict[int, set[str]] = {}
+        for article_id, story_id in cluster_records(shuffled):
+            stories.setdefault(story_id, set()).add(article_id)
+        # Different events of one day are never merged, whatever the arrival order.
+        assert all(len({gold[a] for a in story}) == 1 for story in stories.values())
+
+
+def test_stories_merge_when_bridging_articles_arrive() -> None:
+    left, right = words("lft", 12), words("rgt", 12)
+    clusterer = StoryClusterer()
+    first = clusterer.place(ClusterArticle("a", "", " ".join(left)))
+    second = clusterer.place(ClusterArticle("b", "", " ".join(right)))
+    assert first.story_id != second.story_id
+    placements = [
+        clusterer.place(ClusterArticle(f"x{i}", "", " ".join(left + right))) for i in range(4)
+    ]
+    moves = [move for p in placements for move in p.moves]
+    assert [(m.article_id, m.reason) for m in moves] == [("a", "merge")]
+    assert partition(clusterer) == {frozenset({"a", "b", "x0", "x1", "x2", "x3"})}
+    survivor = next(iter(clusterer.stories()))
+    assert placements[-1].story_id == survivor == moves[0].to_story != moves[0].from_story
+
+
+def test_grown_stories_merge_once_their_centroids_meet() -> None:
+    left, right = words("lft", 12), words("rgt", 12)
+    clusterer = StoryClusterer(ClusterSettings(merge_threshold=0.3))
+    for article_id, text in [("a1", left), ("a2", left[2:] + left[:2])]:
+        clusterer.place(ClusterArticle(article_id, "", " ".join(text)))
+    for article_id, text in [("b1", right), ("b2", right[2:] + right[:2])]:
+        clusterer.place(ClusterArticle(article_id, "", " ".join(text)))
+    assert len(clusterer.stories()) == 2
+    moves = []
+    for i in range(6):
+        bridge = left[i:] + right + left[:i]
+        moves.extend(clusterer.place(ClusterArticle(f"x{i}", "", " ".join(bridge))).moves)
+    assert len(clusterer.stories()) == 1
+    # Every article of the absorbed story is reported once, with the same from/to.
+    assert len(moves) == len({m.article_id for m in moves}) >= 2
+    assert len({(m.from_story, m.to_story, m.reason) for m in moves}) == 1
+
+
+def test_article_that_no_longer_fits_is_split_out() -> None:
+    core, shared, other = words("cor", 12), words("dst", 8), words("ech", 4)
+    clusterer = StoryClusterer()
+    clusterer.place(ClusterArticle("a", "", " ".join(core + shared)))
+    misfit = clusterer.place(ClusterArticle("x", "", " ".join(shared + other)))
+    assert not misfit.new_story  # it fitted the story while the story was one article
+    moves = []
+    for i in range(8):
+        moves.extend(clusterer.place(ClusterArticle(f"c{i}", "", " ".join(core))).moves)
+    assert [(m.article_id, m.reason) for m in moves] == [("x", "split")]
+    assert moves[0].from_story == misfit.story_id != moves[0].to_story
+    assert frozenset({"x"}) in partition(clusterer)
+    assert len(clusterer.stories()[misfit.story_id]) == 9
+
+
+def test_stories_go_dormant_after_the_window(seeds_dir: Path) -> None:
+    call = seed_articles(seeds_dir, dated=True)[:4]
+    # Fading off (time_scale_days=0) so that only the dormancy window decides.
+    clusterer = StoryClusterer(ClusterSettings(dormant_after_days=7.0, time_scale_days=0.0))
+    story = clusterer.place(call[0]).story_id
+    within = replace(call[1], date=CALL_DAY + timedelta(days=6))
+    assert clusterer.place(within).story_id == story
+    # Even a near copy starts a new story once the old one has been idle too long.
+    late = replace(call[2], id="late", date=CALL_DAY + timedelta(days=30))
+    placement = clusterer.place(late)
+    assert placement.new_story and placement.story_id != story
+    info = clusterer.story_info(story)
+    assert info.article_ids == ("000", "001")
+    assert info.first_seen == CALL_DAY and info.last_seen == CALL_DAY + timedelta(days=6)
+    assert info.title  # kept when the vectors were dropped
+
+
+def test_state_round_trip_gives_identical_later_placements(shared_data: Path) -> None:
+    lines = (shared_data / "stories" / "allsides.jsonl").read_text(encoding="utf-8").splitlines()
+    records = sorted((json.loads(line) for line in lines[:240]), key=lambda r: r["date"])
+    articles = [
+        ClusterArticle(
+            r["id"], r["title"], r["text"], datetime.fromisoformat(r["date"]).replace(tzinfo=UTC)
+        )
+        for r in records
+    ]
+    original = StoryClusterer()
+    for article in articles[:150]:
+        original.place(article)
+    state = original.to_state()
+    resumed = StoryClusterer.from_state(state)
+    assert resumed.stories() == original.stories()
+    later = articles[150:]
+    assert [resumed.place(a) for a in later] == [original.place(a) for a in later]
+    assert resumed.stories() == original.stories()
+    assert resumed.to_state() == original.to_state()
+
+
+def test_from_state_rejects_garbage() -> None:
+    with pytest.raises(ValueError):
+        StoryClusterer.from_state(b"not a state")
+
+
+def test_cluster_records_ignores_gold_fields(shared_data: Path) -> None:
+    lines = (shared_data / "stories" / "basil.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines[:45]]
+    scrambled = [
+        {**r, "story_id": f"gold-{i % 2}", "event_label": "same", "topic_id": "t1"}
+        for i, r in enumerate(records)
+    ]
+    stripped = [
+        {key: r[key] for key in ("id", "title", "text", "date", "source", "url", "lang")}
+        for r in records
+    ]
+    expected = list(cluster_records(stripped))
+    assert list(cluster_records(records)) == expected
+    assert list(cluster_records(scrambled)) == expected
+    assert [article_id for article_id, _ in expected] == [r["id"] for r in records]
+    assert len({story for _, story in expected}) > 2
+
+
+def test_every_setting_is_documented() -> None:
+    documented = ClusterSettings.documented()
+    assert documented and all(help_text.strip() for help_text in documented.values())
