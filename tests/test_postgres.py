@@ -70,7 +70,7 @@ def test_migrations_0001_then_0002_add_the_search_index(bare_store: Store) -> No
     assert "articles" in table_names(bare_store)
     assert "search_index" not in table_names(bare_store)  # FTS5 is SQLite's
 
-    bare_store.migrate()
+    migrate_to(bare_store, "0002")
     assert bare_store.schema_revision() == "0002"
     with bare_store.read() as connection:
         columns: dict[str, str] = dict(

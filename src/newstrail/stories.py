@@ -139,6 +139,22 @@ def _article_date(published: str | None, first_seen: datetime) -> datetime:
     )
 
 
+# Any constant shared by all workers: the advisory lock that serialises placement.
+PLACEMENT_LOCK = 0x6E657773  # "news"
+
+
+def _serialise_placement(connection: Connection) -> None:
+    """One placement batch at a time across workers.
+
+    The clusterer's state is read, changed and written back in one transaction;
+    two workers doing that at once would lose one's stories. SQLite's BEGIN
+    IMMEDIATE already serialises writers; PostgreSQL takes a transaction-scoped
+    advisory lock.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(PLACEMENT_LOCK)))
+
+
 def place_articles(store: Store, article_ids: Iterable[int]) -> list[Placement]:
     """Place articles into stories (in publication order) and record the result.
 
@@ -151,10 +167,19 @@ def place_articles(store: Store, article_ids: Iterable[int]) -> list[Placement]:
     """
     placements: list[Placement] = []
     with store.write() as connection:
-        placed: set[int] = set(
-            connection.execute(sa.select(schema.story_articles.c.article_id)).scalars()
-        )
-        todo = [i for i in dict.fromkeys(article_ids) if i not in placed]
+        _serialise_placement(connection)
+        wanted = list(dict.fromkeys(article_ids))
+        placed: set[int] = set()
+        for start in range(0, len(wanted), 500):  # bounded IN lists, no scan of all stories
+            chunk = wanted[start : start + 500]
+            placed.update(
+                connection.execute(
+                    sa.select(schema.story_articles.c.article_id).where(
+                        schema.story_articles.c.article_id.in_(chunk)
+                    )
+                ).scalars()
+            )
+        todo = [i for i in wanted if i not in placed]
         if not todo:
             return []
         clusterer = _load_clusterer(connection)
@@ -166,7 +191,10 @@ def place_articles(store: Store, article_ids: Iterable[int]) -> list[Placement]:
             placements.append(placement)
             touched |= _apply_placement(connection, placement)
         _refresh_stories(connection, clusterer, touched)
-        _save_clusterer(connection, clusterer, len(placed) + len(candidates))
+        total = connection.execute(
+            sa.select(sa.func.count()).select_from(schema.story_articles)
+        ).scalar_one()
+        _save_clusterer(connection, clusterer, int(total))
     return placements
 
 
