@@ -25,11 +25,16 @@ Scoring (brat gold from ``shared/data/quotes/polnear``; see its PROVENANCE.md):
 - the dev set is also split in two fixed halves by a hash of the file name
   (A and B) so any tuning on one half can be checked on the other.
 The baseline is quotation marks alone (no cues, no speakers).
+
+A ceiling for context: on articles several annotators marked, each annotator's
+content spans are scored against each other's (content F1 at overlap ≥ 0.3),
+and the extractor against every annotator in turn.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -321,6 +326,26 @@ def evaluate(
     return tally
 
 
+def agreement(folder: Path) -> dict[str, dict[str, float]]:
+    """Content F1 (overlap ≥ 0.3) annotator vs annotator, and extractor vs each annotator."""
+    human, system = Counts(), Counts()
+    for text_path in sorted((folder / "text").glob("*.txt")):
+        annotations = sorted((folder / "attributions").glob(f"{text_path.stem}_*.ann"))
+        if len(annotations) < 2:
+            continue
+        with open(text_path, encoding="utf-8", newline="") as handle:
+            text = handle.read()
+        golds = [[a.roles["content"] for a in read_gold(path)] for path in annotations]
+        predicted = [_span_chars([quote.quote]) for quote in merge_by_cue(extract_quotes(text))]
+        for gold in golds:
+            matches = _match(gold, predicted)
+            system.add(Counts(len(matches), len(matches), len(gold), len(predicted)))
+        for first, second in itertools.permutations(golds, 2):
+            matches = _match(first, second)
+            human.add(Counts(len(matches), len(matches), len(first), len(second)))
+    return {"annotator vs annotator": human.scores(), "rules vs each annotator": system.scores()}
+
+
 def summary(tally: Tally) -> dict[str, object]:
     """JSON-ready scores of one tally."""
     return {
@@ -395,9 +420,23 @@ def main() -> None:
             f"{result['speech_cue_recall']:.3f} ({result['speech_cue_gold']})",
             f"{result['docs_per_second']}",
         )
-    Console(width=220).print(table)
+    console = Console(width=220)
+    console.print(table)
+    agreements = {name: agreement(polnear / name) for name in ("dev", "annotator-training")}
+    ceiling = Table(title="Content P/R/F1 ≥0.3 on multi-annotator articles (human agreement)")
+    for column in ("set", "annotator vs annotator", "rules vs each annotator"):
+        ceiling.add_column(column)
+    for name, scores in agreements.items():
+        cells = [f"{s['precision']:.2f}/{s['recall']:.2f}/{s['f1']:.3f}" for s in scores.values()]
+        ceiling.add_row(name, *cells)
+    console.print(ceiling)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"model": model_version(), "overlap_threshold": OVERLAP_THRESHOLD, "results": results}
+    payload = {
+        "model": model_version(),
+        "overlap_threshold": OVERLAP_THRESHOLD,
+        "results": results,
+        "agreement": agreements,
+    }
     RESULTS.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS}")
 

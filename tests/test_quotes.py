@@ -246,3 +246,63 @@ def test_relative_pronoun_speaker_names_the_noun_it_modifies() -> None:
     quote = only(extract_quotes(text), "we will win")
     assert quote.speaker is not None and text[quote.speaker[0] : quote.speaker[1]] == "who"
     assert quote.speaker_name == "Donald Trump"
+
+
+def spans(text: str, quote: Quote) -> tuple[str, str | None, str | None]:
+    """(content, speaker, cue) as text."""
+    speaker = quote.speaker and text[quote.speaker[0] : quote.speaker[1]]
+    verb = quote.verb and text[quote.verb[0] : quote.verb[1]]
+    return text[quote.quote[0] : quote.quote[1]], speaker, verb
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A judgement verb: the object and its reason are the content, not "On Tuesday".
+        (
+            "On Tuesday, Clinton criticized the bank for its handling of fake accounts.",
+            ("the bank for its handling of fake accounts", "Clinton", "criticized"),
+        ),
+        # A belief verb with an infinitive ("hopes" is lemmatised "hop" by the model).
+        (
+            "Mr. Clarke hopes to offset the emissions with credits.",
+            ("to offset the emissions with credits", "Mr. Clarke", "hopes"),
+        ),
+        # A speech verb with an object and no clause or quotation.
+        (
+            "The company denied any involvement in the attack.",
+            ("any involvement in the attack", "The company", "denied"),
+        ),
+        # A report noun whose owner is the source.
+        (
+            "Trump's claim that the election was rigged drew criticism from both parties.",
+            ("that the election was rigged", "Trump", "claim"),
+        ),
+        # "called X Y": the judgement with its partial quote.
+        (
+            "The union called Clinton a “champion” for working families.",
+            ("Clinton a “champion” for working families", "The union", "called"),
+        ),
+    ],
+)
+def test_attributions_without_a_speech_clause(text: str, expected: tuple[str, str, str]) -> None:
+    quotes = extract_quotes(text)
+    assert [spans(text, quote) for quote in quotes] == [expected]
+
+
+def test_addressee_is_not_content_and_pronoun_things_hold_no_view() -> None:
+    assert extract_quotes("Trump told reporters on the plane.") == []
+    assert extract_quotes("On Monday it showed no sign of weakening.") == []
+
+
+def test_transcript_turn_inside_an_opening_mark_and_headline_labels() -> None:
+    text = (
+        "Poll: Clinton and Trump in dead heat heading into first debate.\n\n"
+        "Correction: An earlier version of this article misstated the date.\n\n"
+        '"PENCE: Well, look, this is serious business for the American people.\n'
+    )
+    found = [spans(text, quote) for quote in extract_quotes(text)]
+    assert found == [
+        ("Clinton and Trump in dead heat heading into first debate.", "Poll", ":"),
+        ("Well, look, this is serious business for the American people.", "PENCE", ":"),
+    ]

@@ -111,6 +111,9 @@ class _Article:
 
     def attribute(self, cue: Cue) -> None:
         """Turn one cue into quotes: claim its sentence's quotations or report its clause."""
+        if cue.labelled and cue.content is not None:
+            self._labelled_turn(cue)
+            return
         if self._inside_marks(cue.verb) or (cue.source and self._inside_marks(cue.source)):
             return
         # Resolve every cue in reading order, even one that yields no quote: it may
@@ -153,9 +156,30 @@ class _Article:
             elif following is not None and self.text[: cue.sentence[1]].rstrip().endswith(":"):
                 in_sentence = [following]
             else:
+                self._fallback(cue, speaker, name)
                 return
         for index in in_sentence:
             self._direct(index, cue, speaker, name)
+
+    def _fallback(self, cue: Cue, speaker: Span | None, name: str | None) -> None:
+        """A speech verb with no clause or quotation reports its object ("denied any role")."""
+        region = cue.fallback
+        if region is None or _word_count(self.text[region[0] : region[1]]) < 2:
+            return
+        if self._cuts_claimed(region):
+            return
+        content = self.text[region[0] : region[1]]
+        self.quotes.append(Quote(region, speaker, name, cue.verb, "indirect", content))
+
+    def _labelled_turn(self, cue: Cue) -> None:
+        """A transcript turn or headline ("PENCE: Well, …"): the words after the colon."""
+        assert cue.content is not None
+        speaker, name = self._speaker(cue)
+        start, end = cue.content
+        inside = [i for i, mark in enumerate(self.marked) if _overlaps((start, end), self._span(i))]
+        self.claimed.update(inside)
+        kind = "direct" if inside else "indirect"
+        self.quotes.append(Quote((start, end), speaker, name, cue.verb, kind, self.text[start:end]))
 
     def _mark_before(self, position: int) -> int | None:
         """Index of an unclaimed quotation ending right before ``position``, only spaces between."""
