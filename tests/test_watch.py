@@ -394,3 +394,24 @@ def test_kill_9_mid_pass_loses_nothing_and_restart_resumes(tmp_path: Path) -> No
 
 def test_version_text_is_what_the_diff_engine_sees() -> None:
     assert VersionText("t", None, None, "x").text == "x"
+
+
+def test_sources_listed_in_a_config_file_are_watched(site: FixtureSite, tmp_path: Path) -> None:
+    from newstrail.sources import list_sources, save_configured_sources
+
+    config = tmp_path / "newstrail.toml"
+    feed = next(url for url in site.feed_urls if "wion" in url)
+    config.write_text(
+        f'[[sources]]\nurl = "{feed}"\nname = "WION"\nexclude = ["analysis"]\n'
+        f"policy = {{ first_interval_minutes = 10 }}\n"
+    )
+    store = Store(tmp_path / "c.db")
+    assert save_configured_sources(store, config) == save_configured_sources(store, config)
+    (source,) = list_sources(store)
+    assert source.outlet == "WION" and source.options["exclude"] == ["analysis"]
+    site.advance(2)  # WION's follow-up ("...-analysis") is now in its feed
+    report = asyncio.run(Watcher(store, SETTINGS, analyse=False).run_once())
+    assert report.discovered == 1 and report.outcomes["new"] == 1  # the follow-up was excluded
+    with store.read() as connection:
+        interval = connection.execute(sa.select(schema.articles.c.check_interval)).scalar_one()
+    assert interval == 600  # the source's policy override

@@ -21,7 +21,7 @@ from rich.table import Table
 from newstrail import __version__
 from newstrail.archive import get_article, list_articles, to_json
 from newstrail.errors import NewstrailError
-from newstrail.settings import Settings, load_settings
+from newstrail.settings import Settings, config_file, load_settings
 from newstrail.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,8 +32,9 @@ errors = Console(stderr=True, soft_wrap=True)  # one error, one line, however lo
 class Context:
     """What every command gets: resolved settings and a lazily opened store."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, config_path: Path | None = None) -> None:
         self.settings = settings
+        self.config_path = config_path
         self._store: Store | None = None
 
     @property
@@ -84,7 +85,7 @@ def cli(ctx: click.Context, db: str | None, config_path: Path | None) -> None:
 
     Example: newstrail --db news.db import articles/ && newstrail --db news.db articles
     """
-    ctx.obj = Context(load_settings(config_path, db=db))
+    ctx.obj = Context(load_settings(config_path, db=db), config_file(config_path))
 
 
 @cli.command("import")
@@ -568,7 +569,11 @@ def watch(obj: Context, once: bool, allow_private: bool | None) -> None:
     """
     from newstrail.watch import run_watch
 
+    from newstrail.sources import save_configured_sources
+
     settings = obj.settings.with_overrides(allow_private=allow_private)
+    if obj.config_path is not None:
+        save_configured_sources(obj.store, obj.config_path)
     run_watch(obj.store, settings, once=once, console=console)
 
 

@@ -92,6 +92,11 @@ def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings
     return settings.with_overrides(**overrides)
 
 
+def config_file(config_path: Path | None = None) -> Path | None:
+    """The config file in use: the given one, ``$NEWSTRAIL_CONFIG`` or a default location."""
+    return config_path or _find_config()
+
+
 def _find_config() -> Path | None:
     env = os.environ.get(CONFIG_ENV)
     if env:

@@ -141,3 +141,17 @@ def sources_from_config(path: Path) -> list[dict[str, Any]]:
     if not isinstance(listed, list) or not all(isinstance(s, dict) and "url" in s for s in listed):
         raise ConfigError(f"{path}: [[sources]] entries need a url")
     return listed
+
+
+def save_configured_sources(store: Store, path: Path) -> list[int]:
+    """Watch every ``[[sources]]`` entry of a config file (idempotent).
+
+    Their kind is learnt at the first poll: a feed, sitemap or sitemap index
+    is read as such, and ``kind = "article"`` marks a single article URL.
+    """
+    ids = []
+    for entry in sources_from_config(path):
+        options = {key: entry[key] for key in ("include", "exclude", "policy") if key in entry}
+        kind = str(entry.get("kind", "feed"))
+        ids.append(save_source(store, str(entry["url"]), kind, entry.get("name"), options))
+    return ids
