@@ -567,9 +567,8 @@ def watch(obj: Context, once: bool, allow_private: bool | None) -> None:
 
     Example: newstrail watch --once
     """
-    from newstrail.watch import run_watch
-
     from newstrail.sources import save_configured_sources
+    from newstrail.watch import run_watch
 
     settings = obj.settings.with_overrides(allow_private=allow_private)
     if obj.config_path is not None:
