@@ -17,6 +17,9 @@ from newstrail.cluster import (
     StoryClusterer,
     cluster_records,
 )
+from newstrail.clustering import features
+from newstrail.clustering.features import TermHasher
+from newstrail.clustering.story import Story, SubvectorScratch
 from newstrail.newssniffer import parse_newssniffer
 
 CALL_DAY = datetime(2020, 12, 29, tzinfo=UTC)
@@ -204,3 +207,32 @@ def test_cluster_records_ignores_gold_fields(shared_data: Path) -> None:
 def test_every_setting_is_documented() -> None:
     documented = ClusterSettings.documented()
     assert documented and all(help_text.strip() for help_text in documented.values())
+
+
+def test_word_buckets_match_the_content_words() -> None:
+    hasher = TermHasher()
+    text = "The Presidents of Russia and China said the phone calls went well; boss agrees."
+    expected = [hasher.bucket(word) for word in features.words(text)]
+    # Twice: the second pass reads every token from the memo.
+    assert hasher.word_buckets(text).tolist() == expected
+    assert hasher.word_buckets(text).tolist() == expected
+
+
+def test_packed_scoring_equals_sparse_scoring(shared_data: Path) -> None:
+    lines = (shared_data / "stories" / "ecbplus.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines[:12]]
+    settings = ClusterSettings()
+    weights = settings.weights()
+    vectoriser = features.ArticleVectoriser(
+        settings.body_chars, settings.body_terms, settings.entity_terms
+    )
+    vectors = [vectoriser.vectorise(r["id"], r["title"] or "", r["text"], None) for r in records]
+    story = Story(1)
+    for member in vectors[:6]:
+        story.add(member, None)
+    scratch = SubvectorScratch()
+    for article in vectors[6:]:
+        scratch.load(article)
+        assert scratch.score(story, None, weights) == pytest.approx(
+            story.score(article, None, weights), abs=1e-9
+        )

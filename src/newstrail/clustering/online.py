@@ -22,7 +22,7 @@ from typing import Any
 
 from newstrail.clustering.features import ArticleVectoriser, ArticleVectors, OnlineIdf
 from newstrail.clustering.index import StoryIndex
-from newstrail.clustering.story import Story, Weights
+from newstrail.clustering.story import Story, SubvectorScratch, Weights
 
 _SECONDS_PER_DAY = 86_400.0
 
@@ -171,6 +171,7 @@ class StoryClusterer:
             self.settings.body_chars, self.settings.body_terms, self.settings.entity_terms
         )
         self._index = StoryIndex(self.settings.max_postings)
+        self._scratch = SubvectorScratch()
         self._stories: dict[int, Story] = {}
         self._next_id = 1
         self._watermark: float | None = None  # latest article day seen
@@ -228,13 +229,19 @@ class StoryClusterer:
         )
         window = self.settings.dormant_after_days
         scored: list[tuple[float, Story]] = []
+        self._scratch.load(vectors)
         for story_id in self._index.candidates(query, self.settings.candidates):
             story = self._stories[story_id]
             if story_id == exclude or not story.active:
                 continue
             if _outside_window(day, story, window):
                 continue
-            scored.append((story.score(vectors, day, self._weights), story))
+            scored.append(
+                (
+                    self._scratch.score(story, day, self._weights),
+                    story,
+                )
+            )
         scored.sort(key=lambda item: (-item[0], -item[1].story_id))
         return scored
 

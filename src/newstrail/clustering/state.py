@@ -24,7 +24,8 @@ from newstrail.clustering.story import SUBVECTORS, Story
 if TYPE_CHECKING:
     from newstrail.clustering.online import StoryClusterer
 
-FORMAT_VERSION = 1
+# 2: word-pair buckets are mixed from word buckets (1 hashed the pair strings).
+FORMAT_VERSION = 2
 
 
 class _VectorTable:
