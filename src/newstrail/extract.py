@@ -286,9 +286,14 @@ def _keep_notices(tree: HtmlElement) -> None:
     """
     for element in tree.iter("aside", "div", "section", "p"):
         marker = f"{element.get('class', '')} {element.get('id', '')}"
-        text = element.text_content()
-        if len(text) > 1000 or not (_NOTICE_CLASS.search(marker) or _NOTICE_TEXT.match(text)):
-            continue
+        if not _NOTICE_CLASS.search(marker):
+            # Reading the text of every <div> would cost O(depth x size) on
+            # nested layouts: only small leaf-like blocks are read.
+            if element.tag not in ("aside", "p"):
+                continue
+            text = element.text_content()
+            if len(text) > 1000 or not _NOTICE_TEXT.match(text):
+                continue
         if element.tag != "p":
             element.tag = "div"
         for attribute in ("class", "id", "role"):
