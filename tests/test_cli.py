@@ -151,3 +151,38 @@ def test_bad_arguments_give_one_clear_line(corpus_db: str, args: list[str]) -> N
 def test_bad_option_values_are_usage_errors() -> None:
     code, _, err = run("articles", "--limit", "zero")
     assert code == 2 and "--limit" in err
+
+
+def test_import_warc_through_the_cli_resumes_and_places_stories(tmp_path: Path) -> None:
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    warc = tmp_path / "crawl.warc.gz"
+    with warc.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for n, days in enumerate((3, 4, 5)):
+            html = PAGE.format(days=days, footer="Valley News").encode()
+            headers = StatusAndHeaders(
+                "200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1"
+            )
+            record = writer.create_warc_record(
+                "https://valley.example.com/floods",
+                "response",
+                payload=io.BytesIO(html),
+                length=len(html),
+                http_headers=headers,
+                warc_headers_dict={"WARC-Date": f"2024-03-0{n + 1}T10:00:00Z"},
+            )
+            writer.write_record(record)
+    db = str(tmp_path / "w.db")
+    code, out, err = run("--db", db, "import", str(warc), "--json")
+    (summary,) = json_lines(out)
+    assert code == 0, err
+    assert summary["warcs"]["captures"] == 3 and summary["warcs"]["new_versions"] == 2  # type: ignore[index]
+    code, out, _ = run("--db", db, "stories", "--json")
+    assert [s["article_ids"] for s in json_lines(out)] == [[1]]
+    code, out, _ = run("--db", db, "import", str(warc), "--json")
+    (again,) = json_lines(out)
+    assert again["warcs"]["files_finished_before"] == 1  # type: ignore[index]

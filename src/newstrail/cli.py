@@ -10,6 +10,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -91,28 +92,49 @@ def cli(ctx: click.Context, db: str | None, config_path: Path | None) -> None:
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--jobs", type=click.IntRange(1, 64), help="WARC files imported in parallel [default: workers]."
+)
+@click.option("--lang", multiple=True, help="Keep only WARC pages in this language (repeatable).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Keep WARC pages from this day.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Keep WARC pages up to this day.")
 @click.pass_obj
 @fail_cleanly
-def import_command(obj: Context, paths: tuple[Path, ...], as_json: bool) -> None:
+def import_command(
+    obj: Context,
+    paths: tuple[Path, ...],
+    as_json: bool,
+    jobs: int | None,
+    lang: tuple[str, ...],
+    since: datetime | None,
+    until: datetime | None,
+) -> None:
     """Import articles from .html(.gz), .txt, .jsonl and .warc(.gz) files or folders.
 
-    Example: newstrail import ~/captures/ feed-dump.jsonl crawl.warc.gz
-    """
-    from newstrail.pipeline import import_and_place
+    WARC files stream with constant memory and resume where an interrupted
+    import stopped.
 
-    report = import_and_place(obj.store, list(paths), obj.settings, show_progress=not as_json)
-    for failure in report.failures:
+    Example: newstrail import ~/captures/ feed-dump.jsonl crawl.warc.gz --lang en
+    """
+    from newstrail.pipeline import import_all
+
+    summary = import_all(
+        obj.store,
+        list(paths),
+        obj.settings,
+        jobs=jobs or obj.settings.workers,
+        languages=lang,
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+        show_progress=not as_json,
+    )
+    for failure in summary.failures:
         errors.print(f"skipped: {failure}", markup=False, highlight=False)
     if as_json:
-        print_json_lines([{k: v for k, v in vars(report).items()}])
+        print_json_lines([summary.to_json()])
     else:
-        console.print(
-            f"{report.inputs} inputs: {report.new_articles} new articles, "
-            f"{report.new_versions} new versions, {report.trivial_versions} trivial, "
-            f"{report.flipflops} flip-flops, {report.unchanged} unchanged, "
-            f"{len(report.failures)} failed"
-        )
-    if not report.succeeded:
+        console.print(summary.line(), highlight=False)
+    if not summary.succeeded:
         sys.exit(1)
 
 

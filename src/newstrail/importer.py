@@ -88,6 +88,7 @@ def import_paths(
     settings: Settings,
     progress: Progress | None = None,
     after_record: Callable[[Recorded], None] | None = None,
+    skip_suffixes: tuple[str, ...] = (),
 ) -> ImportReport:
     """Import every file under ``paths`` into ``store``.
 
@@ -98,12 +99,15 @@ def import_paths(
         progress: called with each input's name as it starts.
         after_record: called after each capture is stored (e.g. to place new
             articles into stories).
+        skip_suffixes: file endings left to another importer (the bulk WARC one).
 
     Returns:
         Counts of what was stored and one line per failed input.
     """
     report = ImportReport()
     for path, hints in _walk(paths, report):
+        if skip_suffixes and path.name.lower().endswith(skip_suffixes):
+            continue
         report.inputs += 1
         if progress:
             progress(str(path))

@@ -6,15 +6,22 @@ The CLI, the watcher and the web app call these; each stage stays usable on its 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from newstrail import schema
-from newstrail.importer import ImportReport, import_paths
+from newstrail.importer import WARC_SUFFIXES, ImportReport, import_paths
+
+if TYPE_CHECKING:
+    from newstrail.bulk import BulkReport
 from newstrail.settings import Settings
 from newstrail.store import Store
 
@@ -75,6 +82,7 @@ def import_and_place(
     *,
     show_progress: bool = False,
     build_stories: bool = True,
+    skip_suffixes: tuple[str, ...] = (),
 ) -> ImportReport:
     """Import ``paths`` (with a progress bar), then place new articles into stories."""
     if show_progress:
@@ -90,9 +98,105 @@ def import_and_place(
             def advance(name: str) -> None:
                 bar.update(task, advance=1, description=Path(name).name)
 
-            report = import_paths(store, paths, settings, progress=advance)
+            report = import_paths(
+                store, paths, settings, progress=advance, skip_suffixes=skip_suffixes
+            )
     else:
-        report = import_paths(store, paths, settings)
+        report = import_paths(store, paths, settings, skip_suffixes=skip_suffixes)
     if build_stories and report.article_ids:
         place_and_analyse(store, report.article_ids, report.article_ids)
     return report
+
+
+def unplaced_articles(store: Store) -> list[int]:
+    """Articles with a visible version that no story holds yet."""
+    a, v, placed = schema.articles, schema.versions, schema.story_articles
+    has_version = sa.exists().where(v.c.article_id == a.c.id, v.c.kind.in_(("new", "flipflop")))
+    in_story = sa.exists().where(placed.c.article_id == a.c.id)
+    with store.read() as connection:
+        return list(
+            connection.execute(
+                sa.select(a.c.id).where(has_version, ~in_story).order_by(a.c.id)
+            ).scalars()
+        )
+
+
+@dataclass
+class ImportSummary:
+    """What ``import_all`` did: the file import and the bulk WARC import together."""
+
+    files: ImportReport
+    warcs: BulkReport | None
+
+    @property
+    def failures(self) -> list[str]:
+        return self.files.failures + (self.warcs.failures if self.warcs else [])
+
+    @property
+    def succeeded(self) -> bool:
+        imported = self.files.captures + (self.warcs.captures if self.warcs else 0)
+        return imported > 0 or not self.failures
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "files": {k: v for k, v in vars(self.files).items() if k != "article_ids"},
+            "warcs": {k: v for k, v in vars(self.warcs).items()} if self.warcs else None,
+        }
+
+    def line(self) -> str:
+        f, w = self.files, self.warcs
+        text = (
+            f"{f.inputs} files: {f.new_articles} new articles, {f.new_versions} new versions, "
+            f"{f.trivial_versions} trivial, {f.flipflops} flip-flops, {f.unchanged} unchanged"
+        )
+        if w is not None and w.files:
+            text += (
+                f"; {w.files} WARC files: {w.captures} captures, {w.new_articles} new articles, "
+                f"{w.new_versions} new versions, {w.unchanged} unchanged"
+                f"{', ' + str(w.files_resumed) + ' resumed' if w.files_resumed else ''}"
+            )
+        return text + f"; {len(self.failures)} failed"
+
+
+def import_all(
+    store: Store,
+    paths: list[Path],
+    settings: Settings,
+    *,
+    jobs: int = 1,
+    languages: tuple[str, ...] = (),
+    since: date | None = None,
+    until: date | None = None,
+    show_progress: bool = False,
+) -> ImportSummary:
+    """Import files and folders: WARCs through the resumable bulk importer, the
+    rest file by file; then place every new article into stories."""
+    from newstrail import bulk
+
+    warc_paths = [p for p in paths if p.is_dir() or p.name.lower().endswith(WARC_SUFFIXES)]
+    warcs = None
+    if any(p.is_dir() or p.exists() for p in warc_paths):
+        with contextlib.ExitStack() as stack:
+            progress = stack.enter_context(bulk.progress_bar()) if show_progress else None
+            warcs = bulk.import_warcs(
+                store,
+                warc_paths,
+                settings,
+                jobs=jobs,
+                languages=languages,
+                since=since,
+                until=until,
+                progress=progress,
+            )
+    files = import_and_place(
+        store,
+        paths,
+        settings,
+        show_progress=show_progress,
+        build_stories=False,
+        skip_suffixes=WARC_SUFFIXES,
+    )
+    new = unplaced_articles(store)
+    if new:
+        place_and_analyse(store, new, files.article_ids)
+    return ImportSummary(files, warcs)
