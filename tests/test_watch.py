@@ -5,6 +5,7 @@ hostile servers, and recovery from kill -9."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import re
 import signal
@@ -415,3 +416,25 @@ def test_sources_listed_in_a_config_file_are_watched(site: FixtureSite, tmp_path
     with store.read() as connection:
         interval = connection.execute(sa.select(schema.articles.c.check_interval)).scalar_one()
     assert interval == 600  # the source's policy override
+
+
+def test_workers_on_postgresql_share_per_host_politeness(store: Store, site: FixtureSite) -> None:
+    if store.is_sqlite:
+        pytest.skip("shared politeness is for stores many machines share (PostgreSQL)")
+    delay = 0.3
+    settings = SETTINGS.with_overrides(per_host_delay=delay)
+    keys = ["xi-putin-republic", "xi-putin-wion", "xi-putin-scmp", "xi-putin-newsweek"]
+    urls = [site.article_url(key) for key in keys]
+
+    async def two_workers() -> None:
+        first = Watcher(store, settings, worker="one", analyse=False)
+        second = Watcher(store, settings, worker="two", analyse=False)
+        await asyncio.gather(first.check_urls(urls[:2]), second.check_urls(urls[2:]))
+
+    asyncio.run(two_workers())
+    from urllib.parse import urlsplit
+
+    arrivals = sorted(record.at for url in urls for record in site.requests_for(urlsplit(url).path))
+    assert len(arrivals) == 4
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
+    assert min(gaps) >= delay * 0.8, gaps

@@ -24,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
@@ -33,7 +34,7 @@ from newstrail.extract import Extracted, extract_html
 from newstrail.feeds import discover, filter_urls
 from newstrail.fetch import Fetcher, FetchError, FetchResult, FetchSettings
 from newstrail.outlets import registered_domain
-from newstrail.queue import Claim, claim_due, release
+from newstrail.queue import Claim, claim_due, release, reserve_host_slot
 from newstrail.schedule import RecheckPolicy, after_error, next_check
 from newstrail.settings import Settings
 from newstrail.store import Store, utcnow
@@ -330,6 +331,7 @@ class Watcher:
             "checked_at": now,
             "worker": self.worker,
         }
+        await self._wait_for_host_slot(claim.url)
         try:
             result = await fetcher.fetch(
                 claim.url, etag=article.etag, last_modified=article.last_modified
@@ -409,6 +411,23 @@ class Watcher:
             outcome=outcome, raw_sha256=recorded.raw_sha256, version_id=recorded.version_id
         )
         self._finish(claim, article, check, started, report, changed=recorded.outcome == "new")
+
+    async def _wait_for_host_slot(self, url: str) -> None:
+        """Politeness shared by every worker on a PostgreSQL store.
+
+        Each process spaces its own requests per host (``fetch.py``); workers
+        on several machines share the store, so there the slot for the next
+        request to a host is reserved in the ``hosts`` table. A SQLite store
+        serves one machine, where each fetcher's own spacing is what counts.
+        """
+        delay = self.settings.per_host_delay
+        host = urlsplit(url).hostname
+        if self.store.is_sqlite or delay <= 0 or not host:
+            return
+        start = reserve_host_slot(self.store, host, utcnow(), delay)
+        wait = (start - utcnow()).total_seconds()
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     @staticmethod
     def _moved_elsewhere(url: str, final_url: str) -> str | None:
