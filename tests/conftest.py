@@ -66,3 +66,28 @@ def _fresh_postgres_store(name: str):  # type: ignore[no-untyped-def]
         connection.exec_driver_sql(f'CREATE DATABASE "{database}"')
     admin.dispose()
     return Store(base.rsplit("/", 1)[0] + "/" + database)
+
+
+SEED_OUTLETS = ("Republic World", "WION", "South China Morning Post", "Newsweek", "RT")
+
+
+@pytest.fixture(scope="session")
+def seed_articles(seeds_dir: Path):  # type: ignore[no-untyped-def]
+    """The five seeds as a story's articles, cleaned by the real extractor.
+
+    000-003 are one story told by four outlets; 004 (RT) is another story.
+    """
+    from newstrail.extract import extract_text
+    from newstrail.reuse import StoryArticle
+
+    paths = sorted(seeds_dir.glob("*.txt"))
+    return [
+        StoryArticle(
+            id=path.name[:3],
+            source=outlet,
+            published=None,
+            title=None,
+            text=extract_text(path.read_text(encoding="utf-8")).text,
+        )
+        for path, outlet in zip(paths, SEED_OUTLETS, strict=True)
+    ]

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 
 from newstrail.coverage import (
@@ -15,24 +12,10 @@ from newstrail.coverage import (
 )
 from newstrail.reuse import StoryArticle
 
-SEED_OUTLETS = ("Republic World", "WION", "South China Morning Post", "Newsweek")
-EXTRACTION_LEFTOVERS = re.compile(r"^\s*(?:Read - .*|main img|ugc_banner)\s*$", re.M)
-
 
 @pytest.fixture(scope="module")
-def seed_story(seeds_dir: Path) -> list[StoryArticle]:
-    """Seeds 000-003: one story told by four outlets (004 is another story)."""
-    paths = sorted(seeds_dir.glob("*.txt"))[:4]
-    return [
-        StoryArticle(
-            id=path.name[:3],
-            source=outlet,
-            published=None,
-            title=None,
-            text=EXTRACTION_LEFTOVERS.sub("", path.read_text(encoding="utf-8")),
-        )
-        for path, outlet in zip(paths, SEED_OUTLETS, strict=True)
-    ]
+def seed_story(seed_articles: list[StoryArticle]) -> list[StoryArticle]:
+    return seed_articles[:4]
 
 
 @pytest.fixture(scope="module")

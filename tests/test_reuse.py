@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from newstrail.reuse import Passage, PassageIndex, StoryArticle, find_passages, wire_service
-
-SEED_OUTLETS = ("Republic World", "WION", "South China Morning Post", "Newsweek", "RT")
-# Extraction removes these lines before reuse sees a text; the tests do it by hand.
-EXTRACTION_LEFTOVERS = re.compile(r"^\s*(?:Read - .*|main img|ugc_banner)\s*$", re.M)
 
 FOOTER = (
     "Sign up for the Daily Example newsletter to get the day's top headlines from our "
@@ -26,18 +21,8 @@ SHARED_FACT = (
 
 
 @pytest.fixture(scope="module")
-def seed_story(seeds_dir: Path) -> list[StoryArticle]:
-    paths = sorted(seeds_dir.glob("*.txt"))
-    return [
-        StoryArticle(
-            id=path.name[:3],
-            source=outlet,
-            published=None,
-            title=None,
-            text=EXTRACTION_LEFTOVERS.sub("", path.read_text(encoding="utf-8")),
-        )
-        for path, outlet in zip(paths, SEED_OUTLETS, strict=True)
-    ]
+def seed_story(seed_articles: list[StoryArticle]) -> list[StoryArticle]:
+    return seed_articles
 
 
 @pytest.fixture(scope="module")

@@ -13,24 +13,10 @@ from newstrail.coverage import supporting_articles
 from newstrail.reuse import StoryArticle
 from newstrail.summary import SummarySentence, summarise_story
 
-SEED_OUTLETS = ("Republic World", "WION", "South China Morning Post", "Newsweek")
-EXTRACTION_LEFTOVERS = re.compile(r"^\s*(?:Read - .*|main img|ugc_banner)\s*$", re.M)
-
 
 @pytest.fixture(scope="module")
-def seed_story(seeds_dir: Path) -> list[StoryArticle]:
-    """Seeds 000-003: one story told by four outlets."""
-    paths = sorted(seeds_dir.glob("*.txt"))[:4]
-    return [
-        StoryArticle(
-            id=path.name[:3],
-            source=outlet,
-            published=None,
-            title=None,
-            text=EXTRACTION_LEFTOVERS.sub("", path.read_text(encoding="utf-8")),
-        )
-        for path, outlet in zip(paths, SEED_OUTLETS, strict=True)
-    ]
+def seed_story(seed_articles: list[StoryArticle]) -> list[StoryArticle]:
+    return seed_articles[:4]
 
 
 @pytest.fixture(scope="module")

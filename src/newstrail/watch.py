@@ -337,15 +337,7 @@ class Watcher:
                 claim.url, etag=article.etag, last_modified=article.last_modified
             )
         except FetchError as error:
-            report.errors.append(str(error))
-            self._finish(
-                claim,
-                article,
-                check | {"outcome": "error", "error": str(error)},
-                started,
-                report,
-                error=True,
-            )
+            self._fail(claim, article, check, started, report, str(error))
             return
         check["http_status"] = result.status
         if result.status in (404, 410):
@@ -356,15 +348,7 @@ class Watcher:
             return
         if result.status >= 400:
             message = f"{claim.url}: HTTP {result.status}"
-            report.errors.append(message)
-            self._finish(
-                claim,
-                article,
-                check | {"outcome": "error", "error": message},
-                started,
-                report,
-                error=True,
-            )
+            self._fail(claim, article, check, started, report, message)
             return
         moved_to = self._moved_elsewhere(claim.url, result.final_url)
         if moved_to is not None:
@@ -374,15 +358,7 @@ class Watcher:
             extracted = await self._extract(result)
         except Exception as error:  # a page that breaks the extractor must not stop the watcher
             message = f"{claim.url}: extraction failed: {type(error).__name__}: {error}"
-            report.errors.append(message)
-            self._finish(
-                claim,
-                article,
-                check | {"outcome": "error", "error": message},
-                started,
-                report,
-                error=True,
-            )
+            self._fail(claim, article, check, started, report, message)
             return
         capture = Capture(
             url=claim.url,
@@ -411,6 +387,20 @@ class Watcher:
             outcome=outcome, raw_sha256=recorded.raw_sha256, version_id=recorded.version_id
         )
         self._finish(claim, article, check, started, report, changed=recorded.outcome == "new")
+
+    def _fail(
+        self,
+        claim: Claim,
+        article: Any,
+        check: dict[str, Any],
+        started: float,
+        report: WatchReport,
+        message: str,
+    ) -> None:
+        """Record a failed check (one line) and retry later with backoff."""
+        report.errors.append(message)
+        failed = check | {"outcome": "error", "error": message}
+        self._finish(claim, article, failed, started, report, error=True)
 
     async def _wait_for_host_slot(self, url: str) -> None:
         """Politeness shared by every worker on a PostgreSQL store.
