@@ -438,3 +438,25 @@ def test_workers_on_postgresql_share_per_host_politeness(store: Store, site: Fix
     assert len(arrivals) == 4
     gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
     assert min(gaps) >= delay * 0.8, gaps
+
+
+def test_rel_canonical_makes_two_addresses_one_article(site: FixtureSite, tmp_path: Path) -> None:
+    store = Store(tmp_path / "canon.db")
+    watcher = Watcher(store, SETTINGS, analyse=False)
+    wion, scmp = site.article_url("xi-putin-wion"), site.article_url("xi-putin-scmp")
+    # A first sighting through an odd address adopts the page's canonical URL.
+    asyncio.run(watcher.check_urls([scmp + "?page=1"]))
+    # A second address of an article already followed is a duplicate of it.
+    asyncio.run(watcher.check_urls([wion]))
+    report = asyncio.run(watcher.check_urls([wion + "?page=1"]))
+    watcher.close()
+    assert report.outcomes == {"moved": 1}
+    with store.read() as connection:
+        rows = dict(
+            connection.execute(sa.select(schema.articles.c.url, schema.articles.c.state)).all()
+        )
+        versions = connection.execute(
+            sa.select(sa.func.count()).select_from(schema.versions)
+        ).scalar()
+    assert rows == {scmp: "active", wion: "active", wion + "?page=1": "moved"}
+    assert versions == 2  # the duplicate's capture went to the WION article, unchanged

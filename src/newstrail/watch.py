@@ -360,8 +360,9 @@ class Watcher:
             message = f"{claim.url}: extraction failed: {type(error).__name__}: {error}"
             self._fail(claim, article, check, started, report, message)
             return
+        canonical = self._declared_canonical(claim.url, extracted.url)
         capture = Capture(
-            url=claim.url,
+            url=canonical or claim.url,
             extracted=extracted,
             origin="fetch",
             captured_at=now,
@@ -372,12 +373,22 @@ class Watcher:
             feed_id=claim.feed_id,
         )
         with self.store.write() as connection:
+            duplicate = canonical is not None and not self._adopt_url(
+                connection, claim.article_id, canonical
+            )
             recorded = record_capture(self.store, capture, connection, reextract=reextract)
             connection.execute(
                 a.update()
                 .where(a.c.id == claim.article_id)
                 .values(etag=result.etag, last_modified=result.last_modified)
             )
+        if duplicate:
+            # Another address of an article we already follow: the version went to
+            # that article, and this address is not checked again.
+            detail = {"to": canonical, "reason": "rel=canonical"}
+            check = check | {"outcome": "moved", "version_id": recorded.version_id}
+            self._end_article(claim, check, started, report, "moved", detail, canonical)
+            return
         outcome = "unchanged" if recorded.outcome == "unchanged" else recorded.outcome
         if article.version_count == 0 and recorded.version_id is not None:
             report.new_articles.append(claim.article_id)
@@ -418,6 +429,29 @@ class Watcher:
         wait = (start - utcnow()).total_seconds()
         if wait > 0:
             await asyncio.sleep(wait)
+
+    @staticmethod
+    def _declared_canonical(url: str, page_url: str | None) -> str | None:
+        """The page's own rel=canonical / og:url when it names another address of
+        the same article (same site, not its home page), else None."""
+        if not page_url:
+            return None
+        canonical = canonicalise(page_url)
+        if canonical == url or registered_domain(canonical) != registered_domain(url):
+            return None
+        if urlsplit(canonical).path in ("", "/"):
+            return None
+        return canonical
+
+    @staticmethod
+    def _adopt_url(connection: sa.Connection, article_id: int, canonical: str) -> bool:
+        """Give the article its canonical URL; False when another article has it."""
+        a = schema.articles
+        taken = connection.execute(sa.select(a.c.id).where(a.c.url == canonical)).first()
+        if taken is not None:
+            return int(taken.id) == article_id
+        connection.execute(a.update().where(a.c.id == article_id).values(url=canonical))
+        return True
 
     @staticmethod
     def _moved_elsewhere(url: str, final_url: str) -> str | None:
