@@ -90,7 +90,7 @@ def record_capture(
     if article is None:
         article_id = _create_article(store, connection, capture)
         version_id = _insert_version(connection, article_id, 1, "new", None, capture, raw_sha)
-        _after_version(store, connection, article_id, capture, visible=True)
+        _after_version(connection, article_id, capture, visible=True)
         return Recorded(article_id, version_id, "new", True, raw_sha)
 
     latest = _latest_version(connection, article.id)
@@ -100,7 +100,7 @@ def record_capture(
     number = (latest.number if latest else 0) + 1
     version_id = _insert_version(connection, article.id, number, outcome, same_as, capture, raw_sha)
     # A flip-flop restores an earlier text: it is the article's current state again.
-    _after_version(store, connection, article.id, capture, visible=outcome in ("new", "flipflop"))
+    _after_version(connection, article.id, capture, visible=outcome in ("new", "flipflop"))
     return Recorded(article.id, version_id, outcome, False, raw_sha)
 
 
@@ -281,7 +281,6 @@ def _insert_version(
 
 
 def _after_version(
-    store: Store,
     connection: Connection,
     article_id: int,
     capture: Capture,
