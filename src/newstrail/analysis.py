@@ -166,8 +166,6 @@ def analyse_story(store: Store, story_id: int) -> None:
                 occurrences.append(occurrence)
                 quote_ids[id(occurrence)] = stored.id
         for group in group_quotes(occurrences):
-            if len({o.article_id for o in group.occurrences}) < 1:
-                continue
             result = connection.execute(
                 schema.quote_groups.insert().values(
                     story_id=story_id,
@@ -210,7 +208,7 @@ def analyse_story(store: Store, story_id: int) -> None:
             )
 
         source_of = {str(r.article_id): r.source for r in rows}
-        for position, sentence in enumerate(summarise_story(articles) if len(articles) > 0 else []):
+        for position, sentence in enumerate(summarise_story(articles) if articles else []):
             connection.execute(
                 schema.summary_sentences.insert().values(
                     story_id=story_id,

@@ -9,11 +9,12 @@ and otherwise say "unknown source" rather than guess.
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-import tldextract
+from newstrail import urls
 
 UNKNOWN_SOURCE = "unknown source"
 
@@ -77,21 +78,18 @@ class Outlet:
     domain: str | None
 
 
-@lru_cache(maxsize=1)
-def _domain_extractor() -> tldextract.TLDExtract:
-    # suffix_list_urls=() makes tldextract use its bundled Public Suffix List
-    # snapshot: it must never fetch the list at run time.
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-
-
 def registered_domain(url: str) -> str | None:
-    """``https://www.scmp.com/news/...`` → ``scmp.com``; None for URNs and IPs."""
+    """``https://www.scmp.com/news/...`` → ``scmp.com``; None for URNs, IPs and
+    single-label hosts, which name no outlet."""
     if not url.lower().startswith(("http://", "https://")):
         return None
-    parts = _domain_extractor()(url)
-    if not parts.domain or not parts.suffix:
+    domain = urls.registered_domain(url).lower()
+    if "." not in domain:
         return None
-    return f"{parts.domain}.{parts.suffix}".lower()
+    with contextlib.suppress(ValueError):
+        ipaddress.ip_address(domain)
+        return None
+    return domain
 
 
 def outlet_from_url(url: str) -> Outlet | None:

@@ -33,15 +33,17 @@ from newstrail.encoding import decode_html
 from newstrail.extract import Extracted, extract_html
 from newstrail.feeds import discover, filter_urls
 from newstrail.fetch import Fetcher, FetchError, FetchResult, FetchSettings
-from newstrail.outlets import registered_domain
+from newstrail.outlets import outlet_from_url
 from newstrail.queue import Claim, claim_due, release, reserve_host_slot
 from newstrail.schedule import RecheckPolicy, after_error, next_check
 from newstrail.settings import Settings
 from newstrail.store import Store, utcnow
-from newstrail.urls import canonicalise
+from newstrail.urls import canonicalise, registered_domain
 from newstrail.versions import Capture, record_capture
 
 Clock = Callable[[], datetime]
+# http→https and www. redirects lead to the same page, not to another article.
+_SCHEME_AND_WWW = re.compile(r"^https?://(www\.)?")
 
 
 def extract_page(body: bytes, charset: str | None, url: str | None) -> Extracted:
@@ -261,14 +263,9 @@ class Watcher:
             row = connection.execute(sa.select(a.c.id).where(a.c.url == url)).first()
             if row is not None:
                 return int(row.id)
-            if source_id is None:
-                domain = registered_domain(url)
-                if domain:
-                    from newstrail.outlets import outlet_from_url
-
-                    outlet = outlet_from_url(url)
-                    assert outlet is not None
-                    source_id = self.store.ensure_source(connection, outlet.name, outlet.domain)
+            outlet = outlet_from_url(url) if source_id is None else None
+            if outlet is not None:
+                source_id = self.store.ensure_source(connection, outlet.name, outlet.domain)
             result = connection.execute(
                 a.insert().values(
                     url=url,
@@ -341,7 +338,8 @@ class Watcher:
             return
         check["http_status"] = result.status
         if result.status in (404, 410):
-            self._gone(claim, article, check, started, report, result)
+            gone = {"status": result.status}
+            self._end_article(claim, check, started, report, "deleted", gone, None)
             return
         if result.not_modified:
             self._finish(claim, article, check | {"outcome": "not_modified"}, started, report)
@@ -352,7 +350,8 @@ class Watcher:
             return
         moved_to = self._moved_elsewhere(claim.url, result.final_url)
         if moved_to is not None:
-            self._moved(claim, article, check, started, report, moved_to)
+            redirect = {"to": moved_to}
+            self._end_article(claim, check, started, report, "moved", redirect, moved_to)
             return
         try:
             extracted = await self._extract(result)
@@ -386,7 +385,7 @@ class Watcher:
             # Another address of an article we already follow: the version went to
             # that article, and this address is not checked again.
             detail = {"to": canonical, "reason": "rel=canonical"}
-            check = check | {"outcome": "moved", "version_id": recorded.version_id}
+            check = check | {"version_id": recorded.version_id}
             self._end_article(claim, check, started, report, "moved", detail, canonical)
             return
         outcome = "unchanged" if recorded.outcome == "unchanged" else recorded.outcome
@@ -459,8 +458,7 @@ class Watcher:
         final = canonicalise(final_url)
         if final == url:
             return None
-        strip = re.compile(r"^https?://(www\.)?")
-        if strip.sub("", final).rstrip("/") == strip.sub("", url).rstrip("/"):
+        if _SCHEME_AND_WWW.sub("", final).rstrip("/") == _SCHEME_AND_WWW.sub("", url).rstrip("/"):
             return None  # http→https or www: same page
         return final
 
@@ -512,44 +510,6 @@ class Watcher:
             state="retired" if decision.retired else "active",
         )
 
-    def _gone(
-        self,
-        claim: Claim,
-        article: Any,
-        check: dict[str, Any],
-        started: float,
-        report: WatchReport,
-        result: FetchResult,
-    ) -> None:
-        self._end_article(
-            claim,
-            check | {"outcome": "deleted"},
-            started,
-            report,
-            "deleted",
-            {"status": result.status},
-            None,
-        )
-
-    def _moved(
-        self,
-        claim: Claim,
-        article: Any,
-        check: dict[str, Any],
-        started: float,
-        report: WatchReport,
-        moved_to: str,
-    ) -> None:
-        self._end_article(
-            claim,
-            check | {"outcome": "moved"},
-            started,
-            report,
-            "moved",
-            {"to": moved_to},
-            moved_to,
-        )
-
     def _end_article(
         self,
         claim: Claim,
@@ -560,10 +520,11 @@ class Watcher:
         detail: dict[str, Any],
         moved_to: str | None,
     ) -> None:
-        """Record a deletion or move: the article and its versions are kept."""
+        """Record a deletion or move (the check's outcome is ``state``); the
+        article and its versions are kept."""
         now = check["checked_at"]
-        check["elapsed_ms"] = (time.monotonic() - started) * 1000
-        report.outcomes[check["outcome"]] += 1
+        check = check | {"outcome": state, "elapsed_ms": (time.monotonic() - started) * 1000}
+        report.outcomes[state] += 1
         with self.store.write() as connection:
             connection.execute(schema.checks.insert().values(**check))
             connection.execute(
