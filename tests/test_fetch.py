@@ -113,6 +113,26 @@ def test_redirects_are_followed_and_recorded(site: FixtureSite) -> None:
     )
 
 
+def test_304s_and_redirects_keep_the_connection_alive(site: FixtureSite) -> None:
+    url = site.base_url + ARTICLE
+    chain = site.base_url + "/_hostile/chain?n=2"
+
+    async def work(fetcher: Fetcher) -> list[FetchResult]:
+        first = await fetcher.fetch(url)
+        again = [await fetcher.fetch(url, etag=first.etag) for _ in range(5)]
+        return [first, *again, await fetcher.fetch(chain)]
+
+    before = len(site.requests)
+    results = run(fast_settings(respect_robots=False), work)
+    assert [r.status for r in results[:6]] == [200] + [304] * 5
+    assert results[6].final_url.endswith("/republic/rss.xml")
+    received = list(site.requests)[before:]
+    ports = {record.client_port for record in received}
+    # Ten requests (six to the article, three redirect hops and the feed):
+    # an unread 304 or redirect body would have cost a connection each.
+    assert len(received) == 10 and len(ports) == 1
+
+
 # -- politeness -------------------------------------------------------------------
 
 

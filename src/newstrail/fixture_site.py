@@ -173,6 +173,7 @@ class RequestRecord:
     method: str
     path: str
     user_agent: str | None
+    client_port: int = 0  # one port per TCP connection: tests count connections with it
 
 
 class FixtureSite:
@@ -267,10 +268,13 @@ class FixtureSite:
             self._counters[key] = self._counters.get(key, 0) + 1
             return self._counters[key]
 
-    def log_request(self, method: str, path: str, user_agent: str | None) -> None:
+    def log_request(
+        self, method: str, path: str, user_agent: str | None, client_port: int = 0
+    ) -> None:
         """Record a request (the tests measure per-host delays from these)."""
+        record = RequestRecord(time.monotonic(), method, path, user_agent, client_port)
         with self._lock:
-            self.requests.append(RequestRecord(time.monotonic(), method, path, user_agent))
+            self.requests.append(record)
 
     def requests_for(self, path: str) -> list[RequestRecord]:
         """The requests received for ``path`` (query string included), in order."""
@@ -729,7 +733,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         """Only the admin endpoint accepts POST."""
         site = self.server.site
-        site.log_request("POST", self.path, self.headers.get("User-Agent"))
+        site.log_request("POST", self.path, self.headers.get("User-Agent"), self.client_address[1])
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
@@ -742,7 +746,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         """Serve a page, feed, admin state or hostile endpoint."""
         site = self.server.site
-        site.log_request("GET", self.path, self.headers.get("User-Agent"))
+        site.log_request("GET", self.path, self.headers.get("User-Agent"), self.client_address[1])
         parts = urlsplit(self.path)
         if parts.path == "/_admin/step":
             self._send(200, json.dumps({"step": site.step}).encode(), "application/json")
