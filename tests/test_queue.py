@@ -23,12 +23,14 @@ from newstrail import schema
 from newstrail.extract import Extracted
 from newstrail.queue import (
     Claim,
+    Release,
     claim_due,
     claim_due_in,
     due_query,
     extend_lease,
     queue_stats,
     release,
+    release_all,
     reserve_host_slot,
     schedule_new,
 )
@@ -149,6 +151,33 @@ def test_release_reschedules_retires_or_ends_an_article(store: Store) -> None:
     assert ids_of(claim_due(store, "w2", later, 10)) == [ids[0]]
     stats = queue_stats(store, later)
     assert (stats["active"], stats["retired"], stats["deleted"]) == (1, 1, 1)
+
+
+def test_release_all_hands_back_a_batch_but_not_a_lease_lost_meanwhile(store: Store) -> None:
+    ids = add_articles(store, 3)
+    mine = claim_due(store, "w1", NOW, 10)
+    a = schema.articles
+    with store.read() as connection:
+        rows = connection.execute(sa.select(a).where(a.c.id.in_(ids)).order_by(a.c.id)).all()
+    carried = [(c.etag, c.last_modified, c.consecutive_errors, c.version_count) for c in mine]
+    assert carried == [
+        (r.etag, r.last_modified, r.consecutive_errors or 0, r.version_count) for r in rows
+    ]
+    # w1 stalls past its lease; w2 takes the first article over.
+    stolen = claim_due(store, "w2", NOW + timedelta(minutes=6), 1)
+    assert ids_of(stolen) == [ids[0]]
+    releases = [
+        Release(ids[0], NOW + timedelta(minutes=30), 1800.0),
+        Release(ids[1], NOW + timedelta(days=50), 4e6, state="retired"),
+        Release(ids[2], None, 1800.0, state="deleted"),
+    ]
+    with store.write() as connection:
+        release_all(connection, releases, "w1")
+    stats = queue_stats(store, NOW + timedelta(minutes=7))
+    assert (stats["active"], stats["retired"], stats["deleted"]) == (1, 1, 1)
+    assert claim_due(store, "w3", NOW + timedelta(minutes=7), 10) == []  # w2 still holds it
+    with pytest.raises(ValueError, match="unknown article state"), store.write() as connection:
+        release_all(connection, [Release(ids[0], NOW, 1.0, state="gone")], "w2")
 
 
 def test_extend_lease_keeps_a_slow_check_away_from_other_workers(store: Store) -> None:

@@ -337,8 +337,9 @@ from newstrail.settings import Settings
 from newstrail.store import Store
 from newstrail.watch import Watcher
 store = Store(sys.argv[1])
+# Spaced requests keep the pass at least 4 s long, so the kill lands mid-pass.
 settings = Settings(
-    allow_private=True, per_host_delay=0.0, per_host_concurrency=4, workers=1, lease_minutes=5
+    allow_private=True, per_host_delay=0.01, per_host_concurrency=2, workers=1, lease_minutes=5
 )
 watcher = Watcher(store, settings, analyse=False, worker="doomed")
 print("ready", flush=True)
