@@ -13,8 +13,8 @@ from newstrail.diff import (
     diff_versions,
     is_timestamp_line,
     normalise_for_comparison,
-    render_side_by_side,
 )
+from newstrail.report import render_side_by_side
 from newstrail.sentences import (
     count_words,
     sentence_spans,

@@ -451,7 +451,8 @@ def diff(obj: Context, article: str, from_number: int | None, to_number: int | N
 
     Example: newstrail diff 5 --from 1 --to 2
     """
-    from newstrail.diff import diff_versions, render_side_by_side
+    from newstrail.diff import diff_versions
+    from newstrail.report import render_side_by_side
     from newstrail.report import version_pair
 
     old, new, labels = version_pair(obj.store, article, from_number, to_number)

@@ -6,15 +6,16 @@ Kept apart from ``cli.py`` so commands stay a few lines each.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import sqlalchemy as sa
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
+from rich.text import Text
 
 from newstrail import schema
 from newstrail.archive import resolve_article_id
-from newstrail.diff import VersionText
+from newstrail.diff import ArticleDiff, Position, SentenceOp, VersionText
 from newstrail.errors import NewstrailError, NotFound
 from newstrail.store import Store
 
@@ -195,3 +196,79 @@ def version_rows(store: Store, article: str, include_trivial: bool = False) -> l
         if include_trivial or row.kind != "trivial":
             result.append(entry)
     return result
+
+
+# -- diffs ----------------------------------------------------------------------
+
+
+def _styled_sentence(op: SentenceOp | None, sentence: str, side: Literal["old", "new"]) -> Text:
+    """One sentence coloured by what happened to it on this side."""
+    if op is None or op.kind == "equal":
+        return Text(sentence)
+    if op.kind == "moved":
+        return Text(sentence, style="yellow")
+    if op.kind in ("added", "deleted"):
+        return Text(sentence, style="bold green" if side == "new" else "bold red strike")
+    text = Text()
+    for word in op.words:
+        if word.tag == "equal":
+            text.append(word.text)
+        elif word.tag == "delete" and side == "old":
+            text.append(word.text, style="bold red strike")
+        elif word.tag == "insert" and side == "new":
+            text.append(word.text, style="bold green")
+    return text
+
+
+def _styled_paragraph(
+    sentences: tuple[str, ...],
+    ops_at: dict[Position, SentenceOp],
+    index: int,
+    side: Literal["old", "new"],
+) -> Text:
+    """A paragraph built from its styled sentences."""
+    paragraph = Text()
+    for sentence_index, sentence in enumerate(sentences):
+        if sentence_index:
+            paragraph.append(" ")
+        paragraph.append_text(_styled_sentence(ops_at.get((index, sentence_index)), sentence, side))
+    return paragraph
+
+
+def render_side_by_side(diff: ArticleDiff, width: int = 120) -> RenderableType:
+    """A two-column terminal view: Version a | Version b, with word-level colouring.
+
+    Args:
+        diff: the result of ``diff_versions``.
+        width: total width in terminal cells.
+
+    Returns:
+        A rich ``Table`` (deleted words red and struck through on the left,
+        added words green on the right, moved sentences yellow); field changes
+        come first as their own rows.
+    """
+    from rich.table import Table
+
+    table = Table(width=width, show_lines=True, expand=True)
+    table.add_column("Version a", ratio=1)
+    table.add_column("Version b", ratio=1)
+    for change in diff.fields:
+        table.add_row(
+            Text(f"{change.name}: {change.old or '—'}", style="red"),
+            Text(f"{change.name}: {change.new or '—'}", style="green"),
+        )
+    old_ops = {op.old_position: op for op in diff.sentences if op.old_position is not None}
+    new_ops = {op.new_position: op for op in diff.sentences if op.new_position is not None}
+    for old_index, new_index in diff.rows:
+        left = (
+            _styled_paragraph(diff.old_paragraphs[old_index], old_ops, old_index, "old")
+            if old_index is not None
+            else Text("")
+        )
+        right = (
+            _styled_paragraph(diff.new_paragraphs[new_index], new_ops, new_index, "new")
+            if new_index is not None
+            else Text("")
+        )
+        table.add_row(left, right)
+    return table
