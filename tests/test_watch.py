@@ -5,6 +5,7 @@ hostile servers, and recovery from kill -9."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import re
@@ -392,6 +393,74 @@ def test_kill_9_mid_pass_loses_nothing_and_restart_resumes(tmp_path: Path) -> No
         assert len(per_article) == 400
         assert {count for _, count in per_article} == {1}  # none lost, none duplicated
         store.close()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_watch_stops_promptly_on_a_signal_and_hands_back_what_it_did_not_check(
+    tmp_path: Path, signum: int
+) -> None:
+    with FixtureSite(synthetic_articles=300) as site:
+        db = tmp_path / "w.db"
+        store = Store(db)
+        feed = next(url for url in site.feed_urls if "synthetic" in url)
+        asyncio.run(add_source(store, SETTINGS, feed, None, {}))
+        assert asyncio.run(Watcher(store, SETTINGS, analyse=False).poll_feeds()).discovered == 300
+        # A polite pace: checking all 300 would take over 15 s.
+        config = tmp_path / "newstrail.toml"
+        config.write_text("per_host_delay = 0.05\nper_host_concurrency = 2\nworkers = 1\n")
+        command = [str(Path(sys.executable).parent / "newstrail"), "--db", str(db), "watch"]
+        watcher = subprocess.Popen(
+            [*command, "--allow-private"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "NEWSTRAIL_CONFIG": str(config)},
+        )
+        deadline = time.monotonic() + 60
+        checked = 0
+        while checked < 5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            with contextlib.closing(sqlite3.connect(db)) as probe:
+                checked = probe.execute("SELECT count(*) FROM versions").fetchone()[0]
+        watcher.send_signal(signum)
+        stdout, stderr = watcher.communicate(timeout=10)
+        assert watcher.returncode == 0, stderr
+        assert "stopped" in stdout
+        with contextlib.closing(sqlite3.connect(db)) as connection:
+            held = connection.execute(
+                "SELECT count(*) FROM articles WHERE lease_owner IS NOT NULL"
+            ).fetchone()[0]
+            versions, checks, last_checked = connection.execute(
+                "SELECT (SELECT count(*) FROM versions),"
+                " (SELECT count(*) FROM checks WHERE article_id IS NOT NULL),"
+                " (SELECT count(*) FROM articles WHERE last_checked_at IS NOT NULL)"
+            ).fetchone()
+        assert held == 0  # nothing left leased: finished checks recorded, the rest handed back
+        assert 5 <= versions == checks == last_checked < 300
+        # The articles handed back are still due: the next pass takes them at once.
+        settings = SETTINGS.with_overrides(per_source_budget=1000)
+        report = asyncio.run(Watcher(store, settings, analyse=False).run_once(batch=1000))
+        assert report.checks == 300 - versions
+        store.close()
+
+
+def test_a_new_watcher_places_articles_a_stopped_one_left_without_a_story(
+    store: Store, seeds_dir: Path
+) -> None:
+    from newstrail.pipeline import import_and_place, unplaced_articles
+
+    # As a watcher stopped after storing versions, before placing them, leaves them.
+    seeds = sorted(seeds_dir.glob("00[0-3]*.txt"))
+    imported = import_and_place(store, seeds, SETTINGS, build_stories=False).article_ids
+    assert sorted(unplaced_articles(store)) == sorted(imported) and len(imported) == 4
+    report = asyncio.run(Watcher(store, SETTINGS).run_once())
+    assert report.checks == 0  # nothing was due: the placing is the first pass's catch-up
+    assert unplaced_articles(store) == []
+    with store.read() as connection:
+        stories = connection.execute(
+            sa.select(sa.func.count(sa.distinct(schema.story_articles.c.story_id)))
+        ).scalar_one()
+    assert stories == 1  # the four seeds of the Xi-Putin call: one story
 
 
 def test_version_text_is_what_the_diff_engine_sees() -> None:

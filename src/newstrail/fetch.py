@@ -84,6 +84,13 @@ class FetchError(Exception):
         self.url = url
 
 
+class FetchStopped(Exception):
+    """The fetcher was stopped (``Fetcher.stop``) before this request was sent.
+
+    Not a ``FetchError``: nothing is wrong with the URL, it simply was not fetched.
+    """
+
+
 class BlockedAddress(FetchError):
     """The host resolves to an address the guard refuses (private, loopback, …)."""
 
@@ -361,6 +368,7 @@ class Fetcher:
         self._clock = clock
         self._policy = AddressPolicy.from_settings(settings)
         self._ssl_context: ssl.SSLContext | None = None
+        self._stopping = asyncio.Event()
         self._request_extensions: dict[str, Any] = {}
         self._gates: dict[str, _HostGate] = {}
         self._robots = RobotsCache()
@@ -418,13 +426,13 @@ class Fetcher:
             except NetworkError:
                 if attempt >= self.settings.retries:
                     raise
-                await asyncio.sleep(self._backoff(attempt, None))
+                await self._pause(self._backoff(attempt, None), url)
                 attempt += 1
                 continue
             if response.status in _RETRY_STATUSES and attempt < self.settings.retries:
                 delay = self._backoff(attempt, response.headers.get("retry-after"))
                 self._pause_host(response.url, delay)
-                await asyncio.sleep(delay)
+                await self._pause(delay, url)
                 attempt += 1
                 continue
             break
@@ -537,9 +545,28 @@ class Fetcher:
             async with gate.spacing:
                 wait = max(gate.last_start + gate.delay, gate.paused_until) - self._clock()
                 if wait > 0:
-                    await asyncio.sleep(wait)
+                    await self._pause(wait, url)
+                elif self._stopping.is_set():
+                    raise FetchStopped(url)
                 gate.last_start = self._clock()
             yield
+
+    @property
+    def stopped(self) -> bool:
+        """Whether ``stop`` was called."""
+        return self._stopping.is_set()
+
+    def stop(self) -> None:
+        """Send nothing more: requests waiting for their turn (or a retry) raise
+        ``FetchStopped``; requests already sent finish normally."""
+        self._stopping.set()
+
+    async def _pause(self, seconds: float, url: str) -> None:
+        """Sleep ``seconds``, unless the fetcher is stopped meanwhile (``FetchStopped``)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        if self._stopping.is_set():
+            raise FetchStopped(url)
 
     def _gate(self, url: str) -> _HostGate:
         """The politeness gate of ``url``'s host."""

@@ -70,7 +70,7 @@ class Release:
 
     article_id: int
     next_check_at: datetime | None
-    check_interval: float
+    check_interval: float | None
     state: str = "active"
 
 
