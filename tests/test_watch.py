@@ -444,10 +444,12 @@ def test_watch_stops_promptly_on_a_signal_and_hands_back_what_it_did_not_check(
         store.close()
 
 
-def test_a_new_watcher_places_articles_a_stopped_one_left_without_a_story(
+def test_a_new_watcher_catches_up_on_what_a_stopped_one_left_behind(
     store: Store, seeds_dir: Path
 ) -> None:
-    from newstrail.pipeline import import_and_place, unplaced_articles
+    from dataclasses import replace
+
+    from newstrail.pipeline import import_and_place, stale_stories, unplaced_articles
 
     # As a watcher stopped after storing versions, before placing them, leaves them.
     seeds = sorted(seeds_dir.glob("00[0-3]*.txt"))
@@ -461,6 +463,25 @@ def test_a_new_watcher_places_articles_a_stopped_one_left_without_a_story(
             sa.select(sa.func.count(sa.distinct(schema.story_articles.c.story_id)))
         ).scalar_one()
     assert stories == 1  # the four seeds of the Xi-Putin call: one story
+    assert stale_stories(store) == []
+    # A new version stored, then the watcher stopped before re-analysing its story.
+    a, v = schema.articles, schema.versions
+    with store.read() as connection:
+        url, text = connection.execute(
+            sa.select(a.c.url, v.c.text).join(v, v.c.article_id == a.c.id).limit(1)
+        ).one()
+    edited = _capture(text + "\n\nThe Kremlin later confirmed the call.", title="Headline")
+    version = record_capture(store, replace(edited, url=url)).version_id
+    (story,) = stale_stories(store)
+    asyncio.run(Watcher(store, SETTINGS).run_once())
+    assert stale_stories(store) == []
+    with store.read() as connection:
+        covered = connection.execute(
+            sa.select(schema.story_analyses.c.version_ids).where(
+                schema.story_analyses.c.story_id == story
+            )
+        ).scalar_one()
+    assert version in covered
 
 
 def test_version_text_is_what_the_diff_engine_sees() -> None:

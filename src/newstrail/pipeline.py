@@ -39,9 +39,18 @@ def _count_inputs(paths: list[Path]) -> int:
 
 
 def place_and_analyse(
-    store: Store, new_articles: Iterable[int], changed_articles: Iterable[int] = ()
+    store: Store,
+    new_articles: Iterable[int],
+    changed_articles: Iterable[int] = (),
+    stories: Iterable[int] = (),
 ) -> set[int]:
     """Place new articles into stories, then re-analyse every story that changed.
+
+    Args:
+        store: the store.
+        new_articles: articles to place into stories.
+        changed_articles: articles with a new version: their stories are re-analysed.
+        stories: more stories to re-analyse.
 
     Returns:
         The ids of the stories analysed.
@@ -50,7 +59,7 @@ def place_and_analyse(
     from newstrail.stories import place_articles
 
     placements = place_articles(store, new_articles)
-    touched = {p.story_id for p in placements}
+    touched = {p.story_id for p in placements} | set(stories)
     for placement in placements:
         touched |= {m.to_story for m in placement.moves} | {m.from_story for m in placement.moves}
     changed = list(changed_articles)
@@ -106,6 +115,40 @@ def import_and_place(
     if build_stories and report.article_ids:
         place_and_analyse(store, report.article_ids, report.article_ids)
     return report
+
+
+def stale_stories(store: Store) -> list[int]:
+    """Live stories whose stored analysis misses an article's latest version.
+
+    A watcher stopped (or killed) between storing a version and re-analysing
+    its story leaves the story stale; the next watcher refreshes these.
+    """
+    v, members, stories, analyses = (
+        schema.versions,
+        schema.story_articles,
+        schema.stories,
+        schema.story_analyses,
+    )
+    latest = (
+        sa.select(v.c.article_id, sa.func.max(v.c.id).label("version_id"))
+        .where(v.c.kind.in_(("new", "flipflop")))
+        .group_by(v.c.article_id)
+        .subquery()
+    )
+    with store.read() as connection:
+        current = connection.execute(
+            sa.select(members.c.story_id, latest.c.version_id)
+            .join(latest, latest.c.article_id == members.c.article_id)
+            .join(stories, stories.c.id == members.c.story_id)
+            .where(stories.c.state != "merged")
+        ).all()
+        covered = {
+            row.story_id: set(row.version_ids)
+            for row in connection.execute(sa.select(analyses.c.story_id, analyses.c.version_ids))
+        }
+    return sorted(
+        {row.story_id for row in current if row.version_id not in covered.get(row.story_id, ())}
+    )
 
 
 def unplaced_articles(store: Store) -> list[int]:

@@ -624,20 +624,21 @@ class Watcher:
     def _update_stories(self, report: WatchReport) -> None:
         """Place new articles into stories and refresh the stories that changed.
 
-        A watcher's first update also places every article left without a story
-        (a watcher stopped or killed between storing a version and placing its
-        article): one scan per watcher, not per pass.
+        A watcher's first update also catches up on what a watcher stopped or
+        killed before this step left behind: articles without a story, stories
+        whose analysis misses a newer version. One scan per watcher, not per pass.
         """
         if not self.analyse:
             return
-        from newstrail.pipeline import place_and_analyse, unplaced_articles
+        from newstrail.pipeline import place_and_analyse, stale_stories, unplaced_articles
 
-        new = list(report.new_articles)
+        new, stale = list(report.new_articles), []
         if not self._caught_up:
             new = sorted(set(new).union(unplaced_articles(self.store)))
+            stale = stale_stories(self.store)
             self._caught_up = True
-        if new or report.changed_articles:
-            place_and_analyse(self.store, new, report.changed_articles)
+        if new or report.changed_articles or stale:
+            place_and_analyse(self.store, new, report.changed_articles, stale)
 
 
 def _same_keys(rows: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]]]:
