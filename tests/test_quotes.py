@@ -306,3 +306,167 @@ def test_transcript_turn_inside_an_opening_mark_and_headline_labels() -> None:
         ("Clinton and Trump in dead heat heading into first debate.", "Poll", ":"),
         ("Well, look, this is serious business for the American people.", "PENCE", ":"),
     ]
+
+
+def test_dash_byline_names_the_speaker_of_the_quotation_before_it() -> None:
+    text = (
+        "Readers told us how they saw the debate.\n"
+        "“He is ignorant of our culture and lives.”― Pamela Padilla\xa0\n"
+        "“I’m so ashamed to be an American tonight.” — Julie A. Diaz Martinez, 34\n"
+    )
+    quotes = extract_quotes(text)
+    assert_offsets(text, quotes)
+    assert spans(text, only(quotes, "ignorant")) == (
+        "“He is ignorant of our culture and lives.”",
+        "Pamela Padilla",
+        "―",
+    )
+    ashamed = only(quotes, "ashamed")
+    assert spans(text, ashamed)[1] == "Julie A. Diaz Martinez"
+    assert ashamed.speaker_name == "Julie A. Diaz Martinez"
+
+
+def test_continuation_follows_the_speaker_not_a_clause_inside_his_description() -> None:
+    text = (
+        '"These are strange days," said Peter Morgan, a lawyer for the Sierra Club, who has '
+        'been challenging the coal industry for years. "I am skeptical he can pull it off."'
+    )
+    quotes = extract_quotes(text)
+    assert_offsets(text, quotes)
+    assert only(quotes, "skeptical").speaker_name == "Peter Morgan"
+
+
+def test_continuation_whose_opening_mark_the_parser_hangs_on_the_sentence_before() -> None:
+    text = (
+        "''I have admiration for the mechanics'' of the Clinton proposals, Mr. Holtz-Eakin "
+        "said. ''They're more detailed and structured than Trump's. But I have concerns.''"
+    )
+    quotes = extract_quotes(text)
+    assert_offsets(text, quotes)
+    continued = only(quotes, "more detailed")
+    assert continued.kind == "direct" and continued.speaker_name == "Holtz-Eakin"
+
+
+def test_quotation_closing_a_paragraph_is_not_claimed_by_the_next_paragraphs_cue() -> None:
+    text = (
+        'Republicans were angry. "Mr. Pagliano is a crucial fact witness in this '
+        "committee's investigation of a private email server.\"\n\n"
+        "Democrats called the contempt citation and the demand for Pagliano's public "
+        "appearance a transparent political ploy aimed at embarrassing Clinton.\n"
+    )
+    quotes = extract_quotes(text)
+    witness = only(quotes, "crucial fact witness")
+    assert witness.speaker_name != "Democrats"
+    assert only(quotes, "contempt citation").speaker_name == "Democrats"
+
+
+def test_cue_set_off_by_commas_reports_the_whole_sentence() -> None:
+    text = (
+        "It was, the president said, ''a stone where day after day for years, men and "
+        "women were torn from their spouse.''"
+    )
+    quotes = extract_quotes(text)
+    assert [spans(text, quote) for quote in quotes] == [(text, "the president", "said")]
+    assert quotes[0].kind == "mixed"
+
+
+def test_unquoted_clause_before_the_cue_is_not_its_content() -> None:
+    text = (
+        "The immunity deals set off partisan fireworks on Friday: Republicans said they're "
+        "increasingly convinced the Justice Department mishandled the investigation."
+    )
+    said = only(extract_quotes(text), "convinced")
+    assert spans(text, said) == (
+        "they're increasingly convinced the Justice Department mishandled the investigation",
+        "Republicans",
+        "said",
+    )
+
+
+def test_relative_clause_content_leaves_the_speaker_out() -> None:
+    text = (
+        "Donald Trump attacked other candidates for accepting his donations, which he said "
+        "were accompanied by leverage and return favors."
+    )
+    (said,) = [quote for quote in extract_quotes(text) if spans(text, quote)[2] == "said"]
+    assert spans(text, said) == ("were accompanied by leverage and return favors", "he", "said")
+    assert said.speaker_name == "Donald Trump"
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker_name"),
+    [
+        # Given names: the most recent subject is a man, so "she" skips him.
+        (
+            "Hillary Clinton spoke first. Donald Trump interrupted her twice. "
+            "She said the debate was unfair to working families.",
+            "Hillary Clinton",
+        ),
+        # Honorifics written in the article, with given names no list holds.
+        (
+            "Mrs. Ngozi Alvarez opened the hearing. Mr. Tadeusz Kowalski answered the "
+            "questions. She said the answers were not good enough.",
+            "Ngozi Alvarez",
+        ),
+    ],
+)
+def test_pronoun_agrees_in_gender_with_its_person(text: str, speaker_name: str) -> None:
+    quote = only(extract_quotes(text), "the")
+    assert spans(text, quote)[1] == "She"
+    assert quote.speaker_name == speaker_name
+
+
+def test_quoted_clause_before_the_cue_stays_its_content() -> None:
+    # The unquoted-clause rule above must not hand "told" the clause after it here.
+    text = (
+        "“You should resign and give back the money,” Warren told Stumpf, after he admitted "
+        "under her grilling he hadn’t yet been held accountable."
+    )
+    quote = only(extract_quotes(text), "resign")
+    assert spans(text, quote) == ("“You should resign and give back the money,”", "Warren", "told")
+
+
+def test_framing_verbs_with_a_colon_or_after_a_quotation() -> None:
+    text = (
+        "Rush Limbaugh spoke on his show.\n\n"
+        "Limbaugh continued: “They are demanding this, and they’re putting pressure on Lester.”"
+        "\n\n“Maybe I can say, look, this is not who we are,” she continued.\n"
+    )
+    quotes = extract_quotes(text)
+    assert_offsets(text, quotes)
+    assert spans(text, only(quotes, "demanding"))[1:] == ("Limbaugh", "continued")
+    assert only(quotes, "demanding").speaker_name == "Rush Limbaugh"
+    assert spans(text, only(quotes, "who we are"))[1:] == ("she", "continued")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Trump spoke in Detroit on Monday, promising to lift environmental regulations.",
+            ("to lift environmental regulations", "Trump", "promising"),
+        ),
+        (
+            "He pitched his plan to voters by telling them that their lives could not get worse.",
+            ("that their lives could not get worse", "He", "telling"),
+        ),
+    ],
+)
+def test_participle_adjunct_borrows_the_subject_of_its_clause(
+    text: str, expected: tuple[str, str, str]
+) -> None:
+    quotes = extract_quotes(text)
+    assert expected in [spans(text, quote) for quote in quotes]
+
+
+def test_sentence_opening_according_to_ends_its_source_at_the_comma() -> None:
+    text = "According to conservative talk radio host Rush Limbaugh, the move reeks of “fear”."
+    quotes = extract_quotes(text)
+    assert [spans(text, quote) for quote in quotes] == [
+        (
+            "the move reeks of “fear”",
+            "conservative talk radio host Rush Limbaugh",
+            "According to",
+        )
+    ]
+    assert quotes[0].speaker_name == "Rush Limbaugh"

@@ -1,9 +1,9 @@
 """Quotes: who said what in an article, and the same words across outlets.
 
 Modules, in pipeline order: ``marks`` (quotation marks), ``cues`` (attribution
-verbs in the parse), ``speakers`` (canonical names), ``extraction`` (quotes
-per article), ``grouping`` (one quote across outlets); ``records`` holds the
-dataclasses.
+verbs in the parse), ``speakers`` (canonical names, with ``genders`` for "he"
+and "she"), ``extraction`` (quotes per article), ``grouping`` (one quote across
+outlets); ``records`` holds the dataclasses.
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ from newstrail.quoting.phrases import absolute_span, source_phrase
 from newstrail.quoting.stances import (
     REPORT_NOUNS,
     STANCE_VERBS,
+    TOPIC_NOUNS,
+    can_hold_view,
     complement_tokens,
     nominal_cue,
     stance_cue,
@@ -60,8 +62,13 @@ SPEECH_ACT_VERBS = frozenset(
     """.split()  # noqa: SIM905 (a word list reads best as words)
 )
 CUE_VERBS = SPEECH_VERBS | CLAUSE_VERBS | RELAY_VERBS | SPEECH_ACT_VERBS
+NOMINAL_CUES = REPORT_NOUNS | TOPIC_NOUNS
 SUBJECT_RELATIONS = frozenset({"nsubj", "nsubjpass"})
 CONTENT_RELATIONS = frozenset({"ccomp"})
+# Verbs that report speech only as the frame of a quotation ("“…,” she continued.").
+# With the colon frame ("Limbaugh continued: “…”") +0.001 content F1 on dev half A
+# and on held-out half B; the frames lend the next quotation its speaker too.
+FRAMING_VERBS = frozenset({"continue"})
 # How a verb without its own subject borrows one: "…, adding that", "and said".
 SUBJECT_BORROWING_RELATIONS = frozenset({"advcl", "xcomp", "conj", "pcomp", "acl"})
 # A speaker label ("Mike Pence:", "GOV. PENCE:") has at most this many tokens,
@@ -121,13 +128,40 @@ def _subject(verb: Token) -> tuple[Token | None, Token | None]:
                 return person, person
         if current.dep_ not in SUBJECT_BORROWING_RELATIONS or current.head is current:
             break
+        if current is verb and _free_adjunct(verb) and current.head.dep_ == "prep":
+            current = current.head  # "pitched it by telling them …": hop over "by"
         current = current.head
     return None, None
 
 
+def _asked_about(verb: Token) -> list[Token]:
+    """What an addressee verb is about: "asked Clinton about her email" gives "her email".
+
+    Its fallback content: 3 new quotes on dev, all matching gold (+0.001 content F1 on
+    half A, +0.002 on held-out half B).
+    """
+    about = [c for c in verb.children if c.dep_ == "prep" and c.lower_ == "about" and c.i > verb.i]
+    return [token for prep in about for child in prep.children for token in child.subtree]
+
+
+def _free_adjunct(verb: Token) -> bool:
+    """A participle hung on a clause ("…, promising to cut taxes"; "by telling them …").
+
+    English gives such an adjunct the subject of the clause it hangs on, whatever
+    the verb, so it borrows the subject like ``BORROWING_VERBS`` do: content F1
+    +0.001 on dev half A (0.715 → 0.716) and +0.006 on held-out half B (0.686 → 0.692).
+    """
+    return verb.tag_ == "VBG" and verb.dep_ in ("advcl", "pcomp")
+
+
 def _may_borrow(verb: Token, head: Token) -> bool:
     """Whether ``verb`` may take the subject of ``head`` ("he said …, adding that" may)."""
-    return verb.lemma_ in BORROWING_VERBS or head.lemma_ in CUE_VERBS or verb.dep_ == "conj"
+    return (
+        verb.lemma_ in BORROWING_VERBS
+        or head.lemma_ in CUE_VERBS
+        or verb.dep_ == "conj"
+        or _free_adjunct(verb)
+    )
 
 
 def _content_tokens(verb: Token) -> list[Token]:
@@ -147,7 +181,12 @@ def _content_tokens(verb: Token) -> list[Token]:
     if not clauses and verb.lemma_ in SPEECH_ACT_VERBS:
         clauses = _speech_act_complement(verb)
     before = [clause for clause in clauses if clause.i < verb.i]
-    if before and len(before) < len(clauses):
+    if before and len(before) < len(clauses) and not any(map(_quoted, before)):
+        # "… set off fireworks: Republicans said they're convinced …": an unquoted clause
+        # before the cue is the parser's misreading; the clause after is the content
+        # (content F1 +0.003 on dev half A and on held-out half B).
+        clauses = [clause for clause in clauses if clause.i > verb.i]
+    elif before and len(before) < len(clauses):
         # '"A," Trump said, "but B."': the clauses sit on both sides of the cue; the
         # first side is the content span, the quotation marks bring in the other.
         clauses = before
@@ -159,7 +198,27 @@ def _content_tokens(verb: Token) -> list[Token]:
     # Between two clauses ("X, but Y, the source added") the whole stretch is content.
     first = min(token.i for token in tokens)
     last = max(token.i for token in tokens)
+    if first < verb.i < last and all(clause.i > verb.i for clause in clauses):
+        # "donations, which he said were accompanied by …": the relative pronoun fronted
+        # from the clause stays out, or the content would swallow "he said" too and
+        # leave the cue without its speaker (speaker accuracy 0.946 → 0.950 on dev
+        # half A, 0.918 → 0.925 on held-out half B).
+        first = verb.i + 1
     return [verb.doc[index] for index in range(first, last + 1)]
+
+
+def _quoted(clause: Token) -> bool:
+    """True when a quotation mark opens the clause or closes it ("“A,” he said")."""
+    doc = clause.doc
+    start, end = clause.left_edge.i, clause.right_edge.i
+    if doc[start].is_quote or (start > 0 and doc[start - 1].is_quote):
+        return True
+    closing = end
+    while closing < len(doc) and (closing == end or doc[closing].is_punct):
+        if doc[closing].is_quote:
+            return True
+        closing += 1
+    return False
 
 
 def _speech_act_complement(verb: Token) -> list[Token]:
@@ -211,6 +270,90 @@ def _parenthetical_content(verb: Token, sentence: SpacySpan) -> list[Token]:
     return content if any(not token.is_punct for token in content) else []
 
 
+def _interjected_content(verb: Token, sentence: SpacySpan) -> list[Token]:
+    """For "The museum, Mr. Obama said, would …": the sentence around a cue set off by commas.
+
+    The parser makes such a cue the root and keeps only one side as its clause
+    ("It was, the president said, ''a stone …''" gives "It was"); PolNeAR marks
+    both sides as the content (content F1 +0.002 on dev half A, +0.001 on half B).
+    """
+    if verb.lemma_ not in SPEECH_VERBS:
+        return []
+    subject = next((c for c in verb.children if c.dep_ == "nsubj" and c.i < verb.i), None)
+    if subject is None:
+        return []
+    start = min(token.i for token in subject.subtree)
+    end = max([verb.i, *(c.i for c in verb.children if c.dep_ == "prt")])
+    cue_tokens = {token.i for token in subject.subtree} | {verb.i}
+    if any(index not in cue_tokens and verb.doc[index].head != verb for index in range(start, end)):
+        return []
+    if start - 1 <= sentence.start or end + 1 >= sentence.end - 1:
+        return []
+    opening, closing = verb.doc[start - 1], verb.doc[end + 1]
+    if opening.text != "," or closing.text != ",":
+        return []
+    before = [token for token in sentence if token.i < start - 1]
+    after = [
+        token
+        for token in sentence
+        if token.i > end + 1 and not (token.is_punct and token.i == sentence.end - 1)
+    ]
+    if sum(not t.is_punct for t in before) < 2 or sum(not t.is_punct for t in after) < 2:
+        return []
+    return before + after
+
+
+def _framing_cue(verb: Token, base: int, sentence: SpacySpan) -> Cue | None:
+    """A verb framing a quotation though it is no speech verb ("Limbaugh continued:").
+
+    Also "“…,” she continued." and "Sanders made the following comment:". The
+    quotation itself comes from the marks (the cue has no content span).
+    """
+    subject = next((child for child in verb.children if child.dep_ == "nsubj"), None)
+    if subject is None or subject.i > verb.i or not can_hold_view(subject):
+        return None
+    doc = verb.doc
+    objects = [child for child in verb.children if child.dep_ in ("dobj", "prt")]
+    following = [t for t in verb.subtree if t.i > verb.i and not t.is_punct]
+    # The colon follows the verb or its object ("made the following comment:").
+    ends = [verb.i + 1, *(child.right_edge.i + 1 for child in objects)]
+    ends += [following[-1].i + 1] if following else []
+    colon = any(end < len(doc) and doc[end].text == ":" for end in ends)
+    before = doc[subject.left_edge.i - 1] if subject.left_edge.i > sentence.start else None
+    quoted_before = before is not None and (before.is_quote or before.text == ",")
+    if not colon and not (verb.lemma_ in FRAMING_VERBS and quoted_before and not following):
+        return None
+    verb_tokens = [verb, *(child for child in verb.children if child.dep_ == "prt")]
+    source_tokens = source_phrase(subject, [])
+    return Cue(
+        verb=absolute_span(verb_tokens, base) or (base + verb.idx, base + verb.idx),
+        source=absolute_span(source_tokens, base),
+        source_head=subject,
+        source_tokens=tuple(source_tokens),
+        content=None,
+        relayed=None,
+        parenthetical=False,
+        sentence=(base + sentence.start_char, base + sentence.end_char),
+    )
+
+
+def _source_before_clause(source: Token) -> list[Token]:
+    """The source of a sentence-opening "According to X, …", cut at its comma.
+
+    "According to host Rush Limbaugh, the move reeks of fear." may parse with the
+    rest of the sentence inside the source phrase, leaving no content; when the
+    phrase runs to the sentence's end, the comma is where the content starts
+    (one more right quote on dev half A, none changed on held-out half B).
+    """
+    tokens = list(source.subtree)
+    comma = next((t for t in tokens if t.text == "," and t.i > source.i), None)
+    last = tokens[-1].i
+    runs_to_end = last + 1 >= len(source.doc) or source.doc[last + 1].is_punct
+    if comma is None or not runs_to_end:
+        return tokens
+    return [t for t in tokens if t.i < comma.i]
+
+
 def _according_to(sentence: SpacySpan, base: int) -> list[Cue]:
     """Cues of the form "according to X": the rest of the sentence is the content."""
     cues: list[Cue] = []
@@ -224,6 +367,8 @@ def _according_to(sentence: SpacySpan, base: int) -> list[Cue]:
         if not objects:
             continue
         source_tokens = list(objects[0].subtree)
+        if token.i == sentence.start:
+            source_tokens = _source_before_clause(objects[0])
         phrase = {token.i, to.i, *(t.i for t in source_tokens)}
         first, last = min(phrase), max(phrase)
         before = [t for t in sentence if t.i < first]
@@ -292,7 +437,7 @@ def find_cues(sentence: SpacySpan, base: int) -> list[Cue]:
     """
     cues = _according_to(sentence, base) + _speaker_label(sentence, base)
     for verb in sentence:
-        if verb.pos_ == "NOUN" and verb.lemma_ in REPORT_NOUNS:
+        if verb.pos_ == "NOUN" and verb.lemma_ in NOMINAL_CUES:
             nominal = nominal_cue(verb, base, sentence)
             if nominal is not None:
                 cues.append(nominal)
@@ -301,13 +446,22 @@ def find_cues(sentence: SpacySpan, base: int) -> list[Cue]:
             continue
         if verb.lemma_ not in CUE_VERBS:
             stance = stance_cue(verb, base, sentence) if verb.lemma_ in STANCE_VERBS else None
-            if stance is not None:
-                cues.append(stance)
+            other = stance if stance is not None else _framing_cue(verb, base, sentence)
+            if other is not None:
+                cues.append(other)
             continue
         if verb.dep_ == "pcomp" and verb.head.head.lemma_ in RELAY_VERBS:
             continue  # "quoted Xi as saying": the relay verb carries the attribution
+        if any(child.dep_ == "agent" for child in verb.children):
+            # "The issue was first reported by the Post": the agent speaks, the
+            # passive subject is what was said, as for passive stances (dev half A
+            # +2 quotes, both right; held-out half B 0.692 → 0.697 content F1).
+            passive = stance_cue(verb, base, sentence)
+            if passive is not None:
+                cues.append(passive)
+                continue
         subject, relayed = _subject(verb)
-        content = _content_tokens(verb)
+        content = _interjected_content(verb, sentence) or _content_tokens(verb)
         parenthetical = False
         if not content:
             content = _parenthetical_content(verb, sentence)
@@ -340,6 +494,8 @@ def find_cues(sentence: SpacySpan, base: int) -> list[Cue]:
             # "denied any involvement", "announced the arrest": used when no quotation
             # in the sentence is the content.
             fallback = absolute_span(complement_tokens(verb, FALLBACK_COMPLEMENTS), base)
+        elif not content and subject is not None:
+            fallback = absolute_span(_asked_about(verb), base)
         cues.append(
             Cue(
                 verb=absolute_span(verb_tokens, base) or (base + verb.idx, base + verb.idx),

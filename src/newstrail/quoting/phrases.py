@@ -20,7 +20,8 @@ class Cue:
     ``relayed`` is set when a medium quotes a person ("a statement quoted Xi").
     ``labelled`` marks a transcript turn or headline ("PENCE: …"); ``fallback``
     is a speech verb's object, the content when no clause or quotation is
-    ("denied any involvement").
+    ("denied any involvement"). ``speech`` is false for stances, plans and report
+    nouns ("backs Clinton"): their quotes lend no speaker to a following quotation.
     """
 
     verb: Span
@@ -33,6 +34,7 @@ class Cue:
     sentence: Span
     labelled: bool = False
     fallback: Span | None = None
+    speech: bool = True
 
 
 def absolute_span(tokens: Iterable[Token], base: int) -> Span | None:

@@ -65,6 +65,14 @@ REPORT_NOUNS = frozenset(
     announcement conclusion prediction assurance vision
     """.split()  # noqa: SIM905 (a word list reads best as words)
 )
+# Nouns for what someone said about a topic, with an owner: "Clinton's comments on
+# the shooting". 7 of 8 new quotes on dev match gold: half A flat at 0.717 content
+# F1, held-out half B 0.699 → 0.702.
+TOPIC_NOUNS = frozenset(
+    """
+    comment remark statement criticism attack question view position stance claim
+    """.split()  # noqa: SIM905 (a word list reads best as words)
+)
 
 
 def _agent(verb: Token) -> Token | None:
@@ -79,7 +87,7 @@ def _agent(verb: Token) -> Token | None:
             named = subject
             if subject.lower_ in RELATIVE_SUBJECTS and current.dep_ == "relcl":
                 named = current.head  # "the union that backs Clinton": the union
-            if _can_hold_view(named):
+            if can_hold_view(named):
                 return subject
             return None
         if current.dep_ not in ("conj", "xcomp", "advcl") or current.head is current:
@@ -88,7 +96,7 @@ def _agent(verb: Token) -> Token | None:
     return None
 
 
-def _can_hold_view(token: Token) -> bool:
+def can_hold_view(token: Token) -> bool:
     """A person, an organisation or a noun for people, not a thing."""
     return (
         token.lower_ in AGENT_PRONOUNS
@@ -121,7 +129,7 @@ def _passive_agent(verb: Token) -> tuple[Token | None, list[Token]]:
     patient = next((child for child in verb.children if child.dep_ == "nsubjpass"), None)
     by = next((c for c in verb.children if c.dep_ == "agent" and c.i > verb.i), None)
     agent = next((c for c in by.children if c.dep_ == "pobj"), None) if by else None
-    if patient is None or agent is None or not _can_hold_view(agent):
+    if patient is None or agent is None or not can_hold_view(agent):
         return None, []
     return agent, list(patient.subtree)
 
@@ -150,6 +158,7 @@ def stance_cue(verb: Token, base: int, sentence: SpacySpan) -> Cue | None:
         relayed=None,
         parenthetical=False,
         sentence=(base + sentence.start_char, base + sentence.end_char),
+        speech=False,
     )
 
 
@@ -162,6 +171,14 @@ def nominal_cue(noun: Token, base: int, sentence: SpacySpan) -> Cue | None:
         and any(grandchild.dep_ in ("mark", "aux") for grandchild in child.children)
         and child.i > noun.i
     ]
+    if not clauses and noun.lemma_ in TOPIC_NOUNS:
+        clauses = [
+            grandchild
+            for child in noun.children
+            if child.dep_ == "prep" and child.lower_ in ("on", "about") and child.i > noun.i
+            for grandchild in child.children
+            if grandchild.dep_ in ("pobj", "pcomp")
+        ]
     if not clauses:
         return None
     tokens = [token for clause in clauses for token in clause.subtree]
@@ -181,4 +198,5 @@ def nominal_cue(noun: Token, base: int, sentence: SpacySpan) -> Cue | None:
         relayed=None,
         parenthetical=False,
         sentence=(base + sentence.start_char, base + sentence.end_char),
+        speech=False,
     )
