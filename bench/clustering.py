@@ -41,6 +41,7 @@ GRID: dict[str, Sequence[float]] = {
     "join_threshold": (0.22, 0.24, 0.26),
     "time_bonus": (0.15, 0.20, 0.25),
     "entity_weight": (0.3, 0.4, 0.5),
+    "year_mismatch_factor": (0.5, 0.7, 1.0),
 }
 BASELINE_THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import json
 import random
@@ -9,6 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from newstrail.cluster import (
@@ -211,8 +213,12 @@ def test_every_setting_is_documented() -> None:
 
 def test_word_buckets_match_the_content_words() -> None:
     hasher = TermHasher()
-    text = "The Presidents of Russia and China said the phone calls went well; boss agrees."
+    text = (
+        "The Presidents of Russia and China said the phone calls went well; boss agrees. "
+        "In the 2020s, 12ab34 café-owners (naïve? 9a) paid $1,000 for COVID19 tests…"
+    )
     expected = [hasher.bucket(word) for word in features.words(text)]
+    assert len(expected) > 15
     # Twice: the second pass reads every token from the memo.
     assert hasher.word_buckets(text).tolist() == expected
     assert hasher.word_buckets(text).tolist() == expected
@@ -236,3 +242,75 @@ def test_packed_scoring_equals_sparse_scoring(shared_data: Path) -> None:
         assert scratch.score(story, None, weights) == pytest.approx(
             story.score(article, None, weights), abs=1e-9
         )
+
+
+def test_count_buckets_matches_numpy_unique() -> None:
+    rng = np.random.default_rng(3)
+    for size in (0, 1, 2, 50, 400):
+        values = rng.integers(0, 40, size)
+        expected = np.unique(values, return_counts=True)
+        buckets, counts = features.count_buckets(values[: size // 2], values[size // 2 :])
+        assert buckets.tolist() == expected[0].tolist()
+        assert counts.tolist() == expected[1].tolist()
+
+
+def test_entity_buckets_are_the_buckets_of_the_entity_terms() -> None:
+    hasher = TermHasher()
+    text = "Chinese President Xi Jinping told Vladimir Putin's aides on 29 Dec 2020: $160 million."
+    expected = sorted(hasher.bucket(term) for term in features.entity_terms(text))
+    # Twice: the second pass reads each capitalised run from the memo.
+    assert sorted(hasher.entity_buckets(text).tolist()) == expected
+    assert sorted(hasher.entity_buckets(text).tolist()) == expected
+    assert hasher.entity_buckets("no names here").tolist() == []
+
+
+def test_top_terms_rank_like_nlargest_ties_in_insertion_order() -> None:
+    story = Story(1)
+    story.centroids["body"] = {7: 0.5, 3: 0.9, 11: 0.5, 2: 0.1, 5: 0.9}
+    story.centroids["entities"] = {40: 0.2, 41: 0.3, 42: 0.3}
+    body, entities = story.centroids["body"], story.centroids["entities"]
+    expected = heapq.nlargest(4, body, key=body.__getitem__) + heapq.nlargest(
+        2, entities, key=entities.__getitem__
+    )
+    assert story.top_terms(4) == expected == [3, 5, 7, 11, 41, 42]
+    # Large centroids take the partition path; ties straddle the cut.
+    rng = random.Random(5)
+    story.centroids["body"] = {
+        rng.randrange(1 << 20): rng.choice((0.1, 0.2, 0.3)) for _ in range(300)
+    }
+    body = story.centroids["body"]
+    assert story.top_terms(24)[:24] == heapq.nlargest(24, body, key=body.__getitem__)
+
+
+def test_mentioned_years_skip_figures() -> None:
+    text = "Published 7 July 2012. He earned $2010 in 1999, up 2015% on 20123 units."
+    assert features.mentioned_years(text) == frozenset({2012, 1999})
+
+
+def test_undated_articles_naming_different_years_stay_apart() -> None:
+    shared, first_only, second_only = words("kli", 10), words("rah", 6), words("tho", 6)
+    first = " ".join(["Published", "2008.", *shared, *first_only])
+    second = " ".join(["Published", "2012.", *shared, *second_only])
+    same_year = second.replace("2012", "2008")
+    off = ClusterSettings(year_mismatch_factor=1.0)
+    on = ClusterSettings(year_mismatch_factor=0.3)
+    for settings, later, together in [
+        (off, second, True),
+        (on, second, False),
+        (on, same_year, True),  # a shared year is no evidence against
+    ]:
+        clusterer = StoryClusterer(settings)
+        clusterer.place(ClusterArticle("a", "", first))
+        placement = clusterer.place(ClusterArticle("b", "", later))
+        assert (not placement.new_story) is together, (settings.year_mismatch_factor, later[:20])
+    # Dated articles fade with their time gap instead: the factor does not apply,
+    # not even across New Year (2020-12-29 and 2021-01-01).
+    dated = StoryClusterer(on)
+    dated.place(ClusterArticle("a", "", first, CALL_DAY))
+    new_year = CALL_DAY + timedelta(days=3)
+    assert not dated.place(ClusterArticle("b", "", second, new_year)).new_story
+    # The written years survive a save and resume.
+    clusterer = StoryClusterer(on)
+    clusterer.place(ClusterArticle("a", "", first))
+    resumed = StoryClusterer.from_state(clusterer.to_state())
+    assert resumed.place(ClusterArticle("b", "", second)).new_story

@@ -89,6 +89,7 @@ def encode_state(clusterer: StoryClusterer) -> bytes:
                 None if vectors.date is None else vectors.date.isoformat()
                 for vectors in story.vectors
             ]
+            entry["years"] = [sorted(vectors.years) for vectors in story.vectors]
             for vectors in story.vectors:
                 for name in SUBVECTORS:
                     tables[name].append(getattr(vectors, name))
@@ -154,11 +155,18 @@ def decode_state(data: bytes) -> StoryClusterer:
                     headline=readers["headline"].next(),
                     body=readers["body"].next(),
                     entities=readers["entities"].next(),
+                    years=frozenset(years),
                 )
-                for article_id, title, moment in zip(
-                    entry["members"], entry["titles"], entry["dates"], strict=True
+                for article_id, title, moment, years in zip(
+                    entry["members"],
+                    entry["titles"],
+                    entry["dates"],
+                    # States written before years were kept have none.
+                    entry.get("years") or [[] for _ in entry["members"]],
+                    strict=True,
                 )
             ]
+            story.years = set().union(*(vectors.years for vectors in story.vectors))
             story.centroids = {name: readers["centroid"].next() for name in SUBVECTORS}
         else:
             story.vectors = None

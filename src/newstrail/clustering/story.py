@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 import math
 from dataclasses import dataclass, field
 
@@ -28,6 +27,22 @@ class Weights:
     time_scale_days: float
     time_bonus: float
     time_bonus_days: float
+    year_mismatch: float = 1.0
+
+
+def year_factor(
+    years: frozenset[int] | set[int], other_years: frozenset[int] | set[int], weights: Weights
+) -> float:
+    """``weights.year_mismatch`` when both sides name years and none is shared, else 1.
+
+    Only applied where one side is undated (dated pairs fade with their time gap
+    instead): the year in an undated article's dateline is then the one clue
+    that tells a topic's two events apart (ECB+: a boxer's 2008 and 2012 title
+    defences share every name but the opponent's).
+    """
+    if years and other_years and years.isdisjoint(other_years):
+        return weights.year_mismatch
+    return 1.0
 
 
 def dot(left: SparseVector, right: SparseVector) -> float:
@@ -105,6 +120,7 @@ class Story:
     frozen_title: str | None = None
     indexed_terms: list[int] = field(default_factory=list)
     packed: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
+    years: set[int] = field(default_factory=set)  # years of the members (see ``year_factor``)
 
     @property
     def active(self) -> bool:
@@ -121,6 +137,7 @@ class Story:
         self.members.append(vectors.article_id)
         self.member_days.append(day)
         self.vectors.append(vectors)
+        self.years |= vectors.years
         if day is not None:
             self.first_day = day if self.first_day is None else min(self.first_day, day)
             self.last_day = day if self.last_day is None else max(self.last_day, day)
@@ -134,6 +151,7 @@ class Story:
         self.squared_norms = dict.fromkeys(SUBVECTORS, 0.0)
         self.first_day = self.last_day = None
         self.packed = None
+        self.years = set()
         for vectors, day in members:
             self.add(vectors, day)
 
@@ -150,6 +168,8 @@ class Story:
                 total += (
                     weight * dot(getattr(vectors, name), self.centroids[name]) / math.sqrt(norm)
                 )
+        if day is None or self.first_day is None:
+            return total * year_factor(vectors.years, self.years, weights)
         factor, bonus = time_closeness(self.first_day, self.last_day, day, day, weights)
         return total * factor + bonus
 
@@ -201,6 +221,8 @@ class Story:
             if weight and norms > 1e-24:
                 overlap = dot(self.centroids[name], other.centroids[name])
                 total += weight * overlap / math.sqrt(norms)
+        if self.first_day is None or other.first_day is None:
+            return total * year_factor(self.years, other.years, weights)
         factor, bonus = time_closeness(
             self.first_day, self.last_day, other.first_day, other.last_day, weights
         )
@@ -228,10 +250,8 @@ class Story:
 
     def top_terms(self, count: int) -> list[int]:
         """The heaviest body and entity terms of the centroid, for the index."""
-        body, entities = self.centroids["body"], self.centroids["entities"]
-        # Keys with a getter key function: half the cost of ranking (term, weight) items.
-        return heapq.nlargest(count, body, key=body.__getitem__) + heapq.nlargest(
-            count // 2, entities, key=entities.__getitem__
+        return _heaviest(self.centroids["body"], count) + _heaviest(
+            self.centroids["entities"], count // 2
         )
 
     def title(self) -> str:
@@ -255,6 +275,27 @@ class Story:
         self.squared_norms = dict.fromkeys(SUBVECTORS, 0.0)
         self.indexed_terms = []
         self.packed = None
+        self.years = set()
+
+
+def _heaviest(vector: SparseVector, count: int) -> list[int]:
+    """The ``count`` heaviest terms of ``vector``, ties in insertion order.
+
+    What ``heapq.nlargest`` gave, in numpy. On a large centroid only the terms at
+    least as heavy as the ``count``-th heaviest (found by a linear-time
+    partition) are sorted; the stable sort of those, in insertion order, has
+    the same first ``count`` as a stable sort of all.
+    """
+    size = len(vector)
+    weights = np.fromiter(vector.values(), np.float64, size)
+    if size > 4 * count:
+        threshold = np.partition(weights, size - count)[size - count]
+        chosen = np.flatnonzero(weights >= threshold)
+        order = chosen[np.argsort(-weights[chosen], kind="stable")[:count]]
+    else:
+        order = np.argsort(-weights, kind="stable")[:count]
+    terms = list(vector)
+    return [terms[position] for position in order.tolist()]
 
 
 class SubvectorScratch:
@@ -275,23 +316,37 @@ class SubvectorScratch:
         """Hold ``vectors`` (replacing the previous article)."""
         self._dense[self._keys] = 0.0
         self._vectors = vectors
-        keys, values = [], []
-        for offset, name in enumerate(SUBVECTORS):
-            vector: SparseVector = getattr(vectors, name)
-            keys.append(
-                np.fromiter(vector.keys(), dtype=np.int64, count=len(vector))
-                + (offset << HASH_BITS)
-            )
-            values.append(np.fromiter(vector.values(), dtype=np.float64, count=len(vector)))
-        self._keys = np.concatenate(keys)
-        self._dense[self._keys] = np.concatenate(values)
+        self._keys, values = vectors.stacked
+        self._dense[self._keys] = values
 
     def score(self, story: Story, day: float | None, weights: Weights) -> float:
         """``story.score`` of the held article, through the packed centroids when small."""
-        assert self._vectors is not None, "load an article first"
-        if len(story.members) > PACKED_MAX_MEMBERS:
-            return story.score(self._vectors, day, weights)
-        keys, values = story.pack(weights)
-        total = float(values @ self._dense[keys])
-        factor, bonus = time_closeness(story.first_day, story.last_day, day, day, weights)
-        return total * factor + bonus
+        return self.score_all([story], day, weights)[0]
+
+    def score_all(self, stories: list[Story], day: float | None, weights: Weights) -> list[float]:
+        """``score`` for each of ``stories``, in order.
+
+        One call for all candidates with the time closeness written out: the
+        per-candidate calls (``score``, ``pack``, ``time_closeness``) cost more
+        than the gather itself, ~4 µs against ~2.5 µs a candidate. The arithmetic
+        is ``time_closeness``'s, operation for operation.
+        """
+        vectors, dense = self._vectors, self._dense
+        assert vectors is not None, "load an article first"
+        scores = []
+        for story in stories:
+            if len(story.members) > PACKED_MAX_MEMBERS:
+                scores.append(story.score(vectors, day, weights))
+                continue
+            keys, values = story.packed or story.pack(weights)
+            total = float(values @ dense[keys])
+            first, last = story.first_day, story.last_day
+            if day is None or first is None or last is None:
+                scores.append(total * year_factor(vectors.years, story.years, weights))
+                continue
+            gap = max(0.0, day - last, first - day)
+            factor = time_factor(gap, weights.time_scale_days)
+            scores.append(
+                total * factor + weights.time_bonus * time_factor(gap, weights.time_bonus_days)
+            )
+        return scores
