@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -270,3 +271,117 @@ async def test_cached_pages_follow_changes_in_the_store(
         archive.edited_article,
         archive.other_article,
     }
+
+
+async def test_cached_html_follows_the_store_and_each_visitor_gets_a_cookie(
+    client: httpx.AsyncClient, store: Store, archive: Archive
+) -> None:
+    from datetime import UTC, datetime
+
+    from newstrail import schema
+    from newstrail.web.security import CSRF_COOKIE
+
+    path = f"/stories/{archive.story_id}"
+    first = await client.get(path)
+    assert (await client.get(path)).text == first.text  # the second is the kept HTML
+    queried = await client.get(path + "?ref=x")
+    assert f'href="{path}.json?ref=x"' in queried.text  # the query string is part of the key
+    with store.write() as connection:
+        connection.execute(
+            schema.stories.update()
+            .where(schema.stories.c.id == archive.story_id)
+            .values(title="Renamed story", updated_at=datetime.now(UTC))
+        )
+    renamed = await client.get(path)
+    assert "Renamed story" in renamed.text and "Renamed story" not in first.text
+    client.cookies.clear()
+    fresh_visitor = await client.get(path)  # kept HTML, but the visitor's own CSRF cookie
+    assert fresh_visitor.text == renamed.text and CSRF_COOKIE in fresh_visitor.cookies
+
+
+def test_story_and_article_reads_use_indexes_only(store: Store, archive: Archive) -> None:
+    """No query behind a story or article page scans a table: their cost must not grow with N."""
+    if not store.is_sqlite:
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    from sqlalchemy import event
+
+    from newstrail.stories import get_story
+    from newstrail.web.cache import ARTICLE_STAMP, STORY_STAMP, stamp
+    from newstrail.web.pages import _article_data
+
+    statements: list[tuple[str, object]] = []
+
+    def remember(_conn, _cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    event.listen(store.engine, "before_cursor_execute", remember)
+    try:
+        stamp(store, STORY_STAMP, archive.story_id)
+        get_story(store, archive.story_id)
+        stamp(store, ARTICLE_STAMP, archive.edited_article)
+        _article_data(store, archive.edited_article)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", remember)
+    assert len(statements) >= 10
+    with store.engine.connect() as connection:
+        for statement, parameters in statements:
+            plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            steps = [row[3] for row in plan]
+            scans = [s for s in steps if s.startswith(("SCAN", "MATERIALIZE"))]
+            assert not scans, f"{statement}\n{steps}"
+
+
+def test_serve_refuses_workers_over_an_in_memory_store() -> None:
+    from newstrail.web.app import serve
+
+    with pytest.raises(ValueError, match="in-memory"):
+        serve(Store(":memory:"), Settings(), announce=False, workers=2)
+    with pytest.raises(ValueError, match="at least 1"):
+        serve(Store(":memory:"), Settings(), announce=False, workers=0)
+
+
+def test_serve_with_two_workers_answers_from_each(tmp_path: Path) -> None:
+    """`newstrail serve --workers 2`: each worker process opens the store and serves pages."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    db = tmp_path / "served.db"
+    archive = seed_archive(Store(db))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "newstrail.cli", "--db", str(db), "serve"]
+    server = subprocess.Popen(
+        [*command, "--port", str(port), "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                page = httpx.get(f"{base}/stories/{archive.story_id}.json", timeout=5)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None and time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        assert page.status_code == 200 and len(page.json()["articles"]) == 3
+        pids = {
+            int(line.split()[0])
+            for line in subprocess.run(
+                ["ps", "-o", "pid=", "--ppid", str(server.pid)],
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout.splitlines()
+        }
+        assert len(pids) >= 2  # the worker processes (uvicorn may add a helper)
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert "2 worker processes" in output and "Traceback" not in output

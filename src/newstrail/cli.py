@@ -452,8 +452,7 @@ def diff(obj: Context, article: str, from_number: int | None, to_number: int | N
     Example: newstrail diff 5 --from 1 --to 2
     """
     from newstrail.diff import diff_versions
-    from newstrail.report import render_side_by_side
-    from newstrail.report import version_pair
+    from newstrail.report import render_side_by_side, version_pair
 
     old, new, labels = version_pair(obj.store, article, from_number, to_number)
     console.print(labels)
@@ -650,16 +649,26 @@ def fixture_site(host: str, port: int, synthetic: int, step_interval: float | No
 @cli.command()
 @click.option("--host", help="Address to bind [default: 127.0.0.1].")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port [default: 8080].")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Server processes (one per core serves the most requests).",
+)
 @click.pass_obj
 @fail_cleanly
-def serve(obj: Context, host: str | None, port: int | None) -> None:
+def serve(obj: Context, host: str | None, port: int | None, workers: int) -> None:
     """Serve the web UI and JSON API (every page also at .json).
 
-    Example: newstrail --db news.db serve --port 8080
+    Example: newstrail --db news.db serve --port 8080 --workers 2
     """
     from newstrail.web.app import serve as serve_app
 
-    serve_app(obj.store, obj.settings.with_overrides(host=host, port=port))
+    try:
+        serve_app(obj.store, obj.settings.with_overrides(host=host, port=port), workers=workers)
+    except ValueError as error:  # several workers over an in-memory store
+        raise click.UsageError(str(error)) from error
 
 
 @cli.command()

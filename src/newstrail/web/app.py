@@ -8,6 +8,9 @@ which costs a task and a stream copy per request.
 
 from __future__ import annotations
 
+import json
+import os
+from dataclasses import asdict
 from pathlib import Path
 
 import uvicorn
@@ -28,6 +31,8 @@ from newstrail.web.rendering import View, render, template_environment
 from newstrail.web.security import SECURITY_HEADERS, ensure_token
 
 STATIC = Path(__file__).parent / "static"
+# Names the environment variable through which ``serve`` hands its workers their settings.
+WORKER_SETTINGS = "NEWSTRAIL_SERVE_SETTINGS"
 
 
 class SecurityHeaders:
@@ -81,6 +86,9 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.templates = template_environment()
     app.state.page_cache = PageCache()
+    # Rendered HTML and JSON of pages that carry a change stamp (``View.stamp``);
+    # bigger than their data, so fewer are kept.
+    app.state.rendered_pages = PageCache(size=512)
     # Order matters: routes ending in .warc must come before "/articles/{id}".
     app.include_router(downloads.router())
     app.include_router(subscriptions.router())
@@ -114,17 +122,53 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
     return app
 
 
-def serve(store: Store, settings: Settings, *, announce: bool = True) -> None:
+def create_app_in_worker() -> FastAPI:
+    """The app in one of ``serve``'s worker processes, over the store named by its parent."""
+    settings = Settings(**json.loads(os.environ[WORKER_SETTINGS]))
+    # The parent opened (and so migrated) the store already: N workers
+    # migrating at once would only queue on the write lock.
+    return create_app(Store(settings.db, migrate=False), settings)
+
+
+def serve(store: Store, settings: Settings, *, announce: bool = True, workers: int = 1) -> None:
     """Run the web app with uvicorn on ``settings.host:settings.port`` (127.0.0.1 by default).
 
     On the first run an API token is generated and printed once; only its
     sha256 is kept.
+
+    Args:
+        store: the store to serve.
+        settings: resolved settings.
+        announce: print the address (and a new API token).
+        workers: server processes. One process serves from one core (the GIL);
+            each extra worker opens the store itself and keeps its own page
+            cache. An in-memory store cannot be shared, so it takes one.
     """
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
+    if workers > 1 and store.url == "sqlite://":
+        raise ValueError("an in-memory store cannot be served by several worker processes")
     token = ensure_token(store)
     if announce:
         if token:
             print(f"API token (shown once, keep it): {token}")
-        print(f"newstrail serving on http://{settings.host}:{settings.port}/")
+        workers_note = f" ({workers} worker processes)" if workers > 1 else ""
+        print(f"newstrail serving on http://{settings.host}:{settings.port}/{workers_note}")
+    if workers == 1:
+        uvicorn.run(
+            create_app(store, settings), host=settings.host, port=settings.port, log_level="warning"
+        )
+        return
+    # uvicorn starts each worker by importing an app factory, which takes no
+    # arguments: the settings (with the store's URL) go through the environment
+    # the workers inherit.
+    os.environ[WORKER_SETTINGS] = json.dumps(asdict(settings.with_overrides(db=store.url)))
+    store.close()
     uvicorn.run(
-        create_app(store, settings), host=settings.host, port=settings.port, log_level="warning"
+        f"{__name__}:{create_app_in_worker.__name__}",
+        factory=True,
+        workers=workers,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
     )

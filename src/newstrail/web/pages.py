@@ -86,6 +86,7 @@ def router() -> APIRouter:
                 "article_titles": titles,
                 "article_sources": sources,
             },
+            stamp=current,
         )
 
     @twin(pages, "/articles/{article_id}", summary="One article, its text and versions")
@@ -98,7 +99,12 @@ def router() -> APIRouter:
         changes = {change["number"]: change for change in data["changes"]}
         settings: Settings = request.app.state.settings
         note = RETIRED_NOTE.format(days=round(settings.retire_after_days))
-        return View("article.html", data, {"changes_by_number": changes, "retired_note": note})
+        return View(
+            "article.html",
+            data,
+            {"changes_by_number": changes, "retired_note": note},
+            stamp=(current, note),
+        )
 
     @twin(pages, "/articles/{article_id}/diff", summary="Word diff between two versions")
     def diff(
