@@ -2,13 +2,16 @@
 
 Builds a SQLite store of N synthetic articles (real texts from
 ``shared/data/stories/*.jsonl``, written with bulk inserts, not the importer),
-starts uvicorn on 127.0.0.1 in a separate process, then drives it with an
-httpx async load generator, bounded in request count and time per endpoint.
-Reports p50/p95/p99 latency and requests/s per endpoint, beside a static-file
-baseline that measures the server and load generator alone.
+starts ``newstrail.web.app.serve`` on 127.0.0.1 in a separate process (1 or
+more uvicorn workers), then drives it with ``wrk`` when it is on PATH (Debian
+package ``wrk``), else with an httpx async load generator; every run is bounded
+in time (and, for httpx, in request count). Reports p50/p95/p99 latency,
+requests/s and the server's CPU milliseconds per request (steadier than
+requests/s on a shared machine) per endpoint, beside a static-file baseline
+that measures the server and load generator alone.
 
     .venv/bin/python bench/web_load.py                 # quick: 2,000 articles
-    .venv/bin/python bench/web_load.py --n 1000000     # the full run
+    .venv/bin/python bench/web_load.py --n 1000000 --db /tmp/webload-1m.db --workers 1 2
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import json
 import os
 import random
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -210,23 +214,30 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def serve(db: str, port: int) -> None:
+def serve(db: str, port: int, workers: int) -> None:
     """Run the app (this is the server subprocess)."""
-    import uvicorn
-
     from newstrail.settings import Settings
-    from newstrail.web import create_app
+    from newstrail.web.app import serve as serve_app
 
-    uvicorn.run(
-        create_app(Store(db), Settings()),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-    )
+    serve_app(Store(db), Settings(host="127.0.0.1", port=port), announce=False, workers=workers)
 
 
-async def drive(
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` and its children (uvicorn's workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended while we looked
+        # After the command name: state, ppid, ..., utime (14th field) and stime (15th).
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+async def drive_python(
     base: str, paths: list[str], concurrency: int, limit: int, seconds: float
 ) -> dict[str, Any]:
     """Send up to ``limit`` requests (cycling ``paths``) with ``concurrency`` in flight."""
@@ -265,60 +276,95 @@ async def drive(
     }
 
 
+# wrk calls request() for each request (cycling the paths) and done() once at
+# the end; its --latency table has no p95, so done() prints the percentiles.
+WRK_SCRIPT = """
+local paths = {%s}
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter %% #paths) + 1])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d %%d\\n", summary.requests,
+    summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+def drive_wrk(
+    wrk: str, base: str, paths: list[str], concurrency: int, seconds: float
+) -> dict[str, Any]:
+    """Run ``wrk`` (one thread, ``concurrency`` connections) for ``seconds`` over ``paths``."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths))
+    try:
+        completed = subprocess.run(
+            [
+                wrk,
+                "-t1",
+                f"-c{concurrency}",
+                f"-d{seconds:g}s",
+                "--timeout",
+                "30s",
+                "-s",
+                script.name,
+                base,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            check=True,
+        )
+    finally:
+        os.unlink(script.name)
+    line = next(x for x in completed.stdout.splitlines() if x.startswith("RESULT "))
+    requests, micros, bad_status, socket_errors, p50, p95, p99 = map(int, line.split()[1:])
+    return {
+        "requests": requests,
+        "errors": bad_status + socket_errors,
+        "seconds": round(micros / 1e6, 2),
+        "rps": round(requests / (micros / 1e6), 1),
+        "p50": round(p50 / 1000, 1),
+        "p95": round(p95 / 1000, 1),
+        "p99": round(p99 / 1000, 1),
+    }
+
+
 def save_run(run: dict[str, Any]) -> None:
-    """Keep one run per (N, index) setting in the results file, replacing an older one."""
+    """Keep one run per (N, workers, generator) in the results file, replacing an older one."""
     runs: list[dict[str, Any]] = []
     if RESULTS.is_file():
         runs = json.loads(RESULTS.read_text()).get("runs", [])
-    key = (run["n_articles"], run["quote_group_index"])
-    runs = [r for r in runs if (r["n_articles"], r["quote_group_index"]) != key] + [run]
-    runs.sort(key=lambda r: (r["n_articles"], r["quote_group_index"]))
+
+    def key(r: dict[str, Any]) -> tuple[int, int, str]:
+        return r["n_articles"], r.get("workers", 1), r.get("generator", "python")
+
+    runs = [r for r in runs if key(r) != key(run)] + [run]
+    runs.sort(key=key)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({"targets": TARGETS, "runs": runs}, indent=2) + "\n")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--n", type=int, default=2_000, help="articles in the store")
-    parser.add_argument("--requests", type=int, default=2_000, help="most requests per endpoint")
-    parser.add_argument("--seconds", type=float, default=15.0, help="most seconds per endpoint")
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32])
-    parser.add_argument(
-        "--quote-group-index",
-        action="store_true",
-        help="add the index on quotes.group_id proposed for the schema (get_story reads "
-        "quotes by group; without it each read scans the quotes table)",
-    )
-    parser.add_argument(
-        "--db", type=Path, help="reuse or build the store here (default: a temp file)"
-    )
-    parser.add_argument("--serve", nargs=2, metavar=("DB", "PORT"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.serve:
-        serve(args.serve[0], int(args.serve[1]))
-        return
-
-    workdir = tempfile.TemporaryDirectory(prefix="web_load_")
-    db = args.db or Path(workdir.name) / "bench.db"
+def ensure_store(db: Path, n: int) -> None:
+    """Build the store at ``db`` unless it already holds ``n`` articles."""
     store = Store(db)
     with store.read() as connection:
         existing = connection.execute(
             sa.select(sa.func.count()).select_from(schema.articles)
         ).scalar_one()
     store.close()
-    if existing != args.n:
+    if existing != n:
         if existing:
-            sys.exit(f"{db} holds {existing:,} articles, not {args.n:,}; pick another --db")
-        print(f"building a store of {args.n:,} articles at {db}")
-        build_store(db, args.n).close()
-    if args.quote_group_index:
-        with Store(db).write() as connection:
-            connection.execute(
-                sa.text("CREATE INDEX IF NOT EXISTS ix_quotes_group ON quotes (group_id)")
-            )
-    stories = (args.n + ARTICLES_PER_STORY - 1) // ARTICLES_PER_STORY
+            sys.exit(f"{db} holds {existing:,} articles, not {n:,}; pick another --db")
+        print(f"building a store of {n:,} articles at {db}")
+        build_store(db, n).close()
+
+
+def endpoints(n: int, stories: int) -> dict[str, list[str]]:
+    """Paths per endpoint; the uncached story list is long enough that runs rarely repeat one."""
     rng = random.Random(11)
     words = [
         "minister",
@@ -338,70 +384,184 @@ def main() -> None:
         "market",
         "school",
     ]
-    endpoints = {
+    return {
         "baseline /static/style.css": ["/static/style.css"],
         # 500 stories revisited: mostly served from the page cache after the first pass.
         "story page": [f"/stories/{rng.randint(1, stories)}" for _ in range(500)],
-        # A different story on (almost) every request: get_story runs each time.
+        # Every story once, shuffled; each run takes the next slice (``Paths.take``) so
+        # get_story runs on each request. At 2,000 articles there are only 250 stories:
+        # there the page cache serves most of them after the first pass.
         "story page, uncached": [
-            f"/stories/{i}" for i in rng.sample(range(1, stories + 1), min(stories, 20_000))
+            f"/stories/{i}" for i in rng.sample(range(1, stories + 1), stories)
         ],
-        "article page": [f"/articles/{rng.randint(1, args.n)}" for _ in range(500)],
+        "article page": [f"/articles/{rng.randint(1, n)}" for _ in range(500)],
         "search": [f"/search?q={rng.choice(words)}+{rng.choice(words)}" for _ in range(200)],
     }
 
+
+class Paths:
+    """Hands out each endpoint's paths; the uncached one advances so no run reuses a story."""
+
+    def __init__(self, lists: dict[str, list[str]]) -> None:
+        self.lists = lists
+        self.cursor = 0
+
+    def take(self, name: str, count: int) -> list[str]:
+        """The paths for one run of ``name`` (at most ``count`` new stories when uncached)."""
+        paths = self.lists[name]
+        if name != "story page, uncached":
+            return paths
+        count = min(count, len(paths))
+        start = self.cursor % len(paths)
+        self.cursor += count
+        return (paths[start:] + paths[:start])[:count]
+
+
+def run_server(
+    db: Path, workers: int, paths: Paths, args: argparse.Namespace, wrk: str | None
+) -> list[dict[str, Any]]:
+    """Start the server with ``workers`` processes and measure every endpoint against it."""
     port = free_port()
-    server = subprocess.Popen([sys.executable, __file__, "--serve", str(db), str(port)])
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(db), str(port), str(workers)]
+    )
     base = f"http://127.0.0.1:{port}"
+    results: list[dict[str, Any]] = []
     try:
-        for _ in range(200):
+        for _ in range(600):
             try:
                 httpx.get(base + "/static/style.css", timeout=1)
                 break
             except httpx.TransportError:
                 time.sleep(0.05)
-        results: list[dict[str, Any]] = []
         for concurrency in args.concurrency:
-            for name, paths in endpoints.items():
-                asyncio.run(drive(base, paths, concurrency, min(100, args.requests), 5))  # warm up
-                measured = asyncio.run(drive(base, paths, concurrency, args.requests, args.seconds))
-                results.append({"endpoint": name, "concurrency": concurrency, **measured})
+            for name in paths.lists:
+                # The most requests one run can make: the uncached story slice must be this long.
+                budget = int(args.seconds * 2_000) if wrk else args.requests
+                warm = paths.take(name, 200)
+                if wrk:
+                    drive_wrk(wrk, base, warm, concurrency, 2)
+                else:
+                    asyncio.run(drive_python(base, warm, concurrency, min(100, args.requests), 5))
+                measured_paths = paths.take(name, budget)
+                cpu_before = cpu_seconds(server.pid)
+                if wrk:
+                    measured = drive_wrk(wrk, base, measured_paths, concurrency, args.seconds)
+                else:
+                    measured = asyncio.run(
+                        drive_python(base, measured_paths, concurrency, args.requests, args.seconds)
+                    )
+                server_cpu = cpu_seconds(server.pid) - cpu_before
+                results.append(
+                    {
+                        "endpoint": name,
+                        "workers": workers,
+                        "concurrency": concurrency,
+                        **measured,
+                        "server_cpu_ms_per_request": round(
+                            server_cpu * 1000 / max(measured["requests"], 1), 2
+                        ),
+                        "load_average_1m": round(os.getloadavg()[0], 2),
+                    }
+                )
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=30)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=2_000, help="articles in the store")
+    parser.add_argument(
+        "--requests", type=int, default=2_000, help="most requests per endpoint (httpx only)"
+    )
+    parser.add_argument("--seconds", type=float, default=10.0, help="seconds per endpoint")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32])
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[1], help="server processes, one run each"
+    )
+    parser.add_argument(
+        "--generator",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="load generator: wrk when on PATH (auto), or the httpx one, which takes a core",
+    )
+    parser.add_argument(
+        "--db", type=Path, help="reuse or build the store here (default: a temp file)"
+    )
+    parser.add_argument(
+        "--serve", nargs=3, metavar=("DB", "PORT", "WORKERS"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve[0], int(args.serve[1]), int(args.serve[2]))
+        return
+
+    wrk = shutil.which("wrk") if args.generator != "python" else None
+    if args.generator == "wrk" and wrk is None:
+        sys.exit("wrk is not on PATH (Debian: apt-get install wrk)")
+    generator = "wrk" if wrk else "python (httpx)"
+    workdir = tempfile.TemporaryDirectory(prefix="web_load_")
+    db = args.db or Path(workdir.name) / "bench.db"
+    ensure_store(db, args.n)
+    stories = (args.n + ARTICLES_PER_STORY - 1) // ARTICLES_PER_STORY
+    paths = Paths(endpoints(args.n, stories))
+    load_before = round(os.getloadavg()[0], 2)
+    try:
+        by_workers = {w: run_server(db, w, paths, args, wrk) for w in args.workers}
+    finally:
         workdir.cleanup()
 
-    index_note = "with" if args.quote_group_index else "without"
     print(
-        f"\nweb load at N = {args.n:,} articles ({stories:,} stories), uvicorn 1 process, "
-        f"loopback, {index_note} an index on quotes.group_id"
+        f"\nweb load at N = {args.n:,} articles ({stories:,} stories), loopback, "
+        f"load generator: {generator}, load average before: {load_before} on {os.cpu_count()} CPUs"
     )
-    columns = ("conc", "reqs", "err", "req/s", "p50 ms", "p95 ms", "p99 ms")
-    widths = (4, 6, 4, 7, 7, 7, 7)
+    columns = (
+        "wkrs",
+        "conc",
+        "reqs",
+        "err",
+        "req/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "cpu ms",
+        "load",
+    )
+    widths = (4, 4, 6, 4, 7, 7, 7, 7, 6, 5)
     header = f"{'endpoint':28} " + " ".join(
         f"{c:>{w}}" for c, w in zip(columns, widths, strict=True)
     )
     print(header)
     print("-" * len(header))
-    for r in results:
-        print(
-            f"{r['endpoint']:28} {r['concurrency']:>4} {r['requests']:>6} {r['errors']:>4} "
-            f"{r['rps']:>7} {r['p50']:>7} {r['p95']:>7} {r['p99']:>7}"
-        )
+    for results in by_workers.values():
+        for r in results:
+            print(
+                f"{r['endpoint']:28} {r['workers']:>4} {r['concurrency']:>4} {r['requests']:>6} "
+                f"{r['errors']:>4} {r['rps']:>7} {r['p50']:>7} {r['p95']:>7} {r['p99']:>7} "
+                f"{r['server_cpu_ms_per_request']:>6} {r['load_average_1m']:>5}"
+            )
     print(
-        f"targets: story page p95 < {TARGETS['story p95 ms']:.0f} ms, "
+        "cpu ms: server CPU (all its processes) per request; load: 1-minute load average after "
+        f"the run.\ntargets: story page p95 < {TARGETS['story p95 ms']:.0f} ms, "
         f">= {TARGETS['requests/s']:.0f} req/s"
     )
-    run = {
-        "n_articles": args.n,
-        "quote_group_index": args.quote_group_index,
-        "stories": stories,
-        "cpus": os.cpu_count(),
-        "load_average_1m": round(os.getloadavg()[0], 2),
-        "measured_at": datetime.now(UTC).isoformat(),
-        "results": results,
-    }
-    save_run(run)
+    for workers, results in by_workers.items():
+        save_run(
+            {
+                "n_articles": args.n,
+                "stories": stories,
+                "workers": workers,
+                "generator": generator,
+                "cpus": os.cpu_count(),
+                "load_average_1m_before": load_before,
+                "measured_at": datetime.now(UTC).isoformat(),
+                "results": results,
+            }
+        )
     print(f"wrote {RESULTS.relative_to(ROOT)}")
 
 
