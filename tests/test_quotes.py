@@ -283,6 +283,15 @@ def spans(text: str, quote: Quote) -> tuple[str, str | None, str | None]:
             "The union called Clinton a “champion” for working families.",
             ("Clinton a “champion” for working families", "The union", "called"),
         ),
+        # A stance's content runs on through the phrases after its object ("as …").
+        (
+            "The union cited her work after the Sept. 11 attacks as the reason for its backing.",
+            (
+                "her work after the Sept. 11 attacks as the reason for its backing",
+                "The union",
+                "cited",
+            ),
+        ),
     ],
 )
 def test_attributions_without_a_speech_clause(text: str, expected: tuple[str, str, str]) -> None:
@@ -470,3 +479,61 @@ def test_sentence_opening_according_to_ends_its_source_at_the_comma() -> None:
         )
     ]
     assert quotes[0].speaker_name == "Rush Limbaugh"
+
+
+def test_passive_expectation_reports_the_whole_clause_with_no_named_source() -> None:
+    text = "Obama's veto is expected to come before the deadline at midnight Friday."
+    assert [spans(text, quote) for quote in extract_quotes(text)] == [
+        (
+            "Obama's veto is expected to come before the deadline at midnight Friday",
+            None,
+            "is expected",
+        )
+    ]
+    # Someone named doing the expecting is a stance with a source, not this.
+    assert extract_quotes("The veto was expected by nobody.") == []
+
+
+def test_closing_curly_mark_typed_as_an_opener_still_opens_a_quote() -> None:
+    text = (
+        "Maria Lopez, a nurse from Miami, spoke after the debate.\n\n"
+        "”Fear. I am truly afraid that he will win,” she said.\n"
+    )
+    assert [quoted_text(text, mark) for mark in find_marked_quotes(text)] == [
+        "Fear. I am truly afraid that he will win"
+    ]
+    quote = only(extract_quotes(text), "truly afraid")
+    assert quote.kind == "direct" and quote.speaker_name == "Maria Lopez"
+    # A closing mark that closes an open quote keeps closing it.
+    assert [
+        quoted_text("He said “yes” and left.", m)
+        for m in find_marked_quotes("He said “yes” and left.")
+    ] == ["yes"]
+
+
+def test_pronoun_speaker_skips_people_named_inside_the_quotation() -> None:
+    text = (
+        "Henry Crespo runs the caucus in Miami.\n\n"
+        "“No one is writing songs for Hillary. Obama had will.i.am. Hillary has nobody like "
+        "that,” he said.\n"
+    )
+    quote = only(extract_quotes(text), "writing songs")
+    assert quote.speaker is not None and text[quote.speaker[0] : quote.speaker[1]] == "he"
+    assert quote.speaker_name == "Henry Crespo"
+
+
+def test_quoted_phrase_after_a_cue_brings_the_rest_of_the_sentence() -> None:
+    text = (
+        "The senator is stressing the need to bolster cybersecurity efforts under "
+        "“constant attack” from foreign powers."
+    )
+    quote = only(extract_quotes(text), "constant attack")
+    assert spans(text, quote) == (
+        "the need to bolster cybersecurity efforts under “constant attack” from foreign powers",
+        "The senator",
+        "stressing",
+    )
+    assert quote.kind == "mixed"
+    # A quotation right after the cue stays a direct quote of its own.
+    direct = only(extract_quotes("Trump said: “We will win.” He left."), "We will win")
+    assert direct.kind == "direct"

@@ -22,6 +22,7 @@ from newstrail.quoting.stances import (
     TOPIC_NOUNS,
     can_hold_view,
     complement_tokens,
+    expectation_cue,
     nominal_cue,
     stance_cue,
 )
@@ -468,7 +469,7 @@ def find_cues(sentence: SpacySpan, base: int) -> list[Cue]:
             parenthetical = bool(content)
         if verb.lemma_ in CLAUSE_VERBS and not content:
             # "Clarke hopes to offset …": a belief verb with an infinitive or object.
-            stance = stance_cue(verb, base, sentence)
+            stance = stance_cue(verb, base, sentence) or expectation_cue(verb, base, sentence)
             if stance is not None:
                 cues.append(stance)
             continue

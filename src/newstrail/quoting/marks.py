@@ -125,6 +125,11 @@ def find_marked_quotes(text: str) -> list[MarkedQuote]:
         family, width, role = mark
         if text[index] == "“" and stack and text[stack[-1].position] == "„":
             role = "close"  # German-style „…“ closes with the English opener.
+        if text[index] == "”" and _matching_open(stack, DOUBLE) < 0:
+            # Vox-pop pages open with the closing mark too (”Fear. I am truly afraid …”):
+            # one with nothing to close, at a word's start, opens. Content F1 on held-out
+            # dev half B 0.702 → 0.708 (5 quotes), half A unchanged.
+            role = "either"
         depth = _matching_open(stack, family) if role != "open" else -1
         closing = depth >= 0 and _is_closing(text, index, width)
         if role == "either" and closing:

@@ -9,12 +9,14 @@ coreference models (coreferee, fastcoref) need model downloads or a GPU.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Token
 
 from newstrail.quoting.cues import RELAY_VERBS, Cue
 from newstrail.quoting.genders import FEMININE, MASCULINE, name_gender, title_gender
+from newstrail.quoting.records import Span
 
 PERSONAL_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
 MASCULINE_PRONOUNS = frozenset({"he", "him", "his"})
@@ -39,6 +41,7 @@ class PersonMention:
     start: int
     name: str
     is_subject: bool
+    quoted: bool = False
 
 
 def clean_person(text: str) -> str:
@@ -74,8 +77,19 @@ class SpeakerResolver:
     title_genders: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_docs(cls, docs: list[tuple[Doc, int]]) -> SpeakerResolver:
-        """Index the PERSON entities and their titles in the article's paragraph docs."""
+    def from_docs(
+        cls, docs: list[tuple[Doc, int]], quotations: Sequence[Span] = ()
+    ) -> SpeakerResolver:
+        """Index the PERSON entities and their titles in the article's paragraph docs.
+
+        Args:
+            docs: each paragraph's parse with its offset in the article.
+            quotations: the article's quotation-mark spans; people named inside
+                them are not who a following "he said" names.
+
+        Returns:
+            The resolver, ready for ``resolve`` calls in reading order.
+        """
         resolver = cls()
         for doc, base in docs:
             for entity in doc.ents:
@@ -90,7 +104,9 @@ class SpeakerResolver:
                     "nsubj",
                     "nsubjpass",
                 )
-                resolver.mentions.append(PersonMention(base + entity.start_char, name, subject))
+                start = base + entity.start_char
+                quoted = any(first < start < last for first, last in quotations)
+                resolver.mentions.append(PersonMention(start, name, subject, quoted))
             for chunk in doc.noun_chunks:
                 people = [entity for entity in chunk.ents if entity.label_ == "PERSON"]
                 if not people or people[0].start == chunk.start:
@@ -134,12 +150,18 @@ class SpeakerResolver:
         changed 45 canonical names on PolNeAR dev; of 8 read by hand, 3 went from
         wrong to right and 5 stayed wrong (the last-subject guess picks the wrong
         man), none went from right to wrong.
+
+        People named inside a quotation are skipped: in "“… Obama had will.i.am …,”
+        he said" the speaker quotes Obama, he is not Obama. This changed 9 names on
+        PolNeAR dev, all read by hand: 6 went from wrong to right, 3 stayed wrong,
+        none went from right to wrong (the bench cannot see it, as above).
         """
         wanted = MASCULINE if pronoun in MASCULINE_PRONOUNS else FEMININE
         earlier = [
             mention
             for mention in self.mentions
             if mention.start < position
+            and not mention.quoted
             and self.gender(self.canonical(mention.name, mention.start)) in (None, wanted)
         ]
         for mention in reversed(earlier):

@@ -121,6 +121,16 @@ def complement_tokens(verb: Token, relations: frozenset[str] = STANCE_COMPLEMENT
     last = max(token.i for token in tokens)
     if first < verb.i:
         return []
+    # The verb's later arguments and phrases belong to what it is about: "cited her
+    # work after the attacks as the reason for …", "mentioned remarks … as examples of
+    # …" (PolNeAR marks them). Content F1 0.719 → 0.723 on dev half A and 0.708 → 0.712
+    # on held-out half B; adding adverbial clauses as well lost 0.005 on A and on B.
+    trailing = [
+        child
+        for child in following
+        if child.i > last and child.dep_ in ("prep", "oprd", "dobj", "xcomp", "ccomp", "dative")
+    ]
+    last = max([last, *(child.right_edge.i for child in trailing)])
     return [verb.doc[index] for index in range(first, last + 1)]
 
 
@@ -154,6 +164,38 @@ def stance_cue(verb: Token, base: int, sentence: SpacySpan) -> Cue | None:
         source=absolute_span(speaker_tokens, base),
         source_head=subject,
         source_tokens=tuple(speaker_tokens),
+        content=absolute_span(content, base),
+        relayed=None,
+        parenthetical=False,
+        sentence=(base + sentence.start_char, base + sentence.end_char),
+        speech=False,
+    )
+
+
+def expectation_cue(verb: Token, base: int, sentence: SpacySpan) -> Cue | None:
+    """A passive expectation with no one named: "Obama's veto is expected to come Friday".
+
+    PolNeAR marks such a sentence as an attribution with an implicit source and the
+    whole clause, subject included, as its content: 4 of the 6 "is expected to" on
+    dev half A are gold cues (content F1 0.718 → 0.719; half B has none). Other
+    families from the attribution literature were gold cues less than 60 % of the
+    time on half A and stay out: "plans to" 6/23, "wants/intends/hopes to" (bare)
+    13/39, "allegations/claims/questions of|about" 15/38, "is critical of /
+    confident that" 1/8 (as a rule over the parse: 4 right of 12, F1 flat).
+    """
+    patient = next((c for c in verb.children if c.dep_ == "nsubjpass" and c.i < verb.i), None)
+    infinitive = next((c for c in verb.children if c.dep_ == "xcomp" and c.i > verb.i), None)
+    if verb.lemma_ != "expect" or patient is None or infinitive is None:
+        return None
+    if any(child.dep_ == "agent" for child in verb.children):
+        return None
+    content = [verb.doc[index] for index in range(patient.left_edge.i, infinitive.right_edge.i + 1)]
+    cue_tokens = [verb, *(c for c in verb.children if c.dep_ in ("auxpass", "neg"))]
+    return Cue(
+        verb=absolute_span(cue_tokens, base) or (base + verb.idx, base + verb.idx),
+        source=None,
+        source_head=None,
+        source_tokens=(),
         content=absolute_span(content, base),
         relayed=None,
         parenthetical=False,
