@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from newstrail.search import (
     MARK_END,
     MARK_START,
     SearchFilters,
     fts5_query,
+    index_entry,
+    index_rowid,
     rebuild_index,
     search,
     tsquery,
@@ -126,3 +130,87 @@ def test_recording_a_capture_updates_the_index(store: Store) -> None:
 )
 def test_postgres_queries_are_quoted_lexemes(text: str, expected: str | None) -> None:
     assert tsquery(text) == expected
+
+
+# -- keeping the index in step --------------------------------------------------------
+
+
+def _index_articles(store: Store, count: int) -> None:
+    with store.write() as connection:
+        for ref in range(1, count + 1):
+            index_entry(
+                connection, "article", ref, f"Title {ref}", f"body of article {ref}", replace=False
+            )
+
+
+def _steps_to_replace(store: Store, ref: int) -> int:
+    """SQLite virtual-machine steps (in hundreds) spent replacing one article's entry."""
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    with store.write() as connection:
+        raw = connection.connection.driver_connection
+        raw.set_progress_handler(count, 100)
+        index_entry(connection, "article", ref, "New title", "a new body", replace=True)
+        raw.set_progress_handler(None, 0)
+    return steps
+
+
+def test_replacing_an_entry_costs_the_same_in_a_ten_times_bigger_index(tmp_path: Path) -> None:
+    small, big = Store(tmp_path / "small.db"), Store(tmp_path / "big.db")
+    _index_articles(small, 300)
+    _index_articles(big, 3_000)
+    # Found by its rowid, not by reading every entry (which grew ~10x here).
+    assert _steps_to_replace(big, 150) <= 2 * max(1, _steps_to_replace(small, 150))
+    with big.read() as connection:
+        found = connection.execute(
+            sa.text("SELECT ref FROM search_index WHERE search_index MATCH 'new body'")
+        ).scalars()
+        assert list(found) == [150]
+        rows = connection.execute(
+            sa.text("SELECT count(*) FROM search_index WHERE kind = 'article' AND ref = 150")
+        ).scalar_one()
+    assert rows == 1
+    small.close()
+    big.close()
+
+
+def test_migration_0004_renumbers_an_existing_index_and_drops_stale_entries(
+    tmp_path: Path,
+) -> None:
+    from alembic import command
+
+    db = tmp_path / "old.db"
+    old = Store(db, migrate=False)
+    with old.write() as connection:
+        command.upgrade(old._alembic_config(connection), "0003")
+        # As the old code left them: arbitrary rowids, and one article indexed twice.
+        for rowid, kind, ref, body in [
+            (1, "article", 7, "first text"),
+            (2, "quote", 7, "a quote"),
+            (3, "article", 7, "second text"),
+            (4, "article", 8, "other text"),
+        ]:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO search_index (rowid, kind, ref, title, body) "
+                    "VALUES (:rowid, :kind, :ref, '', :body)"
+                ),
+                {"rowid": rowid, "kind": kind, "ref": ref, "body": body},
+            )
+    old.close()
+    store = Store(db)  # migrates to head
+    with store.read() as connection:
+        rows = connection.execute(
+            sa.text("SELECT rowid, kind, ref, body FROM search_index ORDER BY rowid")
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        (index_rowid("article", 7), "article", 7, "second text"),
+        (index_rowid("quote", 7), "quote", 7, "a quote"),
+        (index_rowid("article", 8), "article", 8, "other text"),
+    ]
+    store.close()

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from newstrail import schema
+from newstrail.search import index_entry
 from newstrail.store import Store, utcnow
 
 
@@ -92,17 +93,9 @@ def _ensure_quotes(connection: Connection, rows: list[Any]) -> dict[int, list[An
                     )
                 )
                 assert inserted.inserted_primary_key is not None
-                connection.execute(
-                    sa.text(
-                        "INSERT INTO search_index (kind, ref, title, body) "
-                        "VALUES ('quote', :ref, :speaker, :body)"
-                    ),
-                    {
-                        "ref": inserted.inserted_primary_key[0],
-                        "speaker": quote.speaker_name or "",
-                        "body": quote.text,
-                    },
-                )
+                quote_id = int(inserted.inserted_primary_key[0])
+                speaker = quote.speaker_name or ""
+                index_entry(connection, "quote", quote_id, speaker, quote.text, replace=False)
             stored = connection.execute(
                 sa.select(schema.quotes).where(schema.quotes.c.version_id == row.version_id)
             ).all()

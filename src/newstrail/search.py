@@ -2,9 +2,9 @@
 
 The index is the table ``search_index(kind, ref, title, body)``: FTS5 on
 SQLite, a tsvector column with a GIN index on PostgreSQL (migration 0002).
-``versions.py`` keeps article rows in step as versions arrive and
-``rebuild_index`` refills the table from the archive (after a bulk load, or to
-add quotes). The query side differs per database behind ``SearchBackend``:
+``versions.py`` keeps article rows in step as versions arrive (through
+``index_entry``) and ``rebuild_index`` refills the table from the archive
+(after a bulk load, or to add quotes). The query side differs per database behind ``SearchBackend``:
 bm25 and ``snippet`` on SQLite, ``ts_rank`` and ``ts_headline`` on PostgreSQL.
 
 User input never reaches FTS5 syntax: each word becomes a quoted phrase
@@ -292,28 +292,80 @@ def search(
         )
 
 
+def index_rowid(kind: str, ref: int) -> int:
+    """The FTS5 rowid of an article's or a quote's entry: articles even, quotes odd.
+
+    FTS5 finds a row by rowid through its b-tree, but by any other column only
+    by reading the whole index: replacing an article's entry by (kind, ref)
+    cost ~4.5 ms per new version at 4,000 articles and grew with the archive
+    (bench/watch.py's first round). PostgreSQL indexes (kind, ref) instead.
+    """
+    return 2 * ref + (1 if kind == "quote" else 0)
+
+
+def index_entry(
+    connection: Connection, kind: str, ref: int, title: str, body: str, *, replace: bool
+) -> None:
+    """Add one article's or quote's entry to the search index (replacing its old one).
+
+    Args:
+        connection: an open write transaction.
+        kind: ``article`` or ``quote``.
+        ref: the article's or quote's id.
+        title: the headline (articles) or speaker (quotes).
+        body: the text.
+        replace: drop the entry's previous row first (an article's new version).
+    """
+    values = {"kind": kind, "ref": ref, "title": title, "body": body}
+    if connection.dialect.name == "sqlite":
+        values["rowid"] = index_rowid(kind, ref)
+        if replace:
+            connection.execute(sa.text("DELETE FROM search_index WHERE rowid = :rowid"), values)
+        connection.execute(
+            sa.text(
+                "INSERT INTO search_index (rowid, kind, ref, title, body) "
+                "VALUES (:rowid, :kind, :ref, :title, :body)"
+            ),
+            values,
+        )
+        return
+    if replace:
+        connection.execute(
+            sa.text("DELETE FROM search_index WHERE kind = :kind AND ref = :ref"), values
+        )
+    connection.execute(
+        sa.text(
+            "INSERT INTO search_index (kind, ref, title, body) VALUES (:kind, :ref, :title, :body)"
+        ),
+        values,
+    )
+
+
 def rebuild_index(store: Store) -> int:
     """Refill ``search_index`` from each article's latest visible version and all quotes.
 
-    The same statements serve FTS5 on SQLite and the tsvector table on PostgreSQL.
+    On SQLite each row gets its ``index_rowid``; PostgreSQL's table has no rowid.
 
     Returns:
         The number of rows indexed.
     """
     with store.write() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        rowid = ("rowid, ", "2 * v.article_id, ", "2 * id + 1, ") if sqlite else ("", "", "")
         connection.execute(sa.text("DELETE FROM search_index"))
         articles = connection.execute(
             sa.text(
-                "INSERT INTO search_index (kind, ref, title, body) "
-                "SELECT 'article', v.article_id, COALESCE(v.title, ''), v.text FROM versions AS v "
+                f"INSERT INTO search_index ({rowid[0]}kind, ref, title, body) "
+                f"SELECT {rowid[1]}'article', v.article_id, COALESCE(v.title, ''), v.text "
+                "FROM versions AS v "
                 "WHERE v.number = (SELECT max(w.number) FROM versions AS w "
                 "WHERE w.article_id = v.article_id AND w.kind = 'new')"
             )
         ).rowcount
         quotes = connection.execute(
             sa.text(
-                "INSERT INTO search_index (kind, ref, title, body) "
-                "SELECT 'quote', id, COALESCE(speaker_name, ''), text FROM quotes"
+                f"INSERT INTO search_index ({rowid[0]}kind, ref, title, body) "
+                f"SELECT {rowid[2]}'quote', id, COALESCE(speaker_name, ''), text FROM quotes"
             )
         ).rowcount
     return int(articles) + int(quotes)

@@ -28,6 +28,7 @@ from newstrail import schema
 from newstrail.diff import VersionText
 from newstrail.edits import is_trivial_change
 from newstrail.extract import Extracted
+from newstrail.search import index_entry
 from newstrail.store import Store, text_sha256, utcnow
 
 Reextract = Callable[[bytes, str | None], Extracted]
@@ -300,18 +301,5 @@ def _after_version(
         schema.articles.update().where(schema.articles.c.id == article_id).values(**values)
     )
     if visible:
-        connection.execute(
-            sa.text("DELETE FROM search_index WHERE kind = 'article' AND ref = :ref"),
-            {"ref": article_id},
-        )
-        connection.execute(
-            sa.text(
-                "INSERT INTO search_index (kind, ref, title, body) "
-                "VALUES ('article', :ref, :title, :body)"
-            ),
-            {
-                "ref": article_id,
-                "title": capture.extracted.title or "",
-                "body": capture.extracted.text,
-            },
-        )
+        title, text = capture.extracted.title or "", capture.extracted.text
+        index_entry(connection, "article", article_id, title, text, replace=True)
