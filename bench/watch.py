@@ -7,7 +7,8 @@ for this process's GIL. Each round checks every article, in passes of 500 claims
 sharing one fetcher, as ``newstrail watch`` runs:
 
 - ``first``: every page is new: fetch, extract, store (the changed-page cost);
-- ``unchanged``: nothing changed since: conditional GET, the site answers 304;
+- ``unchanged`` (three rounds; the median is reported): nothing changed since:
+  conditional GET, the site answers 304;
 - ``after edit``: the site moved one step, 1 % of pages changed: mostly 304s,
   changed pages extracted and stored as new versions.
 
@@ -211,7 +212,10 @@ def watcher_passes(articles: int, watched: int, workers: int) -> list[dict[str, 
         clock = Clock()
         watcher = Watcher(store, settings, clock=clock, analyse=False)
         batch = 500  # run_forever's pass size
-        for label in ("first", "unchanged", "after edit"):
+        # Unchanged rounds vary by up to a third between runs on this shared
+        # machine (738-1,139/s in three runs of the same code): three of them,
+        # and the median is the figure reported.
+        for label in ("first", "unchanged", "unchanged", "unchanged", "after edit"):
             if label == "after edit":
                 advance_site(base_url)
             clock.advance(days=1)  # everything is due again (intervals start at 30 min)
@@ -319,7 +323,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=10_000, help="synthetic articles served")
     parser.add_argument(
-        "--watched", type=int, default=3_000, help="articles watched (the rest retired)"
+        "--watched", type=int, default=10_000, help="articles watched (the rest retired)"
     )
     parser.add_argument("--workers", type=int, default=2, help="extraction processes")
     parser.add_argument("--rows", type=int, default=1_000_000, help="largest articles table")
@@ -335,7 +339,9 @@ def main() -> None:
     summary: dict[str, Any] = {}
     if passes:
         summary = {
-            "unchanged_checks_per_second": by_label["unchanged"]["checks_per_second"],
+            "unchanged_checks_per_second": statistics.median(
+                row["checks_per_second"] for row in passes if row["pass"] == "unchanged"
+            ),
             "changed_pages_per_second": by_label["first"]["checks_per_second"],
             "targets": {"unchanged_checks_per_second": 1000, "changed_pages_per_second": 100},
         }
