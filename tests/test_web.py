@@ -385,3 +385,27 @@ def test_serve_with_two_workers_answers_from_each(tmp_path: Path) -> None:
         server.terminate()
         output, _ = server.communicate(timeout=30)
     assert "2 worker processes" in output and "Traceback" not in output
+
+
+@pytest.mark.parametrize(
+    ("days", "labels"),
+    [
+        ([0, 0], ["2024-01-01"]),
+        ([0, 1], ["2024-01-01", "2024-01-02"]),
+        ([0, 3, 12], ["2024-01-01", "2024-01-04", "2024-01-07", "2024-01-10", "2024-01-13"]),
+    ],
+)
+def test_timeline_ticks_are_distinct_days_within_the_story(
+    days: list[int], labels: list[str]
+) -> None:
+    from newstrail.web.stories import timeline
+
+    articles = [
+        {"id": n, "source": "Outlet", "published": f"2024-01-{1 + day:02d}T09:00:00+00:00"}
+        for n, day in enumerate(days)
+    ]
+    drawing = timeline(articles)
+    assert [tick["label"] for tick in drawing["ticks"]] == labels
+    xs = [tick["x"] for tick in drawing["ticks"]]
+    assert xs == sorted(xs) and len(set(xs)) == len(xs)
+    assert {point["x"] for point in drawing["points"]} <= {drawing["left"], *xs}

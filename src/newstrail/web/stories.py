@@ -125,10 +125,13 @@ def timeline(
         )
     ticks = []
     if start is not None:
-        for step in range(5):
-            fraction = step / 4
-            label = date.fromordinal(start.toordinal() + round(fraction * span)).isoformat()
-            ticks.append({"x": round(left + fraction * plot, 1), "label": label})
+        # Whole days only, each labelled once: up to five, spread over the span
+        # (a story of one day gets one tick, not five labels of two dates).
+        last = (max(days) - start).days
+        count = min(5, last + 1)
+        for offset in sorted({round(step * last / max(count - 1, 1)) for step in range(count)}):
+            label = date.fromordinal(start.toordinal() + offset).isoformat()
+            ticks.append({"x": round(left + offset / span * plot, 1), "label": label})
     height = len(outlets) * row_height + 30
     return {
         "rows": [
