@@ -6,10 +6,10 @@ them politely (``fetch.py``), extracts them in worker processes, records
 versions (``versions.py``), reschedules each article (``schedule.py``) and
 finally places new articles into stories and refreshes those stories'
 analyses. ``run_forever`` repeats passes until asked to stop; a SIGINT or
-SIGTERM lets in-flight checks finish. A killed watcher loses nothing: a new
+SIGTERM lets requests in flight finish and hands the other claims back. A killed watcher loses nothing: a new
 version is stored, with its raw capture, in its own transaction as soon as it
 is found; the checks themselves and the articles' next due times are written in
-batches (``SETTLE_BATCH``). A kill loses at most a batch of check records,
+batches (``ledger.py``). A kill loses at most a batch of check records,
 whose articles are checked again when their leases expire — and a page already
 stored is then unchanged, so no version is lost or duplicated.
 """
@@ -23,7 +23,7 @@ import re
 import socket
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,8 +37,9 @@ from newstrail.encoding import decode_html
 from newstrail.extract import Extracted, extract_html
 from newstrail.feeds import discover, filter_urls
 from newstrail.fetch import Fetcher, FetchError, FetchResult, FetchSettings, FetchStopped
+from newstrail.ledger import CheckLedger, Entry
 from newstrail.outlets import outlet_from_url
-from newstrail.queue import Claim, Release, claim_due, release_all, reserve_host_slot
+from newstrail.queue import Claim, Release, claim_due, reserve_host_slot
 from newstrail.schedule import RecheckPolicy, after_error, next_check
 from newstrail.settings import Settings
 from newstrail.store import Store, utcnow
@@ -48,10 +49,6 @@ from newstrail.versions import Capture, record_capture
 Clock = Callable[[], datetime]
 # http→https and www. redirects lead to the same page, not to another article.
 _SCHEME_AND_WWW = re.compile(r"^https?://(www\.)?")
-# Finished checks written per transaction. One transaction per check (four
-# before batching) held unchanged checks to ~330/s on this 2-core machine;
-# a larger batch only lengthens what a kill can take back (see module docstring).
-SETTLE_BATCH = 100
 
 
 def extract_page(body: bytes, charset: str | None, url: str | None) -> Extracted:
@@ -105,17 +102,6 @@ class WatchReport:
         )
 
 
-@dataclass
-class _Settled:
-    """A finished check waiting to be written with its batch (``Watcher._flush``);
-    a claim handed back unchecked (the watcher is stopping) has no check row."""
-
-    check: dict[str, Any] | None
-    article: dict[str, Any]  # article columns to set besides its schedule
-    release: Release
-    event: dict[str, Any] | None = None
-
-
 class Watcher:
     """Polls feeds and re-checks articles on their decaying schedule."""
 
@@ -141,7 +127,7 @@ class Watcher:
         # transaction was 0.5 ms of the 3.3 ms CPU an unchanged (304) check cost
         # (bench/watch.py). Cleared each pass, so edited options apply next pass.
         self._feed_options_seen: dict[int, dict[str, Any]] = {}
-        self._settled: list[_Settled] = []
+        self._ledger = CheckLedger(self.worker)
         self._caught_up = False  # see _update_stories
 
     # -- passes ---------------------------------------------------------------
@@ -356,8 +342,8 @@ class Watcher:
                 self._hand_back(claim)
                 raise
             done += 1
-            if len(self._settled) >= SETTLE_BATCH:
-                self._flush()
+            if self._ledger.full:
+                self._ledger.write(self.store)
             self.on_progress(f"checked {done}/{total}: {claim.url}")
 
         try:
@@ -365,7 +351,7 @@ class Watcher:
                 *(one(claim) for claim in claims), return_exceptions=True
             )
         finally:
-            self._flush()  # also when interrupted: what finished is kept
+            self._ledger.write(self.store)  # also when interrupted: what finished is kept
         for result in results:
             if isinstance(result, BaseException) and not isinstance(result, FetchStopped):
                 raise result
@@ -548,8 +534,8 @@ class Watcher:
             interval_days = round(decision.interval / 86400, 1)
             event = self._event(claim, now, "retired", {"interval_days": interval_days})
         state = "retired" if decision.retired else "active"
-        self._settled.append(
-            _Settled(
+        self._ledger.add(
+            Entry(
                 check=check,
                 article={"last_checked_at": now, "consecutive_errors": failures},
                 release=Release(claim.article_id, decision.due, decision.interval, state),
@@ -572,8 +558,8 @@ class Watcher:
         now = check["checked_at"]
         check = check | {"outcome": state, "elapsed_ms": (time.monotonic() - started) * 1000}
         report.outcomes[state] += 1
-        self._settled.append(
-            _Settled(
+        self._ledger.add(
+            Entry(
                 check=check,
                 article={"last_checked_at": now, "moved_to": moved_to},
                 release=Release(claim.article_id, None, claim.check_interval or 0.0, state),
@@ -584,29 +570,12 @@ class Watcher:
     def _hand_back(self, claim: Claim) -> None:
         """Release a claim unchecked (stopping): still due, schedule unchanged."""
         release = Release(claim.article_id, self.clock(), claim.check_interval, "active")
-        self._settled.append(_Settled(check=None, article={}, release=release))
+        self._ledger.add(Entry(check=None, article={}, release=release))
 
     @staticmethod
     def _event(claim: Claim, at: datetime, kind: str, detail: dict[str, Any]) -> dict[str, Any]:
         """An ``article_events`` row for the claimed article."""
         return {"article_id": claim.article_id, "at": at, "kind": kind, "detail": detail}
-
-    def _flush(self) -> None:
-        """Write the settled checks, their events and schedules in one transaction."""
-        if not self._settled:
-            return
-        settled, self._settled = self._settled, []
-        with self.store.write() as connection:
-            for rows in _same_keys(s.check for s in settled if s.check is not None):
-                connection.execute(schema.checks.insert(), rows)
-            events = [s.event for s in settled if s.event is not None]
-            if events:
-                connection.execute(schema.article_events.insert(), events)
-            _update_articles(
-                connection,
-                [{"id": s.release.article_id, **s.article} for s in settled if s.article],
-            )
-            release_all(connection, [s.release for s in settled], self.worker)
 
     def _feed_options(self, feed_id: int | None) -> dict[str, Any]:
         if feed_id is None:
@@ -639,25 +608,6 @@ class Watcher:
             self._caught_up = True
         if new or report.changed_articles or stale:
             place_and_analyse(self.store, new, report.changed_articles, stale)
-
-
-def _same_keys(rows: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """Rows grouped by their key sets: an executemany needs one set of columns."""
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row in rows:
-        groups.setdefault(tuple(sorted(row)), []).append(row)
-    return list(groups.values())
-
-
-def _update_articles(connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
-    """Set each row's columns on article ``row["id"]``: one executemany per column set."""
-    a = schema.articles
-    for group in _same_keys(rows):
-        # Bind names must differ from column names in an UPDATE … SET.
-        values: dict[str, Any] = {name: sa.bindparam(f"b_{name}") for name in group[0]}
-        del values["id"]
-        statement = a.update().where(a.c.id == sa.bindparam("b_id")).values(values)
-        connection.execute(statement, [{f"b_{k}": v for k, v in row.items()} for row in group])
 
 
 async def add_source(
