@@ -6,12 +6,14 @@ them politely (``fetch.py``), extracts them in worker processes, records
 versions (``versions.py``), reschedules each article (``schedule.py``) and
 finally places new articles into stories and refreshes those stories'
 analyses. ``run_forever`` repeats passes until asked to stop; a SIGINT or
-SIGTERM lets requests in flight finish and hands the other claims back. A killed watcher loses nothing: a new
-version is stored, with its raw capture, in its own transaction as soon as it
-is found; the checks themselves and the articles' next due times are written in
-batches (``ledger.py``). A kill loses at most a batch of check records,
-whose articles are checked again when their leases expire — and a page already
-stored is then unchanged, so no version is lost or duplicated.
+SIGTERM lets requests in flight finish and hands the other claims back.
+
+A killed watcher loses nothing: a new version is stored, with its raw capture,
+in its own transaction as soon as it is found; the checks themselves and the
+articles' next due times are written in batches (``ledger.py``). A kill loses
+at most a batch of check records, whose articles are checked again when their
+leases expire — and a page already stored is then unchanged, so no version is
+lost or duplicated.
 """
 
 from __future__ import annotations
