@@ -314,3 +314,37 @@ def test_undated_articles_naming_different_years_stay_apart() -> None:
     clusterer.place(ClusterArticle("a", "", first))
     resumed = StoryClusterer.from_state(clusterer.to_state())
     assert resumed.place(ClusterArticle("b", "", second)).new_story
+
+
+@pytest.mark.parametrize("headline_weight", [0.15, 0.0])
+def test_split_check_estimate_finds_exactly_the_misfits(
+    shared_data: Path, headline_weight: float
+) -> None:
+    lines = (shared_data / "stories" / "ecbplus.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines[:40]]
+    settings = ClusterSettings(headline_weight=headline_weight)
+    weights = settings.weights()
+    vectoriser = features.ArticleVectoriser(
+        settings.body_chars, settings.body_terms, settings.entity_terms
+    )
+    vectors = [vectoriser.vectorise(r["id"], r["title"] or "", r["text"], None) for r in records]
+    scratch = SubvectorScratch()
+    held = vectors[-1]
+    scratch.load(held)
+    rng = random.Random(5)
+    for _ in range(6):
+        # Members drawn across gold stories, so that some fit the rest poorly.
+        story = Story(1)
+        for member in rng.sample(vectors[:-1], rng.randint(4, 20)):
+            story.add(member, None)
+        fits = [story.fit_without(position, weights) for position in range(len(story.members))]
+        for threshold in [*sorted(fits)[:: max(1, len(fits) // 4)], 0.1, 0.3]:
+            possible = scratch.possible_misfits(story, weights, threshold)
+            exact = [position for position, fit in enumerate(fits) if fit < threshold]
+            assert set(exact) <= set(possible)
+            # Only members at or near the threshold are left for the exact check.
+            assert all(fits[position] < threshold + 1e-5 for position in possible)
+        # The held article is back in place afterwards.
+        assert scratch.score(story, None, weights) == pytest.approx(
+            story.score(held, None, weights), abs=1e-9
+        )

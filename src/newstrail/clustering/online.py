@@ -175,6 +175,7 @@ class StoryClusterer:
         self.settings = settings or ClusterSettings()
         self._base_weights = self.settings.weights()
         self._weights = self._base_weights
+        self._weights_when_busy = (0, self._base_weights)  # (busy count, its weights)
         self._recent_starts: deque[float] = deque()  # days of stories started lately
         self._vectoriser = ArticleVectoriser(
             self.settings.body_chars, self.settings.body_terms, self.settings.entity_terms
@@ -269,8 +270,13 @@ class StoryClusterer:
         busy = len(self._recent_starts)
         if busy <= self.settings.busy_day_stories:
             return self._base_weights
-        shrunk = self._base_weights.time_bonus * self.settings.busy_day_stories / busy
-        return replace(self._base_weights, time_bonus=shrunk)
+        # The count changes a few times a day while articles arrive by the
+        # hundred, so the shrunk weights are kept per count (``replace`` on every
+        # article cost 1.2% of placing one at 100k: 0.095 of 8.2 s in cProfile).
+        if self._weights_when_busy[0] != busy:
+            shrunk = self._base_weights.time_bonus * self.settings.busy_day_stories / busy
+            self._weights_when_busy = (busy, replace(self._base_weights, time_bonus=shrunk))
+        return self._weights_when_busy[1]
 
     def _new_story(self, vectors: ArticleVectors, day: float | None) -> Story:
         if day is not None:
@@ -345,7 +351,7 @@ class StoryClusterer:
         threshold = self.settings.split_threshold
         misfits = [
             position
-            for position in range(size)
+            for position in self._scratch.possible_misfits(story, self._weights, threshold)
             if story.fit_without(position, self._weights) < threshold
         ]
         if not misfits or len(misfits) * 2 >= size:
