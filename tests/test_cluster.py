@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from newstrail.cluster import (
+from newstrail.clustering import (
     ClusterArticle,
     ClusterSettings,
     StoryClusterer,
     cluster_records,
+    features,
 )
-from newstrail.clustering import features
 from newstrail.clustering.features import TermHasher
 from newstrail.clustering.story import Story, SubvectorScratch
 from newstrail.newssniffer import parse_newssniffer

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newstrail.quotes import (
+from newstrail.quoting import (
     Quote,
     QuoteOccurrence,
     extract_quotes,

@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from newstrail import schema
-from newstrail.cluster import StoryClusterer
+from newstrail.clustering import StoryClusterer
 from newstrail.extract import Extracted
 from newstrail.importer import import_paths
 from newstrail.pipeline import bundled_corpus, place_and_analyse

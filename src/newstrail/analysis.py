@@ -68,7 +68,7 @@ def _published(row: Any) -> datetime:
 
 def _ensure_quotes(connection: Connection, rows: list[Any]) -> dict[int, list[Any]]:
     """Quotes of each version (extracted once per version and stored)."""
-    from newstrail.quotes import extract_quotes
+    from newstrail.quoting import extract_quotes
 
     by_version: dict[int, list[Any]] = {}
     for row in rows:
@@ -110,7 +110,7 @@ def _normalised(text: str) -> str:
 def analyse_story(store: Store, story_id: int) -> None:
     """Compute and store quotes, passages, exclusive content and summary for a story."""
     from newstrail.coverage import exclusive_content
-    from newstrail.quotes import Quote, QuoteOccurrence, group_quotes
+    from newstrail.quoting import Quote, QuoteOccurrence, group_quotes
     from newstrail.reuse import StoryArticle, find_passages
     from newstrail.summary import summarise_story
 

@@ -356,7 +356,7 @@ def cluster(input_path: Path, output_path: Path) -> None:
 
     Example: newstrail cluster --input articles.jsonl --output stories.jsonl
     """
-    from newstrail.cluster import cluster_records
+    from newstrail.clustering import cluster_records
 
     def records() -> Iterable[dict[str, Any]]:
         with input_path.open(encoding="utf-8") as lines:
@@ -388,7 +388,7 @@ def quotes(files: tuple[Path, ...], as_json: bool) -> None:
 
     Example: newstrail quotes article.txt --json
     """
-    from newstrail.quotes import quotes_for_files
+    from newstrail.quoting import quotes_for_files
 
     for result in quotes_for_files(list(files)):
         if as_json:

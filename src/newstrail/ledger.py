@@ -42,9 +42,6 @@ class CheckLedger:
         self.worker = worker
         self._entries: list[Entry] = []
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
     @property
     def full(self) -> bool:
         """Whether a batch is ready to be written."""

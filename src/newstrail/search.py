@@ -316,28 +316,17 @@ def index_entry(
         body: the text.
         replace: drop the entry's previous row first (an article's new version).
     """
-    values = {"kind": kind, "ref": ref, "title": title, "body": body}
-    if connection.dialect.name == "sqlite":
+    values: dict[str, Any] = {"kind": kind, "ref": ref, "title": title, "body": body}
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
         values["rowid"] = index_rowid(kind, ref)
-        if replace:
-            connection.execute(sa.text("DELETE FROM search_index WHERE rowid = :rowid"), values)
-        connection.execute(
-            sa.text(
-                "INSERT INTO search_index (rowid, kind, ref, title, body) "
-                "VALUES (:rowid, :kind, :ref, :title, :body)"
-            ),
-            values,
-        )
-        return
     if replace:
-        connection.execute(
-            sa.text("DELETE FROM search_index WHERE kind = :kind AND ref = :ref"), values
-        )
+        where = "rowid = :rowid" if sqlite else "kind = :kind AND ref = :ref"
+        connection.execute(sa.text(f"DELETE FROM search_index WHERE {where}"), values)
+    columns = ", ".join(values)
+    placeholders = ", ".join(f":{name}" for name in values)
     connection.execute(
-        sa.text(
-            "INSERT INTO search_index (kind, ref, title, body) VALUES (:kind, :ref, :title, :body)"
-        ),
-        values,
+        sa.text(f"INSERT INTO search_index ({columns}) VALUES ({placeholders})"), values
     )
 
 
@@ -351,21 +340,29 @@ def rebuild_index(store: Store) -> int:
     """
     with store.write() as connection:
         sqlite = connection.dialect.name == "sqlite"
-        rowid = ("rowid, ", "2 * v.article_id, ", "2 * id + 1, ") if sqlite else ("", "", "")
+
+        def rows(kind: str, ref: str) -> tuple[str, str]:
+            """The INSERT's column list and the SELECT's leading columns for ``kind``."""
+            if not sqlite:
+                return "kind, ref", f"'{kind}', {ref}"
+            rowid = f"2 * {ref} + {index_rowid(kind, 0)}"  # index_rowid, in SQL
+            return "rowid, kind, ref", f"{rowid}, '{kind}', {ref}"
+
         connection.execute(sa.text("DELETE FROM search_index"))
+        into, select = rows("article", "v.article_id")
         articles = connection.execute(
             sa.text(
-                f"INSERT INTO search_index ({rowid[0]}kind, ref, title, body) "
-                f"SELECT {rowid[1]}'article', v.article_id, COALESCE(v.title, ''), v.text "
-                "FROM versions AS v "
+                f"INSERT INTO search_index ({into}, title, body) "
+                f"SELECT {select}, COALESCE(v.title, ''), v.text FROM versions AS v "
                 "WHERE v.number = (SELECT max(w.number) FROM versions AS w "
                 "WHERE w.article_id = v.article_id AND w.kind = 'new')"
             )
         ).rowcount
+        into, select = rows("quote", "id")
         quotes = connection.execute(
             sa.text(
-                f"INSERT INTO search_index ({rowid[0]}kind, ref, title, body) "
-                f"SELECT {rowid[2]}'quote', id, COALESCE(speaker_name, ''), text FROM quotes"
+                f"INSERT INTO search_index ({into}, title, body) "
+                f"SELECT {select}, COALESCE(speaker_name, ''), text FROM quotes"
             )
         ).rowcount
     return int(articles) + int(quotes)

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from newstrail import schema
-from newstrail.cluster import ClusterArticle, Placement, StoryClusterer
+from newstrail.clustering import ClusterArticle, Placement, StoryClusterer
 from newstrail.errors import NotFound
 from newstrail.store import Store, utcnow
 
