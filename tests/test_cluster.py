@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
+import multiprocessing
 import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from newstrail.clustering import (
     ClusterArticle,
     ClusterSettings,
     StoryClusterer,
+    ahead,
     cluster_records,
     features,
 )
@@ -348,3 +350,65 @@ def test_split_check_estimate_finds_exactly_the_misfits(
         assert scratch.score(story, None, weights) == pytest.approx(
             story.score(held, None, weights), abs=1e-9
         )
+
+
+def _gold_records(shared_data: Path) -> list[dict[str, object]]:
+    records = []
+    for path in sorted((shared_data / "stories").glob("*.jsonl")):
+        records += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return records
+
+
+def test_terms_tokenised_ahead_in_a_worker_equal_those_tokenised_in_process(
+    shared_data: Path,
+) -> None:
+    articles = [
+        ClusterArticle(
+            id=str(record["id"]),
+            title=str(record.get("title") or ""),
+            text=str(record["text"]),
+            date=None if index % 3 else CALL_DAY,
+        )
+        for index, record in enumerate(_gold_records(shared_data))
+    ]
+    body_chars = ClusterSettings().body_chars
+    in_process = list(ahead.tokenised_ahead(articles, body_chars, workers=0))
+    in_worker = list(ahead.tokenised_ahead(articles, body_chars, workers=1, min_articles=0))
+    assert len(in_worker) == len(articles) > 2 * ahead.CHUNK  # several chunks crossed over
+    for (article, local), (same_article, remote) in zip(in_process, in_worker, strict=True):
+        assert article is same_article
+        assert remote.headline_text == local.headline_text
+        assert remote.terms.tolist() == local.terms.tolist()
+        assert remote.counts.tolist() == local.counts.tolist()
+        assert remote.years == local.years
+    assert any(terms.years for _, terms in in_worker)  # undated articles carry written years
+
+
+def test_place_all_with_a_tokenising_worker_places_as_place_does(shared_data: Path) -> None:
+    records = _gold_records(shared_data)
+    articles = [
+        ClusterArticle(
+            id=f"{copy}-{record['id']}",
+            title=str(record.get("title") or ""),
+            text=str(record["text"]),
+        )
+        for copy in range(2)
+        for record in records
+    ]
+    assert len(articles) >= ahead.MIN_ARTICLES  # long enough for the worker to start
+    one_by_one = StoryClusterer()
+    expected = [one_by_one.place(article) for article in articles]
+    streamed = list(StoryClusterer().place_all(iter(articles), workers=1))
+    assert streamed == expected
+
+
+def test_a_stream_abandoned_midway_stops_its_worker() -> None:
+    articles = (
+        ClusterArticle(id=str(n), title=f"Story {n}", text=f"Mayor Pella {n} opened a bridge.")
+        for n in range(10_000)
+    )
+    stream = ahead.tokenised_ahead(articles, 1000, workers=1, min_articles=0)
+    first = [next(stream) for _ in range(3)]
+    stream.close()
+    assert [article.id for article, _ in first] == ["0", "1", "2"]
+    assert not multiprocessing.active_children()

@@ -325,26 +325,37 @@ def lead_sentence(text: str) -> str:
     return _SENTENCE_END.split(text.strip(), maxsplit=1)[0][:300]
 
 
-class ArticleVectoriser:
-    """Featurises articles in arrival order, updating the online IDF as it goes."""
+@dataclass(frozen=True)
+class ArticleTerms:
+    """An article tokenised, before any IDF is applied: all ``ArticleVectoriser.weigh`` needs.
 
-    def __init__(
-        self,
-        body_chars: int,
-        body_terms: int,
-        entity_terms_kept: int,
-        idf: OnlineIdf | None = None,
-    ) -> None:
+    Tokenising reads the text alone, so it can run ahead in another process
+    (``clustering.ahead``) while the clusterer, whose IDF and stories must see
+    articles one at a time, places the earlier ones.
+    """
+
+    headline_text: str
+    terms: np.ndarray  # distinct stacked terms, ascending (see ``OnlineIdf.observe_and_weigh``)
+    counts: np.ndarray  # occurrences of each term
+    years: frozenset[int]  # years written in the title and lead ("" for dated articles)
+
+
+class ArticleTokeniser:
+    """Turns title and text into stacked term counts (headline, body, entities)."""
+
+    def __init__(self, body_chars: int) -> None:
         self.body_chars = body_chars
-        self.body_terms = body_terms
-        self.entity_terms_kept = entity_terms_kept
-        self.idf = idf or OnlineIdf()
         self._hasher = TermHasher()
 
-    def vectorise(
-        self, article_id: str, title: str, text: str, date: datetime | None
-    ) -> ArticleVectors:
-        """Count the article into the IDF, then return its weighted sub-vectors."""
+    def tokenise(self, title: str, text: str, dated: bool) -> ArticleTerms:
+        """Count the headline, body and entity terms of one article.
+
+        Args:
+            title: the headline; the lead's first sentence stands in when empty.
+            text: the body; only its first ``body_chars`` characters are read.
+            dated: whether the article has a date (the written years are read
+                only for undated ones, see ``ArticleVectors.years``).
+        """
         # The lead carries the event (who, what, when); later paragraphs drift
         # into background, and tokenising costs ~40 ns a character here.
         lead = text[: self.body_chars]
@@ -371,8 +382,36 @@ class ArticleVectoriser:
             pair_buckets(body_words) + offset,
             hasher.entity_buckets(entity_text) + 2 * offset,
         )
+        # An undated article's dateline sits in the lead, like its protagonists.
+        years = frozenset() if dated else mentioned_years(entity_text)
+        return ArticleTerms(headline_text, terms, counts, years)
+
+
+class ArticleVectoriser:
+    """Featurises articles in arrival order, updating the online IDF as it goes."""
+
+    def __init__(
+        self,
+        body_chars: int,
+        body_terms: int,
+        entity_terms_kept: int,
+        idf: OnlineIdf | None = None,
+    ) -> None:
+        self.body_terms = body_terms
+        self.entity_terms_kept = entity_terms_kept
+        self.idf = idf or OnlineIdf()
+        self.tokeniser = ArticleTokeniser(body_chars)
+
+    def vectorise(
+        self, article_id: str, title: str, text: str, date: datetime | None
+    ) -> ArticleVectors:
+        """Count the article into the IDF, then return its weighted sub-vectors."""
+        return self.weigh(article_id, date, self.tokeniser.tokenise(title, text, date is not None))
+
+    def weigh(self, article_id: str, date: datetime | None, tokens: ArticleTerms) -> ArticleVectors:
+        """Count a tokenised article into the IDF, then return its weighted sub-vectors."""
         stacked, bounds = self.idf.observe_and_weigh(
-            terms, counts, (64, self.body_terms, self.entity_terms_kept)
+            tokens.terms, tokens.counts, (64, self.body_terms, self.entity_terms_kept)
         )
         keys, weights = stacked
         # Two conversions to lists, then list slices (same dicts): 3 numpy calls
@@ -385,12 +424,11 @@ class ArticleVectoriser:
         )
         return ArticleVectors(
             article_id=article_id,
-            title=headline_text,
+            title=tokens.headline_text,
             date=date,
             headline=headline,
             body=body,
             entities=entities,
-            # An undated article's dateline sits in the lead, like its protagonists.
-            years=mentioned_years(entity_text) if date is None else frozenset({date.year}),
+            years=tokens.years if date is None else frozenset({date.year}),
             stacked=stacked,
         )

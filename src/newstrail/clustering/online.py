@@ -20,7 +20,13 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from newstrail.clustering.features import ArticleVectoriser, ArticleVectors, OnlineIdf
+from newstrail.clustering.ahead import tokenised_ahead
+from newstrail.clustering.features import (
+    ArticleTerms,
+    ArticleVectoriser,
+    ArticleVectors,
+    OnlineIdf,
+)
 from newstrail.clustering.index import StoryIndex
 from newstrail.clustering.story import Story, SubvectorScratch, Weights
 
@@ -189,17 +195,22 @@ class StoryClusterer:
 
     # -- placing ---------------------------------------------------------------
 
-    def place(self, article: ClusterArticle) -> Placement:
+    def place(self, article: ClusterArticle, tokens: ArticleTerms | None = None) -> Placement:
         """Put ``article`` into the best-matching active story, or a new one.
 
         Args:
             article: the arriving article; its ``date`` drives time fading and dormancy.
+            tokens: the article already tokenised (see ``place_all``); else it is done here.
 
         Returns:
             The placement, with any merge/split moves of other articles it caused.
         """
         day = to_day(article.date)
-        vectors = self._vectoriser.vectorise(article.id, article.title, article.text, article.date)
+        vectoriser = self._vectoriser
+        if tokens is None:
+            vectors = vectoriser.vectorise(article.id, article.title, article.text, article.date)
+        else:
+            vectors = vectoriser.weigh(article.id, article.date, tokens)
         if day is not None:
             self._watermark = day if self._watermark is None else max(self._watermark, day)
             self._expire()
@@ -225,10 +236,20 @@ class StoryClusterer:
         score = ranked[0][0] if ranked else 0.0
         return Placement(article.id, story.story_id, True, score, ())
 
-    def place_all(self, articles: Iterable[ClusterArticle]) -> Iterator[Placement]:
-        """``place`` each article in turn."""
-        for article in articles:
-            yield self.place(article)
+    def place_all(
+        self, articles: Iterable[ClusterArticle], *, workers: int | None = None
+    ) -> Iterator[Placement]:
+        """``place`` each article in turn, tokenising long streams ahead in another process.
+
+        Args:
+            articles: the stream, in arrival order.
+            workers: tokenising processes (see ``ahead.tokenised_ahead``; 0 = none).
+
+        Returns:
+            One placement per article, in order; the same as calling ``place`` on each.
+        """
+        for article, tokens in tokenised_ahead(articles, self.settings.body_chars, workers=workers):
+            yield self.place(article, tokens)
 
     def _rank(
         self, vectors: ArticleVectors, day: float | None, exclude: int | None
@@ -506,8 +527,8 @@ def cluster_records(
         ),
     )
     clusterer = StoryClusterer(settings)
-    for position in arrival:
-        clusterer.place(articles[position])
+    for _ in clusterer.place_all(articles[position] for position in arrival):
+        pass
     story_of = {
         article_id: story_id
         for story_id, members in clusterer.stories().items()
