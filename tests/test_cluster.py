@@ -266,22 +266,54 @@ def test_entity_buckets_are_the_buckets_of_the_entity_terms() -> None:
     assert hasher.entity_buckets("no names here").tolist() == []
 
 
-def test_top_terms_rank_like_nlargest_ties_in_insertion_order() -> None:
+def _centroid(story: Story, body: dict[int, float], entities: dict[int, float]) -> None:
+    """Give ``story`` a centroid of these body and entity buckets (stacked, ascending)."""
+    stacked = sorted(
+        [((1 << features.HASH_BITS) + bucket, weight) for bucket, weight in body.items()]
+        + [((2 << features.HASH_BITS) + bucket, weight) for bucket, weight in entities.items()]
+    )
+    story.keys = np.array([key for key, _ in stacked], dtype=np.int64)
+    story.sums = np.array([weight for _, weight in stacked])
+
+
+def test_top_terms_rank_like_nlargest_ties_in_bucket_order() -> None:
     story = Story(1)
-    story.centroids["body"] = {7: 0.5, 3: 0.9, 11: 0.5, 2: 0.1, 5: 0.9}
-    story.centroids["entities"] = {40: 0.2, 41: 0.3, 42: 0.3}
-    body, entities = story.centroids["body"], story.centroids["entities"]
-    expected = heapq.nlargest(4, body, key=body.__getitem__) + heapq.nlargest(
-        2, entities, key=entities.__getitem__
+    body = {7: 0.5, 3: 0.9, 11: 0.5, 2: 0.1, 5: 0.9}
+    entities = {40: 0.2, 41: 0.3, 42: 0.3}
+    _centroid(story, body, entities)
+    expected = heapq.nlargest(4, sorted(body), key=body.__getitem__) + heapq.nlargest(
+        2, sorted(entities), key=entities.__getitem__
     )
     assert story.top_terms(4) == expected == [3, 5, 7, 11, 41, 42]
     # Large centroids take the partition path; ties straddle the cut.
     rng = random.Random(5)
-    story.centroids["body"] = {
-        rng.randrange(1 << 20): rng.choice((0.1, 0.2, 0.3)) for _ in range(300)
-    }
-    body = story.centroids["body"]
-    assert story.top_terms(24)[:24] == heapq.nlargest(24, body, key=body.__getitem__)
+    body = {rng.randrange(1 << 20): rng.choice((0.1, 0.2, 0.3)) for _ in range(300)}
+    _centroid(story, body, {})
+    assert story.top_terms(24) == heapq.nlargest(24, sorted(body), key=body.__getitem__)
+
+
+def test_centroids_are_the_sums_of_their_members(shared_data: Path) -> None:
+    lines = (shared_data / "stories" / "ecbplus.jsonl").read_text(encoding="utf-8").splitlines()
+    settings = ClusterSettings()
+    vectoriser = features.ArticleVectoriser(
+        settings.body_chars, settings.body_terms, settings.entity_terms
+    )
+    members = [
+        vectoriser.vectorise(record["id"], record["title"] or "", record["text"], None)
+        for record in map(json.loads, lines[:8])
+    ]
+    story = Story(1)
+    for member in members:
+        story.add(member, None)
+    expected: dict[int, float] = {}
+    for member in members:
+        for key, value in zip(*(part.tolist() for part in member.stacked), strict=True):
+            expected[key] = expected.get(key, 0.0) + value
+    assert story.keys.tolist() == sorted(expected)
+    assert story.sums.tolist() == pytest.approx([expected[key] for key in sorted(expected)])
+    for position in range(3):
+        part = [value for key, value in expected.items() if key >> features.HASH_BITS == position]
+        assert story.squared_norms[position] == pytest.approx(sum(v * v for v in part))
 
 
 def test_mentioned_years_skip_figures() -> None:

@@ -23,7 +23,6 @@ topic's two events (ECB+: the same boxer's 2008 and 2012 title defences).
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from sklearn.utils import murmurhash3_32
 
 SparseVector = dict[int, float]
 # All sub-vectors of one article in two parallel arrays, keys offset by
-# ``position << HASH_BITS`` so the three never collide (see ``stack_subvectors``).
+# ``position << HASH_BITS`` so the three never collide (see ``ArticleVectors``).
 StackedVector = tuple[np.ndarray, np.ndarray]
 
 
@@ -63,37 +62,36 @@ STOP_WORDS = ENGLISH_STOP_WORDS | _NEWS_STOP_WORDS
 
 @dataclass(frozen=True)
 class ArticleVectors:
-    """One article's sub-vectors and arrival data, ready to score against stories."""
+    """One article's sub-vectors and arrival data, ready to score against stories.
+
+    The three sub-vectors (headline, body, entities) are one stacked pair of
+    arrays, keys offset by ``position << HASH_BITS``, each sub-vector
+    L2-normalised, heaviest term first, the sub-vectors in that order. Dicts
+    per sub-vector cost ~8% of placing an article to build (py-spy on
+    bench/clustering_scale.py) and ~5× the memory of the arrays, and nothing
+    needs them any more: stories merge and score arrays.
+    """
 
     article_id: str
     title: str
     date: datetime | None
-    headline: SparseVector
-    body: SparseVector
-    entities: SparseVector
+    stacked: StackedVector = field(repr=False, compare=False)
     years: frozenset[int] = frozenset()
-    # All three in one stacked array for ``SubvectorScratch.load`` (one scatter);
-    # the vectoriser passes it, a state read back rebuilds it from the dicts.
-    stacked: StackedVector = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+    # Where each sub-vector starts in ``stacked``, and where the last ends.
+    bounds: tuple[int, int, int, int] = field(default=(0, 0, 0, 0), repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.stacked is None:
-            parts = [
-                (
-                    np.fromiter(vector.keys(), np.int64, len(vector)),
-                    np.fromiter(vector.values(), np.float64, len(vector)),
-                )
-                for vector in (self.headline, self.body, self.entities)
-            ]
-            object.__setattr__(self, "stacked", stack_subvectors(parts))
+        if self.bounds[-1] != len(self.stacked[0]):  # not given: find them
+            found = np.searchsorted(self.stacked[0] >> HASH_BITS, (0, 1, 2, 3)).tolist()
+            object.__setattr__(self, "bounds", tuple(found))
 
-
-def stack_subvectors(parts: list[tuple[np.ndarray, np.ndarray]]) -> StackedVector:
-    """Headline, body and entity (keys, values) joined, keys offset per sub-vector."""
-    keys = np.concatenate(
-        [buckets + (position << HASH_BITS) for position, (buckets, _) in enumerate(parts)]
-    )
-    return keys, np.concatenate([weights for _, weights in parts])
+    def top(self, position: int, count: int) -> list[tuple[int, float]]:
+        """The ``count`` heaviest (bucket, weight) of sub-vector ``position`` (0, 1 or 2)."""
+        keys, values = self.stacked
+        start = self.bounds[position]
+        end = min(start + count, self.bounds[position + 1])
+        buckets = (keys[start:end] & _HASH_MASK).tolist()
+        return list(zip(buckets, values[start:end].tolist(), strict=True))
 
 
 class TermHasher:
@@ -226,7 +224,7 @@ class OnlineIdf:
 
     def observe_and_weigh(
         self, terms: np.ndarray, counts: np.ndarray, keep: tuple[int, int, int]
-    ) -> tuple[StackedVector, list[int]]:
+    ) -> tuple[StackedVector, tuple[int, int, int, int]]:
         """Count one document, then weigh its headline, body and entity terms.
 
         Args:
@@ -263,7 +261,7 @@ class OnlineIdf:
             part = weights[bounds[-2] : bounds[-1]]
             if len(part):
                 part /= math.sqrt(float(part @ part))
-        return (terms, weights), bounds
+        return (terms, weights), (bounds[0], bounds[1], bounds[2], bounds[3])
 
 
 def fold_plural(word: str) -> str:
@@ -413,22 +411,11 @@ class ArticleVectoriser:
         stacked, bounds = self.idf.observe_and_weigh(
             tokens.terms, tokens.counts, (64, self.body_terms, self.entity_terms_kept)
         )
-        keys, weights = stacked
-        # Two conversions to lists, then list slices (same dicts): 3 numpy calls
-        # instead of 15, and building the dicts fell 32 → 18 µs an article
-        # (cProfile at 10k). ``& _HASH_MASK`` removes the sub-vector offset.
-        buckets, weight_list = (keys & _HASH_MASK).tolist(), weights.tolist()
-        headline, body, entities = (
-            dict(zip(buckets[start:end], weight_list[start:end], strict=True))
-            for start, end in itertools.pairwise(bounds)
-        )
         return ArticleVectors(
             article_id=article_id,
             title=tokens.headline_text,
             date=date,
-            headline=headline,
-            body=body,
-            entities=entities,
-            years=tokens.years if date is None else frozenset({date.year}),
             stacked=stacked,
+            years=tokens.years if date is None else frozenset({date.year}),
+            bounds=bounds,
         )

@@ -13,7 +13,6 @@ cross-validation over whole gold stories (bench/clustering.py).
 from __future__ import annotations
 
 import heapq
-import itertools
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
@@ -255,8 +254,8 @@ class StoryClusterer:
         self, vectors: ArticleVectors, day: float | None, exclude: int | None
     ) -> list[tuple[float, Story]]:
         """Candidate stories scored against the article, best first."""
-        query = _top(vectors.body, self.settings.index_terms) + _top(
-            vectors.entities, self.settings.index_terms // 2
+        query = vectors.top(1, self.settings.index_terms) + vectors.top(
+            2, self.settings.index_terms // 2
         )
         window = self.settings.dormant_after_days
         stories = self._stories
@@ -453,11 +452,6 @@ class StoryClusterer:
                 if story.last_day is not None:
                     self._expiry.append((story.last_day, story.story_id))
         heapq.heapify(self._expiry)
-
-
-def _top(vector: dict[int, float], count: int) -> list[tuple[int, float]]:
-    """The first ``count`` terms: article vectors are stored heaviest first."""
-    return list(itertools.islice(vector.items(), count))
 
 
 def _outside_window(day: float | None, story: Story, window: float) -> bool:

@@ -18,14 +18,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import zstandard
 
-from newstrail.clustering.features import ArticleVectors, OnlineIdf, SparseVector
-from newstrail.clustering.story import SUBVECTORS, Story
+from newstrail.clustering.features import ArticleVectors, OnlineIdf, StackedVector
+from newstrail.clustering.story import Story
 
 if TYPE_CHECKING:
     from newstrail.clustering.online import StoryClusterer
 
 # 2: word-pair buckets are mixed from word buckets (1 hashed the pair strings).
-FORMAT_VERSION = 2
+# 3: members are stored as stacked arrays; centroids are rebuilt from them on reading.
+FORMAT_VERSION = 3
 
 
 class _VectorTable:
@@ -36,10 +37,10 @@ class _VectorTable:
         self.values: list[float] = []
         self.lengths: list[int] = []
 
-    def append(self, vector: SparseVector) -> None:
-        self.keys.extend(vector.keys())
-        self.values.extend(vector.values())
-        self.lengths.append(len(vector))
+    def append(self, keys: np.ndarray, values: np.ndarray) -> None:
+        self.keys.extend(keys.tolist())
+        self.values.extend(values.tolist())
+        self.lengths.append(len(keys))
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         return {
@@ -53,23 +54,23 @@ class _VectorReader:
     """Reads back vectors written by ``_VectorTable`` in order."""
 
     def __init__(self, arrays: Any, prefix: str) -> None:
-        self._keys = arrays[f"{prefix}_keys"].tolist()
-        self._values = arrays[f"{prefix}_values"].tolist()
+        self._keys = np.asarray(arrays[f"{prefix}_keys"], dtype=np.int64)
+        self._values = np.asarray(arrays[f"{prefix}_values"], dtype=np.float64)
         self._lengths = arrays[f"{prefix}_lengths"].tolist()
         self._vector = 0
         self._offset = 0
 
-    def next(self) -> SparseVector:
+    def next(self) -> StackedVector:
         length = self._lengths[self._vector]
         start, end = self._offset, self._offset + length
         self._vector += 1
         self._offset = end
-        return dict(zip(self._keys[start:end], self._values[start:end], strict=True))
+        return self._keys[start:end], self._values[start:end]
 
 
 def encode_state(clusterer: StoryClusterer) -> bytes:
     """Serialise ``clusterer`` (see the module docstring for the format)."""
-    tables = {name: _VectorTable() for name in (*SUBVECTORS, "centroid")}
+    members = _VectorTable()
     stories: list[dict[str, Any]] = []
     for story in clusterer._stories.values():
         entry: dict[str, Any] = {
@@ -81,7 +82,6 @@ def encode_state(clusterer: StoryClusterer) -> bytes:
             "title": story.frozen_title,
             "active": story.active,
             "indexed": story.indexed_terms,
-            "norms": story.squared_norms,
         }
         if story.vectors is not None:
             entry["titles"] = [vectors.title for vectors in story.vectors]
@@ -91,10 +91,7 @@ def encode_state(clusterer: StoryClusterer) -> bytes:
             ]
             entry["years"] = [sorted(vectors.years) for vectors in story.vectors]
             for vectors in story.vectors:
-                for name in SUBVECTORS:
-                    tables[name].append(getattr(vectors, name))
-            for name in SUBVECTORS:
-                tables["centroid"].append(story.centroids[name])
+                members.append(*vectors.stacked)
         stories.append(entry)
     meta = {
         "version": FORMAT_VERSION,
@@ -109,8 +106,7 @@ def encode_state(clusterer: StoryClusterer) -> bytes:
         "document_frequency": clusterer._vectoriser.idf.document_frequency,
         "meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
     }
-    for name, table in tables.items():
-        arrays.update(table.arrays(name))
+    arrays.update(members.arrays("member"))
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)  # type: ignore[arg-type]
     return zstandard.ZstdCompressor(level=3).compress(buffer.getvalue())
@@ -133,7 +129,10 @@ def decode_state(data: bytes) -> StoryClusterer:
     except TypeError as error:
         raise ValueError(f"clusterer state has unknown settings: {error}") from error
     clusterer = StoryClusterer(settings)
-    readers = {name: _VectorReader(arrays, name) for name in (*SUBVECTORS, "centroid")}
+    try:
+        member_vectors = _VectorReader(arrays, "member")
+    except KeyError as error:
+        raise ValueError(f"clusterer state lacks {error}") from error
     stories: dict[int, Story] = {}
     for entry in meta["stories"]:
         story = Story(
@@ -144,7 +143,6 @@ def decode_state(data: bytes) -> StoryClusterer:
             last_day=entry["last"],
             frozen_title=entry["title"],
             indexed_terms=entry["indexed"],
-            squared_norms=entry["norms"],
         )
         if entry["active"]:
             story.vectors = [
@@ -152,9 +150,7 @@ def decode_state(data: bytes) -> StoryClusterer:
                     article_id=article_id,
                     title=title,
                     date=None if moment is None else datetime.fromisoformat(moment),
-                    headline=readers["headline"].next(),
-                    body=readers["body"].next(),
-                    entities=readers["entities"].next(),
+                    stacked=member_vectors.next(),
                     years=frozenset(years),
                 )
                 for article_id, title, moment, years in zip(
@@ -166,8 +162,8 @@ def decode_state(data: bytes) -> StoryClusterer:
                     strict=True,
                 )
             ]
-            story.years = set().union(*(vectors.years for vectors in story.vectors))
-            story.centroids = {name: readers["centroid"].next() for name in SUBVECTORS}
+            # The centroid is a function of the member list (see ``Story.rebuild``).
+            story.rebuild()
         else:
             story.vectors = None
         stories[story.story_id] = story

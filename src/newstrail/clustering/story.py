@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from newstrail.clustering.features import HASH_BITS, ArticleVectors, SparseVector
+from newstrail.clustering.features import HASH_BITS, ArticleVectors, StackedVector
 
 SUBVECTORS = ("headline", "body", "entities")
 # Stories up to this size are scored through packed arrays (see ``Story.packed``);
@@ -15,6 +15,7 @@ SUBVECTORS = ("headline", "body", "entities")
 # because re-packing a centroid of tens of thousands of terms after every join
 # would cost more than the lookups save.
 PACKED_MAX_MEMBERS = 32
+_BUCKET_MASK = (1 << HASH_BITS) - 1  # a stacked key's bucket, without its sub-vector
 # How far above the split threshold a numpy estimate of a member's fit must be
 # for the exact check to be skipped (see ``SubvectorScratch.possible_misfits``).
 _FIT_MARGIN = 1e-6
@@ -48,30 +49,63 @@ def year_factor(
     return 1.0
 
 
-def dot(left: SparseVector, right: SparseVector) -> float:
-    """Sparse dot product over the shared terms.
+def sorted_stacked(vectors: ArticleVectors) -> StackedVector:
+    """An article's stacked (keys, values) in ascending key order, for merging into centroids."""
+    keys, values = vectors.stacked
+    order = np.argsort(keys)
+    return keys[order], values[order]
 
-    The key intersection runs in C; most candidate pairs share few terms, so this
-    is ~3× faster than looking up every term of the smaller vector (profiled on
-    bench/clustering_scale.py).
+
+def subvector_dots(
+    keys: np.ndarray, values: np.ndarray, centroid_keys: np.ndarray, centroid_sums: np.ndarray
+) -> np.ndarray:
+    """Per sub-vector dot products of stacked (keys, values) with a sorted centroid."""
+    if not len(centroid_keys) or not len(keys):
+        return np.zeros(len(SUBVECTORS))
+    positions = np.minimum(np.searchsorted(centroid_keys, keys), len(centroid_keys) - 1)
+    shared = centroid_keys[positions] == keys
+    return np.bincount(
+        keys[shared] >> HASH_BITS,
+        values[shared] * centroid_sums[positions[shared]],
+        len(SUBVECTORS),
+    )
+
+
+def _merge(
+    keys: np.ndarray, sums: np.ndarray, new_keys: np.ndarray, new_values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``sums`` over ``keys`` plus ``new_values`` over ``new_keys`` (both ascending, distinct).
+
+    Returns the merged keys and sums (new arrays) and how much each
+    sub-vector's squared norm grew. The merge is written out rather than
+    done with ``np.insert``, whose argument handling cost more than the
+    merge itself (~6% of placing an article, py-spy).
     """
-    if len(left) > len(right):
-        left, right = right, left
-    return sum([left[term] * right[term] for term in left.keys() & right.keys()])
-
-
-def add_with_norm(total: SparseVector, vector: SparseVector) -> float:
-    """``total += vector`` in place; returns how much ``|total|²`` grew.
-
-    One pass instead of two dots and an add: joins were ~15% of placing time.
-    """
-    get = total.get
-    grown = 0.0
-    for term, weight in vector.items():
-        old = get(term, 0.0)
-        total[term] = old + weight
-        grown += weight * (2.0 * old + weight)
-    return grown
+    if not len(keys):
+        squares = np.bincount(new_keys >> HASH_BITS, new_values * new_values, len(SUBVECTORS))
+        return new_keys, new_values.copy(), squares
+    positions = np.searchsorted(keys, new_keys)
+    clipped = np.minimum(positions, len(keys) - 1)
+    present = keys[clipped] == new_keys
+    old = sums[clipped] * present
+    # |c + v|² - |c|² = Σ v (2 c + v) over v's terms, per sub-vector.
+    grown = np.bincount(
+        new_keys >> HASH_BITS, new_values * (2.0 * old + new_values), len(SUBVECTORS)
+    )
+    absent = np.flatnonzero(~present)
+    # Where each absent key lands in the merged arrays: its insertion point,
+    # shifted by the absent keys inserted before it.
+    landing = positions[absent] + np.arange(len(absent))
+    kept = np.ones(len(keys) + len(absent), dtype=bool)
+    kept[landing] = False
+    merged_keys = np.empty(len(kept), dtype=keys.dtype)
+    merged_sums = np.empty(len(kept))
+    merged_keys[kept] = keys
+    merged_sums[kept] = sums
+    merged_sums[kept] += np.bincount(clipped[present], new_values[present], len(keys))
+    merged_keys[landing] = new_keys[absent]
+    merged_sums[landing] = new_values[absent]
+    return merged_keys, merged_sums, grown
 
 
 def time_factor(gap_days: float, scale_days: float) -> float:
@@ -101,23 +135,33 @@ def time_closeness(
     return factor, weights.time_bonus * time_factor(gap, weights.time_bonus_days)
 
 
+_NO_KEYS = np.zeros(0, dtype=np.int64)
+_NO_SUMS = np.zeros(0, dtype=np.float64)
+
+
 @dataclass
 class Story:
     """Members, centroid sums and time span of one story.
 
-    Centroids are sums of member vectors with the squared norm kept beside each,
-    so adding a member costs one sparse pass. Member vectors are dropped when the
-    story goes dormant: only ids, dates and the title stay (memory at 1M articles).
+    The centroid is the sum of the member sub-vectors, kept as two parallel
+    arrays in ascending stacked-key order (sub-vector in the high bits, as in
+    ``ArticleVectors.stacked``) with each sub-vector's squared norm beside
+    them. Adding a member is a sorted merge in numpy; dicts cost a Python step
+    per term there and a re-pack into arrays for every scoring after a join
+    (together ~16% of placing an article at 40k, py-spy on
+    bench/clustering_scale.py), and ~5× the memory. Member vectors are dropped
+    when the story goes dormant: only ids, dates and the title stay.
     """
 
     story_id: int
     members: list[str] = field(default_factory=list)
     member_days: list[float | None] = field(default_factory=list)
     vectors: list[ArticleVectors] | None = field(default_factory=list)
-    centroids: dict[str, SparseVector] = field(
-        default_factory=lambda: {name: {} for name in SUBVECTORS}
+    keys: np.ndarray = field(default_factory=lambda: _NO_KEYS, repr=False, compare=False)
+    sums: np.ndarray = field(default_factory=lambda: _NO_SUMS, repr=False, compare=False)
+    squared_norms: np.ndarray = field(
+        default_factory=lambda: np.zeros(len(SUBVECTORS)), repr=False, compare=False
     )
-    squared_norms: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SUBVECTORS, 0.0))
     first_day: float | None = None
     last_day: float | None = None
     frozen_title: str | None = None
@@ -133,9 +177,8 @@ class Story:
     def add(self, vectors: ArticleVectors, day: float | None) -> None:
         """Add one member article."""
         assert self.vectors is not None, "dormant stories take no members"
-        for name in SUBVECTORS:
-            vector: SparseVector = getattr(vectors, name)
-            self.squared_norms[name] += add_with_norm(self.centroids[name], vector)
+        self.keys, self.sums, grown = _merge(self.keys, self.sums, *sorted_stacked(vectors))
+        self.squared_norms = self.squared_norms + grown
         self.packed = None
         self.members.append(vectors.article_id)
         self.member_days.append(day)
@@ -146,84 +189,73 @@ class Story:
             self.last_day = day if self.last_day is None else max(self.last_day, day)
 
     def rebuild(self) -> None:
-        """Recompute centroids and span from the member vectors (after removals)."""
+        """Recompute centroids and span from the member vectors (after removals, or a read-back).
+
+        The centroid is a function of the member list alone (members are
+        added in list order, merges append), so rebuilding reproduces it bit
+        for bit.
+        """
         assert self.vectors is not None
         members = list(zip(self.vectors, self.member_days, strict=True))
         self.members, self.member_days, self.vectors = [], [], []
-        self.centroids = {name: {} for name in SUBVECTORS}
-        self.squared_norms = dict.fromkeys(SUBVECTORS, 0.0)
+        self.keys, self.sums = _NO_KEYS, _NO_SUMS
+        self.squared_norms = np.zeros(len(SUBVECTORS))
         self.first_day = self.last_day = None
         self.packed = None
         self.years = set()
         for vectors, day in members:
             self.add(vectors, day)
 
+    def subvector_cosines(self, keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Cosine of L2-normalised stacked sub-vectors with each centroid (0 where empty)."""
+        dots = subvector_dots(keys, values, self.keys, self.sums)
+        norms = self.squared_norms
+        counted = norms > 1e-12
+        return dots / np.sqrt(np.where(counted, norms, 1.0)) * counted
+
     def score(self, vectors: ArticleVectors, day: float | None, weights: Weights) -> float:
         """Weighted cosine of an article with this story's centroids, faded by time."""
+        cosines = self.subvector_cosines(*vectors.stacked).tolist()
         total = 0.0
-        for name, weight in (
-            ("headline", weights.headline),
-            ("body", weights.body),
-            ("entities", weights.entities),
+        for cosine, weight in zip(
+            cosines, (weights.headline, weights.body, weights.entities), strict=True
         ):
-            norm = self.squared_norms[name]
-            if weight and norm > 1e-12:
-                total += (
-                    weight * dot(getattr(vectors, name), self.centroids[name]) / math.sqrt(norm)
-                )
+            if weight:
+                total += weight * cosine
         if day is None or self.first_day is None:
             return total * year_factor(vectors.years, self.years, weights)
         factor, bonus = time_closeness(self.first_day, self.last_day, day, day, weights)
         return total * factor + bonus
 
     def pack(self, weights: Weights) -> tuple[np.ndarray, np.ndarray]:
-        """Centroids as one (keys, values) pair: keys offset per sub-vector, values pre-scaled.
+        """Centroids as one (keys, values) pair with values pre-scaled.
 
-        Each value is divided by its sub-vector norm and multiplied by its weight,
-        so the weighted cosine with an article scattered into a dense array
-        (``SubvectorScratch``) is one gather and one dot product. The cache
-        assumes the sub-vector weights never change, which holds within a
+        Each value is divided by its sub-vector norm and multiplied by its
+        weight, so the weighted cosine with an article scattered into a dense
+        array (``SubvectorScratch``) is one gather and one dot product. The
+        cache assumes the sub-vector weights never change, which holds within a
         clusterer (only the closeness bonus varies, and it is applied outside).
         """
         if self.packed is None:
-            keys, values = [], []
-            for offset, (name, weight) in enumerate(
-                (
-                    ("headline", weights.headline),
-                    ("body", weights.body),
-                    ("entities", weights.entities),
-                )
-            ):
-                centroid, norm = self.centroids[name], self.squared_norms[name]
-                if not weight or norm <= 1e-12:
-                    continue
-                size = len(centroid)
-                keys.append(
-                    np.fromiter(centroid.keys(), dtype=np.int64, count=size) + (offset << HASH_BITS)
-                )
-                values.append(
-                    np.fromiter(centroid.values(), dtype=np.float64, count=size)
-                    * (weight / math.sqrt(norm))
-                )
-            self.packed = (
-                (np.concatenate(keys), np.concatenate(values))
-                if keys
-                else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+            norms = self.squared_norms
+            weight = np.array((weights.headline, weights.body, weights.entities))
+            scale = np.where(
+                (weight != 0.0) & (norms > 1e-12), weight / np.sqrt(np.maximum(norms, 1e-300)), 0.0
             )
+            self.packed = (self.keys, self.sums * scale[self.keys >> HASH_BITS])
         return self.packed
 
     def similarity(self, other: Story, weights: Weights) -> float:
         """Weighted cosine between two stories' centroids, faded by their time gap."""
+        smaller, larger = sorted((self, other), key=lambda story: len(story.keys))
+        dots = subvector_dots(smaller.keys, smaller.sums, larger.keys, larger.sums).tolist()
+        norms = (self.squared_norms * other.squared_norms).tolist()
         total = 0.0
-        for name, weight in (
-            ("headline", weights.headline),
-            ("body", weights.body),
-            ("entities", weights.entities),
+        for weight, overlap, norm in zip(
+            (weights.headline, weights.body, weights.entities), dots, norms, strict=True
         ):
-            norms = self.squared_norms[name] * other.squared_norms[name]
-            if weight and norms > 1e-24:
-                overlap = dot(self.centroids[name], other.centroids[name])
-                total += weight * overlap / math.sqrt(norms)
+            if weight and norm > 1e-24:
+                total += weight * overlap / math.sqrt(norm)
         if self.first_day is None or other.first_day is None:
             return total * year_factor(self.years, other.years, weights)
         factor, bonus = time_closeness(
@@ -234,71 +266,77 @@ class Story:
     def fit_without(self, position: int, weights: Weights) -> float:
         """How well member ``position`` fits the centroid of the other members."""
         assert self.vectors is not None
-        vectors = self.vectors[position]
+        keys, values = self.vectors[position].stacked
+        shared_with_all = subvector_dots(keys, values, self.keys, self.sums).tolist()
+        # Article sub-vectors are L2-normalised (OnlineIdf.weigh): |v|² is 1, or 0 if empty.
+        owns = np.bincount(keys >> HASH_BITS, minlength=len(SUBVECTORS)).tolist()
         total = 0.0
-        for name, weight in (
-            ("headline", weights.headline),
-            ("body", weights.body),
-            ("entities", weights.entities),
+        for weight, dot_with_all, terms, norm in zip(
+            (weights.headline, weights.body, weights.entities),
+            shared_with_all,
+            owns,
+            self.squared_norms.tolist(),
+            strict=True,
         ):
-            vector: SparseVector = getattr(vectors, name)
-            # Article vectors are L2-normalised (OnlineIdf.weigh): skipping this dot
-            # saves half of the split checks' cost.
-            own = 1.0 if vector else 0.0
-            shared = dot(vector, self.centroids[name]) - own
-            rest = self.squared_norms[name] - 2.0 * shared - own
+            own = 1.0 if terms else 0.0
+            shared = dot_with_all - own
+            rest = norm - 2.0 * shared - own
             if weight and own > 1e-12 and rest > 1e-12:
                 total += weight * shared / math.sqrt(rest * own)
         return total
 
     def top_terms(self, count: int) -> list[int]:
-        """The heaviest body and entity terms of the centroid, for the index."""
-        return _heaviest(self.centroids["body"], count) + _heaviest(
-            self.centroids["entities"], count // 2
+        """The heaviest body and entity terms of the centroid (buckets), for the index."""
+        bounds = np.searchsorted(self.keys >> HASH_BITS, (1, 2, 3)).tolist()
+        return _heaviest(self.keys, self.sums, bounds[0], bounds[1], count) + _heaviest(
+            self.keys, self.sums, bounds[1], bounds[2], count // 2
         )
 
     def title(self) -> str:
         """Representative headline: the member headline closest to the headline centroid."""
         if self.frozen_title is not None or not self.vectors:
             return self.frozen_title or ""
-        centroid = self.centroids["headline"]
-        best = max(
-            range(len(self.vectors)),
-            key=lambda position: (dot(self.vectors[position].headline, centroid), -position)
-            if self.vectors is not None
-            else (0.0, 0),
+        # All members at once: a stacked key below 1 << HASH_BITS is a headline term.
+        parts = [vectors.stacked for vectors in self.vectors]
+        keys = np.concatenate([keys for keys, _ in parts])
+        member = np.repeat(np.arange(len(parts)), [len(keys) for keys, _ in parts])
+        positions = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
+        shared = (keys < (1 << HASH_BITS)) & (self.keys[positions] == keys)
+        products = (
+            np.concatenate([values for _, values in parts])[shared] * self.sums[positions[shared]]
         )
+        closeness = np.bincount(member[shared], products, len(parts)).tolist()
+        best = max(range(len(closeness)), key=lambda position: (closeness[position], -position))
         return self.vectors[best].title
 
     def go_dormant(self) -> None:
         """Drop vectors and centroids; keep ids, dates and the title."""
         self.frozen_title = self.title()
         self.vectors = None
-        self.centroids = {name: {} for name in SUBVECTORS}
-        self.squared_norms = dict.fromkeys(SUBVECTORS, 0.0)
+        self.keys, self.sums = _NO_KEYS, _NO_SUMS
+        self.squared_norms = np.zeros(len(SUBVECTORS))
         self.indexed_terms = []
         self.packed = None
         self.years = set()
 
 
-def _heaviest(vector: SparseVector, count: int) -> list[int]:
-    """The ``count`` heaviest terms of ``vector``, ties in insertion order.
+def _heaviest(keys: np.ndarray, sums: np.ndarray, start: int, end: int, count: int) -> list[int]:
+    """Buckets of the ``count`` heaviest centroid terms in ``[start, end)``, ties in key order.
 
-    What ``heapq.nlargest`` gave, in numpy. On a large centroid only the terms at
-    least as heavy as the ``count``-th heaviest (found by a linear-time
-    partition) are sorted; the stable sort of those, in insertion order, has
-    the same first ``count`` as a stable sort of all.
+    On a large centroid only the terms at least as heavy as the ``count``-th
+    heaviest (found by a linear-time partition) are sorted; the stable sort
+    of those has the same first ``count`` as a stable sort of all.
     """
-    size = len(vector)
-    weights = np.fromiter(vector.values(), np.float64, size)
+    weights = sums[start:end]
+    size = len(weights)
     if size > 4 * count:
         threshold = np.partition(weights, size - count)[size - count]
         chosen = np.flatnonzero(weights >= threshold)
         order = chosen[np.argsort(-weights[chosen], kind="stable")[:count]]
     else:
         order = np.argsort(-weights, kind="stable")[:count]
-    terms = list(vector)
-    return [terms[position] for position in order.tolist()]
+    buckets: list[int] = (keys[start:end][order] & _BUCKET_MASK).tolist()
+    return buckets
 
 
 class SubvectorScratch:
@@ -370,12 +408,13 @@ class SubvectorScratch:
         those of checking every member (placement hashes unchanged).
         """
         assert story.vectors is not None
-        scales = [
-            (weight, story.squared_norms[name])
-            for name, weight in zip(
-                SUBVECTORS, (weights.headline, weights.body, weights.entities), strict=True
+        scales = list(
+            zip(
+                (weights.headline, weights.body, weights.entities),
+                story.squared_norms.tolist(),
+                strict=True,
             )
-        ]
+        )
         if any(weight and norm <= 1e-12 for weight, norm in scales):
             return list(range(len(story.vectors)))  # a sub-vector is not packed: check all
         members = len(story.vectors)
