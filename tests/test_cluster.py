@@ -416,22 +416,23 @@ def test_terms_tokenised_ahead_in_a_worker_equal_those_tokenised_in_process(
     assert any(terms.years for _, terms in in_worker)  # undated articles carry written years
 
 
-def test_place_all_with_a_tokenising_worker_places_as_place_does(shared_data: Path) -> None:
-    records = _gold_records(shared_data)
+def test_place_all_with_a_tokenising_worker_places_as_place_does(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     articles = [
         ClusterArticle(
-            id=f"{copy}-{record['id']}",
-            title=str(record.get("title") or ""),
-            text=str(record["text"]),
+            id=str(record["id"]), title=str(record.get("title") or ""), text=str(record["text"])
         )
-        for copy in range(2)
-        for record in records
+        for record in _gold_records(shared_data)
     ]
+    monkeypatch.setattr(ahead, "MIN_ARTICLES", 2 * ahead.CHUNK)
     assert len(articles) >= ahead.MIN_ARTICLES  # long enough for the worker to start
     one_by_one = StoryClusterer()
     expected = [one_by_one.place(article) for article in articles]
-    streamed = list(StoryClusterer().place_all(iter(articles), workers=1))
-    assert streamed == expected
+    placements = StoryClusterer().place_all(iter(articles), workers=1)
+    first = next(placements)
+    assert multiprocessing.active_children()  # a worker is tokenising ahead
+    assert [first, *placements] == expected
 
 
 def test_a_stream_abandoned_midway_stops_its_worker() -> None:

@@ -188,8 +188,8 @@ def place_articles(store: Store, article_ids: Iterable[int]) -> list[Placement]:
         candidates = [c for c in (_article_for_clustering(connection, i) for i in todo) if c]
         candidates.sort(key=lambda c: (c.date or datetime.min.replace(tzinfo=UTC), int(c.id)))
         touched: set[int] = set()
-        for article in candidates:
-            placement = clusterer.place(article)
+        # place_all tokenises ahead in a worker when the batch is long (a rebuild).
+        for placement in clusterer.place_all(candidates):
             placements.append(placement)
             touched |= _apply_placement(connection, placement)
         _refresh_stories(connection, clusterer, touched)

@@ -32,9 +32,12 @@ if TYPE_CHECKING:
 
 CHUNK = 512  # articles per message: per-message pickling is then ~1% of the work
 IN_FLIGHT = 4  # chunks queued ahead of the clusterer (bounds the memory read ahead)
-# Streams shorter than this are tokenised in process: the worker's start-up
-# costs about what tokenising 2,500 articles does.
-MIN_ARTICLES = 4 * CHUNK
+# Streams shorter than this are tokenised in process. Starting the worker
+# costs about what tokenising 3,000-4,000 articles does on an idle machine
+# (~0.5 s, mostly importing numpy and scikit-learn), several times that on a
+# loaded one: 3,177 articles took 3.7 s in process and 9.5 s with a worker at
+# load average 7.
+MIN_ARTICLES = 20 * CHUNK
 
 # One chunk crossing between processes: headlines, years, then every article's
 # terms and counts concatenated with each article's term count (one array each
@@ -47,7 +50,7 @@ def tokenised_ahead(
     body_chars: int,
     *,
     workers: int | None = None,
-    min_articles: int = MIN_ARTICLES,
+    min_articles: int | None = None,
 ) -> Generator[tuple[ClusterArticle, ArticleTerms], None, None]:
     """Yield each article with its terms, in input order, tokenising ahead when it pays.
 
@@ -56,8 +59,11 @@ def tokenised_ahead(
         body_chars: characters of each body that are tokenised (``ClusterSettings``).
         workers: tokenising processes; default one when the machine has two
             cores or more, none (in process) otherwise.
-        min_articles: streams shorter than this are tokenised in process.
+        min_articles: streams shorter than this are tokenised in process
+            (default ``MIN_ARTICLES``).
     """
+    if min_articles is None:
+        min_articles = MIN_ARTICLES
     stream = iter(articles)
     head = list(itertools.islice(stream, min_articles))
     if workers is None:

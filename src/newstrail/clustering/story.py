@@ -287,6 +287,11 @@ class Story:
 
     def top_terms(self, count: int) -> list[int]:
         """The heaviest body and entity terms of the centroid (buckets), for the index."""
+        if self.vectors is not None and len(self.vectors) == 1:
+            # One member: the centroid is its vector, already heaviest first with
+            # ties in bucket order, as ``_heaviest`` ranks (a new story skips the sort).
+            only = self.vectors[0]
+            return [bucket for bucket, _ in only.top(1, count) + only.top(2, count // 2)]
         bounds = np.searchsorted(self.keys >> HASH_BITS, (1, 2, 3)).tolist()
         return _heaviest(self.keys, self.sums, bounds[0], bounds[1], count) + _heaviest(
             self.keys, self.sums, bounds[1], bounds[2], count // 2
