@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -31,6 +31,8 @@ def test_seed_story_of_four_with_rt_apart(store: Store) -> None:
     assert sorted(len(s.article_ids) for s in stories) == [1, 4]
     big = next(s for s in stories if len(s.article_ids) == 4)
     assert set(big.outlets) == {"Republic World", "WION", "South China Morning Post", "Newsweek"}
+    # Two members are dated 2020-12-29; the undated two (captured today) do not stretch the span.
+    assert big.first_seen.date() == big.last_seen.date() == date(2020, 12, 29)
     detail = get_story(store, big.id)
     assert detail.summary_sentences and detail.quotes and detail.passages
     # Every cited outlet really carries a supporting sentence: at least its own article.

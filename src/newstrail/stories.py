@@ -268,7 +268,12 @@ def _refresh_stories(
         ).all()
         values: dict[str, Any] = {"updated_at": now}
         if rows:
-            dates = [_article_date(r.published, r.first_seen_at) for r in rows]
+            # Publication dates when any member has one: an undated member's
+            # capture time says when newstrail saw it, not when the story ran,
+            # and mixed in it made a 2020 story "last seen" on the import day.
+            dates = [d for d in (_published_date(r.published) for r in rows) if d] or [
+                _article_date(r.published, r.first_seen_at) for r in rows
+            ]
             values.update(
                 title=clusterer.story_title(story_id),
                 first_seen=min(dates),
