@@ -391,7 +391,14 @@ def _gold_records(shared_data: Path) -> list[dict[str, object]]:
     return records
 
 
-def test_terms_tokenised_ahead_in_a_worker_equal_those_tokenised_in_process(
+def _vectoriser() -> features.ArticleVectoriser:
+    settings = ClusterSettings()
+    return features.ArticleVectoriser(
+        settings.body_chars, settings.body_terms, settings.entity_terms
+    )
+
+
+def test_vectors_weighed_ahead_in_a_worker_equal_those_weighed_in_process(
     shared_data: Path,
 ) -> None:
     articles = [
@@ -403,17 +410,46 @@ def test_terms_tokenised_ahead_in_a_worker_equal_those_tokenised_in_process(
         )
         for index, record in enumerate(_gold_records(shared_data))
     ]
-    body_chars = ClusterSettings().body_chars
-    in_process = list(ahead.tokenised_ahead(articles, body_chars, workers=0))
-    in_worker = list(ahead.tokenised_ahead(articles, body_chars, workers=1, min_articles=0))
-    assert len(in_worker) == len(articles) > 2 * ahead.CHUNK  # several chunks crossed over
-    for (article, local), (same_article, remote) in zip(in_process, in_worker, strict=True):
+    local, remote = _vectoriser(), _vectoriser()
+    # Both start from an IDF that has already counted some articles.
+    for vectoriser in (local, remote):
+        for article in articles[:40]:
+            vectoriser.vectorise(article.id, article.title, article.text, article.date)
+    rest = articles[40:]
+    in_process = list(ahead.vectorised_ahead(rest, local, workers=0))
+    in_worker = list(ahead.vectorised_ahead(rest, remote, workers=1, min_articles=0))
+    assert len(in_worker) == len(rest) > ahead.CHUNK  # chunks crossed over
+    for (article, mine), (same_article, theirs) in zip(in_process, in_worker, strict=True):
         assert article is same_article
-        assert remote.headline_text == local.headline_text
-        assert remote.terms.tolist() == local.terms.tolist()
-        assert remote.counts.tolist() == local.counts.tolist()
-        assert remote.years == local.years
+        assert mine.weighed is None and theirs.weighed is not None
+        assert theirs.headline_text == mine.headline_text and theirs.years == mine.years
+        assert theirs.terms.tolist() == mine.terms.tolist()
+        assert theirs.counts.tolist() == mine.counts.tolist()
+        expected = local.weigh(article.id, article.date, mine)
+        received = remote.weigh(article.id, article.date, theirs)
+        assert received.bounds == expected.bounds
+        assert received.stacked[0].tolist() == expected.stacked[0].tolist()
+        assert received.stacked[1].tolist() == expected.stacked[1].tolist()
+    assert remote.idf.documents == local.idf.documents
+    assert (remote.idf.document_frequency == local.idf.document_frequency).all()
     assert any(terms.years for _, terms in in_worker)  # undated articles carry written years
+
+
+def test_terms_weighed_by_an_idf_out_of_step_are_weighed_again(shared_data: Path) -> None:
+    records = _gold_records(shared_data)[:3]
+    articles = [
+        ClusterArticle(id=str(r["id"]), title=str(r.get("title") or ""), text=str(r["text"]))
+        for r in records
+    ]
+    ahead_of_us, behind = _vectoriser(), _vectoriser()
+    weighed = list(ahead.vectorised_ahead(articles, ahead_of_us, workers=1, min_articles=0))
+    behind.vectorise("other", "An unrelated article", "counted only here", None)
+    reference = _vectoriser()
+    reference.vectorise("other", "An unrelated article", "counted only here", None)
+    for article, terms in weighed:
+        received = behind.weigh(article.id, None, terms)
+        expected = reference.vectorise(article.id, article.title, article.text, None)
+        assert received.stacked[1].tolist() == expected.stacked[1].tolist()
 
 
 def test_place_all_with_a_tokenising_worker_places_as_place_does(
@@ -440,7 +476,7 @@ def test_a_stream_abandoned_midway_stops_its_worker() -> None:
         ClusterArticle(id=str(n), title=f"Story {n}", text=f"Mayor Pella {n} opened a bridge.")
         for n in range(10_000)
     )
-    stream = ahead.tokenised_ahead(articles, 1000, workers=1, min_articles=0)
+    stream = ahead.vectorised_ahead(articles, _vectoriser(), workers=1, min_articles=0)
     first = [next(stream) for _ in range(3)]
     stream.close()
     assert [article.id for article, _ in first] == ["0", "1", "2"]

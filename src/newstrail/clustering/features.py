@@ -222,6 +222,14 @@ class OnlineIdf:
         )
         self.documents = documents
 
+    def observe(self, terms: np.ndarray) -> None:
+        """Count one document's distinct stacked terms (as ``observe_and_weigh`` does)."""
+        positions = terms >> HASH_BITS
+        starts = np.searchsorted(positions, (1, 2, 3)).tolist()
+        self.documents += 1
+        self.document_frequency[terms[starts[0] : starts[1]] & _HASH_MASK] += 1
+        self.document_frequency[terms[starts[1] : starts[2]] & _HASH_MASK] += 1
+
     def observe_and_weigh(
         self, terms: np.ndarray, counts: np.ndarray, keep: tuple[int, int, int]
     ) -> tuple[StackedVector, tuple[int, int, int, int]]:
@@ -336,6 +344,10 @@ class ArticleTerms:
     terms: np.ndarray  # distinct stacked terms, ascending (see ``OnlineIdf.observe_and_weigh``)
     counts: np.ndarray  # occurrences of each term
     years: frozenset[int]  # years written in the title and lead ("" for dated articles)
+    # Set by a worker that also weighed the terms with its own copy of the IDF
+    # (see ``clustering.ahead``): the stacked vector, its bounds, and the IDF's
+    # document count once it had counted this article.
+    weighed: tuple[StackedVector, tuple[int, int, int, int], int] | None = None
 
 
 class ArticleTokeniser:
@@ -406,11 +418,25 @@ class ArticleVectoriser:
         """Count the article into the IDF, then return its weighted sub-vectors."""
         return self.weigh(article_id, date, self.tokeniser.tokenise(title, text, date is not None))
 
+    @property
+    def keep(self) -> tuple[int, int, int]:
+        """Most terms kept per sub-vector (headline, body, entities)."""
+        return (64, self.body_terms, self.entity_terms_kept)
+
     def weigh(self, article_id: str, date: datetime | None, tokens: ArticleTerms) -> ArticleVectors:
-        """Count a tokenised article into the IDF, then return its weighted sub-vectors."""
-        stacked, bounds = self.idf.observe_and_weigh(
-            tokens.terms, tokens.counts, (64, self.body_terms, self.entity_terms_kept)
-        )
+        """Count a tokenised article into the IDF, then return its weighted sub-vectors.
+
+        Terms a worker has already weighed are taken as they are when the
+        worker's IDF had counted exactly as many documents as this one has
+        (then it counted the same ones, in the same order, and the weights are
+        the ones computed here); otherwise they are weighed again.
+        """
+        idf = self.idf
+        if tokens.weighed is not None and tokens.weighed[2] == idf.documents + 1:
+            idf.observe(tokens.terms)
+            stacked, bounds, _ = tokens.weighed
+        else:
+            stacked, bounds = idf.observe_and_weigh(tokens.terms, tokens.counts, self.keep)
         return ArticleVectors(
             article_id=article_id,
             title=tokens.headline_text,

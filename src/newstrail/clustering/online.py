@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from newstrail.clustering.ahead import tokenised_ahead
+from newstrail.clustering.ahead import vectorised_ahead
 from newstrail.clustering.features import (
     ArticleTerms,
     ArticleVectoriser,
@@ -238,16 +238,21 @@ class StoryClusterer:
     def place_all(
         self, articles: Iterable[ClusterArticle], *, workers: int | None = None
     ) -> Iterator[Placement]:
-        """``place`` each article in turn, tokenising long streams ahead in another process.
+        """``place`` each article in turn, vectorising long streams ahead in another process.
+
+        No other ``place`` call may run on this clusterer until the stream ends
+        (it would still be placed correctly, but every later article would be
+        weighed twice).
 
         Args:
             articles: the stream, in arrival order.
-            workers: tokenising processes (see ``ahead.tokenised_ahead``; 0 = none).
+            workers: 1 for a vectorising worker process, 0 for none (see
+                ``ahead.vectorised_ahead``; default: one on 2+ cores).
 
         Returns:
             One placement per article, in order; the same as calling ``place`` on each.
         """
-        for article, tokens in tokenised_ahead(articles, self.settings.body_chars, workers=workers):
+        for article, tokens in vectorised_ahead(articles, self._vectoriser, workers=workers):
             yield self.place(article, tokens)
 
     def _rank(
