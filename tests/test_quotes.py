@@ -393,8 +393,10 @@ def test_unquoted_clause_before_the_cue_is_not_its_content() -> None:
 
 
 def test_relative_clause_content_leaves_the_speaker_out() -> None:
+    # "spoke about", not "attacked": a report inside a stance's content is dropped
+    # (see test_report_nested_in_reported_speech_is_not_a_second_quote).
     text = (
-        "Donald Trump attacked other candidates for accepting his donations, which he said "
+        "Donald Trump spoke about other candidates and their donations, which he said "
         "were accompanied by leverage and return favors."
     )
     (said,) = [quote for quote in extract_quotes(text) if spans(text, quote)[2] == "said"]
@@ -537,3 +539,49 @@ def test_quoted_phrase_after_a_cue_brings_the_rest_of_the_sentence() -> None:
     # A quotation right after the cue stays a direct quote of its own.
     direct = only(extract_quotes("Trump said: “We will win.” He left."), "We will win")
     assert direct.kind == "direct"
+
+
+def test_report_nested_in_reported_speech_is_not_a_second_quote() -> None:
+    text = "Mayor Paul Grant said the council believes the bridge is unsafe."
+    quotes = extract_quotes(text)
+    assert [text[q.quote[0] : q.quote[1]] for q in quotes] == [
+        "the council believes the bridge is unsafe"
+    ]
+    assert quotes[0].speaker_name == "Paul Grant"
+
+
+def test_he_said_after_an_untagged_surname_names_that_person() -> None:
+    # The small model leaves the lone "Ham" untagged; "he" used to go to Obama.
+    text = (
+        "Retired general Carter Ham spoke on Monday.\n\n"
+        "Obama met Carter Ham in 2014. Ham said the cuts hurt the troops. "
+        "“It was demoralizing,” he said."
+    )
+    quotes = extract_quotes(text)
+    assert_offsets(text, quotes)
+    assert only(quotes, "It was demoralizing").speaker_name == "Carter Ham"
+
+
+def test_stance_content_ends_before_a_relative_aside() -> None:
+    text = "Governor Tom Baker acknowledged the reality of climate change, which makes him unusual."
+    (quote,) = extract_quotes(text)
+    assert text[quote.quote[0] : quote.quote[1]] == "the reality of climate change"
+    assert quote.speaker_name == "Tom Baker"
+
+
+def test_continued_with_a_comma_frames_the_quotation() -> None:
+    text = (
+        "Senator Ana Ruiz spoke first.\n\n"
+        "She continued, “All we are asking for is a chance to have our case heard in court.”"
+    )
+    quote = only(extract_quotes(text), "All we are asking")
+    assert quote.verb is not None and text[quote.verb[0] : quote.verb[1]] == "continued"
+    assert quote.speaker_name == "Ana Ruiz"
+
+
+def test_according_to_is_not_part_of_a_plan() -> None:
+    text = "Senator Ana Ruiz plans to visit Denver on Sunday, according to a campaign aide."
+    quotes = extract_quotes(text)
+    assert [spans(text, quote) for quote in quotes] == [
+        ("Senator Ana Ruiz plans to visit Denver on Sunday", "a campaign aide", "according to")
+    ]

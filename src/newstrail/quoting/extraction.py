@@ -352,7 +352,28 @@ class _Article:
                     if not cue.speech:
                         self.non_speech.update(range(emitted, len(self.quotes)))
         self.continue_quotes()
-        return sorted(self.quotes, key=lambda quote: quote.quote)
+        kept = [quote for number, quote in enumerate(self.quotes) if not self._nested(number)]
+        return sorted(kept, key=lambda quote: quote.quote)
+
+    def _nested(self, number: int) -> bool:
+        """True for reported speech whose cue lies inside another quote's content.
+
+        "Grant said the council believes the bridge is unsafe": PolNeAR marks the
+        outer report only. Of 153 such nested reports on dev half A, 35 matched a
+        gold attribution (23 %, under half the F1, so they cost more than they
+        earn); dropping them took content F1 0.728 → 0.752 on half A and
+        0.712 → 0.730 on held-out half B (precision 0.80 → 0.89). Keeping those
+        inside a stance's content ("attacked X for Y, which he said …", 5 of 11
+        right) was flat on A and lost 0.002 on B.
+        """
+        quote = self.quotes[number]
+        if quote.kind != "indirect" or quote.verb is None:
+            return False
+        start, end = quote.verb
+        return any(
+            other is not quote and other.quote[0] <= start and end <= other.quote[1]
+            for other in self.quotes
+        )
 
 
 def extract_quotes(text: str) -> list[Quote]:
