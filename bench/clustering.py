@@ -38,11 +38,11 @@ DATASETS = ("ecbplus", "basil", "allsides")
 FOLDS = 5
 # The grid searched inside each cross-validation fold (around the defaults).
 GRID: dict[str, Sequence[float]] = {
-    "join_threshold": (0.22, 0.24, 0.26),
-    "time_bonus": (0.15, 0.20, 0.25),
-    "entity_weight": (0.3, 0.4, 0.5),
+    "join_threshold": (0.20, 0.22, 0.24),
+    "time_bonus": (0.20, 0.25, 0.30),
+    "entity_weight": (0.4, 0.5, 0.6),
     "year_mismatch_factor": (0.5, 0.7, 1.0),
-    "bisect_threshold": (0.30, 0.34, 0.38),
+    "bisect_threshold": (0.34, 0.38, 0.42),
 }
 # Settings that cannot change a dataset's clustering, so its runs are shared
 # across their grid values: the closeness bonus needs dates, and the year
