@@ -22,6 +22,7 @@ from newstrail.clustering import (
     cluster_records,
     features,
 )
+from newstrail.clustering.bisection import group_similarity, member_matrix, spectral_cut
 from newstrail.clustering.features import TermHasher
 from newstrail.clustering.story import Story, SubvectorScratch
 from newstrail.newssniffer import parse_newssniffer
@@ -481,3 +482,80 @@ def test_a_stream_abandoned_midway_stops_its_worker() -> None:
     stream.close()
     assert [article.id for article, _ in first] == ["0", "1", "2"]
     assert not multiprocessing.active_children()
+
+
+def test_second_event_grown_inside_a_story_is_cut_apart() -> None:
+    # Two events of one kind: many shared topic words, a few of each event's own.
+    shared, first_only, second_only = words("kli", 30), words("rah", 6), words("tho", 6)
+    extra = words("one", 12)  # one word of its own per article, so no two are identical
+    first = [
+        ClusterArticle(f"a{i}", "", " ".join([*shared, *first_only, extra[i]])) for i in range(6)
+    ]
+    second = [
+        ClusterArticle(f"b{i}", "", " ".join([*shared, *second_only, extra[6 + i]]))
+        for i in range(6)
+    ]
+    first_ids, second_ids = frozenset(a.id for a in first), frozenset(a.id for a in second)
+    for threshold, expected in [
+        (0.0, {first_ids | second_ids}),
+        (0.5, {first_ids, second_ids}),
+    ]:
+        clusterer = StoryClusterer(ClusterSettings(bisect_threshold=threshold))
+        placements = [clusterer.place(a) for a in [*first, *second]]
+        assert partition(clusterer) == expected, threshold
+        # The second event's first article joined the first event's story ...
+        assert not placements[6].new_story
+        moves = [move for p in placements for move in p.moves]
+        if threshold:
+            # ... until the story reached 8 members and its newer half was cut off.
+            assert {(m.article_id, m.reason) for m in moves} == {("b0", "split"), ("b1", "split")}
+            assert placements[7].story_id == moves[0].to_story != moves[0].from_story
+            assert clusterer.stories()[placements[-1].story_id] == [a.id for a in second]
+        else:
+            assert moves == []
+
+
+def test_a_story_of_one_event_is_not_cut() -> None:
+    shared, extra = words("kli", 30), words("one", 40)
+    clusterer = StoryClusterer(ClusterSettings(bisect_threshold=0.5))
+    for i in range(33):  # passes every size checkpoint up to the largest story cut
+        clusterer.place(ClusterArticle(f"a{i}", "", " ".join([*shared, extra[i]])))
+    assert len(clusterer.stories()) == 1
+
+
+@pytest.mark.parametrize("dated", [False, True])
+def test_group_similarity_is_the_similarity_of_the_two_halves(
+    shared_data: Path, dated: bool
+) -> None:
+    lines = (shared_data / "stories" / "ecbplus.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines[:10]]
+    settings = ClusterSettings()
+    weights = settings.weights()
+    vectoriser = features.ArticleVectoriser(
+        settings.body_chars, settings.body_terms, settings.entity_terms
+    )
+    story, halves = Story(1), (Story(2), Story(3))
+    side = np.array([position % 3 == 0 for position in range(len(records))])
+    for position, record in enumerate(records):
+        vectors = vectoriser.vectorise(record["id"], "", record["text"], None)
+        day = 18_000.0 + position % 4 if dated else None
+        story.add(vectors, day)
+        halves[int(side[position])].add(vectors, day)
+    matrix, bounds = member_matrix(story.vectors or [])
+    # The halves are compared without the same-day bonus.
+    expected = halves[0].similarity(halves[1], replace(weights, time_bonus=0.0))
+    assert 0.05 < expected < 0.95
+    assert group_similarity(story, matrix, bounds, side, weights) == pytest.approx(expected)
+    # The cut puts members on both sides.
+    assert 0 < spectral_cut(matrix @ matrix.T).sum() < len(records)
+
+
+def test_numbers_of_rejoined_tokenised_text_are_read_whole() -> None:
+    text = "A 6. 1 quake on an island of 120, 000 people; in 2005, 10 died ($27. 5 million)."
+    assert features.number_terms(text) == [
+        "n:6.1",
+        "n:120000",
+        "n:2005",
+        "n:10",
+        "n:$27.5 million",
+    ]

@@ -2,8 +2,8 @@
 
 Modules, in the order data flows through them: ``features`` (sub-vectors and
 online IDF), ``index`` (candidate retrieval), ``story`` (centroids and
-scores), ``online`` (the clusterer and ``cluster_records``), ``state``
-(save/resume).
+scores), ``bisection`` (cutting a story that holds two events), ``online``
+(the clusterer and ``cluster_records``), ``state`` (save/resume).
 """
 
 from __future__ import annotations
