@@ -350,6 +350,26 @@ class StoryClusterer:
         self._index.add(story.story_id, story.indexed_terms)
         self._track_expiry(story)
 
+    def _reindex(self, story: Story) -> None:
+        """Re-post ``story`` under its current top terms, whatever its size."""
+        story.indexed_terms, old_terms = [], story.indexed_terms
+        self._index.remove(story.story_id, old_terms)
+        self._refresh_index(story)
+
+    def _take_out(
+        self, story: Story, positions: list[int]
+    ) -> list[tuple[ArticleVectors, float | None]]:
+        """Remove the members at ``positions`` (ascending) and re-index ``story``; return them."""
+        assert story.vectors is not None
+        leaving = [(story.vectors[p], story.member_days[p]) for p in positions]
+        for position in reversed(positions):
+            del story.vectors[position]
+            del story.member_days[position]
+            del story.members[position]
+        story.rebuild()
+        self._reindex(story)
+        return leaving
+
     def _track_expiry(self, story: Story) -> None:
         if story.last_day is not None:
             heapq.heappush(self._expiry, (story.last_day, story.story_id))
@@ -388,9 +408,7 @@ class StoryClusterer:
                 moves.append(StoryMove(vectors.article_id, small.story_id, big.story_id, "merge"))
             self._index.remove(small.story_id, small.indexed_terms)
             del self._stories[small.story_id]
-            big.indexed_terms, old_terms = [], big.indexed_terms
-            self._index.remove(big.story_id, old_terms)
-            self._refresh_index(big)
+            self._reindex(big)
             story = big
         return story
 
@@ -407,16 +425,7 @@ class StoryClusterer:
         ]
         if not misfits or len(misfits) * 2 >= size:
             return story  # a story that is mostly misfits is left for merges to sort out
-        leaving = [(story.vectors[p], story.member_days[p]) for p in misfits]
-        for position in reversed(misfits):
-            del story.vectors[position]
-            del story.member_days[position]
-            del story.members[position]
-        story.rebuild()
-        story.indexed_terms, old_terms = [], story.indexed_terms
-        self._index.remove(story.story_id, old_terms)
-        self._refresh_index(story)
-        for vectors, day in leaving:
+        for vectors, day in self._take_out(story, misfits):
             ranked = self._rank(vectors, day, exclude=story.story_id)
             if ranked and ranked[0][0] >= self.settings.join_threshold:
                 target = ranked[0][1]
@@ -470,22 +479,11 @@ class StoryClusterer:
             >= self.settings.bisect_threshold
         ):
             return story
-        positions = np.flatnonzero(leaves).tolist()
-        leaving = [(story.vectors[p], story.member_days[p]) for p in positions]
-        for position in reversed(positions):
-            del story.vectors[position]
-            del story.member_days[position]
-            del story.members[position]
-        story.rebuild()
-        story.indexed_terms, old_terms = [], story.indexed_terms
-        self._index.remove(story.story_id, old_terms)
-        self._refresh_index(story)
+        leaving = self._take_out(story, np.flatnonzero(leaves).tolist())
         target = self._new_story(*leaving[0])
         for vectors, day in leaving[1:]:
             target.add(vectors, day)
-        target.indexed_terms, old_terms = [], target.indexed_terms
-        self._index.remove(target.story_id, old_terms)
-        self._refresh_index(target)
+        self._reindex(target)
         for vectors, _ in leaving:
             moves.append(StoryMove(vectors.article_id, story.story_id, target.story_id, "split"))
         return story
