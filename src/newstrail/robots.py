@@ -1,22 +1,20 @@
 """robots.txt rules per origin, cached with a time to live.
 
-We parse with the standard library's ``urllib.robotparser``: it implements the
-original robots exclusion standard plus ``Allow``, ``Crawl-delay`` and
-``Request-rate``, which is what news sites' robots.txt files use to keep
-crawlers out of search, account and API paths. It lacks the RFC 9309 ``*``/``$``
-path wildcards (a wildcard rule is matched literally, so it never matches a
-real path); we accept that gap rather than add a dependency (protego) because
-the watcher fetches article URLs that the outlet itself lists in its feeds, and
-wildcard rules in news robots.txt files mostly target query-string crawling.
-We never let ``RobotFileParser.read()`` fetch: it uses urllib without our
-SSRF guard, timeouts or size limit, so the fetcher downloads robots.txt itself
-and hands the text here.
+We parse with protego (Scrapy's robots.txt parser): it implements RFC 9309,
+including the ``*``/``$`` path wildcards and longest-match precedence between
+``Allow`` and ``Disallow``, plus ``Crawl-delay`` and ``Request-rate``. The
+standard library's ``urllib.robotparser`` matched wildcard rules literally (so
+``Disallow: /*?query=`` never matched a real URL) and let the first matching
+rule win, which let newstrail fetch pages a site had asked crawlers to leave.
+protego never fetches; the fetcher downloads robots.txt itself, through its
+SSRF guard, timeouts and size limit, and hands the text here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.robotparser import RobotFileParser
+
+from protego import Protego
 
 # RFC 9309 §2.3.1.5: "crawlers SHOULD NOT use a cached version for more than 24
 # hours"; an hour keeps edits to robots.txt visible within one watch cycle.
@@ -32,13 +30,13 @@ MAX_ROBOTS_BYTES = 500 * 1024
 class RobotsRules:
     """The parsed rules of one origin and why they are what they are."""
 
-    parser: RobotFileParser
+    parser: Protego
     source: str  # "robots.txt", "no robots.txt (HTTP 404)", "robots.txt unreachable (…)"
     expires_at: float
 
     def allows(self, user_agent: str, url: str) -> bool:
         """Whether ``user_agent`` may fetch ``url`` under these rules."""
-        return self.parser.can_fetch(user_agent, url)
+        return bool(self.parser.can_fetch(url, user_agent))
 
     def crawl_delay(self, user_agent: str) -> float | None:
         """The ``Crawl-delay`` (or ``Request-rate``) for ``user_agent``, in seconds."""
@@ -55,20 +53,17 @@ def rules_from_response(
     status: int, body: bytes, now: float, ttl: float = DEFAULT_TTL
 ) -> RobotsRules:
     """Rules from a robots.txt response (RFC 9309 §2.3.1: 4xx allows all, 5xx disallows all)."""
-    parser = RobotFileParser()
     if 200 <= status < 300:
-        parser.parse(body[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace").splitlines())
-        return RobotsRules(parser, "robots.txt", now + ttl)
+        text = body[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace")
+        return RobotsRules(Protego.parse(text), "robots.txt", now + ttl)
     if 400 <= status < 500 and status != 429:
-        parser.parse([])  # no rules: everything allowed
-        return RobotsRules(parser, f"no robots.txt (HTTP {status})", now + ttl)
+        return RobotsRules(Protego.parse(""), f"no robots.txt (HTTP {status})", now + ttl)
     return unreachable_rules(f"HTTP {status}", now)
 
 
 def unreachable_rules(reason: str, now: float) -> RobotsRules:
     """Disallow-all rules for an origin whose robots.txt could not be read."""
-    parser = RobotFileParser()
-    parser.parse(["User-agent: *", "Disallow: /"])
+    parser = Protego.parse("User-agent: *\nDisallow: /\n")
     return RobotsRules(parser, f"robots.txt unreachable ({reason})", now + UNREACHABLE_TTL)
 
 
