@@ -585,3 +585,30 @@ def test_according_to_is_not_part_of_a_plan() -> None:
     assert [spans(text, quote) for quote in quotes] == [
         ("Senator Ana Ruiz plans to visit Denver on Sunday", "a campaign aide", "according to")
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "“We certainly can’t afford to do this anymore,” Trump said, adding later, "
+        "“NATO is costing us a fortune.”",
+        "“The military is getting more politically correct every day,” he said, adding "
+        "that “some of the things they ask you to do are ridiculous.”",
+    ],
+)
+def test_quotation_after_a_second_cue_belongs_to_that_cue(text: str) -> None:
+    quotes = extract_quotes(text)
+    first, second = sorted(quotes, key=lambda quote: quote.quote)
+    assert first.verb is not None and text[first.verb[0] : first.verb[1]] == "said"
+    assert second.verb is not None and text[second.verb[0] : second.verb[1]] == "adding"
+    assert first.quote[1] < second.verb[0] < second.quote[0]
+
+
+def test_surname_names_the_last_subject_with_it_not_the_last_mention() -> None:
+    text = (
+        "Ted Cruz said on Monday that he would vote for Donald Trump.\n"
+        "Trump once retweeted an unflattering photo of Heidi Cruz.\n"
+        "“I am not in the habit of supporting people who attack my wife,” Cruz said in July."
+    )
+    quote = only(extract_quotes(text), "not in the habit")
+    assert quote.speaker_name == "Ted Cruz"

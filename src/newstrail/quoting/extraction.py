@@ -126,8 +126,12 @@ class _Article:
                 return index if not between.strip() else None
         return None
 
-    def attribute(self, cue: Cue) -> None:
-        """Turn one cue into quotes: claim its sentence's quotations or report its clause."""
+    def attribute(self, cue: Cue, sentence_cues: Sequence[Cue] = ()) -> None:
+        """Turn one cue into quotes: claim its sentence's quotations or report its clause.
+
+        ``sentence_cues`` are all the cues of the sentence: quotations past a later
+        one are left to it (see ``_next_cue_verb``).
+        """
         if cue.labelled and cue.content is not None:
             self._labelled_turn(cue)
             return
@@ -143,6 +147,10 @@ class _Article:
             and _overlaps((mark.start, mark.end), cue.sentence)
             and not (mark.start <= cue.verb[0] < mark.end)
             and not (cue.source and _overlaps(cue.source, (mark.start, mark.end)))
+            and (
+                mark.start < self._next_cue_verb(cue, sentence_cues)
+                or (cue.content is not None and _overlaps(cue.content, (mark.start, mark.end)))
+            )
         ]
         region = cue.content
         if region is not None:
@@ -183,6 +191,29 @@ class _Article:
             return
         for index in in_sentence:
             self._direct(index, cue, speaker, name)
+
+    def _next_cue_verb(self, cue: Cue, sentence_cues: Sequence[Cue]) -> int:
+        """Where the next cue of the sentence starts: the quotations past it are its own.
+
+        "“A,” Trump said, adding later, “B.”" and "…,” Sanders said, going on to
+        say that “B”": PolNeAR gives B to the second verb, while "said" used to
+        claim every statement of its sentence. Stances, cues inside quotations and
+        cues inside this cue's own clause do not count. Content F1 0.755 → 0.755
+        on dev half A (attribution F1 0.707 → 0.707), 0.736 → 0.737 on held-out
+        half B (0.677 → 0.678) and 0.755 → 0.763 on annotator-training (0.714 →
+        0.742). Counting only cues whose verbs hang below this one's ("said,
+        adding") gave the same on A, 0.735 on B and no gain on annotator-training.
+        """
+        later = [
+            other.verb[0]
+            for other in sentence_cues
+            if other.speech
+            and other.verb[0] >= cue.verb[1]
+            and not self._inside_marks(other.verb)
+            # A cue inside this one's clause is reported by it ("recalled thinking, “…”").
+            and not (cue.content is not None and _overlaps(cue.content, other.verb))
+        ]
+        return min(later, default=len(self.text))
 
     def _partial_after_cue(self, cue: Cue, marks: list[int]) -> Span | None:
         """The rest of the cue's sentence when its quotations are phrases inside it.
@@ -346,9 +377,10 @@ class _Article:
                 first = next((token for token in sentence if not token.is_space), None)
                 if first is not None:
                     self.sentence_starts.add(base + first.idx)
-                for cue in find_cues(sentence, base):
+                cues = find_cues(sentence, base)
+                for cue in cues:
                     emitted = len(self.quotes)
-                    self.attribute(cue)
+                    self.attribute(cue, cues)
                     if not cue.speech:
                         self.non_speech.update(range(emitted, len(self.quotes)))
         self.continue_quotes()
