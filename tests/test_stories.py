@@ -7,6 +7,7 @@ import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from newstrail import schema
@@ -115,3 +116,36 @@ def test_two_workers_placing_at_once_lose_and_duplicate_nothing(
     from_state = {int(a): story for story, members in clusterer.stories().items() for a in members}
     assert from_state == placed
     assert len(set(placed.values())) >= 2
+
+
+def test_an_unreadable_clusterer_state_is_rebuilt_around_the_stored_stories(
+    store: Store, shared_data: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    captures = _captures_from_gold(shared_data, stories=3, per_story=3)
+    # The first two articles of each gold story are placed; the third comes later.
+    later = captures[2::3]
+    first = [capture for capture in captures if capture not in later]
+    outcomes = []
+    with Store(tmp_path / "twin.db") as twin:
+        for target, damaged in ((store, True), (twin, False)):
+            place_articles(
+                target, [record_capture(target, capture).article_id for capture in first]
+            )
+            before = {story.id: set(story.article_ids) for story in list_stories(target)}
+            if damaged:
+                with target.write() as connection:
+                    # What an older newstrail's state format looks like to this one.
+                    connection.execute(schema.cluster_state.update().values(data=b"not a state"))
+            caplog.clear()
+            with caplog.at_level("WARNING"):
+                place_articles(target, [record_capture(target, c).article_id for c in later])
+            assert ("clusterer state unreadable" in caplog.text) is damaged
+            after = {story.id: set(story.article_ids) for story in list_stories(target)}
+            # Every story kept its id and members.
+            assert all(members <= after[story_id] for story_id, members in before.items())
+            with target.read() as connection:
+                state = connection.execute(sa.select(schema.cluster_state.c.data)).scalar_one()
+            assert StoryClusterer.from_state(bytes(state)).stories()  # readable again
+            outcomes.append(after)
+    # The rebuilt clusterer placed the later articles as the intact one did.
+    assert outcomes[0] == outcomes[1]

@@ -9,6 +9,7 @@ never leaves assignments and state out of step.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +22,8 @@ from newstrail import schema
 from newstrail.clustering import ClusterArticle, Placement, StoryClusterer
 from newstrail.errors import NotFound
 from newstrail.store import Store, utcnow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -87,8 +90,34 @@ class StoryDetail:
 
 
 def _load_clusterer(connection: Connection) -> StoryClusterer:
+    """The saved clusterer; rebuilt from the stored stories if its state cannot be read.
+
+    A state from an older newstrail (another format version) or a damaged one
+    must not stop placement: the stories and their ids are in the store, so
+    the clusterer is rebuilt around them rather than the stories around it.
+    """
     row = connection.execute(sa.select(schema.cluster_state.c.data)).first()
-    return StoryClusterer.from_state(bytes(row.data)) if row else StoryClusterer()
+    if row is None:
+        return StoryClusterer()
+    try:
+        return StoryClusterer.from_state(bytes(row.data))
+    except ValueError as error:
+        log.warning("clusterer state unreadable (%s); rebuilding it from the stored stories", error)
+    members = connection.execute(
+        sa.select(schema.story_articles.c.article_id, schema.story_articles.c.story_id)
+    ).all()
+    assignments = [
+        (article, member.story_id)
+        for member in members
+        if (article := _article_for_clustering(connection, member.article_id)) is not None
+    ]
+    assignments.sort(key=lambda pair: _arrival_key(pair[0]))
+    return StoryClusterer.from_assignments(assignments)
+
+
+def _arrival_key(article: ClusterArticle) -> tuple[datetime, int]:
+    """Publication order, undated first, ties by article id (as articles are placed)."""
+    return (article.date or datetime.min.replace(tzinfo=UTC), int(article.id))
 
 
 def _save_clusterer(connection: Connection, clusterer: StoryClusterer, articles: int) -> None:
@@ -186,7 +215,7 @@ def place_articles(store: Store, article_ids: Iterable[int]) -> list[Placement]:
             return []
         clusterer = _load_clusterer(connection)
         candidates = [c for c in (_article_for_clustering(connection, i) for i in todo) if c]
-        candidates.sort(key=lambda c: (c.date or datetime.min.replace(tzinfo=UTC), int(c.id)))
+        candidates.sort(key=_arrival_key)
         touched: set[int] = set()
         # place_all tokenises ahead in a worker when the batch is long (a rebuild).
         for placement in clusterer.place_all(candidates):

@@ -509,6 +509,41 @@ class StoryClusterer:
             article_ids=tuple(story.members),
         )
 
+    @classmethod
+    def from_assignments(
+        cls,
+        assignments: Iterable[tuple[ClusterArticle, int]],
+        settings: ClusterSettings | None = None,
+    ) -> StoryClusterer:
+        """A clusterer holding given stories, for when no saved state can be read.
+
+        Each article is counted into the IDF, in the order given (arrival
+        order), and added to its story, with no placement decision; stories
+        idle past the dormancy window at the end go dormant. Later placements
+        then see these stories under their own ids.
+
+        Args:
+            assignments: ``(article, story id)`` pairs in arrival order.
+            settings: clustering options.
+        """
+        clusterer = cls(settings)
+        for article, story_id in assignments:
+            day = to_day(article.date)
+            vectors = clusterer._vectoriser.vectorise(
+                article.id, article.title, article.text, article.date
+            )
+            if day is not None:
+                clusterer._watermark = (
+                    day if clusterer._watermark is None else max(clusterer._watermark, day)
+                )
+            story = clusterer._stories.setdefault(story_id, Story(story_id))
+            story.add(vectors, day)
+            clusterer._refresh_index(story)
+            clusterer._next_id = max(clusterer._next_id, story_id + 1)
+        if clusterer._watermark is not None:
+            clusterer._expire()
+        return clusterer
+
     def to_state(self) -> bytes:
         """Serialise everything needed to resume (zstd-compressed npz of arrays and JSON)."""
         from newstrail.clustering.state import encode_state
