@@ -559,3 +559,14 @@ def test_numbers_of_rejoined_tokenised_text_are_read_whole() -> None:
         "n:10",
         "n:$27.5 million",
     ]
+
+
+def test_a_clusterer_rebuilt_from_assignments_keeps_story_ids_and_skips_old_ones(
+    seeds_dir: Path,
+) -> None:
+    call, other = seed_articles(seeds_dir, dated=True)[:4], seed_articles(seeds_dir, dated=True)[4]
+    rebuilt = StoryClusterer.from_assignments([(article, 3) for article in call[:3]], next_id=11)
+    assert rebuilt.stories() == {3: [article.id for article in call[:3]]}
+    assert rebuilt.place(call[3]).story_id == 3  # joins the story under its stored id
+    placement = rebuilt.place(other)
+    assert placement.new_story and placement.story_id == 11  # not an id merged away before

@@ -112,7 +112,9 @@ def _load_clusterer(connection: Connection) -> StoryClusterer:
         if (article := _article_for_clustering(connection, member.article_id)) is not None
     ]
     assignments.sort(key=lambda pair: _arrival_key(pair[0]))
-    return StoryClusterer.from_assignments(assignments)
+    # Stories merged away keep their rows (and moves point at them): never reuse their ids.
+    highest = connection.execute(sa.select(sa.func.max(schema.stories.c.id))).scalar()
+    return StoryClusterer.from_assignments(assignments, next_id=(highest or 0) + 1)
 
 
 def _arrival_key(article: ClusterArticle) -> tuple[datetime, int]:

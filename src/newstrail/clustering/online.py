@@ -514,6 +514,8 @@ class StoryClusterer:
         cls,
         assignments: Iterable[tuple[ClusterArticle, int]],
         settings: ClusterSettings | None = None,
+        *,
+        next_id: int = 1,
     ) -> StoryClusterer:
         """A clusterer holding given stories, for when no saved state can be read.
 
@@ -525,8 +527,11 @@ class StoryClusterer:
         Args:
             assignments: ``(article, story id)`` pairs in arrival order.
             settings: clustering options.
+            next_id: lowest id a new story may take (ids of stories merged
+                away must not come back); at least one above every story given.
         """
         clusterer = cls(settings)
+        clusterer._next_id = next_id
         for article, story_id in assignments:
             day = to_day(article.date)
             vectors = clusterer._vectoriser.vectorise(
