@@ -570,3 +570,16 @@ def test_a_clusterer_rebuilt_from_assignments_keeps_story_ids_and_skips_old_ones
     assert rebuilt.place(call[3]).story_id == 3  # joins the story under its stored id
     placement = rebuilt.place(other)
     assert placement.new_story and placement.story_id == 11  # not an id merged away before
+
+
+def test_cluster_records_reports_progress_and_keeps_input_order(shared_data: Path) -> None:
+    records = [
+        json.loads(line)
+        for line in (shared_data / "stories" / "basil.jsonl").read_text("utf-8").splitlines()
+    ]
+    calls: list[tuple[int, int]] = []
+    result = list(
+        cluster_records(records, progress=lambda done, total: calls.append((done, total)))
+    )
+    assert [article_id for article_id, _ in result] == [str(r["id"]) for r in records]
+    assert calls and calls[-1] == (len(records), len(records))

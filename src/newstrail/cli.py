@@ -369,9 +369,26 @@ def cluster(input_path: Path, output_path: Path) -> None:
                             f"line {number}: {error}", param_hint="--input"
                         ) from error
 
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (TextColumn("clustering"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     count = 0
-    with output_path.open("w", encoding="utf-8") as out:
-        for article_id, story_id in cluster_records(records()):
+    with (
+        Progress(*columns, console=errors, transient=True) as bar,
+        output_path.open("w", encoding="utf-8") as out,
+    ):
+        task = bar.add_task("", total=None)
+
+        def advance(placed: int, total: int) -> None:
+            bar.update(task, completed=placed, total=total)
+
+        for article_id, story_id in cluster_records(records(), progress=advance):
             out.write(json.dumps({"id": article_id, "story": story_id}) + "\n")
             count += 1
     errors.print(f"{count} articles clustered into {output_path}")

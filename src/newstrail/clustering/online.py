@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -616,27 +616,35 @@ def parse_date(value: object) -> datetime | None:
 
 
 def cluster_records(
-    records: Iterable[dict[str, Any]], settings: ClusterSettings | None = None
+    records: Iterable[dict[str, Any]],
+    settings: ClusterSettings | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Iterator[tuple[str, int]]:
     """Cluster article records as one stream and yield each article's final story.
 
     Gold fields (``story_id``, ``topic_id``, ``event_label``, ...) are never read.
+    Only the part of each text the clusterer reads (``body_chars``) is kept
+    while the stream is sorted into date order, so memory does not grow with
+    article length (1M articles of a few KB each would otherwise be held whole).
 
     Args:
         records: dicts with ``id``, ``title``, ``text`` and optionally ``date``,
             ``source``, ``url``, ``lang``.
         settings: clustering options.
+        progress: called as ``progress(placed, total)`` every 1,000 articles and at the end.
 
     Returns:
         ``(article id, story id)`` in input order, after all merges and splits;
         articles are placed in date order when dates exist (undated first, in
         file order), file order otherwise.
     """
+    settings = settings or ClusterSettings()
     articles = [
         ClusterArticle(
             id=str(record["id"]),
             title=str(record.get("title") or ""),
-            text=str(record.get("text") or ""),
+            text=str(record.get("text") or "")[: settings.body_chars],
             date=parse_date(record.get("date")),
             source=record.get("source"),
             url=record.get("url"),
@@ -653,8 +661,10 @@ def cluster_records(
         ),
     )
     clusterer = StoryClusterer(settings)
-    for _ in clusterer.place_all(articles[position] for position in arrival):
-        pass
+    placed = clusterer.place_all(articles[position] for position in arrival)
+    for count, _ in enumerate(placed, start=1):
+        if progress is not None and (count % 1000 == 0 or count == len(articles)):
+            progress(count, len(articles))
     story_of = {
         article_id: story_id
         for story_id, members in clusterer.stories().items()
