@@ -130,6 +130,9 @@ def test_cluster_command(tmp_path: Path) -> None:
     assigned = {r["id"]: r["story"] for r in json_lines(output.read_text())}
     assert code == 0 and set(assigned) == {"a", "b", "c"}
     assert assigned["a"] != assigned["c"]
+    source.write_text(json.dumps(records[0]) + "\n" + '{"id": "b", "title": \n')
+    code, _, err = run("cluster", "--input", str(source), "--output", str(output))
+    assert code == 2 and "line 2" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize(

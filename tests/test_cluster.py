@@ -21,6 +21,7 @@ from newstrail.clustering import (
     ahead,
     cluster_records,
     features,
+    files,
 )
 from newstrail.clustering.bisection import group_similarity, member_matrix, spectral_cut
 from newstrail.clustering.features import TermHasher
@@ -583,3 +584,30 @@ def test_cluster_records_reports_progress_and_keeps_input_order(shared_data: Pat
     )
     assert [article_id for article_id, _ in result] == [str(r["id"]) for r in records]
     assert calls and calls[-1] == (len(records), len(records))
+
+
+def test_a_jsonl_file_clusters_as_its_records_do(shared_data: Path, tmp_path: Path) -> None:
+    records = [
+        json.loads(line)
+        for name in ("allsides", "ecbplus")
+        for line in (shared_data / "stories" / f"{name}.jsonl").read_text("utf-8").splitlines()
+    ]
+    random.Random(3).shuffle(records)  # dated and undated, out of date order
+    path = tmp_path / "articles.jsonl"
+    lines = [json.dumps(record) for record in records]
+    lines.insert(5, "   ")  # blank lines are skipped, as the reader of records skips them
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    calls: list[tuple[int, int]] = []
+    from_file = list(files.cluster_jsonl(path, progress=lambda *call: calls.append(call)))
+    assert from_file == list(cluster_records(records))
+    assert calls[-1] == (len(records), len(records))
+
+
+def test_a_bad_jsonl_line_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "articles.jsonl"
+    path.write_text('{"id": "a", "title": "T", "text": "x"}\n\n{"title": "no id"}\n')
+    with pytest.raises(files.BadRecord, match=r"^line 3: not a JSON object with an id"):
+        list(files.cluster_jsonl(path))
+    path.write_text('{"id": "a", "title": "T", "text": "x"}\n{"id": "b", \n')
+    with pytest.raises(files.BadRecord, match=r"^line 2: "):
+        list(files.cluster_jsonl(path))

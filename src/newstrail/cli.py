@@ -356,19 +356,6 @@ def cluster(input_path: Path, output_path: Path) -> None:
 
     Example: newstrail cluster --input articles.jsonl --output stories.jsonl
     """
-    from newstrail.clustering import cluster_records
-
-    def records() -> Iterable[dict[str, Any]]:
-        with input_path.open(encoding="utf-8") as lines:
-            for number, line in enumerate(lines, 1):
-                if line.strip():
-                    try:
-                        yield json.loads(line)
-                    except json.JSONDecodeError as error:
-                        raise click.BadParameter(
-                            f"line {number}: {error}", param_hint="--input"
-                        ) from error
-
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -376,6 +363,8 @@ def cluster(input_path: Path, output_path: Path) -> None:
         TextColumn,
         TimeRemainingColumn,
     )
+
+    from newstrail.clustering.files import BadRecord, cluster_jsonl
 
     columns = (TextColumn("clustering"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     count = 0
@@ -388,9 +377,12 @@ def cluster(input_path: Path, output_path: Path) -> None:
         def advance(placed: int, total: int) -> None:
             bar.update(task, completed=placed, total=total)
 
-        for article_id, story_id in cluster_records(records(), progress=advance):
-            out.write(json.dumps({"id": article_id, "story": story_id}) + "\n")
-            count += 1
+        try:
+            for article_id, story_id in cluster_jsonl(input_path, progress=advance):
+                out.write(json.dumps({"id": article_id, "story": story_id}) + "\n")
+                count += 1
+        except BadRecord as error:
+            raise click.BadParameter(str(error), param_hint="--input") from error
     errors.print(f"{count} articles clustered into {output_path}")
 
 

@@ -615,6 +615,19 @@ def parse_date(value: object) -> datetime | None:
         return None
 
 
+def article_from_record(record: dict[str, Any], body_chars: int) -> ClusterArticle:
+    """An input record as the clusterer sees it; only the lead of the text it reads is kept."""
+    return ClusterArticle(
+        id=str(record["id"]),
+        title=str(record.get("title") or ""),
+        text=str(record.get("text") or "")[:body_chars],
+        date=parse_date(record.get("date")),
+        source=record.get("source"),
+        url=record.get("url"),
+        lang=record.get("lang"),
+    )
+
+
 def cluster_records(
     records: Iterable[dict[str, Any]],
     settings: ClusterSettings | None = None,
@@ -640,18 +653,7 @@ def cluster_records(
         file order), file order otherwise.
     """
     settings = settings or ClusterSettings()
-    articles = [
-        ClusterArticle(
-            id=str(record["id"]),
-            title=str(record.get("title") or ""),
-            text=str(record.get("text") or "")[: settings.body_chars],
-            date=parse_date(record.get("date")),
-            source=record.get("source"),
-            url=record.get("url"),
-            lang=record.get("lang"),
-        )
-        for record in records
-    ]
+    articles = [article_from_record(record, settings.body_chars) for record in records]
     arrival = sorted(
         range(len(articles)),
         key=lambda position: (
