@@ -169,6 +169,24 @@ def baseline_cluster(records: Records, threshold: float) -> dict[str, int]:
     return assignment
 
 
+def per_fold_f1(
+    runs: dict[Any, dict[str, dict[str, ArticleScore]]],
+    chosen: Sequence[Any],
+    folds: dict[str, dict[str, int]],
+) -> list[float]:
+    """Held-out B³ F1 of each fold on its own (all sets pooled), to see the spread."""
+    scores = []
+    for fold, setting in enumerate(chosen):
+        pooled = {
+            f"{dataset}/{article}": per_article[article]
+            for dataset, per_article in runs[setting].items()
+            for article, k in folds[dataset].items()
+            if k == fold
+        }
+        scores.append(summarise(pooled, list(pooled))["f1"])
+    return scores
+
+
 def cross_validate(
     runs: dict[Any, dict[str, dict[str, ArticleScore]]],
     folds: dict[str, dict[str, int]],

@@ -239,20 +239,6 @@ def probe_cost(model: Any, texts: Sequence[str]) -> list[dict[str, float]]:
     return rows
 
 
-def per_fold_f1(runs: Runs, chosen: Sequence[Any], folds: dict[str, dict[str, int]]) -> list[float]:
-    """Held-out B³ F1 of each fold on its own (all sets pooled), to see the spread."""
-    scores = []
-    for fold, setting in enumerate(chosen):
-        pooled = {
-            f"{dataset}/{article}": per_article[article]
-            for dataset, per_article in runs[setting].items()
-            for article, k in folds[dataset].items()
-            if k == fold
-        }
-        scores.append(clustering_bench.summarise(pooled, list(pooled))["f1"])
-    return scores
-
-
 def cached_embeddings(
     model: Any, texts: dict[str, str], weights_hash: str
 ) -> tuple[dict[str, np.ndarray], bool]:
@@ -382,7 +368,7 @@ def main() -> None:
         cross_validated[name] = {
             "held_out": held_out,
             "chosen_per_fold": chosen,
-            "held_out_f1_per_fold": per_fold_f1(runs, chosen, folds),
+            "held_out_f1_per_fold": clustering_bench.per_fold_f1(runs, chosen, folds),
         }
 
     # -- report -------------------------------------------------------------------

@@ -188,20 +188,6 @@ def grid_runs(
     return runs
 
 
-def per_fold_f1(runs: Runs, chosen: Sequence[Any], folds: dict[str, dict[str, int]]) -> list[float]:
-    """Held-out B³ F1 of each fold on its own (all sets pooled), to see the spread."""
-    scores = []
-    for fold, setting in enumerate(chosen):
-        pooled = {
-            f"{dataset}/{article}": per_article[article]
-            for dataset, per_article in runs[setting].items()
-            for article, k in folds[dataset].items()
-            if k == fold
-        }
-        scores.append(clustering_bench.summarise(pooled, list(pooled))["f1"])
-    return scores
-
-
 def proxy_rate(texts: Sequence[str], extract: Callable[[str], object]) -> float:
     """Texts per CPU-second for ``extract`` over ``texts``, ``PROXY_TIMING_REPEATS`` times."""
     start = time.process_time()
@@ -268,7 +254,7 @@ def main() -> None:
             cross_validated[grid_name][name] = {
                 "held_out": held_out,
                 "chosen_per_fold": [dict(zip(grid, c, strict=True)) for c in chosen],
-                "held_out_f1_per_fold": per_fold_f1(runs, chosen, folds),
+                "held_out_f1_per_fold": clustering_bench.per_fold_f1(runs, chosen, folds),
                 "seconds": time.perf_counter() - start,
             }
             print(f"{name}, {grid_name}: {time.perf_counter() - start:.0f} s", flush=True)

@@ -18,8 +18,8 @@ from typing import Any
 from newstrail.clustering.online import (
     ClusterArticle,
     ClusterSettings,
-    StoryClusterer,
     article_from_record,
+    final_stories,
     parse_date,
     to_day,
 )
@@ -74,15 +74,7 @@ def cluster_jsonl(
                 record = _record(lines.readline(), f"record {position + 1} (re-read)")
                 yield article_from_record(record, settings.body_chars)
 
-    clusterer = StoryClusterer(settings)
-    for count, _ in enumerate(clusterer.place_all(articles()), start=1):
-        if progress is not None and (count % 1000 == 0 or count == len(ids)):
-            progress(count, len(ids))
-    story_of = {
-        article_id: story_id
-        for story_id, members in clusterer.stories().items()
-        for article_id in members
-    }
+    story_of = final_stories(articles(), len(ids), settings, progress)
     for article_id in ids:
         yield article_id, story_of[article_id]
 

@@ -662,15 +662,33 @@ def cluster_records(
             else (1.0, to_day(articles[position].date) or 0.0)
         ),
     )
+    story_of = final_stories(
+        (articles[position] for position in arrival), len(articles), settings, progress
+    )
+    for article in articles:
+        yield article.id, story_of[article.id]
+
+
+def final_stories(
+    arriving: Iterable[ClusterArticle],
+    total: int,
+    settings: ClusterSettings,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
+    """Place ``arriving`` (in arrival order) as one stream; each article id's final story.
+
+    Args:
+        arriving: the articles, in the order they are placed.
+        total: how many there are (for ``progress``).
+        settings: clustering options.
+        progress: called as ``progress(placed, total)`` every 1,000 articles and at the end.
+    """
     clusterer = StoryClusterer(settings)
-    placed = clusterer.place_all(articles[position] for position in arrival)
-    for count, _ in enumerate(placed, start=1):
-        if progress is not None and (count % 1000 == 0 or count == len(articles)):
-            progress(count, len(articles))
-    story_of = {
+    for count, _ in enumerate(clusterer.place_all(arriving), start=1):
+        if progress is not None and (count % 1000 == 0 or count == total):
+            progress(count, total)
+    return {
         article_id: story_id
         for story_id, members in clusterer.stories().items()
         for article_id in members
     }
-    for article in articles:
-        yield article.id, story_of[article.id]
