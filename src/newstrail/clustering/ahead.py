@@ -97,8 +97,7 @@ def vectorised_ahead(
     if workers <= 0 or len(head) < min_articles:
         tokeniser = vectoriser.tokeniser
         for article in itertools.chain(head, stream):
-            lead = article.text[: tokeniser.body_chars]
-            yield article, tokeniser.tokenise(article.title, lead, article.date is not None)
+            yield article, tokeniser.tokenise(article.title, article.text, article.date is not None)
         return
     # One worker: its IDF must count the chunks in order.
     pool = ProcessPoolExecutor(

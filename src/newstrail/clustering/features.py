@@ -32,7 +32,6 @@ import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.utils import murmurhash3_32
 
-SparseVector = dict[int, float]
 # All sub-vectors of one article in two parallel arrays, keys offset by
 # ``position << HASH_BITS`` so the three never collide (see ``ArticleVectors``).
 StackedVector = tuple[np.ndarray, np.ndarray]
@@ -236,9 +235,13 @@ class OnlineIdf:
         self.documents = documents
 
     def observe(self, terms: np.ndarray) -> None:
-        """Count one document's distinct stacked terms (as ``observe_and_weigh`` does)."""
-        positions = terms >> HASH_BITS
-        starts = np.searchsorted(positions, (1, 2, 3)).tolist()
+        """Count one document's distinct stacked terms: its body and entity terms.
+
+        Headline words are body words too, so headline terms are not counted
+        again; each sub-vector's terms are distinct, so each bucket counts once
+        per sub-vector.
+        """
+        starts = np.searchsorted(terms >> HASH_BITS, (1, 2, 3)).tolist()
         self.documents += 1
         self.document_frequency[terms[starts[0] : starts[1]] & _HASH_MASK] += 1
         self.document_frequency[terms[starts[1] : starts[2]] & _HASH_MASK] += 1
@@ -260,15 +263,12 @@ class OnlineIdf:
             delimit the sub-vectors in it. The document frequencies count
             body and entity terms (headline words are body words).
         """
+        self.observe(terms)
         positions = terms >> HASH_BITS
         buckets = terms & _HASH_MASK
         starts = np.searchsorted(positions, (0, 1, 2, 3)).tolist()
-        self.documents += 1
-        frequency = self.document_frequency
-        frequency[buckets[starts[1] : starts[2]]] += 1  # distinct within a sub-vector
-        frequency[buckets[starts[2] : starts[3]]] += 1
         # Sublinear TF × smoothed IDF.
-        idf = np.log((1.0 + self.documents) / (1.0 + frequency[buckets])) + 1.0
+        idf = np.log((1.0 + self.documents) / (1.0 + self.document_frequency[buckets])) + 1.0
         weights = (1.0 + np.log(counts)) * idf
         # Heaviest first within each sub-vector (a stable sort), so callers can
         # take the top terms without sorting again; then the ``keep`` first of each.

@@ -18,10 +18,10 @@ from typing import Any
 from newstrail.clustering.online import (
     ClusterArticle,
     ClusterSettings,
+    arrival_key,
     article_from_record,
     final_stories,
     parse_date,
-    to_day,
 )
 
 
@@ -59,10 +59,9 @@ def cluster_jsonl(
         for number, line in enumerate(lines, start=1):
             if line.strip():
                 record = _record(line, f"line {number}")
-                day = to_day(parse_date(record.get("date")))
                 offsets.append(offset)
                 ids.append(str(record["id"]))
-                arrival_keys.append((0.0, 0.0) if day is None else (1.0, day))
+                arrival_keys.append(arrival_key(parse_date(record.get("date"))))
             offset += len(line)
     arrival = sorted(range(len(ids)), key=arrival_keys.__getitem__)
     del arrival_keys

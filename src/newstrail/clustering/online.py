@@ -236,7 +236,7 @@ class StoryClusterer:
         else:
             vectors = vectoriser.weigh(article.id, article.date, tokens)
         if day is not None:
-            self._watermark = day if self._watermark is None else max(self._watermark, day)
+            self._advance_watermark(day)
             self._expire()
         self._weights = self._current_weights()
         ranked = self._rank(vectors, day, exclude=None)
@@ -305,6 +305,10 @@ class StoryClusterer:
         )
         scored.sort(key=lambda item: (-item[0], -item[1].story_id))
         return scored
+
+    def _advance_watermark(self, day: float) -> None:
+        """Note the latest article day seen (dormancy is measured from it)."""
+        self._watermark = day if self._watermark is None else max(self._watermark, day)
 
     def _current_weights(self) -> Weights:
         """Scoring weights, with the closeness bonus shrunk on busy days.
@@ -538,9 +542,7 @@ class StoryClusterer:
                 article.id, article.title, article.text, article.date
             )
             if day is not None:
-                clusterer._watermark = (
-                    day if clusterer._watermark is None else max(clusterer._watermark, day)
-                )
+                clusterer._advance_watermark(day)
             story = clusterer._stories.setdefault(story_id, Story(story_id))
             story.add(vectors, day)
             clusterer._refresh_index(story)
@@ -615,6 +617,15 @@ def parse_date(value: object) -> datetime | None:
         return None
 
 
+def arrival_key(date: datetime | None) -> tuple[float, float]:
+    """Where an article falls in a record stream's arrival order: undated first, then by date.
+
+    Sorting is stable, so articles with equal keys keep their input order.
+    """
+    day = to_day(date)
+    return (0.0, 0.0) if day is None else (1.0, day)
+
+
 def article_from_record(record: dict[str, Any], body_chars: int) -> ClusterArticle:
     """An input record as the clusterer sees it; only the lead of the text it reads is kept."""
     return ClusterArticle(
@@ -654,17 +665,8 @@ def cluster_records(
     """
     settings = settings or ClusterSettings()
     articles = [article_from_record(record, settings.body_chars) for record in records]
-    arrival = sorted(
-        range(len(articles)),
-        key=lambda position: (
-            (0.0, 0.0)
-            if articles[position].date is None
-            else (1.0, to_day(articles[position].date) or 0.0)
-        ),
-    )
-    story_of = final_stories(
-        (articles[position] for position in arrival), len(articles), settings, progress
-    )
+    arriving = sorted(articles, key=lambda article: arrival_key(article.date))
+    story_of = final_stories(arriving, len(articles), settings, progress)
     for article in articles:
         yield article.id, story_of[article.id]
 

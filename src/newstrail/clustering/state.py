@@ -33,20 +33,18 @@ class _VectorTable:
     """Sparse vectors flattened into key, value and length arrays."""
 
     def __init__(self) -> None:
-        self.keys: list[int] = []
-        self.values: list[float] = []
-        self.lengths: list[int] = []
+        self.keys: list[np.ndarray] = []
+        self.values: list[np.ndarray] = []
 
     def append(self, keys: np.ndarray, values: np.ndarray) -> None:
-        self.keys.extend(keys.tolist())
-        self.values.extend(values.tolist())
-        self.lengths.append(len(keys))
+        self.keys.append(keys)
+        self.values.append(values)
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         return {
-            f"{prefix}_keys": np.asarray(self.keys, dtype=np.int64),
-            f"{prefix}_values": np.asarray(self.values, dtype=np.float64),
-            f"{prefix}_lengths": np.asarray(self.lengths, dtype=np.int64),
+            f"{prefix}_keys": np.concatenate([*self.keys, np.zeros(0, dtype=np.int64)]),
+            f"{prefix}_values": np.concatenate([*self.values, np.zeros(0)]),
+            f"{prefix}_lengths": np.array([len(keys) for keys in self.keys], dtype=np.int64),
         }
 
 

@@ -56,18 +56,28 @@ def sorted_stacked(vectors: ArticleVectors) -> StackedVector:
     return keys[order], values[order]
 
 
+def grouped_dots(
+    keys: np.ndarray,
+    values: np.ndarray,
+    groups: np.ndarray,
+    count: int,
+    centroid_keys: np.ndarray,
+    centroid_sums: np.ndarray,
+) -> np.ndarray:
+    """Dot products of (keys, values) with a sorted centroid, summed per group (0..count-1)."""
+    if not len(centroid_keys) or not len(keys):
+        return np.zeros(count)
+    positions = np.minimum(np.searchsorted(centroid_keys, keys), len(centroid_keys) - 1)
+    shared = centroid_keys[positions] == keys
+    return np.bincount(groups[shared], values[shared] * centroid_sums[positions[shared]], count)
+
+
 def subvector_dots(
     keys: np.ndarray, values: np.ndarray, centroid_keys: np.ndarray, centroid_sums: np.ndarray
 ) -> np.ndarray:
     """Per sub-vector dot products of stacked (keys, values) with a sorted centroid."""
-    if not len(centroid_keys) or not len(keys):
-        return np.zeros(len(SUBVECTORS))
-    positions = np.minimum(np.searchsorted(centroid_keys, keys), len(centroid_keys) - 1)
-    shared = centroid_keys[positions] == keys
-    return np.bincount(
-        keys[shared] >> HASH_BITS,
-        values[shared] * centroid_sums[positions[shared]],
-        len(SUBVECTORS),
+    return grouped_dots(
+        keys, values, keys >> HASH_BITS, len(SUBVECTORS), centroid_keys, centroid_sums
     )
 
 
@@ -305,12 +315,11 @@ class Story:
         parts = [vectors.stacked for vectors in self.vectors]
         keys = np.concatenate([keys for keys, _ in parts])
         member = np.repeat(np.arange(len(parts)), [len(keys) for keys, _ in parts])
-        positions = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
-        shared = (keys < (1 << HASH_BITS)) & (self.keys[positions] == keys)
-        products = (
-            np.concatenate([values for _, values in parts])[shared] * self.sums[positions[shared]]
-        )
-        closeness = np.bincount(member[shared], products, len(parts)).tolist()
+        headline = keys < (1 << HASH_BITS)
+        values = np.concatenate([values for _, values in parts])
+        closeness = grouped_dots(
+            keys[headline], values[headline], member[headline], len(parts), self.keys, self.sums
+        ).tolist()
         best = max(range(len(closeness)), key=lambda position: (closeness[position], -position))
         return self.vectors[best].title
 
