@@ -303,7 +303,9 @@ class StoryClusterer:
         scored = list(
             zip(self._scratch.score_all(candidates, day, self._weights), candidates, strict=True)
         )
-        scored.sort(key=lambda item: (-item[0], -item[1].story_id))
+        # Scores equal but for float rounding (the order of a dot product's terms
+        # differs between NumPy builds) tie-break on the story id, newest first.
+        scored.sort(key=lambda item: (-round(item[0], 12), -item[1].story_id))
         return scored
 
     def _advance_watermark(self, day: float) -> None:
