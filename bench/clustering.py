@@ -32,7 +32,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from newstrail.clustering import ClusterSettings, cluster_records  # noqa: E402
+from newstrail.stories.clustering import ClusterSettings, cluster_records  # noqa: E402
 
 DATASETS = ("ecbplus", "basil", "allsides")
 FOLDS = 5

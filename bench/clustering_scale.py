@@ -40,7 +40,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from newstrail.clustering import ClusterArticle, StoryClusterer  # noqa: E402
+from newstrail.stories.clustering import ClusterArticle, StoryClusterer  # noqa: E402
 
 CHECKPOINTS = (10_000, 100_000, 1_000_000)
 ARTICLES_PER_STORY = 6  # mean; actual sizes are 1..11

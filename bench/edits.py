@@ -1,7 +1,7 @@
 """Edit-quality benchmark: real revisions, synthetic edits, and diff speed.
 
 (a) Real captures (``shared/data/revisions``): every consecutive version pair
-    of a case is extracted and compared, once with ``newstrail.extract.extract_html``
+    of a case is extracted and compared, once with ``newstrail.extract.article.extract_html``
     (when importable) and once with plain ``trafilatura.extract(...,
     output_format="json", with_metadata=True)``, since the two leave different
     template debris in the text; the expected answer comes from the manifest's
@@ -43,14 +43,14 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from newstrail.diff import (  # noqa: E402
+from newstrail.text.sentences import count_words, split_paragraphs, split_sentences  # noqa: E402
+from newstrail.versions.diff import (  # noqa: E402
     VersionText,
     diff_versions,
     normalise_characters,
     unit_key,
 )
-from newstrail.edits import NUMBER, compare_versions, is_prose  # noqa: E402
-from newstrail.sentences import count_words, split_paragraphs, split_sentences  # noqa: E402
+from newstrail.versions.edits import NUMBER, compare_versions, is_prose  # noqa: E402
 
 DATA = Path(os.environ.get("NEWSTRAIL_SHARED_DATA", REPO.parent / "shared" / "data"))
 RESULTS = REPO / "bench" / "results" / "edits.json"
@@ -89,7 +89,7 @@ def extractors() -> dict[str, Callable[[bytes], VersionText]]:
     """newstrail's extractor when importable, and plain trafilatura as a cross-check."""
     found: dict[str, Callable[[bytes], VersionText]] = {}
     try:
-        from newstrail.extract import extract_html
+        from newstrail.extract.article import extract_html
     except ImportError:
         pass
     else:
@@ -98,7 +98,7 @@ def extractors() -> dict[str, Callable[[bytes], VersionText]]:
             page = extract_html(html)
             return VersionText(page.title, page.author, page.date, page.text)
 
-        found["newstrail.extract.extract_html"] = with_newstrail
+        found["newstrail.extract.article.extract_html"] = with_newstrail
     found["trafilatura.extract(json, with_metadata)"] = with_trafilatura
     return found
 

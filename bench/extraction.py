@@ -42,7 +42,7 @@ import trafilatura
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from newstrail.extract import EXTRACTOR_VERSION, extract_html  # noqa: E402
+from newstrail.extract.article import EXTRACTOR_VERSION, extract_html  # noqa: E402
 
 SHINGLE_SIZE = 4
 BOOTSTRAP_SAMPLES = 1000

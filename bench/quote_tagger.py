@@ -8,7 +8,7 @@ nothing trained here ships in ``src/``: this bench only measures what a tagger
 *would* earn, to decide whether licensed training data is worth acquiring.
 It trains on dev half A and tests on dev half B, then the other way round
 (two-fold, halves as in ``bench/quotes.py``), on the spaCy parse the rules
-use (``newstrail.nlp.load_english()``, one parse per paragraph).
+use (``newstrail.text.nlp.load_english()``, one parse per paragraph).
 
 Tagger: one BIO tag sequence per role (content, source, cue), each token
 described by its word, lemma, part of speech, dependency, head, entity type,
@@ -55,11 +55,11 @@ from sklearn.svm import LinearSVC
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from newstrail.nlp import load_english, model_version
-from newstrail.quoting.cues import CUE_VERBS
-from newstrail.quoting.extraction import extract_quotes
-from newstrail.quoting.marks import find_marked_quotes
-from newstrail.quoting.stances import STANCE_VERBS
+from newstrail.coverage.quoting.cues import CUE_VERBS
+from newstrail.coverage.quoting.extraction import extract_quotes
+from newstrail.coverage.quoting.marks import find_marked_quotes
+from newstrail.coverage.quoting.stances import STANCE_VERBS
+from newstrail.text.nlp import load_english, model_version
 from quotes import (  # bench/quotes.py: the scorer, shared so both benches score alike
     ROLES,
     Attribution,

@@ -49,10 +49,10 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from newstrail.nlp import load_english, model_version
-from newstrail.quoting.extraction import extract_quotes
-from newstrail.quoting.marks import find_marked_quotes
-from newstrail.quoting.records import Quote
+from newstrail.coverage.quoting.extraction import extract_quotes
+from newstrail.coverage.quoting.marks import find_marked_quotes
+from newstrail.coverage.quoting.records import Quote
+from newstrail.text.nlp import load_english, model_version
 
 OVERLAP_THRESHOLD = 0.3
 ROLES = ("source", "cue", "content")

@@ -39,15 +39,15 @@ from rich.table import Table
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
 
-from newstrail import coverage
-from newstrail.coverage import (
+from newstrail.coverage import exclusives as coverage
+from newstrail.coverage.exclusives import (
     exclusive_content,
     paired_similarity,
     split_sentences,
     supporting_articles,
 )
-from newstrail.reuse import PassageIndex, StoryArticle, find_passages
-from newstrail.summary import summarise_story
+from newstrail.coverage.reuse import PassageIndex, StoryArticle, find_passages
+from newstrail.coverage.summary import summarise_story
 
 SHARED = Path(
     os.environ.get("NEWSTRAIL_SHARED_DATA")

@@ -96,10 +96,10 @@ def build_warcs(folder: Path, files: int, copies: int) -> tuple[list[Path], int]
 
 def run_one(db: str, paths: list[str], jobs: int, method: str) -> dict[str, Any]:
     """Import into ``db`` in this (child) process and measure it."""
-    from newstrail.bulk import import_warcs
-    from newstrail.importer import import_paths
+    from newstrail.jobs.bulk import import_warcs
+    from newstrail.jobs.importer import import_paths
     from newstrail.settings import Settings
-    from newstrail.store import Store
+    from newstrail.store.database import Store
 
     store = Store(db)
     started = time.perf_counter()
@@ -139,7 +139,7 @@ def fresh_postgres_database(url: str) -> str:
     """A new empty database on the cluster at ``url``."""
     import sqlalchemy as sa
 
-    from newstrail.store import database_url
+    from newstrail.store.database import database_url
 
     name = f"bench_{uuid.uuid4().hex[:8]}"
     engine = sa.create_engine(database_url(url), isolation_level="AUTOCOMMIT")

@@ -53,18 +53,18 @@ sys.path.insert(0, str(ROOT / "src"))
 import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from newstrail import schema  # noqa: E402
-from newstrail.fetch import Fetcher  # noqa: E402
-from newstrail.queue import claim_due, release  # noqa: E402
+from newstrail.fetch.http import Fetcher  # noqa: E402
+from newstrail.jobs.leases import claim_due, release  # noqa: E402
+from newstrail.jobs.watch import Watcher, WatchReport, add_source, fetch_settings  # noqa: E402
 from newstrail.settings import Settings  # noqa: E402
-from newstrail.store import Store  # noqa: E402
-from newstrail.watch import Watcher, WatchReport, add_source, fetch_settings  # noqa: E402
+from newstrail.store import schema  # noqa: E402
+from newstrail.store.database import Store  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "watch.json"
 SOURCES = 100  # outlets the scheduled rows are spread over (the claim has a per-source budget)
 SITE_SCRIPT = """
 import sys
-from newstrail.fixture_site import FixtureSite
+from newstrail.demo.fixture_site import FixtureSite
 site = FixtureSite(synthetic_articles=int(sys.argv[1]))
 print(site.start(), flush=True)
 sys.stdin.read()  # serve until the parent closes our stdin

@@ -2,7 +2,7 @@
 
 Builds a SQLite store of N synthetic articles (real texts from
 ``shared/data/stories/*.jsonl``, written with bulk inserts, not the importer),
-starts ``newstrail.web.app.serve`` on 127.0.0.1 in a separate process (1 or
+starts ``newstrail.serve.web.app.serve`` on 127.0.0.1 in a separate process (1 or
 more uvicorn workers), then drives it with ``wrk`` when it is on PATH (Debian
 package ``wrk``), else with an httpx async load generator; every run is bounded
 in time (and, for httpx, in request count). Reports p50/p95/p99 latency,
@@ -36,9 +36,9 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from newstrail import schema
-from newstrail.search import rebuild_index
-from newstrail.store import Store, text_sha256
+from newstrail.store import schema
+from newstrail.store.database import Store, text_sha256
+from newstrail.store.search import rebuild_index
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "web_load.json"
@@ -216,8 +216,8 @@ def free_port() -> int:
 
 def serve(db: str, port: int, workers: int) -> None:
     """Run the app (this is the server subprocess)."""
+    from newstrail.serve.web.app import serve as serve_app
     from newstrail.settings import Settings
-    from newstrail.web.app import serve as serve_app
 
     serve_app(Store(db), Settings(host="127.0.0.1", port=port), announce=False, workers=workers)
 

@@ -39,9 +39,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import sqlalchemy as sa  # noqa: E402
 
-from newstrail import schema  # noqa: E402
-from newstrail.store import Store  # noqa: E402
-from newstrail.watch import Watcher  # noqa: E402
+from newstrail.jobs.watch import Watcher  # noqa: E402
+from newstrail.store import schema  # noqa: E402
+from newstrail.store.database import Store  # noqa: E402
 from warc_import import fresh_postgres_database, start_postgres  # noqa: E402
 from watch import Clock, advance_site, bench_settings, discover, fixture_site  # noqa: E402
 
@@ -51,8 +51,8 @@ WORKER_SCRIPT = """
 import asyncio, json, sys, time
 sys.path.insert(0, sys.argv[3])
 from watch import bench_settings
-from newstrail.store import Store
-from newstrail.watch import Watcher
+from newstrail.store.database import Store
+from newstrail.jobs.watch import Watcher
 
 store = Store(sys.argv[1], migrate=False)
 watcher = Watcher(store, bench_settings(), worker=sys.argv[2], analyse=False)

@@ -38,7 +38,7 @@ STORE_KINDS = ["memory", "file"] + (
 @pytest.fixture(params=STORE_KINDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
     """A fresh, migrated store of each kind: in-memory SQLite, a SQLite file, PostgreSQL."""
-    from newstrail.store import Store
+    from newstrail.store.database import Store
 
     if request.param == "memory":
         opened = Store(":memory:")
@@ -57,7 +57,7 @@ def _fresh_postgres_store(name: str):  # type: ignore[no-untyped-def]
 
     import sqlalchemy as sa
 
-    from newstrail.store import Store, database_url
+    from newstrail.store.database import Store, database_url
 
     base = database_url(os.environ["NEWSTRAIL_TEST_POSTGRES_URL"])
     database = "t_" + re.sub(r"\W", "_", name.lower())[:30] + "_" + uuid.uuid4().hex[:8]
@@ -77,8 +77,8 @@ def seed_articles(seeds_dir: Path):  # type: ignore[no-untyped-def]
 
     000-003 are one story told by four outlets; 004 (RT) is another story.
     """
-    from newstrail.extract import extract_text
-    from newstrail.reuse import StoryArticle
+    from newstrail.coverage.reuse import StoryArticle
+    from newstrail.extract.article import extract_text
 
     paths = sorted(seeds_dir.glob("*.txt"))
     return [

@@ -7,8 +7,8 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
-from newstrail.fetch import FetchSettings
-from newstrail.fixture_site import FixtureSite
+from newstrail.demo.fixture_site import FixtureSite
+from newstrail.fetch.http import FetchSettings
 
 # Loopback is let through by network, not by allow_private, so the guard still
 # refuses every other private address (redirects to 10.x, ::1) in these tests.

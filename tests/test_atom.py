@@ -8,10 +8,10 @@ import feedparser
 import httpx
 import pytest
 
-from newstrail.atom import changes_feed, describe_edit, list_changes
+from newstrail.serve.atom import changes_feed, describe_edit, list_changes
+from newstrail.serve.web import create_app
 from newstrail.settings import Settings
-from newstrail.store import Store
-from newstrail.web import create_app
+from newstrail.store.database import Store
 from test_web_support import Archive, seed_archive
 
 

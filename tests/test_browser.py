@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 import uvicorn
 
+from newstrail.serve.web import create_app
+from newstrail.serve.web.security import ensure_token
+from newstrail.serve.web.stories import get_story_json, list_story_summaries
 from newstrail.settings import Settings
-from newstrail.store import Store
-from newstrail.web import create_app
-from newstrail.web.security import ensure_token
-from newstrail.web.stories import get_story_json, list_story_summaries
+from newstrail.store.database import Store
 from test_web_support import XSS_TITLE, Archive, seed_archive
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -59,7 +59,7 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    from newstrail.pipeline import bundled_corpus, import_and_place
+    from newstrail.jobs.pipeline import bundled_corpus, import_and_place
 
     store = Store(tmp_path_factory.mktemp("browser") / "store.db")
     import_and_place(store, [bundled_corpus()], Settings())
@@ -156,7 +156,7 @@ def test_article_diff_marks_the_edit(site: Site, page: Any) -> None:
 
 
 def test_corpus_article_with_versions_has_a_diff(site: Site, page: Any) -> None:
-    from newstrail.archive import list_articles
+    from newstrail.serve.archive import list_articles
 
     versioned = [
         a for a in list_articles(site.store) if a.versions >= 2 and a.url.startswith("http")

@@ -14,11 +14,11 @@ from rich.console import Console
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newstrail import schema
-from newstrail.bulk import guess_language, import_warcs, progress_bar
+from newstrail.jobs.bulk import guess_language, import_warcs, progress_bar
+from newstrail.jobs.warc import read_warc
 from newstrail.settings import Settings
-from newstrail.store import Store
-from newstrail.warc import read_warc
+from newstrail.store import schema
+from newstrail.store.database import Store
 
 SETTINGS = Settings(workers=1)
 SUBJECTS = ["council", "hospital", "railway", "harbour", "university", "museum", "court"]
@@ -106,9 +106,9 @@ def checkpoint(store: Store, path: Path) -> tuple[int, bool] | None:
 KILLER = """
 import os, signal, sys
 from pathlib import Path
-from newstrail.bulk import import_warcs
+from newstrail.jobs.bulk import import_warcs
 from newstrail.settings import Settings
-from newstrail.store import Store
+from newstrail.store.database import Store
 
 seen = []
 def progress(name, done, total):

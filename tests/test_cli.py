@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newstrail.cli import cli
-from newstrail.pipeline import bundled_corpus
+from newstrail.cli.main import cli
+from newstrail.jobs.pipeline import bundled_corpus
 
 PAGE = """<html><head><title>Floods close the valley road</title>
 <meta property="og:site_name" content="Valley News"></head><body>

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from newstrail.clustering import (
+from newstrail.extract.newssniffer import parse_newssniffer
+from newstrail.stories.clustering import (
     ClusterArticle,
     ClusterSettings,
     StoryClusterer,
@@ -23,10 +24,9 @@ from newstrail.clustering import (
     features,
     files,
 )
-from newstrail.clustering.bisection import group_similarity, member_matrix, spectral_cut
-from newstrail.clustering.features import TermHasher
-from newstrail.clustering.story import Story, SubvectorScratch
-from newstrail.newssniffer import parse_newssniffer
+from newstrail.stories.clustering.bisection import group_similarity, member_matrix, spectral_cut
+from newstrail.stories.clustering.features import TermHasher
+from newstrail.stories.clustering.story import Story, SubvectorScratch
 
 CALL_DAY = datetime(2020, 12, 29, tzinfo=UTC)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from newstrail.coverage import (
+from newstrail.coverage.exclusives import (
     ExclusiveReport,
     exclusive_content,
     split_sentences,
     supporting_articles,
 )
-from newstrail.reuse import StoryArticle
+from newstrail.coverage.reuse import StoryArticle
 
 
 @pytest.fixture(scope="module")

@@ -7,20 +7,20 @@ import random
 import pytest
 from rich.console import Console
 
-from newstrail.diff import (
-    ArticleDiff,
-    VersionText,
-    diff_versions,
-    is_timestamp_line,
-    normalise_for_comparison,
-)
-from newstrail.report import render_side_by_side
-from newstrail.sentences import (
+from newstrail.serve.terminal import render_side_by_side
+from newstrail.text.sentences import (
     count_words,
     sentence_spans,
     split_paragraphs,
     split_sentences,
     split_tokens,
+)
+from newstrail.versions.diff import (
+    ArticleDiff,
+    VersionText,
+    diff_versions,
+    is_timestamp_line,
+    normalise_for_comparison,
 )
 
 STORY = (

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from newstrail.diff import VersionText
-from newstrail.edits import (
+from newstrail.versions.diff import VersionText
+from newstrail.versions.edits import (
     Comparison,
     compare_versions,
     describe,
@@ -318,7 +318,7 @@ def test_heavy_rewording_is_substantive_by_share() -> None:
 
 
 def test_real_captures_template_vs_real_edit(shared_data: Path) -> None:
-    extract = pytest.importorskip("newstrail.extract")
+    extract = pytest.importorskip("newstrail.extract.article")
     base = shared_data / "revisions"
 
     def load(name: str) -> VersionText:

@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from newstrail.encoding import decode_html, decode_text_file
+from newstrail.text.encoding import decode_html, decode_text_file
 
 CURLY = "“Quoted” – it’s café time…"
 JAPANESE = "東京都は新しい計画を発表した。市民の反応はさまざまだった。"

@@ -14,7 +14,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from newstrail.errors import NotFound
-from newstrail.export import (
+from newstrail.serve.export import (
     COLUMNS,
     export_csv,
     export_jsonl,
@@ -22,9 +22,9 @@ from newstrail.export import (
     warc_records,
     write_warc,
 )
+from newstrail.serve.web import create_app
 from newstrail.settings import Settings
-from newstrail.store import Store
-from newstrail.web import create_app
+from newstrail.store.database import Store
 from test_web_support import T0, Archive, seed_archive
 
 
@@ -96,11 +96,13 @@ def test_warc_of_a_story_and_of_missing_records(
 
 
 def test_warc_reimports_through_the_importer(shared_data: Path, tmp_path: Path) -> None:
-    pytest.importorskip("newstrail.urls", reason="the importer's WARC reader needs newstrail.urls")
-    from newstrail.archive import get_article, list_articles
-    from newstrail.extract import extract_html
-    from newstrail.importer import import_paths
-    from newstrail.versions import Capture, record_capture
+    pytest.importorskip(
+        "newstrail.text.urls", reason="the importer's WARC reader needs newstrail.text.urls"
+    )
+    from newstrail.extract.article import extract_html
+    from newstrail.jobs.importer import import_paths
+    from newstrail.serve.archive import get_article, list_articles
+    from newstrail.versions.recording import Capture, record_capture
 
     case = shared_data / "revisions" / "bbc_32275608"
     url = "http://www.bbc.co.uk/news/world-us-canada-32275608"

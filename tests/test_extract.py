@@ -12,8 +12,7 @@ from types import ModuleType
 
 import pytest
 
-from newstrail.boilerplate import clean_text
-from newstrail.extract import (
+from newstrail.extract.article import (
     EXTRACTOR_NAME,
     EXTRACTOR_VERSION,
     EmptyPage,
@@ -24,6 +23,7 @@ from newstrail.extract import (
     extract_html,
     extract_text,
 )
+from newstrail.extract.boilerplate import clean_text
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "extract"

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from newstrail.feeds import Discovery, detect_kind, discover, filter_urls
+from newstrail.fetch.feeds import Discovery, detect_kind, discover, filter_urls
 from servers import running_site
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>

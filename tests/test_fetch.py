@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 
 import pytest
 
-from newstrail.encoding import decode_html
-from newstrail.fetch import (
+from newstrail.demo.fixture_site import FixtureSite
+from newstrail.fetch.http import (
     DEFAULT_USER_AGENT,
     AddressPolicy,
     BlockedAddress,
@@ -28,7 +28,7 @@ from newstrail.fetch import (
     TooManyRedirects,
     resolve_checked,
 )
-from newstrail.fixture_site import FixtureSite
+from newstrail.text.encoding import decode_html
 from servers import fast_settings, running_site
 
 T = TypeVar("T")

@@ -8,9 +8,9 @@ import httpx
 import pytest
 from lxml import html as lxml_html
 
-from newstrail.feeds import discover
-from newstrail.fixture_site import CORRECTION, STORIES, TIMELINE, FixtureSite
-from newstrail.urls import canonical_from_page
+from newstrail.demo.fixture_site import CORRECTION, STORIES, TIMELINE, FixtureSite
+from newstrail.fetch.feeds import discover
+from newstrail.text.urls import canonical_from_page
 from servers import running_site
 
 

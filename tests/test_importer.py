@@ -17,12 +17,12 @@ import sqlalchemy as sa
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newstrail import schema
-from newstrail.archive import get_article, list_articles
-from newstrail.importer import import_paths
-from newstrail.pipeline import bundled_corpus
+from newstrail.jobs.importer import import_paths
+from newstrail.jobs.pipeline import bundled_corpus
+from newstrail.serve.archive import get_article, list_articles
 from newstrail.settings import Settings
-from newstrail.store import Store
+from newstrail.store import schema
+from newstrail.store.database import Store
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8">
 <title>Harbour bridge reopens after repairs | Example Times</title>
@@ -201,7 +201,7 @@ def test_nothing_importable_fails_the_command(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "newstrail.cli",
+            "newstrail.cli.main",
             "--db",
             str(db),
             "import",
@@ -224,7 +224,7 @@ def test_killed_import_leaves_a_consistent_store_and_resumes(tmp_path: Path) -> 
     db = tmp_path / "k.db"
     env = dict(os.environ, NEWSTRAIL_DB=str(db))
     process = subprocess.Popen(
-        [sys.executable, "-m", "newstrail.cli", "import", str(folder)],
+        [sys.executable, "-m", "newstrail.cli.main", "import", str(folder)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newstrail.newssniffer import is_newssniffer_page, parse_newssniffer, split_side_by_side
+from newstrail.extract.newssniffer import is_newssniffer_page, parse_newssniffer, split_side_by_side
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newstrail.outlets import (
+from newstrail.extract.outlets import (
     UNKNOWN_SOURCE,
     outlet_from_text,
     recognise_outlet,

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
 
-from newstrail.store import MIGRATIONS, Store, database_url
+from newstrail.store.database import MIGRATIONS, Store, database_url
 
 POSTGRES_URL = os.environ.get("NEWSTRAIL_TEST_POSTGRES_URL")
 

@@ -19,9 +19,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from newstrail import schema
-from newstrail.extract import Extracted
-from newstrail.queue import (
+from newstrail.extract.article import Extracted
+from newstrail.jobs.leases import (
     Claim,
     Release,
     claim_due,
@@ -34,8 +33,9 @@ from newstrail.queue import (
     reserve_host_slot,
     schedule_new,
 )
-from newstrail.store import Store
-from newstrail.versions import Capture, record_capture
+from newstrail.store import schema
+from newstrail.store.database import Store
+from newstrail.versions.recording import Capture, record_capture
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=5)
@@ -299,8 +299,8 @@ def test_host_slots_serialise_across_threads(store: Store) -> None:
 CLAIMER = """
 import json, sys, time
 from datetime import datetime, timedelta
-from newstrail.queue import claim_due, claim_due_in
-from newstrail.store import Store
+from newstrail.jobs.leases import claim_due, claim_due_in
+from newstrail.store.database import Store
 
 url, worker, now, batch, mode = sys.argv[1:6]
 now = datetime.fromisoformat(now)

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from newstrail.quoting import (
+from newstrail.coverage.quoting import (
     Quote,
     QuoteOccurrence,
     extract_quotes,
     group_quotes,
     quotes_for_files,
 )
-from newstrail.quoting.grouping import contained_edits, same_quote, words
-from newstrail.quoting.marks import find_marked_quotes, quoted_text
+from newstrail.coverage.quoting.grouping import contained_edits, same_quote, words
+from newstrail.coverage.quoting.marks import find_marked_quotes, quoted_text
 
 SEED_OUTLETS = {"000": "Republic World", "001": "WION", "002": "SCMP", "003": "Newsweek"}
 XI_WORDS = "Sino-Russian relations are not affected by changes in the international situation"

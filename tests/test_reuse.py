@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from newstrail.reuse import Passage, PassageIndex, StoryArticle, find_passages, wire_service
+from newstrail.coverage.reuse import (
+    Passage,
+    PassageIndex,
+    StoryArticle,
+    find_passages,
+    wire_service,
+)
 
 FOOTER = (
     "Sign up for the Daily Example newsletter to get the day's top headlines from our "

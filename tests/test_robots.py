@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newstrail.robots import rules_from_response, unreachable_rules
+from newstrail.fetch.robots import rules_from_response, unreachable_rules
 
 AGENT = "newstrail/0.1 (+https://example.org/newstrail)"
 

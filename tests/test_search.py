@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from newstrail.search import (
+from newstrail.store.database import Store
+from newstrail.store.search import (
     MARK_END,
     MARK_START,
     SearchFilters,
@@ -19,7 +20,6 @@ from newstrail.search import (
     search,
     tsquery,
 )
-from newstrail.store import Store
 from test_web_support import Archive, seed_archive
 
 
@@ -88,8 +88,8 @@ def test_rebuild_counts_articles_and_quotes(store: Store, archive: Archive) -> N
 def test_recording_a_capture_updates_the_index(store: Store) -> None:
     from datetime import UTC, datetime
 
-    from newstrail.extract import Extracted
-    from newstrail.versions import Capture, record_capture
+    from newstrail.extract.article import Extracted
+    from newstrail.versions.recording import Capture, record_capture
 
     def capture(text: str) -> Capture:
         extracted = Extracted(

@@ -51,7 +51,7 @@ def test_every_setting_is_documented_in_the_readme() -> None:
 
 
 def test_every_command_is_in_the_readme() -> None:
-    from newstrail.cli import cli
+    from newstrail.cli.main import cli
 
     readme = README.read_text(encoding="utf-8")
     missing = [name for name in cli.commands if f"`{name}" not in readme]

@@ -12,16 +12,16 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from newstrail import schema
 from newstrail.errors import StoreError
-from newstrail.store import Store, database_url
+from newstrail.store import schema
+from newstrail.store.database import Store, database_url
 
 
 def test_migrations_bring_a_new_store_to_head(store: Store) -> None:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from newstrail.store import MIGRATIONS
+    from newstrail.store.database import MIGRATIONS
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -94,7 +94,7 @@ def test_unopenable_store_is_a_clear_error(tmp_path: Path) -> None:
 
 KILLED_WRITER = """
 import sys
-from newstrail.store import Store
+from newstrail.store.database import Store
 store = Store(sys.argv[1])
 print("ready", flush=True)
 n = 0

@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from newstrail import schema
-from newstrail.clustering import StoryClusterer
-from newstrail.extract import Extracted
-from newstrail.importer import import_paths
-from newstrail.pipeline import bundled_corpus, place_and_analyse
+from newstrail.extract.article import Extracted
+from newstrail.jobs.importer import import_paths
+from newstrail.jobs.pipeline import bundled_corpus, place_and_analyse
 from newstrail.settings import Settings
-from newstrail.store import Store
-from newstrail.stories import get_story, list_stories, place_articles, rebuild_stories
-from newstrail.versions import Capture, record_capture
+from newstrail.store import schema
+from newstrail.store.database import Store
+from newstrail.stories.clustering import StoryClusterer
+from newstrail.stories.placement import get_story, list_stories, place_articles, rebuild_stories
+from newstrail.versions.recording import Capture, record_capture
 
 
 def partition(store: Store) -> set[frozenset[int]]:

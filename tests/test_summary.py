@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from newstrail.coverage import supporting_articles
-from newstrail.reuse import StoryArticle
-from newstrail.summary import SummarySentence, summarise_story
+from newstrail.coverage.exclusives import supporting_articles
+from newstrail.coverage.reuse import StoryArticle
+from newstrail.coverage.summary import SummarySentence, summarise_story
 
 
 @pytest.fixture(scope="module")

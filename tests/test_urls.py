@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newstrail.urls import (
+from newstrail.text.urls import (
     canonical_from_page,
     canonicalise,
     is_tracking_parameter,

@@ -21,15 +21,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from newstrail import schema
-from newstrail.diff import VersionText
-from newstrail.extract import Extracted
-from newstrail.fixture_site import FixtureSite
-from newstrail.schedule import RecheckPolicy, next_check
+from newstrail.demo.fixture_site import FixtureSite
+from newstrail.extract.article import Extracted
+from newstrail.jobs.schedule import RecheckPolicy, next_check
+from newstrail.jobs.watch import Watcher, add_source
 from newstrail.settings import Settings
-from newstrail.store import Store
-from newstrail.versions import Capture, record_capture
-from newstrail.watch import Watcher, add_source
+from newstrail.store import schema
+from newstrail.store.database import Store
+from newstrail.versions.diff import VersionText
+from newstrail.versions.recording import Capture, record_capture
 
 SETTINGS = Settings(
     allow_private=True,
@@ -335,8 +335,8 @@ WORKER = """
 import asyncio, sys
 from datetime import UTC, datetime, timedelta
 from newstrail.settings import Settings
-from newstrail.store import Store
-from newstrail.watch import Watcher
+from newstrail.store.database import Store
+from newstrail.jobs.watch import Watcher
 store = Store(sys.argv[1])
 # Spaced requests keep the pass at least 4 s long, so the kill lands mid-pass.
 settings = Settings(
@@ -449,7 +449,7 @@ def test_a_new_watcher_catches_up_on_what_a_stopped_one_left_behind(
 ) -> None:
     from dataclasses import replace
 
-    from newstrail.pipeline import import_and_place, stale_stories, unplaced_articles
+    from newstrail.jobs.pipeline import import_and_place, stale_stories, unplaced_articles
 
     # As a watcher stopped after storing versions, before placing them, leaves them.
     seeds = sorted(seeds_dir.glob("00[0-3]*.txt"))
@@ -489,7 +489,7 @@ def test_version_text_is_what_the_diff_engine_sees() -> None:
 
 
 def test_sources_listed_in_a_config_file_are_watched(site: FixtureSite, tmp_path: Path) -> None:
-    from newstrail.sources import list_sources, save_configured_sources
+    from newstrail.jobs.sources import list_sources, save_configured_sources
 
     config = tmp_path / "newstrail.toml"
     feed = next(url for url in site.feed_urls if "wion" in url)

@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from newstrail.serve.web import create_app
 from newstrail.settings import Settings
-from newstrail.store import Store
-from newstrail.web import create_app
+from newstrail.store.database import Store
 from test_web_support import XSS_TITLE, XSS_URL, Archive, active_content, seed_archive
 
 pytestmark = pytest.mark.anyio
@@ -212,7 +212,7 @@ async def test_search_page_survives_fts_syntax(client: httpx.AsyncClient, archiv
 async def test_follows_page_and_feed(
     client: httpx.AsyncClient, store: Store, archive: Archive
 ) -> None:
-    from newstrail.follows import add_follow
+    from newstrail.serve.follows import add_follow
 
     add_follow(store, "outlet", "Wire Daily")
     data = (await client.get("/follows.json")).json()
@@ -229,8 +229,8 @@ async def test_cached_pages_follow_changes_in_the_store(
 ) -> None:
     from datetime import UTC, datetime
 
-    from newstrail import schema
-    from newstrail.store import text_sha256
+    from newstrail.store import schema
+    from newstrail.store.database import text_sha256
 
     story_path = f"/stories/{archive.story_id}.json"
     article_path = f"/articles/{archive.other_article}.json"
@@ -278,8 +278,8 @@ async def test_cached_html_follows_the_store_and_each_visitor_gets_a_cookie(
 ) -> None:
     from datetime import UTC, datetime
 
-    from newstrail import schema
-    from newstrail.web.security import CSRF_COOKIE
+    from newstrail.serve.web.security import CSRF_COOKIE
+    from newstrail.store import schema
 
     path = f"/stories/{archive.story_id}"
     first = await client.get(path)
@@ -305,9 +305,9 @@ def test_story_and_article_reads_use_indexes_only(store: Store, archive: Archive
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
     from sqlalchemy import event
 
-    from newstrail.stories import get_story
-    from newstrail.web.cache import ARTICLE_STAMP, STORY_STAMP, stamp
-    from newstrail.web.pages import _article_data
+    from newstrail.serve.web.cache import ARTICLE_STAMP, STORY_STAMP, stamp
+    from newstrail.serve.web.pages import _article_data
+    from newstrail.stories.placement import get_story
 
     statements: list[tuple[str, object]] = []
 
@@ -333,7 +333,7 @@ def test_story_and_article_reads_use_indexes_only(store: Store, archive: Archive
 
 
 def test_serve_refuses_workers_over_an_in_memory_store() -> None:
-    from newstrail.web.app import serve
+    from newstrail.serve.web.app import serve
 
     with pytest.raises(ValueError, match="in-memory"):
         serve(Store(":memory:"), Settings(), announce=False, workers=2)
@@ -353,7 +353,7 @@ def test_serve_with_two_workers_answers_from_each(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "newstrail.cli", "--db", str(db), "serve"]
+    command = [sys.executable, "-m", "newstrail.cli.main", "--db", str(db), "serve"]
     server = subprocess.Popen(
         [*command, "--port", str(port), "--workers", "2"],
         stdout=subprocess.PIPE,
@@ -398,7 +398,7 @@ def test_serve_with_two_workers_answers_from_each(tmp_path: Path) -> None:
 def test_timeline_ticks_are_distinct_days_within_the_story(
     days: list[int], labels: list[str]
 ) -> None:
-    from newstrail.web.stories import timeline
+    from newstrail.serve.web.stories import timeline
 
     articles = [
         {"id": n, "source": "Outlet", "published": f"2024-01-{1 + day:02d}T09:00:00+00:00"}

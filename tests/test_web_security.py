@@ -9,11 +9,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from newstrail import schema
-from newstrail.settings import Settings
-from newstrail.store import Store
-from newstrail.web import create_app
-from newstrail.web.security import (
+from newstrail.serve.web import create_app
+from newstrail.serve.web.security import (
     CSRF_COOKIE,
     SESSION_COOKIE,
     create_token,
@@ -23,6 +20,9 @@ from newstrail.web.security import (
     token_digest,
     token_is_valid,
 )
+from newstrail.settings import Settings
+from newstrail.store import schema
+from newstrail.store.database import Store
 from test_web_support import active_content
 
 pytestmark = pytest.mark.anyio

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from newstrail import schema
-from newstrail.search import rebuild_index
-from newstrail.store import Store, text_sha256
+from newstrail.store import schema
+from newstrail.store.database import Store, text_sha256
+from newstrail.store.search import rebuild_index
 
 T0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 XSS_TITLE = '<script>alert("title")</script>Minister <b onmouseover="alert(1)">resigns</b>'

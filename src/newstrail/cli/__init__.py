@@ -1,0 +1,1 @@
+"""The ``newstrail`` command line: a thin shell over the library."""

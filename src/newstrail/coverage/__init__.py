@@ -1,0 +1,1 @@
+"""Coverage of a story: quotes, reused passages, exclusive content, cited summary."""

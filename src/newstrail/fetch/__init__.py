@@ -1,0 +1,1 @@
+"""Fetching from the web: polite, safe HTTP, robots.txt, feeds and sitemaps."""

@@ -1,0 +1,1 @@
+"""Whole jobs that run the stages: watch, import, bulk import, the pipeline."""

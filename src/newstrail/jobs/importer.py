@@ -1,0 +1,369 @@
+"""Import articles from files: HTML, text, JSON Lines, WARC, NewsSniffer pages.
+
+``import_paths`` walks files and folders, turns each input into captures and
+records them as versions (see ``versions/recording.py``). Every input that fails gets one
+line in the report naming the file and the reason; the rest goes on. Each
+capture is written in its own transaction, so an interrupted import leaves only
+whole captures behind, and re-importing the same content stores nothing new.
+
+A folder may carry a ``manifest.json`` that gives, per file name, metadata the
+files themselves lack: ``{"files": {"a.txt": {"source": "WION", "url": "…", "date": "…"}}}``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from newstrail.errors import ImportFailure
+from newstrail.extract.article import (
+    EXTRACTOR_NAME,
+    EXTRACTOR_VERSION,
+    Extracted,
+    clean_text,
+    extract_html,
+    extract_text,
+)
+from newstrail.extract.newssniffer import is_newssniffer_page, parse_newssniffer
+from newstrail.extract.outlets import NEWSSNIFFER_SOURCES, recognise_outlet
+from newstrail.settings import Settings
+from newstrail.store.database import Store, utcnow
+from newstrail.text.encoding import decode_html, decode_text_file
+from newstrail.versions.recording import Capture, Recorded, record_capture
+
+HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+TEXT_SUFFIXES = (".txt", ".text")
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
+WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+MANIFEST = "manifest.json"
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import did, and one line per input that failed."""
+
+    inputs: int = 0
+    captures: int = 0
+    new_articles: int = 0
+    new_versions: int = 0
+    trivial_versions: int = 0
+    flipflops: int = 0
+    unchanged: int = 0
+    failures: list[str] = field(default_factory=list)
+    article_ids: list[int] = field(default_factory=list)
+
+    @property
+    def succeeded(self) -> bool:
+        """False only when inputs were given and nothing at all could be imported."""
+        return self.captures > 0 or not self.failures
+
+    def count(self, recorded: Recorded) -> None:
+        self.captures += 1
+        if recorded.article_id not in self.article_ids:
+            self.article_ids.append(recorded.article_id)
+        if recorded.new_article:
+            self.new_articles += 1
+        elif recorded.outcome == "new":
+            self.new_versions += 1
+        elif recorded.outcome == "trivial":
+            self.trivial_versions += 1
+        elif recorded.outcome == "flipflop":
+            self.flipflops += 1
+        else:
+            self.unchanged += 1
+
+
+def import_paths(
+    store: Store,
+    paths: list[Path],
+    settings: Settings,
+    progress: Progress | None = None,
+    after_record: Callable[[Recorded], None] | None = None,
+    skip_suffixes: tuple[str, ...] = (),
+) -> ImportReport:
+    """Import every file under ``paths`` into ``store``.
+
+    Args:
+        store: the store to write to.
+        paths: files or folders (folders are walked in name order).
+        settings: limits such as ``max_page_bytes``.
+        progress: called with each input's name as it starts.
+        after_record: called after each capture is stored (e.g. to place new
+            articles into stories).
+        skip_suffixes: file endings left to another importer (the bulk WARC one).
+
+    Returns:
+        Counts of what was stored and one line per failed input.
+    """
+    report = ImportReport()
+    for path, hints in _walk(paths, report):
+        if skip_suffixes and path.name.lower().endswith(skip_suffixes):
+            continue
+        report.inputs += 1
+        if progress:
+            progress(str(path))
+        try:
+            for capture in captures_from_file(path, hints, settings):
+                recorded = record_capture(store, capture)
+                report.count(recorded)
+                if after_record:
+                    after_record(recorded)
+        except ImportFailure as failure:
+            report.failures.append(str(failure))
+        except OSError as error:
+            report.failures.append(f"{path}: {error.strerror or error}")
+    return report
+
+
+def _walk(paths: list[Path], report: ImportReport) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Files to import, each with the metadata its folder's manifest gives it."""
+    for path in paths:
+        if path.is_dir():
+            manifest = _read_manifest(path, report)
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if child.name == MANIFEST or any(part.startswith(".") for part in child.parts):
+                    continue
+                yield child, manifest.get(str(child.relative_to(path)), {})
+        elif path.exists():
+            yield path, _read_manifest(path.parent, report).get(path.name, {})
+        else:
+            report.failures.append(f"{path}: no such file or directory")
+
+
+def _read_manifest(folder: Path, report: ImportReport) -> dict[str, dict[str, Any]]:
+    manifest = folder / MANIFEST
+    if not manifest.is_file():
+        return {}
+    try:
+        files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+        if not isinstance(files, dict):
+            raise TypeError
+        return files
+    except (OSError, ValueError, KeyError, TypeError):
+        report.failures.append(f'{manifest}: ignored, not a manifest ({{"files": {{…}}}})')
+        return {}
+
+
+def captures_from_file(path: Path, hints: dict[str, Any], settings: Settings) -> Iterator[Capture]:
+    """The captures one file holds; raises ImportFailure naming the file and the reason."""
+    name = path.name.lower()
+    if name.endswith(WARC_SUFFIXES):
+        from newstrail.jobs.warc import captures_from_warc
+
+        yield from captures_from_warc(path, settings)
+        return
+    if name.endswith(JSONL_SUFFIXES):
+        yield from _captures_from_jsonl(path, settings)
+        return
+    if not name.endswith(HTML_SUFFIXES + TEXT_SUFFIXES):
+        raise ImportFailure(
+            f"{path}: unsupported file type (expected .html, .txt, .jsonl or .warc)"
+        )
+    data = _read_limited(path, settings.max_page_bytes)
+    if b"\x00" in data[:8192]:
+        raise ImportFailure(f"{path}: binary file, not HTML or text")
+    if not data.strip():
+        raise ImportFailure(f"{path}: empty file")
+    if name.endswith(HTML_SUFFIXES):
+        yield _capture_from_html(path, data, hints)
+    else:
+        yield from _captures_from_text(path, data, hints)
+
+
+def _read_limited(path: Path, limit: int) -> bytes:
+    """The file's bytes (gunzipped for .gz), refusing anything over ``limit``."""
+    size = path.stat().st_size
+    if size > limit:
+        raise ImportFailure(f"{path}: too large ({size / 1e6:.1f} MB > {limit / 1e6:.0f} MB limit)")
+    data = path.read_bytes()
+    if path.name.lower().endswith(".gz"):
+        try:
+            # Decompress in bounded steps so a gzip bomb cannot exhaust memory.
+            inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+            data = inflater.decompress(data, limit + 1)
+        except zlib.error as error:
+            raise ImportFailure(f"{path}: corrupt gzip ({error})") from error
+        if len(data) > limit:
+            raise ImportFailure(f"{path}: too large once decompressed (> {limit / 1e6:.0f} MB)")
+    return data
+
+
+def _capture_from_html(path: Path, data: bytes, hints: dict[str, Any]) -> Capture:
+    html = decode_html(data)
+    extracted = extract_html(html, hints.get("url"))
+    if not extracted.text.strip():
+        raise ImportFailure(f"{path}: no article text found in the page")
+    url = hints.get("url") or extracted.url or _text_urn(extracted.text)
+    outlet = recognise_outlet(
+        url if "://" in url else None, extracted.text, hints.get("source"), extracted.site
+    )
+    return Capture(
+        url=url,
+        extracted=_with_date(extracted, hints.get("date")),
+        origin="import:html",
+        captured_at=_captured_at(hints),
+        raw=data,
+        content_type="text/html",
+        source_name=outlet.name,
+        source_domain=outlet.domain,
+    )
+
+
+def _captures_from_text(path: Path, data: bytes, hints: dict[str, Any]) -> Iterator[Capture]:
+    text = decode_text_file(data)
+    if is_newssniffer_page(text):
+        yield from _captures_from_newssniffer(path, text, data, hints)
+        return
+    extracted = extract_text(text)
+    if not extracted.text.strip():
+        raise ImportFailure(f"{path}: no article text after cleaning")
+    url = hints.get("url") or _text_urn(extracted.text)
+    outlet = recognise_outlet(hints.get("url"), text, hints.get("source"))
+    yield Capture(
+        url=url,
+        extracted=_with_date(extracted, hints.get("date")),
+        origin="import:text",
+        captured_at=_captured_at(hints),
+        raw=data,
+        content_type="text/plain",
+        source_name=outlet.name,
+        source_domain=outlet.domain,
+    )
+
+
+def _captures_from_newssniffer(
+    path: Path, text: str, data: bytes, hints: dict[str, Any]
+) -> Iterator[Capture]:
+    """The two versions a NewsSniffer page shows, as two captures of one article."""
+    page = parse_newssniffer(text)
+    url = hints.get("url") or page.url or _text_urn(text)
+    declared = hints.get("source")
+    if not declared and not page.url and page.source:
+        declared = NEWSSNIFFER_SOURCES.get(page.source, page.source)
+    outlet = recognise_outlet(url if "://" in url else None, text, declared)
+    first_seen = _captured_at(hints)
+    # NewsSniffer gives how much later the second version was seen, not when
+    # the first was: the first is dated at import, the second that much later.
+    later = first_seen + (page.delay or timedelta(seconds=1))
+    for title, paragraphs, seen in zip(
+        page.titles, page.paragraphs, (first_seen, later), strict=True
+    ):
+        body = clean_text("\n\n".join(paragraphs))
+        extracted = Extracted(
+            title=title,
+            author=None,
+            date=hints.get("date"),
+            site=None,
+            text=body,
+            url=page.url,
+            language="en",
+            extractor=f"{EXTRACTOR_NAME}/{EXTRACTOR_VERSION}",
+        )
+        yield Capture(
+            url=url,
+            extracted=extracted,
+            origin="newssniffer",
+            captured_at=seen,
+            raw=data,
+            raw_is_one_version=False,
+            content_type="text/plain",
+            source_name=outlet.name,
+            source_domain=outlet.domain,
+        )
+
+
+def _captures_from_jsonl(path: Path, settings: Settings) -> Iterator[Capture]:
+    """One capture per line: ``url``, ``title``, ``text``, ``date``, ``source``, ``html``."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    bad_lines: list[str] = []
+    good = 0
+    with opener(path, "rt", encoding="utf-8", errors="replace") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                if not isinstance(record, dict):
+                    raise ValueError("not an object")
+                capture = _capture_from_record(record, settings)
+            except (ValueError, ImportFailure) as error:
+                bad_lines.append(f"line {number}: {error}")
+                continue
+            good += 1
+            yield capture
+    if bad_lines:
+        more = f" (+{len(bad_lines) - 1} more)" if len(bad_lines) > 1 else ""
+        raise ImportFailure(f"{path}: {bad_lines[0]}{more}; {good} lines imported")
+
+
+def _capture_from_record(record: dict[str, Any], settings: Settings) -> Capture:
+    html = record.get("html")
+    url = record.get("url") or None
+    if html:
+        raw = html.encode("utf-8")
+        if len(raw) > settings.max_page_bytes:
+            raise ImportFailure("html too large")
+        extracted = extract_html(html, url)
+        if record.get("title"):
+            extracted = replace(extracted, title=record["title"])
+        origin, content_type = "import:jsonl", "text/html"
+    else:
+        text = record.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise ImportFailure("no text")
+        raw = json.dumps(record, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        extracted = Extracted(
+            title=record.get("title") or None,
+            author=record.get("author") or None,
+            date=None,
+            site=None,
+            text=clean_text(text),
+            url=url,
+            language=record.get("lang") or None,
+            extractor=f"{EXTRACTOR_NAME}/{EXTRACTOR_VERSION}",
+        )
+        origin, content_type = "import:jsonl", "application/json"
+    extracted = _with_date(extracted, record.get("date"))
+    outlet = recognise_outlet(url, extracted.text, record.get("source"), extracted.site)
+    return Capture(
+        url=url or _text_urn(extracted.text),
+        extracted=extracted,
+        origin=origin,
+        captured_at=_captured_at(record),
+        raw=raw,
+        content_type=content_type,
+        source_name=outlet.name,
+        source_domain=outlet.domain,
+    )
+
+
+def _text_urn(text: str) -> str:
+    """An identity for text with no URL: the same text is the same article."""
+    return "urn:newstrail:text:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def _captured_at(hints: dict[str, Any]) -> datetime:
+    value = hints.get("captured_at")
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    return utcnow()
+
+
+def _with_date(extracted: Extracted, date: object) -> Extracted:
+    """Prefer a date given as metadata (YYYY-MM-DD prefix) over the extracted one."""
+    if isinstance(date, str) and len(date) >= 10 and date[4] == "-" and date[7] == "-":
+        return replace(extracted, date=date[:10])
+    return extracted

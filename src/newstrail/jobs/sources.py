@@ -1,0 +1,157 @@
+"""Watched sources: feeds, sitemaps and single article URLs, and their outlets.
+
+``add_source`` fetches the URL once to learn what it is (RSS/Atom feed,
+sitemap, news sitemap, or an article page) and records it in ``feeds`` under
+the outlet its domain names. Config files may list sources too
+(``[[sources]]`` tables with ``url``, ``name``, ``include``, ``exclude``,
+``policy``).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from newstrail.errors import ConfigError, NotFound
+from newstrail.extract.outlets import outlet_from_name, outlet_from_url
+from newstrail.store import schema
+from newstrail.store.database import Store, utcnow
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """A watched URL as listed."""
+
+    id: int
+    url: str
+    kind: str
+    name: str | None
+    outlet: str | None
+    active: bool
+    last_checked_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+    check_count: int
+    error_count: int
+    options: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        data = dict(vars(self))
+        for key in ("last_checked_at", "last_success_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+
+def validate_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Check include/exclude patterns compile; raise ConfigError naming the bad one."""
+    for key in ("include", "exclude"):
+        for pattern in options.get(key) or []:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ConfigError(f"invalid {key} pattern {pattern!r}: {error}") from error
+    return options
+
+
+def save_source(
+    store: Store,
+    url: str,
+    kind: str,
+    name: str | None = None,
+    options: dict[str, Any] | None = None,
+) -> int:
+    """Record a watched URL (or update it when already known); returns its id."""
+    options = validate_options(dict(options or {}))
+    outlet = outlet_from_name(name) if name else outlet_from_url(url)
+    now = utcnow()
+    with store.write() as connection:
+        source_id = store.ensure_source(connection, outlet.name, outlet.domain) if outlet else None
+        existing = connection.execute(
+            sa.select(schema.feeds.c.id).where(schema.feeds.c.url == url)
+        ).first()
+        values = {
+            "kind": kind,
+            "name": name,
+            "source_id": source_id,
+            "options": options,
+            "active": True,
+        }
+        if existing:
+            connection.execute(
+                schema.feeds.update().where(schema.feeds.c.id == existing.id).values(**values)
+            )
+            return int(existing.id)
+        result = connection.execute(
+            schema.feeds.insert().values(url=url, created_at=now, next_check_at=None, **values)
+        )
+        assert result.inserted_primary_key is not None
+        return int(result.inserted_primary_key[0])
+
+
+def list_sources(store: Store) -> list[SourceRecord]:
+    """Every watched URL with its health counters."""
+    f, s = schema.feeds, schema.sources
+    with store.read() as connection:
+        rows = connection.execute(
+            sa.select(f, s.c.name.label("outlet"))
+            .select_from(f.outerjoin(s, s.c.id == f.c.source_id))
+            .order_by(f.c.id)
+        ).all()
+    return [
+        SourceRecord(
+            id=r.id,
+            url=r.url,
+            kind=r.kind,
+            name=r.name,
+            outlet=r.outlet,
+            active=r.active,
+            last_checked_at=r.last_checked_at,
+            last_success_at=r.last_success_at,
+            last_error=r.last_error,
+            check_count=r.check_count,
+            error_count=r.error_count,
+            options=r.options or {},
+        )
+        for r in rows
+    ]
+
+
+def remove_source(store: Store, id_or_url: str) -> None:
+    """Stop watching a URL (its articles and versions are kept)."""
+    f = schema.feeds
+    condition = f.c.id == int(id_or_url) if id_or_url.isdigit() else f.c.url == id_or_url
+    with store.write() as connection:
+        if connection.execute(f.update().where(condition).values(active=False)).rowcount == 0:
+            raise NotFound(f"no source {id_or_url!r}")
+
+
+def sources_from_config(path: Path) -> list[dict[str, Any]]:
+    """The ``[[sources]]`` tables of a TOML config file."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{path}: {error}") from error
+    listed = data.get("sources", [])
+    if not isinstance(listed, list) or not all(isinstance(s, dict) and "url" in s for s in listed):
+        raise ConfigError(f"{path}: [[sources]] entries need a url")
+    return listed
+
+
+def save_configured_sources(store: Store, path: Path) -> list[int]:
+    """Watch every ``[[sources]]`` entry of a config file (idempotent).
+
+    Their kind is learnt at the first poll: a feed, sitemap or sitemap index
+    is read as such, and ``kind = "article"`` marks a single article URL.
+    """
+    ids = []
+    for entry in sources_from_config(path):
+        options = {key: entry[key] for key in ("include", "exclude", "policy") if key in entry}
+        kind = str(entry.get("kind", "feed"))
+        ids.append(save_source(store, str(entry["url"]), kind, entry.get("name"), options))
+    return ids

@@ -1,0 +1,1 @@
+"""Showing the archive: read models, terminal rendering, Atom, exports, the web app."""

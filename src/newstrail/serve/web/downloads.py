@@ -1,0 +1,68 @@
+"""Streamed exports over HTTP: JSON Lines, CSV and WARC."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import StreamingResponse
+
+from newstrail.serve.export import EXPORT_KINDS, export_csv, export_jsonl, warc_records
+from newstrail.serve.web.rendering import store_of
+
+KindPath = Annotated[str, Path(pattern="^(" + "|".join(EXPORT_KINDS) + ")$")]
+
+
+def router() -> APIRouter:
+    """The export routes."""
+    downloads = APIRouter()
+
+    @downloads.get("/export/{kind}.jsonl", summary="Export as JSON Lines (streamed)")
+    def jsonl(
+        request: Request,
+        kind: KindPath,
+        story: int | None = None,
+        article: int | None = None,
+        limit: Annotated[int | None, Query(ge=1)] = None,
+    ) -> StreamingResponse:
+        lines = export_jsonl(
+            store_of(request), kind, story_id=story, article_id=article, limit=limit
+        )
+        return StreamingResponse(
+            (line.encode("utf-8") for line in lines), media_type="application/x-ndjson"
+        )
+
+    @downloads.get("/export/{kind}.csv", summary="Export as CSV (streamed)")
+    def csv(
+        request: Request,
+        kind: KindPath,
+        story: int | None = None,
+        article: int | None = None,
+        limit: Annotated[int | None, Query(ge=1)] = None,
+    ) -> StreamingResponse:
+        rows = export_csv(store_of(request), kind, story_id=story, article_id=article, limit=limit)
+        return StreamingResponse(
+            (row.encode("utf-8") for row in rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{kind}.csv"'},
+        )
+
+    @downloads.get("/articles/{article_id}.warc", summary="Every capture of an article as WARC")
+    def article_warc(request: Request, article_id: int) -> StreamingResponse:
+        return StreamingResponse(
+            warc_records(store_of(request), article_id=article_id),
+            media_type="application/warc",
+            headers={"Content-Disposition": f'attachment; filename="article-{article_id}.warc.gz"'},
+        )
+
+    @downloads.get(
+        "/stories/{story_id}.warc", summary="Every capture of a story's articles as WARC"
+    )
+    def story_warc(request: Request, story_id: int) -> StreamingResponse:
+        return StreamingResponse(
+            warc_records(store_of(request), story_id=story_id),
+            media_type="application/warc",
+            headers={"Content-Disposition": f'attachment; filename="story-{story_id}.warc.gz"'},
+        )
+
+    return downloads

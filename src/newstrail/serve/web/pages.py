@@ -1,0 +1,249 @@
+"""The read-only pages: home, stories, articles and their diffs, sources, search."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Query, Request
+
+from newstrail.errors import NotFound
+from newstrail.serve.archive import RETIRED_NOTE, get_article
+from newstrail.serve.atom import describe_edit, list_changes
+from newstrail.serve.web.cache import ARCHIVE_STAMP, ARTICLE_STAMP, STORY_STAMP, stamp
+from newstrail.serve.web.diffs import word_diff
+from newstrail.serve.web.health import source_report
+from newstrail.serve.web.rendering import View, cache_of, jsonable, store_of, twin
+from newstrail.serve.web.stories import get_story_json, list_story_summaries, timeline
+from newstrail.settings import Settings
+from newstrail.store import schema
+from newstrail.store.database import Store
+from newstrail.store.search import SearchFilters, search
+
+SEARCH_PAGE_SIZE = 20
+
+
+def _parse_day(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise ValueError(f"{name} must be a date like 2024-05-31") from error
+
+
+def _article_data(store: Store, article_id: int) -> dict[str, Any]:
+    """An article's JSON: ``ArticleDetail`` plus the retired flag and described changes."""
+    detail = get_article(store, article_id)
+    data = detail.to_json()
+    data["retired"] = detail.article.state == "retired"
+    data["changes"] = [c.to_json() for c in list_changes(store, article_id=article_id, limit=200)]
+    return data
+
+
+def router() -> APIRouter:
+    """The read-only pages and their JSON twins."""
+    pages = APIRouter()
+
+    @twin(pages, "/", summary="Latest stories and changes")
+    def home(request: Request) -> View:
+        store = store_of(request)
+
+        def compute() -> dict[str, Any]:
+            return {
+                "stories": list_story_summaries(store, limit=20),
+                "changes": [change.to_json() for change in list_changes(store, limit=15)],
+            }
+
+        return View(
+            "home.html", cache_of(request).get("home", stamp(store, ARCHIVE_STAMP), compute)
+        )
+
+    @twin(pages, "/stories/{story_id}", summary="One story across outlets")
+    def story(request: Request, story_id: int) -> View:
+        store, cache = store_of(request), cache_of(request)
+        current = stamp(store, STORY_STAMP, story_id)
+        if current is None:
+            raise NotFound(f"no story {story_id}")
+        data = cache.get(("story", story_id), current, lambda: get_story_json(store, story_id))
+        articles = data.get("articles", [])
+        outlets: dict[str, list[dict[str, Any]]] = {}
+        for article in articles:
+            outlets.setdefault(article.get("source") or "Unknown outlet", []).append(article)
+        speakers: dict[str, list[dict[str, Any]]] = {}
+        for quote in data.get("quotes", []):
+            speakers.setdefault(quote.get("speaker") or "Unattributed", []).append(quote)
+        titles = {str(a.get("id")): a.get("title") or a.get("url") for a in articles}
+        sources = {str(a.get("id")): a.get("source") or "Unknown outlet" for a in articles}
+        return View(
+            "story.html",
+            data,
+            {
+                "timeline": timeline(articles),
+                "outlets": outlets,
+                "speakers": speakers,
+                "article_titles": titles,
+                "article_sources": sources,
+            },
+            stamp=current,
+        )
+
+    @twin(pages, "/articles/{article_id}", summary="One article, its text and versions")
+    def article(request: Request, article_id: int) -> View:
+        store, cache = store_of(request), cache_of(request)
+        current = stamp(store, ARTICLE_STAMP, article_id)
+        if current is None:
+            raise NotFound(f"no article {article_id}")
+        data = cache.get(("article", article_id), current, lambda: _article_data(store, article_id))
+        changes = {change["number"]: change for change in data["changes"]}
+        settings: Settings = request.app.state.settings
+        note = RETIRED_NOTE.format(days=round(settings.retire_after_days))
+        return View(
+            "article.html",
+            data,
+            {"changes_by_number": changes, "retired_note": note},
+            stamp=(current, note),
+        )
+
+    @twin(pages, "/articles/{article_id}/diff", summary="Word diff between two versions")
+    def diff(
+        request: Request,
+        article_id: int,
+        from_number: Annotated[int | None, Query(alias="from", ge=1)] = None,
+        to_number: Annotated[int | None, Query(alias="to", ge=1)] = None,
+    ) -> View:
+        store = store_of(request)
+        detail = get_article(store, article_id)
+        numbers = [v.number for v in detail.versions]
+        if not numbers:
+            raise NotFound(f"article {article_id} has no versions")
+        to_number = to_number or numbers[-1]
+        from_number = from_number or max(to_number - 1, numbers[0])
+        v = schema.versions
+        with store.read() as connection:
+            rows = {
+                row.number: row
+                for row in connection.execute(
+                    sa.select(v.c.number, v.c.title, v.c.text, v.c.captured_at, v.c.kind).where(
+                        v.c.article_id == article_id, v.c.number.in_([from_number, to_number])
+                    )
+                )
+            }
+        if from_number not in rows or to_number not in rows:
+            raise NotFound(f"article {article_id} has no version {from_number} or {to_number}")
+        old, new = rows[from_number], rows[to_number]
+        words = word_diff(old.text, new.text)
+        edit = describe_edit(old.title, old.text, new.title, new.text)
+        data = {
+            "article_id": article_id,
+            "url": detail.article.url,
+            "source": detail.article.source,
+            "from": {
+                "number": old.number,
+                "title": old.title,
+                "captured_at": old.captured_at,
+                "kind": old.kind,
+            },
+            "to": {
+                "number": new.number,
+                "title": new.title,
+                "captured_at": new.captured_at,
+                "kind": new.kind,
+            },
+            "title_changed": edit.title_changed,
+            "description": edit.description,
+            "substantive": edit.substantive,
+            "words_added": words.words_added,
+            "words_removed": words.words_removed,
+            "operations": words.operations,
+        }
+        return View(
+            "diff.html",
+            jsonable(data),
+            {"diff": words, "numbers": numbers, "title": detail.article.title},
+        )
+
+    @twin(pages, "/sources", summary="Sources (outlets) and the feeds watched for them")
+    def sources(request: Request) -> View:
+        s, f, a = schema.sources, schema.feeds, schema.articles
+        with store_of(request).read() as connection:
+            counts = (
+                sa.select(a.c.source_id, sa.func.count().label("articles"))
+                .group_by(a.c.source_id)
+                .subquery()
+            )
+            source_rows = connection.execute(
+                sa.select(
+                    s.c.id,
+                    s.c.name,
+                    s.c.domain,
+                    sa.func.coalesce(counts.c.articles, 0).label("articles"),
+                )
+                .outerjoin(counts, counts.c.source_id == s.c.id)
+                .order_by(s.c.name)
+            ).all()
+            feed_rows = connection.execute(
+                sa.select(f.c.id, f.c.url, f.c.kind, f.c.name, f.c.source_id, f.c.active).order_by(
+                    f.c.id
+                )
+            ).all()
+        data = {
+            "sources": [dict(row._mapping) for row in source_rows],
+            "feeds": [dict(row._mapping) for row in feed_rows],
+        }
+        return View("sources.html", data)
+
+    @twin(pages, "/sources/{source_id}", summary="A source's health and change statistics")
+    def source(request: Request, source_id: int) -> View:
+        store = store_of(request)
+        data = source_report(store, source_id)
+        data["recent_changes"] = [
+            c.to_json() for c in list_changes(store, source_id=source_id, limit=10)
+        ]
+        return View("source.html", data)
+
+    @twin(pages, "/search", summary="Full-text search over articles and quotes")
+    def search_page(
+        request: Request,
+        q: str = "",
+        source: str | None = None,
+        story: int | None = None,
+        date_from: Annotated[str | None, Query(alias="from")] = None,
+        date_to: Annotated[str | None, Query(alias="to")] = None,
+        kind: Annotated[str | None, Query(pattern="^(article|quote)?$")] = None,
+        page: Annotated[int, Query(ge=1, le=500)] = 1,
+    ) -> View:
+        filters = SearchFilters(
+            source=source or None,
+            story_id=story,
+            date_from=_parse_day(date_from, "from"),
+            date_to=_parse_day(date_to, "to"),
+            kind=kind or None,
+        )
+        hits = (
+            search(
+                store_of(request),
+                q,
+                filters,
+                limit=SEARCH_PAGE_SIZE,
+                offset=(page - 1) * SEARCH_PAGE_SIZE,
+            )
+            if q.strip()
+            else []
+        )
+        data = {
+            "q": q,
+            "filters": {
+                "source": source,
+                "story": story,
+                "from": date_from,
+                "to": date_to,
+                "kind": kind,
+            },
+            "page": page,
+            "results": [hit.to_json() for hit in hits],
+        }
+        return View("search.html", data, {"hits": hits})
+
+    return pages

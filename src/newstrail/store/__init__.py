@@ -1,0 +1,1 @@
+"""The store: database engine, schema, migrations and full-text search."""

@@ -1,0 +1,1 @@
+"""Stories: group articles from many outlets into events (online clustering)."""

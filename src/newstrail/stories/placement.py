@@ -1,0 +1,438 @@
+"""Stories in the store: place articles with the online clusterer, read stories back.
+
+The clusterer (``cluster.py``) decides; this module keeps the store in step:
+``story_articles`` holds each article's current story, ``story_moves`` every
+change of story (placed, merge, split, rebuild), and ``cluster_state`` the
+clusterer's saved state, all written in one transaction per batch so a crash
+never leaves assignments and state out of step.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from newstrail.errors import NotFound
+from newstrail.store import schema
+from newstrail.store.database import Store, utcnow
+from newstrail.stories.clustering import ClusterArticle, Placement, StoryClusterer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StoryArticleRef:
+    """An article as a story lists it."""
+
+    id: int
+    url: str
+    source: str | None
+    title: str | None
+    published: str | None
+    first_seen_at: datetime
+
+
+@dataclass(frozen=True)
+class StorySummary:
+    """A story as listed."""
+
+    id: int
+    title: str | None
+    state: str
+    first_seen: datetime | None
+    last_seen: datetime | None
+    article_ids: list[int]
+    outlets: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("first_seen", "last_seen"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+
+@dataclass(frozen=True)
+class StoryDetail:
+    """One story with its articles in time order and what was computed about it."""
+
+    summary: StorySummary
+    articles: list[StoryArticleRef]
+    quotes: list[dict[str, Any]] = field(default_factory=list)
+    summary_sentences: list[dict[str, Any]] = field(default_factory=list)
+    passages: list[dict[str, Any]] = field(default_factory=list)
+    exclusive: dict[str, Any] = field(default_factory=dict)
+    moves: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.summary.to_json()
+        # A shallow copy of each flat ref: ``asdict`` recurses and deep-copies,
+        # ~10 % of an uncached story read (cProfile, 200 stories).
+        data["articles"] = [
+            {**vars(a), "first_seen_at": a.first_seen_at.isoformat()} for a in self.articles
+        ]
+        data.update(
+            quotes=self.quotes,
+            summary=self.summary_sentences,
+            passages=self.passages,
+            exclusive=self.exclusive,
+            moves=self.moves,
+        )
+        return data
+
+
+# -- placing articles ---------------------------------------------------------
+
+
+def _load_clusterer(connection: Connection) -> StoryClusterer:
+    """The saved clusterer; rebuilt from the stored stories if its state cannot be read.
+
+    A state from an older newstrail (another format version) or a damaged one
+    must not stop placement: the stories and their ids are in the store, so
+    the clusterer is rebuilt around them rather than the stories around it.
+    """
+    row = connection.execute(sa.select(schema.cluster_state.c.data)).first()
+    if row is None:
+        return StoryClusterer()
+    try:
+        return StoryClusterer.from_state(bytes(row.data))
+    except ValueError as error:
+        log.warning("clusterer state unreadable (%s); rebuilding it from the stored stories", error)
+    members = connection.execute(
+        sa.select(schema.story_articles.c.article_id, schema.story_articles.c.story_id)
+    ).all()
+    assignments = [
+        (article, member.story_id)
+        for member in members
+        if (article := _article_for_clustering(connection, member.article_id)) is not None
+    ]
+    assignments.sort(key=lambda pair: _arrival_key(pair[0]))
+    # Stories merged away keep their rows (and moves point at them): never reuse their ids.
+    highest = connection.execute(sa.select(sa.func.max(schema.stories.c.id))).scalar()
+    return StoryClusterer.from_assignments(assignments, next_id=(highest or 0) + 1)
+
+
+def _arrival_key(article: ClusterArticle) -> tuple[datetime, int]:
+    """Publication order, undated first, ties by article id (as articles are placed)."""
+    return (article.date or datetime.min.replace(tzinfo=UTC), int(article.id))
+
+
+def _save_clusterer(connection: Connection, clusterer: StoryClusterer, articles: int) -> None:
+    table = schema.cluster_state
+    values = {"data": clusterer.to_state(), "articles": articles, "updated_at": utcnow()}
+    if connection.execute(sa.select(table.c.id)).first():
+        connection.execute(table.update().where(table.c.id == 1).values(**values))
+    else:
+        connection.execute(table.insert().values(id=1, **values))
+
+
+def _article_for_clustering(connection: Connection, article_id: int) -> ClusterArticle | None:
+    a, v, s = schema.articles, schema.versions, schema.sources
+    row = connection.execute(
+        sa.select(
+            a.c.title, a.c.published, a.c.first_seen_at, a.c.url, s.c.name.label("source"), v.c.text
+        )
+        .select_from(a.join(v, v.c.article_id == a.c.id).outerjoin(s, s.c.id == a.c.source_id))
+        .where(a.c.id == article_id, v.c.kind.in_(("new", "flipflop")))
+        .order_by(v.c.number.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return ClusterArticle(
+        id=str(article_id),
+        title=row.title or "",
+        text=row.text,
+        # Only a real publication date: an import's time says nothing about
+        # when an article appeared, and would keep undated articles apart.
+        date=_published_date(row.published),
+        source=row.source,
+        url=row.url,
+    )
+
+
+def _published_date(published: str | None) -> datetime | None:
+    if published:
+        try:
+            return datetime.fromisoformat(published).replace(tzinfo=UTC)
+        except ValueError:
+            return None
+    return None
+
+
+def _article_date(published: str | None, first_seen: datetime) -> datetime:
+    """Publication date when known, else when the article was first seen."""
+    return _published_date(published) or (
+        first_seen if first_seen.tzinfo else first_seen.replace(tzinfo=UTC)
+    )
+
+
+# Any constant shared by all workers: the advisory lock that serialises placement.
+PLACEMENT_LOCK = 0x6E657773  # "news"
+
+
+def _serialise_placement(connection: Connection) -> None:
+    """One placement batch at a time across workers.
+
+    The clusterer's state is read, changed and written back in one transaction;
+    two workers doing that at once would lose one's stories. SQLite's BEGIN
+    IMMEDIATE already serialises writers; PostgreSQL takes a transaction-scoped
+    advisory lock.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(PLACEMENT_LOCK)))
+
+
+def place_articles(store: Store, article_ids: Iterable[int]) -> list[Placement]:
+    """Place articles into stories (in publication order) and record the result.
+
+    Args:
+        store: the store.
+        article_ids: articles new to the clusterer; already placed ones are skipped.
+
+    Returns:
+        One placement per article placed.
+    """
+    placements: list[Placement] = []
+    with store.write() as connection:
+        _serialise_placement(connection)
+        wanted = list(dict.fromkeys(article_ids))
+        placed: set[int] = set()
+        for start in range(0, len(wanted), 500):  # bounded IN lists, no scan of all stories
+            chunk = wanted[start : start + 500]
+            placed.update(
+                connection.execute(
+                    sa.select(schema.story_articles.c.article_id).where(
+                        schema.story_articles.c.article_id.in_(chunk)
+                    )
+                ).scalars()
+            )
+        todo = [i for i in wanted if i not in placed]
+        if not todo:
+            return []
+        clusterer = _load_clusterer(connection)
+        candidates = [c for c in (_article_for_clustering(connection, i) for i in todo) if c]
+        candidates.sort(key=_arrival_key)
+        touched: set[int] = set()
+        # place_all tokenises ahead in a worker when the batch is long (a rebuild).
+        for placement in clusterer.place_all(candidates):
+            placements.append(placement)
+            touched |= _apply_placement(connection, placement)
+        _refresh_stories(connection, clusterer, touched)
+        total = connection.execute(
+            sa.select(sa.func.count()).select_from(schema.story_articles)
+        ).scalar_one()
+        _save_clusterer(connection, clusterer, int(total))
+    return placements
+
+
+def _apply_placement(connection: Connection, placement: Placement) -> set[int]:
+    """Write one placement and the moves it caused; return the story ids touched."""
+    now = utcnow()
+    touched = {placement.story_id}
+    _ensure_story(connection, placement.story_id, now)
+    connection.execute(
+        schema.story_articles.insert().values(
+            article_id=int(placement.article_id),
+            story_id=placement.story_id,
+            score=placement.score,
+            assigned_at=now,
+        )
+    )
+    connection.execute(
+        schema.story_moves.insert().values(
+            article_id=int(placement.article_id),
+            from_story=None,
+            to_story=placement.story_id,
+            reason="placed",
+            at=now,
+        )
+    )
+    for move in placement.moves:
+        _ensure_story(connection, move.to_story, now)
+        touched |= {move.from_story, move.to_story}
+        connection.execute(
+            schema.story_articles.update()
+            .where(schema.story_articles.c.article_id == int(move.article_id))
+            .values(story_id=move.to_story, assigned_at=now)
+        )
+        connection.execute(
+            schema.story_moves.insert().values(
+                article_id=int(move.article_id),
+                from_story=move.from_story,
+                to_story=move.to_story,
+                reason=move.reason,
+                at=now,
+            )
+        )
+    return touched
+
+
+def _ensure_story(connection: Connection, story_id: int, now: datetime) -> None:
+    exists = connection.execute(
+        sa.select(schema.stories.c.id).where(schema.stories.c.id == story_id)
+    ).first()
+    if exists is None:
+        connection.execute(
+            schema.stories.insert().values(
+                id=story_id, state="active", created_at=now, updated_at=now
+            )
+        )
+
+
+def _refresh_stories(
+    connection: Connection, clusterer: StoryClusterer, story_ids: set[int]
+) -> None:
+    """Recompute title, time span and state of the stories a batch touched."""
+    a, sa_ = schema.articles, schema.story_articles
+    now = utcnow()
+    for story_id in story_ids:
+        rows = connection.execute(
+            sa.select(a.c.published, a.c.first_seen_at)
+            .select_from(sa_.join(a, a.c.id == sa_.c.article_id))
+            .where(sa_.c.story_id == story_id)
+        ).all()
+        values: dict[str, Any] = {"updated_at": now}
+        if rows:
+            # Publication dates when any member has one: an undated member's
+            # capture time says when newstrail saw it, not when the story ran,
+            # and mixed in it made a 2020 story "last seen" on the import day.
+            dates = [d for d in (_published_date(r.published) for r in rows) if d] or [
+                _article_date(r.published, r.first_seen_at) for r in rows
+            ]
+            values.update(
+                title=clusterer.story_title(story_id),
+                first_seen=min(dates),
+                last_seen=max(dates),
+                state="active",
+                merged_into=None,
+            )
+        else:
+            values.update(state="merged")
+        connection.execute(
+            schema.stories.update().where(schema.stories.c.id == story_id).values(**values)
+        )
+
+
+def rebuild_stories(store: Store) -> int:
+    """Forget every story and place all articles again; returns the number of stories."""
+    with store.write() as connection:
+        for table in (
+            schema.story_articles,
+            schema.story_moves,
+            schema.summary_sentences,
+            schema.story_analyses,
+            schema.passages,
+            schema.quote_groups,
+            schema.cluster_state,
+        ):
+            connection.execute(table.delete())
+        connection.execute(schema.quotes.update().values(group_id=None, group_relation=None))
+        connection.execute(schema.stories.delete())
+        ids: list[int] = list(connection.execute(sa.select(schema.articles.c.id)).scalars())
+    place_articles(store, ids)
+    return len(list_stories(store, limit=10**9))
+
+
+# -- reading stories ----------------------------------------------------------
+
+
+def list_stories(store: Store, *, limit: int = 50, offset: int = 0) -> list[StorySummary]:
+    """Active stories, most recently seen first."""
+    st = schema.stories
+    with store.read() as connection:
+        rows = connection.execute(
+            sa.select(st)
+            .where(st.c.state != "merged")
+            .order_by(st.c.last_seen.desc(), st.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        return [_summary(connection, row) for row in rows]
+
+
+def _members_query() -> sa.Select[Any]:
+    """A story's articles with their outlets."""
+    a, s, sa_ = schema.articles, schema.sources, schema.story_articles
+    return (
+        sa.select(
+            a.c.id, a.c.url, s.c.name.label("source"), a.c.title, a.c.published, a.c.first_seen_at
+        )
+        .select_from(sa_.join(a, a.c.id == sa_.c.article_id).outerjoin(s, s.c.id == a.c.source_id))
+        .where(sa_.c.story_id == sa.bindparam("story_id"))
+    )
+
+
+# Built once, like the queries of ``analysis.read_analysis``: building a joined
+# select costs more Python than SQLite takes to run it on a story page.
+STORY_MEMBERS = _members_query()
+STORY_ROW = sa.select(schema.stories).where(schema.stories.c.id == sa.bindparam("story_id"))
+STORY_MOVES = (
+    sa.select(schema.story_moves)
+    .where(
+        sa.or_(
+            schema.story_moves.c.from_story == sa.bindparam("story_id"),
+            schema.story_moves.c.to_story == sa.bindparam("story_id"),
+        )
+    )
+    .order_by(schema.story_moves.c.id)
+)
+
+
+def _members(connection: Connection, story_id: int) -> list[StoryArticleRef]:
+    rows = connection.execute(STORY_MEMBERS, {"story_id": story_id}).all()
+    refs = [
+        StoryArticleRef(r.id, r.url, r.source, r.title, r.published, r.first_seen_at) for r in rows
+    ]
+    refs.sort(key=lambda r: (_article_date(r.published, r.first_seen_at), r.id))
+    return refs
+
+
+def _summary(
+    connection: Connection, row: Any, members: list[StoryArticleRef] | None = None
+) -> StorySummary:
+    members = members if members is not None else _members(connection, row.id)
+    outlets = list(dict.fromkeys(m.source for m in members if m.source))
+    return StorySummary(
+        id=row.id,
+        title=row.title,
+        state=row.state,
+        first_seen=row.first_seen,
+        last_seen=row.last_seen,
+        article_ids=[m.id for m in members],
+        outlets=outlets,
+    )
+
+
+def get_story(store: Store, story_id: int) -> StoryDetail:
+    """One story with its articles and stored analyses; raises NotFound."""
+    from newstrail.coverage.analysis import read_analysis
+
+    with store.read() as connection:
+        row = connection.execute(STORY_ROW, {"story_id": story_id}).first()
+        if row is None:
+            raise NotFound(f"no story {story_id}")
+        members = _members(connection, story_id)
+        moves = connection.execute(STORY_MOVES, {"story_id": story_id}).all()
+        analysis = read_analysis(connection, story_id)
+        summary = _summary(connection, row, members)
+    return StoryDetail(
+        summary=summary,
+        articles=members,
+        moves=[
+            {
+                "article_id": m.article_id,
+                "from_story": m.from_story,
+                "to_story": m.to_story,
+                "reason": m.reason,
+                "at": m.at.isoformat(),
+            }
+            for m in moves
+        ],
+        **analysis,
+    )

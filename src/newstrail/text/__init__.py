@@ -1,0 +1,1 @@
+"""Text primitives every stage shares: sentences, encodings, URLs, the spaCy pipeline."""

@@ -1,0 +1,1 @@
+"""Versions: record captures as versions, diff them and classify the edits."""
