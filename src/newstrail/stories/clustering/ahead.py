@@ -33,7 +33,7 @@ import numpy as np
 from newstrail.stories.clustering.features import ArticleTerms, ArticleVectoriser, OnlineIdf
 
 if TYPE_CHECKING:
-    from newstrail.stories.clustering.online import ClusterArticle
+    from newstrail.stories.clustering.records import ClusterArticle
 
 CHUNK = 512  # articles per message: per-message pickling is then ~1% of the work
 IN_FLIGHT = 4  # chunks queued ahead of the clusterer (bounds the memory read ahead)

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, fields, replace
-from datetime import UTC, date, datetime
-from typing import Any
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 import numpy as np
 
@@ -27,12 +25,21 @@ from newstrail.stories.clustering.features import (
     ArticleTerms,
     ArticleVectoriser,
     ArticleVectors,
-    OnlineIdf,
 )
 from newstrail.stories.clustering.index import StoryIndex
+from newstrail.stories.clustering.records import (
+    ClusterArticle,
+    ClustererSnapshot,
+    ClusterSettings,
+    Placement,
+    StoryInfo,
+    StoryMove,
+    from_day,
+    to_day,
+)
+from newstrail.stories.clustering.state import decode_state, encode_state
 from newstrail.stories.clustering.story import Story, SubvectorScratch, Weights
 
-_SECONDS_PER_DAY = 86_400.0
 # Story sizes the bisect check cuts. From 6: at 4 a cut is two pairs, thin
 # evidence, and those checks were ~45% of all cuts on the scale stream
 # (bench/clustering_scale.py); cutting from 4 instead, held-out B³ F1 fell
@@ -41,156 +48,6 @@ _SECONDS_PER_DAY = 86_400.0
 # with the square of the size.
 _BISECT_MIN_MEMBERS = 6
 _BISECT_MAX_MEMBERS = 32
-
-
-def _setting(default: Any, help: str) -> Any:
-    return field(default=default, metadata={"help": help})
-
-
-@dataclass(frozen=True)
-class ClusterSettings:
-    """Clustering options, each with its default and help text.
-
-    The defaults come from bench/clustering.py: join threshold, closeness bonus
-    and entity weight were swept there and are cross-validated by story group
-    (5 folds, settings picked on four, scored on the fifth). Lowering
-    ``body_terms`` to 100 cost ECB+ 6 points of B³ F1; 8 candidates score the
-    same as 24 on all three gold sets at a third of the cost. The year-mismatch
-    factor was added to that grid: 0.7 was chosen in 4 of the 5 folds (0.5 in
-    the fifth) and lifts held-out ECB+ B³ F1 0.880 → 0.889; BASIL and AllSides
-    are dated, so it never applies to them.
-
-    Then the bisect check (``_maybe_bisect``) and figures counted twice among
-    the entity terms (``features.FIGURE_REPEATS``) came in, and the grid was
-    re-centred on what the folds chose: join threshold 0.22 (all 5 folds;
-    was 0.24), entity weight 0.5 (all 5; was 0.4), closeness bonus 0.25 (4 of
-    5; was 0.2), bisect threshold 0.38 (all 5), year-mismatch factor 0.7 (all
-    5). Held-out B³ F1 before → after: ECB+ 0.889 → 0.951, BASIL 0.958 →
-    1.000, AllSides 0.950 → 0.948, overall 0.933 → 0.955 (held-out pairwise
-    F1: 0.834 → 0.948, 0.924 → 1.000, 0.861 → 0.868, 0.846 → 0.929).
-    """
-
-    join_threshold: float = _setting(0.22, "Lowest score that puts an article in a story.")
-    merge_threshold: float = _setting(0.45, "Lowest centroid similarity that merges two stories.")
-    rejoin_threshold: float = _setting(
-        0.30, "Lowest similarity at which a one-article story joins a grown neighbour."
-    )
-    split_threshold: float = _setting(
-        0.10, "Members fitting the rest of their story below this are re-placed."
-    )
-    bisect_threshold: float = _setting(
-        0.38,
-        "A story whose two halves (a spectral cut, two or more members each) are less "
-        "similar than this is split in two (0 = off).",
-    )
-    headline_weight: float = _setting(0.15, "Weight of the headline similarity.")
-    body_weight: float = _setting(0.45, "Weight of the body similarity.")
-    entity_weight: float = _setting(0.50, "Weight of the entity (names, numbers) similarity.")
-    time_scale_days: float = _setting(4.0, "Days over which similarity fades (Gaussian sigma).")
-    time_bonus: float = _setting(
-        0.25, "Score added for dated articles published close together (see time_bonus_days)."
-    )
-    time_bonus_days: float = _setting(
-        0.5, "Days over which the closeness bonus fades (Gaussian sigma)."
-    )
-    busy_day_stories: float = _setting(
-        10.0,
-        "New stories a day beyond which the closeness bonus shrinks in proportion.",
-    )
-    year_mismatch_factor: float = _setting(
-        0.7,
-        "Score factor for an undated article or story whose written years share none "
-        "with the other side's (1 = off).",
-    )
-    dormant_after_days: float = _setting(
-        7.0, "A story idle this many days before an article's date is no longer a candidate."
-    )
-    body_chars: int = _setting(1000, "Characters of the article body used (the lead).")
-    body_terms: int = _setting(150, "Heaviest body terms kept per article.")
-    entity_terms: int = _setting(60, "Heaviest entity terms kept per article.")
-    index_terms: int = _setting(
-        24, "Top terms a story is indexed under (plus half as many entities)."
-    )
-    candidates: int = _setting(8, "Most candidate stories scored per article.")
-    max_postings: int = _setting(
-        300, "Terms indexing more stories than this are too common to retrieve by."
-    )
-
-    @classmethod
-    def documented(cls) -> dict[str, str]:
-        """Each setting's name and help text."""
-        return {item.name: item.metadata["help"] for item in fields(cls)}
-
-    def weights(self) -> Weights:
-        """The scoring weights these settings describe."""
-        return Weights(
-            headline=self.headline_weight,
-            body=self.body_weight,
-            entities=self.entity_weight,
-            time_scale_days=self.time_scale_days,
-            time_bonus=self.time_bonus,
-            time_bonus_days=self.time_bonus_days,
-            year_mismatch=self.year_mismatch_factor,
-        )
-
-
-@dataclass(frozen=True)
-class ClusterArticle:
-    """An article to place: identity, text, and optional metadata."""
-
-    id: str
-    title: str
-    text: str
-    date: datetime | None = None
-    source: str | None = None
-    url: str | None = None
-    lang: str | None = None
-
-
-@dataclass(frozen=True)
-class StoryMove:
-    """An article whose story changed after it was placed."""
-
-    article_id: str
-    from_story: int
-    to_story: int
-    reason: str  # "merge" or "split"
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where an article went, and what else moved as a consequence."""
-
-    article_id: str
-    story_id: int
-    new_story: bool
-    score: float
-    moves: tuple[StoryMove, ...] = ()
-
-
-@dataclass(frozen=True)
-class StoryInfo:
-    """A story as shown to readers."""
-
-    story_id: int
-    title: str
-    first_seen: datetime | None
-    last_seen: datetime | None
-    article_ids: tuple[str, ...]
-
-
-def to_day(moment: datetime | None) -> float | None:
-    """Days since the epoch (naive datetimes are taken as UTC)."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp() / _SECONDS_PER_DAY
-
-
-def from_day(day: float | None) -> datetime | None:
-    """Inverse of ``to_day``."""
-    return None if day is None else datetime.fromtimestamp(day * _SECONDS_PER_DAY, tz=UTC)
 
 
 class StoryClusterer:
@@ -553,41 +410,46 @@ class StoryClusterer:
             clusterer._expire()
         return clusterer
 
+    def snapshot(self) -> ClustererSnapshot:
+        """What a clusterer must keep to resume: settings, stories, IDF, counters.
+
+        The stories and the IDF are shared, not copied: encode the snapshot
+        before placing more articles.
+        """
+        return ClustererSnapshot(
+            settings=self.settings,
+            stories=self._stories,
+            idf=self._vectoriser.idf,
+            next_id=self._next_id,
+            watermark=self._watermark,
+            recent_starts=list(self._recent_starts),
+        )
+
+    @classmethod
+    def restore(cls, snapshot: ClustererSnapshot) -> StoryClusterer:
+        """A clusterer that carries on from ``snapshot`` exactly as the one that took it."""
+        clusterer = cls(snapshot.settings)
+        clusterer._recent_starts = deque(snapshot.recent_starts)
+        clusterer._stories = snapshot.stories
+        clusterer._vectoriser.idf = snapshot.idf
+        clusterer._next_id = snapshot.next_id
+        clusterer._watermark = snapshot.watermark
+        for story in snapshot.stories.values():
+            if story.active:
+                clusterer._index.add(story.story_id, story.indexed_terms)
+                if story.last_day is not None:
+                    clusterer._expiry.append((story.last_day, story.story_id))
+        heapq.heapify(clusterer._expiry)
+        return clusterer
+
     def to_state(self) -> bytes:
         """Serialise everything needed to resume (zstd-compressed npz of arrays and JSON)."""
-        from newstrail.stories.clustering.state import encode_state
-
-        return encode_state(self)
+        return encode_state(self.snapshot())
 
     @classmethod
     def from_state(cls, data: bytes) -> StoryClusterer:
         """Resume from ``to_state`` output; later placements are identical to an unbroken run."""
-        from newstrail.stories.clustering.state import decode_state
-
-        return decode_state(data)
-
-    def _restore(
-        self,
-        stories: dict[int, Story],
-        idf: OnlineIdf,
-        next_id: int,
-        watermark: float | None,
-        recent_starts: list[float],
-    ) -> None:
-        """Install decoded state (used by ``from_state``)."""
-        self._recent_starts = deque(recent_starts)
-        self._stories = stories
-        self._vectoriser.idf = idf
-        self._next_id = next_id
-        self._watermark = watermark
-        self._index = StoryIndex(self.settings.max_postings)
-        self._expiry = []
-        for story in stories.values():
-            if story.active:
-                self._index.add(story.story_id, story.indexed_terms)
-                if story.last_day is not None:
-                    self._expiry.append((story.last_day, story.story_id))
-        heapq.heapify(self._expiry)
+        return cls.restore(decode_state(data))
 
 
 def _outside_window(day: float | None, story: Story, window: float) -> bool:
@@ -603,96 +465,3 @@ def _is_checkpoint(size: int) -> bool:
         return True
     power = 1 << (size.bit_length() - 1)
     return size in (power, power + power // 2)
-
-
-def parse_date(value: object) -> datetime | None:
-    """A record's ``date`` (ISO string, date or datetime) as a datetime, else None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def arrival_key(date: datetime | None) -> tuple[float, float]:
-    """Where an article falls in a record stream's arrival order: undated first, then by date.
-
-    Sorting is stable, so articles with equal keys keep their input order.
-    """
-    day = to_day(date)
-    return (0.0, 0.0) if day is None else (1.0, day)
-
-
-def article_from_record(record: dict[str, Any], body_chars: int) -> ClusterArticle:
-    """An input record as the clusterer sees it; only the lead of the text it reads is kept."""
-    return ClusterArticle(
-        id=str(record["id"]),
-        title=str(record.get("title") or ""),
-        text=str(record.get("text") or "")[:body_chars],
-        date=parse_date(record.get("date")),
-        source=record.get("source"),
-        url=record.get("url"),
-        lang=record.get("lang"),
-    )
-
-
-def cluster_records(
-    records: Iterable[dict[str, Any]],
-    settings: ClusterSettings | None = None,
-    *,
-    progress: Callable[[int, int], None] | None = None,
-) -> Iterator[tuple[str, int]]:
-    """Cluster article records as one stream and yield each article's final story.
-
-    Gold fields (``story_id``, ``topic_id``, ``event_label``, ...) are never read.
-    Only the part of each text the clusterer reads (``body_chars``) is kept
-    while the stream is sorted into date order, so memory does not grow with
-    article length (1M articles of a few KB each would otherwise be held whole).
-
-    Args:
-        records: dicts with ``id``, ``title``, ``text`` and optionally ``date``,
-            ``source``, ``url``, ``lang``.
-        settings: clustering options.
-        progress: called as ``progress(placed, total)`` every 1,000 articles and at the end.
-
-    Returns:
-        ``(article id, story id)`` in input order, after all merges and splits;
-        articles are placed in date order when dates exist (undated first, in
-        file order), file order otherwise.
-    """
-    settings = settings or ClusterSettings()
-    articles = [article_from_record(record, settings.body_chars) for record in records]
-    arriving = sorted(articles, key=lambda article: arrival_key(article.date))
-    story_of = final_stories(arriving, len(articles), settings, progress)
-    for article in articles:
-        yield article.id, story_of[article.id]
-
-
-def final_stories(
-    arriving: Iterable[ClusterArticle],
-    total: int,
-    settings: ClusterSettings,
-    progress: Callable[[int, int], None] | None = None,
-) -> dict[str, int]:
-    """Place ``arriving`` (in arrival order) as one stream; each article id's final story.
-
-    Args:
-        arriving: the articles, in the order they are placed.
-        total: how many there are (for ``progress``).
-        settings: clustering options.
-        progress: called as ``progress(placed, total)`` every 1,000 articles and at the end.
-    """
-    clusterer = StoryClusterer(settings)
-    for count, _ in enumerate(clusterer.place_all(arriving), start=1):
-        if progress is not None and (count % 1000 == 0 or count == total):
-            progress(count, total)
-    return {
-        article_id: story_id
-        for story_id, members in clusterer.stories().items()
-        for article_id in members
-    }

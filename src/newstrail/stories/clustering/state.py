@@ -13,16 +13,14 @@ import io
 import json
 from dataclasses import asdict
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import zstandard
 
 from newstrail.stories.clustering.features import ArticleVectors, OnlineIdf, StackedVector
+from newstrail.stories.clustering.records import ClustererSnapshot, ClusterSettings
 from newstrail.stories.clustering.story import Story
-
-if TYPE_CHECKING:
-    from newstrail.stories.clustering.online import StoryClusterer
 
 # 2: word-pair buckets are mixed from word buckets (1 hashed the pair strings).
 # 3: members are stored as stacked arrays; centroids are rebuilt from them on reading.
@@ -66,11 +64,11 @@ class _VectorReader:
         return self._keys[start:end], self._values[start:end]
 
 
-def encode_state(clusterer: StoryClusterer) -> bytes:
-    """Serialise ``clusterer`` (see the module docstring for the format)."""
+def encode_state(snapshot: ClustererSnapshot) -> bytes:
+    """Serialise a clusterer's snapshot (see the module docstring for the format)."""
     members = _VectorTable()
     stories: list[dict[str, Any]] = []
-    for story in clusterer._stories.values():
+    for story in snapshot.stories.values():
         entry: dict[str, Any] = {
             "id": story.story_id,
             "members": story.members,
@@ -93,15 +91,15 @@ def encode_state(clusterer: StoryClusterer) -> bytes:
         stories.append(entry)
     meta = {
         "version": FORMAT_VERSION,
-        "settings": asdict(clusterer.settings),
-        "documents": clusterer._vectoriser.idf.documents,
-        "next_id": clusterer._next_id,
-        "watermark": clusterer._watermark,
-        "recent_starts": list(clusterer._recent_starts),
+        "settings": asdict(snapshot.settings),
+        "documents": snapshot.idf.documents,
+        "next_id": snapshot.next_id,
+        "watermark": snapshot.watermark,
+        "recent_starts": snapshot.recent_starts,
         "stories": stories,
     }
     arrays: dict[str, np.ndarray] = {
-        "document_frequency": clusterer._vectoriser.idf.document_frequency,
+        "document_frequency": snapshot.idf.document_frequency,
         "meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
     }
     arrays.update(members.arrays("member"))
@@ -110,10 +108,8 @@ def encode_state(clusterer: StoryClusterer) -> bytes:
     return zstandard.ZstdCompressor(level=3).compress(buffer.getvalue())
 
 
-def decode_state(data: bytes) -> StoryClusterer:
-    """Rebuild a clusterer from ``encode_state`` output; raises ValueError if invalid."""
-    from newstrail.stories.clustering.online import ClusterSettings, StoryClusterer
-
+def decode_state(data: bytes) -> ClustererSnapshot:
+    """A snapshot from ``encode_state`` output; raises ValueError if invalid."""
     try:
         raw = zstandard.ZstdDecompressor().decompress(data)
         arrays = np.load(io.BytesIO(raw), allow_pickle=False)
@@ -126,7 +122,6 @@ def decode_state(data: bytes) -> StoryClusterer:
         settings = ClusterSettings(**meta["settings"])
     except TypeError as error:
         raise ValueError(f"clusterer state has unknown settings: {error}") from error
-    clusterer = StoryClusterer(settings)
     try:
         member_vectors = _VectorReader(arrays, "member")
     except KeyError as error:
@@ -166,5 +161,11 @@ def decode_state(data: bytes) -> StoryClusterer:
             story.vectors = None
         stories[story.story_id] = story
     idf = OnlineIdf(np.array(arrays["document_frequency"], dtype=np.int32), int(meta["documents"]))
-    clusterer._restore(stories, idf, int(meta["next_id"]), meta["watermark"], meta["recent_starts"])
-    return clusterer
+    return ClustererSnapshot(
+        settings=settings,
+        stories=stories,
+        idf=idf,
+        next_id=int(meta["next_id"]),
+        watermark=meta["watermark"],
+        recent_starts=list(meta["recent_starts"]),
+    )
