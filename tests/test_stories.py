@@ -13,11 +13,13 @@ import sqlalchemy as sa
 from newstrail.extract.article import Extracted
 from newstrail.jobs.importer import import_paths
 from newstrail.jobs.pipeline import bundled_corpus, place_and_analyse
+from newstrail.serve.stories import get_story
 from newstrail.settings import Settings
 from newstrail.store import schema
 from newstrail.store.database import Store
 from newstrail.stories.clustering import StoryClusterer
-from newstrail.stories.placement import get_story, list_stories, place_articles, rebuild_stories
+from newstrail.stories.placement import place_articles, rebuild_stories
+from newstrail.stories.reading import list_stories
 from newstrail.versions.recording import Capture, record_capture
 
 

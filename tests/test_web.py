@@ -305,9 +305,9 @@ def test_story_and_article_reads_use_indexes_only(store: Store, archive: Archive
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
     from sqlalchemy import event
 
+    from newstrail.serve.stories import get_story
     from newstrail.serve.web.cache import ARTICLE_STAMP, STORY_STAMP, stamp
     from newstrail.serve.web.pages import _article_data
-    from newstrail.stories.placement import get_story
 
     statements: list[tuple[str, object]] = []
 

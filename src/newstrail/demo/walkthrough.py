@@ -27,8 +27,9 @@ from newstrail.store.database import Store
 
 def import_demo(store: Store, settings: Settings, console: Console) -> None:
     """Import the bundled corpus into ``store`` and print what was stored."""
+    from newstrail.serve.stories import get_story
     from newstrail.serve.terminal import print_story
-    from newstrail.stories.placement import get_story, list_stories
+    from newstrail.stories.reading import list_stories
 
     report = import_and_place(store, [bundled_corpus()], settings, show_progress=True)
     for failure in report.failures:

@@ -20,7 +20,7 @@ from newstrail.store.database import Store
 from newstrail.versions.diff import ArticleDiff, Position, SentenceOp, VersionText
 
 if TYPE_CHECKING:
-    from newstrail.stories.placement import StoryDetail
+    from newstrail.serve.stories import StoryDetail
     from newstrail.versions.edits import Comparison
 
 

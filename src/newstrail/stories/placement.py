@@ -1,6 +1,6 @@
-"""Stories in the store: place articles with the online clusterer, read stories back.
+"""Stories in the store: place articles with the online clusterer.
 
-The clusterer (``cluster.py``) decides; this module keeps the store in step:
+The clusterer (``stories/clustering/``) decides; this module keeps the store in step:
 ``story_articles`` holds each article's current story, ``story_moves`` every
 change of story (placed, merge, split, rebuild), and ``cluster_state`` the
 clusterer's saved state, all written in one transaction per batch so a crash
@@ -11,79 +11,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from newstrail.errors import NotFound
 from newstrail.store import schema
 from newstrail.store.database import Store, utcnow
 from newstrail.stories.clustering import ClusterArticle, Placement, StoryClusterer
+from newstrail.stories.reading import article_date, list_stories, published_date
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class StoryArticleRef:
-    """An article as a story lists it."""
-
-    id: int
-    url: str
-    source: str | None
-    title: str | None
-    published: str | None
-    first_seen_at: datetime
-
-
-@dataclass(frozen=True)
-class StorySummary:
-    """A story as listed."""
-
-    id: int
-    title: str | None
-    state: str
-    first_seen: datetime | None
-    last_seen: datetime | None
-    article_ids: list[int]
-    outlets: list[str]
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        for key in ("first_seen", "last_seen"):
-            data[key] = data[key].isoformat() if data[key] else None
-        return data
-
-
-@dataclass(frozen=True)
-class StoryDetail:
-    """One story with its articles in time order and what was computed about it."""
-
-    summary: StorySummary
-    articles: list[StoryArticleRef]
-    quotes: list[dict[str, Any]] = field(default_factory=list)
-    summary_sentences: list[dict[str, Any]] = field(default_factory=list)
-    passages: list[dict[str, Any]] = field(default_factory=list)
-    exclusive: dict[str, Any] = field(default_factory=dict)
-    moves: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        data = self.summary.to_json()
-        # A shallow copy of each flat ref: ``asdict`` recurses and deep-copies,
-        # ~10 % of an uncached story read (cProfile, 200 stories).
-        data["articles"] = [
-            {**vars(a), "first_seen_at": a.first_seen_at.isoformat()} for a in self.articles
-        ]
-        data.update(
-            quotes=self.quotes,
-            summary=self.summary_sentences,
-            passages=self.passages,
-            exclusive=self.exclusive,
-            moves=self.moves,
-        )
-        return data
 
 
 # -- placing articles ---------------------------------------------------------
@@ -150,25 +89,9 @@ def _article_for_clustering(connection: Connection, article_id: int) -> ClusterA
         text=row.text,
         # Only a real publication date: an import's time says nothing about
         # when an article appeared, and would keep undated articles apart.
-        date=_published_date(row.published),
+        date=published_date(row.published),
         source=row.source,
         url=row.url,
-    )
-
-
-def _published_date(published: str | None) -> datetime | None:
-    if published:
-        try:
-            return datetime.fromisoformat(published).replace(tzinfo=UTC)
-        except ValueError:
-            return None
-    return None
-
-
-def _article_date(published: str | None, first_seen: datetime) -> datetime:
-    """Publication date when known, else when the article was first seen."""
-    return _published_date(published) or (
-        first_seen if first_seen.tzinfo else first_seen.replace(tzinfo=UTC)
     )
 
 
@@ -302,8 +225,8 @@ def _refresh_stories(
             # Publication dates when any member has one: an undated member's
             # capture time says when newstrail saw it, not when the story ran,
             # and mixed in it made a 2020 story "last seen" on the import day.
-            dates = [d for d in (_published_date(r.published) for r in rows) if d] or [
-                _article_date(r.published, r.first_seen_at) for r in rows
+            dates = [d for d in (published_date(r.published) for r in rows) if d] or [
+                article_date(r.published, r.first_seen_at) for r in rows
             ]
             values.update(
                 title=clusterer.story_title(story_id),
@@ -337,102 +260,3 @@ def rebuild_stories(store: Store) -> int:
         ids: list[int] = list(connection.execute(sa.select(schema.articles.c.id)).scalars())
     place_articles(store, ids)
     return len(list_stories(store, limit=10**9))
-
-
-# -- reading stories ----------------------------------------------------------
-
-
-def list_stories(store: Store, *, limit: int = 50, offset: int = 0) -> list[StorySummary]:
-    """Active stories, most recently seen first."""
-    st = schema.stories
-    with store.read() as connection:
-        rows = connection.execute(
-            sa.select(st)
-            .where(st.c.state != "merged")
-            .order_by(st.c.last_seen.desc(), st.c.id.desc())
-            .limit(limit)
-            .offset(offset)
-        ).all()
-        return [_summary(connection, row) for row in rows]
-
-
-def _members_query() -> sa.Select[Any]:
-    """A story's articles with their outlets."""
-    a, s, sa_ = schema.articles, schema.sources, schema.story_articles
-    return (
-        sa.select(
-            a.c.id, a.c.url, s.c.name.label("source"), a.c.title, a.c.published, a.c.first_seen_at
-        )
-        .select_from(sa_.join(a, a.c.id == sa_.c.article_id).outerjoin(s, s.c.id == a.c.source_id))
-        .where(sa_.c.story_id == sa.bindparam("story_id"))
-    )
-
-
-# Built once, like the queries of ``analysis.read_analysis``: building a joined
-# select costs more Python than SQLite takes to run it on a story page.
-STORY_MEMBERS = _members_query()
-STORY_ROW = sa.select(schema.stories).where(schema.stories.c.id == sa.bindparam("story_id"))
-STORY_MOVES = (
-    sa.select(schema.story_moves)
-    .where(
-        sa.or_(
-            schema.story_moves.c.from_story == sa.bindparam("story_id"),
-            schema.story_moves.c.to_story == sa.bindparam("story_id"),
-        )
-    )
-    .order_by(schema.story_moves.c.id)
-)
-
-
-def _members(connection: Connection, story_id: int) -> list[StoryArticleRef]:
-    rows = connection.execute(STORY_MEMBERS, {"story_id": story_id}).all()
-    refs = [
-        StoryArticleRef(r.id, r.url, r.source, r.title, r.published, r.first_seen_at) for r in rows
-    ]
-    refs.sort(key=lambda r: (_article_date(r.published, r.first_seen_at), r.id))
-    return refs
-
-
-def _summary(
-    connection: Connection, row: Any, members: list[StoryArticleRef] | None = None
-) -> StorySummary:
-    members = members if members is not None else _members(connection, row.id)
-    outlets = list(dict.fromkeys(m.source for m in members if m.source))
-    return StorySummary(
-        id=row.id,
-        title=row.title,
-        state=row.state,
-        first_seen=row.first_seen,
-        last_seen=row.last_seen,
-        article_ids=[m.id for m in members],
-        outlets=outlets,
-    )
-
-
-def get_story(store: Store, story_id: int) -> StoryDetail:
-    """One story with its articles and stored analyses; raises NotFound."""
-    from newstrail.coverage.analysis import read_analysis
-
-    with store.read() as connection:
-        row = connection.execute(STORY_ROW, {"story_id": story_id}).first()
-        if row is None:
-            raise NotFound(f"no story {story_id}")
-        members = _members(connection, story_id)
-        moves = connection.execute(STORY_MOVES, {"story_id": story_id}).all()
-        analysis = read_analysis(connection, story_id)
-        summary = _summary(connection, row, members)
-    return StoryDetail(
-        summary=summary,
-        articles=members,
-        moves=[
-            {
-                "article_id": m.article_id,
-                "from_story": m.from_story,
-                "to_story": m.to_story,
-                "reason": m.reason,
-                "at": m.at.isoformat(),
-            }
-            for m in moves
-        ],
-        **analysis,
-    )

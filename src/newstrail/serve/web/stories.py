@@ -1,6 +1,6 @@
 """Stories as the web app shows them: a list for the home page, one story in full, its timeline.
 
-One story comes from ``newstrail.stories.placement.get_story``. The home page list is
+One story comes from ``newstrail.serve.stories.get_story``. The home page list is
 one grouped query here instead of ``list_stories``, which reads each story's
 members separately (21 queries for 20 stories).
 """
@@ -12,9 +12,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from newstrail.serve.stories import get_story
 from newstrail.store import schema
 from newstrail.store.database import Store
-from newstrail.stories.placement import get_story
 
 
 def iso(moment: datetime | None) -> str | None:
