@@ -50,7 +50,8 @@ from newstrail.versions.diff import (  # noqa: E402
     normalise_characters,
     unit_key,
 )
-from newstrail.versions.edits import NUMBER, compare_versions, is_prose  # noqa: E402
+from newstrail.versions.edits import NUMBER, compare_versions  # noqa: E402
+from newstrail.versions.furniture import is_prose  # noqa: E402
 
 DATA = Path(os.environ.get("NEWSTRAIL_SHARED_DATA", REPO.parent / "shared" / "data"))
 RESULTS = REPO / "bench" / "results" / "edits.json"
