@@ -1,6 +1,6 @@
 """Terminal rendering for the CLI, and the small lookups it needs.
 
-Kept apart from ``cli/main.py`` so commands stay a few lines each.
+Kept apart from the ``cli`` package so commands stay a few lines each.
 """
 
 from __future__ import annotations
