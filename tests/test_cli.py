@@ -53,6 +53,18 @@ def test_compare_html_files_json(tmp_path: Path) -> None:
     assert set(changed) >= {"changed", "trivial", "title_changed", "edits", "stats"}
 
 
+def test_comparing_two_files_opens_no_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NEWSTRAIL_DB", raising=False)
+    (tmp_path / "a.txt").write_text("Floods close the valley road\n\nThe road is shut.\n")
+    (tmp_path / "b.txt").write_text("Floods close the valley road\n\nThe road is open.\n")
+    code, out, _ = run("compare", "a.txt", "b.txt", "--json")
+    assert code == 0 and json_lines(out)[0]["changed"] is True
+    assert not (tmp_path / "newstrail.db").exists()
+
+
 def test_compare_stored_versions(corpus_db: str) -> None:
     code, out, _ = run("--db", corpus_db, "articles", "--json")
     rt = next(a for a in json_lines(out) if a["source"] == "RT")

@@ -95,7 +95,8 @@ def compare(obj: Context, old: str, new: str, as_json: bool) -> None:
     from newstrail.serve.terminal import load_version_text, print_comparison
     from newstrail.versions.edits import compare_versions
 
-    comparison = compare_versions(load_version_text(obj, old), load_version_text(obj, new))
+    versions = [load_version_text(reference, lambda: obj.store) for reference in (old, new)]
+    comparison = compare_versions(*versions)
     if as_json:
         print_json_lines([comparison.to_json()])
     else:

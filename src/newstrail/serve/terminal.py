@@ -5,6 +5,7 @@ Kept apart from the ``cli`` package so commands stay a few lines each.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -81,8 +82,17 @@ def print_story(console: Console, detail: StoryDetail) -> None:
             )
 
 
-def load_version_text(obj: Any, reference: str) -> VersionText:
-    """A version to compare: an HTML file, a text file, or a stored version id."""
+def load_version_text(reference: str, open_store: Callable[[], Store]) -> VersionText:
+    """A version to compare: an HTML file, a text file, or a stored version id.
+
+    Args:
+        reference: a file path, or the id of a stored version.
+        open_store: returns the store to look a version id up in. It is called
+            only for an id, so comparing two files opens (and creates) no store.
+
+    Raises:
+        NotFound: ``reference`` is neither a file nor a stored version's id.
+    """
     from newstrail.extract.article import extract_html, extract_text
     from newstrail.text.encoding import decode_html, decode_text_file
 
@@ -102,7 +112,7 @@ def load_version_text(obj: Any, reference: str) -> VersionText:
             extracted = extract_text(decode_text_file(data))
         return VersionText(extracted.title, extracted.author, extracted.date, extracted.text)
     if reference.isdigit():
-        with obj.store.read() as connection:
+        with open_store().read() as connection:
             row = connection.execute(
                 sa.select(schema.versions).where(schema.versions.c.id == int(reference))
             ).first()
