@@ -16,17 +16,8 @@ counted while they stream (after decompression) and cut at ``max_body_bytes``;
 each request hop is bounded by ``total_timeout`` as well as httpx's
 connect/read timeouts, so a server trickling one byte a second is cut off.
 
-Exceptions::
-
-    FetchError
-    ├── BlockedAddress      refused by the address guard
-    ├── RobotsDisallowed    robots.txt forbids the URL
-    ├── TooLarge            body exceeds max_body_bytes
-    ├── TooManyRedirects    more than max_redirects hops
-    ├── RedirectLoop        a hop returns to a URL already visited
-    ├── FetchTimeout        connect/read/total timeout
-    ├── NetworkError        connection failed, reset, bad encoding
-    └── HTTPStatusError     an error status (after retries); 404/410 are results
+``Fetcher.fetch`` raises a ``FetchError`` subclass, or ``FetchStopped``, and
+nothing else; they live in ``newstrail.fetch.errors`` (drawn in ``newstrail.errors``).
 """
 
 from __future__ import annotations
@@ -50,6 +41,18 @@ import httpcore
 import httpx
 
 from newstrail import __version__
+from newstrail.fetch.errors import (
+    BlockedAddress,
+    FetchError,
+    FetchStopped,
+    FetchTimeout,
+    HTTPStatusError,
+    NetworkError,
+    RedirectLoop,
+    RobotsDisallowed,
+    TooLarge,
+    TooManyRedirects,
+)
 from newstrail.fetch.robots import (
     MAX_ROBOTS_BYTES,
     RobotsCache,
@@ -79,57 +82,6 @@ def _accept_encoding() -> str:
 ACCEPT_ENCODING = _accept_encoding()
 # Most of a 304's or redirect's body read to keep its connection alive.
 MAX_DRAINED_BYTES = 64 * 1024
-
-
-class FetchError(Exception):
-    """A URL could not be fetched; the message names the URL and the reason."""
-
-    def __init__(self, message: str, *, url: str = "") -> None:
-        super().__init__(message)
-        self.url = url
-
-
-class FetchStopped(Exception):
-    """The fetcher was stopped (``Fetcher.stop``) before this request was sent.
-
-    Not a ``FetchError``: nothing is wrong with the URL, it simply was not fetched.
-    """
-
-
-class BlockedAddress(FetchError):
-    """The host resolves to an address the guard refuses (private, loopback, …)."""
-
-
-class RobotsDisallowed(FetchError):
-    """The site's robots.txt forbids fetching the URL."""
-
-
-class TooLarge(FetchError):
-    """The (decoded) body is larger than ``max_body_bytes``."""
-
-
-class TooManyRedirects(FetchError):
-    """More redirects than ``max_redirects``."""
-
-
-class RedirectLoop(FetchError):
-    """A redirect leads back to a URL already visited."""
-
-
-class FetchTimeout(FetchError):
-    """The connect, read or total timeout expired."""
-
-
-class NetworkError(FetchError):
-    """The connection failed or the response could not be read or decoded."""
-
-
-class HTTPStatusError(FetchError):
-    """The server answered with an error status (retries exhausted for 429/5xx)."""
-
-    def __init__(self, message: str, *, url: str = "", status: int) -> None:
-        super().__init__(message, url=url)
-        self.status = status
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,9 @@ import sqlalchemy as sa
 
 from newstrail.extract.article import Extracted, extract_html
 from newstrail.extract.outlets import outlet_from_url
+from newstrail.fetch.errors import FetchError, FetchStopped
 from newstrail.fetch.feeds import discover, filter_urls
-from newstrail.fetch.http import Fetcher, FetchError, FetchResult, FetchSettings, FetchStopped
+from newstrail.fetch.http import Fetcher, FetchResult, FetchSettings
 from newstrail.jobs.leases import Claim, Release, claim_due, reserve_host_slot
 from newstrail.jobs.ledger import CheckLedger, Entry
 from newstrail.jobs.schedule import RecheckPolicy, after_error, next_check

@@ -24,7 +24,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newstrail import __version__
-from newstrail.errors import NotFound
+from newstrail.errors import InvalidInput, NotFound
 from newstrail.store import schema
 from newstrail.store.database import Store
 
@@ -181,7 +181,7 @@ def _query(
             )
         return query
     else:
-        raise ValueError(f"unknown export kind {kind!r}; choose from {', '.join(EXPORT_KINDS)}")
+        raise InvalidInput(f"unknown export kind {kind!r}; choose from {', '.join(EXPORT_KINDS)}")
     if story_id is not None:
         query = query.where(_st.c.story_id == story_id)
     if article_id is not None:
@@ -286,7 +286,7 @@ def _captures(store: Store, article_id: int | None, story_id: int | None) -> lis
                 sa.select(_st.c.article_id).where(_st.c.story_id == story_id)
             )
         else:
-            raise ValueError("give an article_id or a story_id")
+            raise InvalidInput("give an article_id or a story_id")
         return list(
             connection.execute(
                 sa.select(

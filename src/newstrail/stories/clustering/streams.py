@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from newstrail.errors import InvalidInput
 from newstrail.stories.clustering.online import StoryClusterer
 from newstrail.stories.clustering.records import (
     ClusterArticle,
@@ -83,7 +84,7 @@ def final_stories(
     }
 
 
-class BadRecord(ValueError):
+class BadRecord(InvalidInput):
     """A line of the input is not a JSON object with an ``id``."""
 
 
