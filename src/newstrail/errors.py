@@ -17,6 +17,7 @@ their subclasses; classes defined in another module name it in brackets::
     │   └── EmptyPage         the page or text is empty or only whitespace
     ├── FetchStopped          the fetcher was stopped before sending  [fetch.errors]
     └── FetchError            a URL could not be fetched  [fetch.errors]
+        ├── InvalidURL        not an http(s) URL with a well-formed host and port
         ├── BlockedAddress    the address guard refused the host's address
         ├── RobotsDisallowed  robots.txt forbids the URL
         ├── TooLarge          the body exceeds max_body_bytes

@@ -22,6 +22,10 @@ class FetchStopped(NewstrailError):
     """The fetcher was stopped (``Fetcher.stop``) before this request was sent."""
 
 
+class InvalidURL(FetchError):
+    """Not an http(s) URL with a well-formed host and port; nothing was sent."""
+
+
 class BlockedAddress(FetchError):
     """The host resolves to an address the guard refuses (private, loopback, …)."""
 

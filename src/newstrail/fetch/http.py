@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import ipaddress
 import random
+import re
 import socket
 import ssl
 import time
@@ -47,6 +48,7 @@ from newstrail.fetch.errors import (
     FetchStopped,
     FetchTimeout,
     HTTPStatusError,
+    InvalidURL,
     NetworkError,
     RedirectLoop,
     RobotsDisallowed,
@@ -140,6 +142,52 @@ class FetchResult:
     fetched_at: datetime
     elapsed: float
     redirects: tuple[str, ...]
+
+
+# -- what can be fetched ------------------------------------------------------
+
+# A host name: dot-separated labels of letters, digits, "-" (not at either end)
+# and "_" (not in RFC 1123, but real sites use it and resolvers accept it).
+_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?", re.IGNORECASE)
+
+
+def check_url(url: str) -> None:
+    """Raise ``InvalidURL`` unless ``url`` is http(s) with a well-formed host and port.
+
+    httpx, idna and urllib each reject a malformed URL with their own exception
+    (``httpx.InvalidURL`` for ``http://0177.0.0.1/``, ``idna.IDNAError`` for
+    ``http://xn--.test/``, ``UnicodeError`` for an empty label), and httpx
+    accepts some only for DNS to fail on them (``http://exa mple.com`` becomes
+    host ``exa%20mple.com``). Checking once, before anything is sent or
+    resolved, gives every one of them the same error and the same message.
+    """
+    try:
+        parsed = httpx.URL(url)
+        port = parsed.port
+        # .host decodes IDNA labels (lazily, so a bad one raises only here).
+        host, ascii_host = parsed.host, parsed.raw_host.decode("ascii")
+    except (httpx.InvalidURL, UnicodeError, ValueError) as error:
+        raise InvalidURL(f"{url}: malformed URL ({error})", url=url) from None
+    if parsed.scheme not in ("http", "https"):
+        raise InvalidURL(f"{url}: only http and https URLs can be fetched", url=url)
+    if not host:
+        raise InvalidURL(f"{url}: the URL has no host", url=url)
+    if port is not None and not 0 < port < 65536:
+        raise InvalidURL(f"{url}: port {port} is out of range", url=url)
+    if len(ascii_host) > 253 or not (
+        _is_ip_literal(ascii_host) or _HOST_NAME.fullmatch(ascii_host)
+    ):
+        raise InvalidURL(f"{url}: malformed host name {host!r}", url=url)
+
+
+def _is_ip_literal(host: str) -> bool:
+    """Whether ``host`` is an IPv4 or (bracket-less, maybe zoned) IPv6 address."""
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 # -- the address guard --------------------------------------------------------
@@ -421,8 +469,12 @@ class Fetcher:
         visited = [url]
         current = url
         while True:
-            if urlsplit(current).scheme not in ("http", "https"):
-                raise FetchError(f"{current}: only http and https URLs can be fetched", url=url)
+            try:
+                check_url(current)
+            except InvalidURL as error:
+                if current == url:
+                    raise
+                raise InvalidURL(f"{url}: redirected to {error}", url=url) from None
             response = await self._get(current, headers, max_bytes, check_robots=check_robots)
             location = response.headers.get("location")
             if response.status not in _REDIRECT_STATUSES or not location:
@@ -576,7 +628,10 @@ class Fetcher:
                     reason = str(error).removeprefix(f"{error.url}: ")
                     raise BlockedAddress(f"{url}: {reason}", url=url) from None
                 except FetchError as error:
-                    rules = unreachable_rules(type(error).__name__, self._clock())
+                    # The reason, not just the class: "NetworkError" alone hid that
+                    # the host refused the connection (the page would fail too).
+                    reason = str(error).removeprefix(f"{robots_url}: ")
+                    rules = unreachable_rules(f"{type(error).__name__}: {reason}", self._clock())
                 self._robots.put(origin, rules)
                 delay = rules.crawl_delay(self.settings.user_agent)
                 if delay is not None:
