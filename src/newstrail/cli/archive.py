@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from newstrail.cli.app import Context, fail_cleanly
+from newstrail.cli.app import Context
 from newstrail.cli.options import json_option
 from newstrail.cli.output import console, errors, print_json_lines
 from newstrail.serve.archive import get_article, list_articles, to_json
@@ -19,7 +19,6 @@ from newstrail.serve.archive import get_article, list_articles, to_json
 @click.option("--limit", type=click.IntRange(1), default=100, show_default=True)
 @click.option("--source", help="Only articles from this source (outlet) name.")
 @click.pass_obj
-@fail_cleanly
 def articles(obj: Context, as_json: bool, limit: int, source: str | None) -> None:
     """List stored articles, newest first.
 
@@ -47,7 +46,6 @@ def articles(obj: Context, as_json: bool, limit: int, source: str | None) -> Non
 @click.argument("article")
 @json_option()
 @click.pass_obj
-@fail_cleanly
 def show(obj: Context, article: str, as_json: bool) -> None:
     """Show one article (by id or URL): metadata, current text and versions.
 
@@ -86,7 +84,6 @@ def show(obj: Context, article: str, as_json: bool) -> None:
 @click.argument("new")
 @json_option()
 @click.pass_obj
-@fail_cleanly
 def compare(obj: Context, old: str, new: str, as_json: bool) -> None:
     """Compare two versions: HTML files, text files or stored version ids.
 
@@ -115,7 +112,6 @@ def compare(obj: Context, old: str, new: str, as_json: bool) -> None:
     "--to", "to_number", type=click.IntRange(1), help="Newer version number [default: latest]."
 )
 @click.pass_obj
-@fail_cleanly
 def diff(obj: Context, article: str, from_number: int | None, to_number: int | None) -> None:
     """Show a coloured side-by-side word diff of two versions of an article.
 
@@ -134,7 +130,6 @@ def diff(obj: Context, article: str, from_number: int | None, to_number: int | N
 @json_option(per="version")
 @click.option("--all", "show_all", is_flag=True, help="Include trivial versions.")
 @click.pass_obj
-@fail_cleanly
 def versions(obj: Context, article: str, as_json: bool, show_all: bool) -> None:
     """List an article's versions with time, kind and size of change.
 
@@ -167,7 +162,6 @@ def versions(obj: Context, article: str, as_json: bool, show_all: bool) -> None:
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @json_option(per="hit")
 @click.pass_obj
-@fail_cleanly
 def search(
     obj: Context,
     text: str,
@@ -200,7 +194,6 @@ def search(
 
 @click.command()
 @click.pass_obj
-@fail_cleanly
 def reindex(obj: Context) -> None:
     """Rebuild the full-text search index from the store.
 
@@ -231,7 +224,6 @@ def reindex(obj: Context) -> None:
     help="Write to this file [default: standard output; required for warc].",
 )
 @click.pass_obj
-@fail_cleanly
 def export(
     obj: Context,
     kind: str,

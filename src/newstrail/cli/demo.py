@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from newstrail.cli.app import Context, fail_cleanly
+from newstrail.cli.app import Context
 from newstrail.cli.output import console
 from newstrail.store.database import Store
 
@@ -26,7 +26,6 @@ from newstrail.store.database import Store
     "--serve/--no-serve", default=False, show_default=True, help="Then serve the web app."
 )
 @click.pass_obj
-@fail_cleanly
 def demo(obj: Context, db_file: Path, watch: bool, serve: bool) -> None:
     """Run newstrail on the bundled sample corpus and the local fixture news site.
 
@@ -52,7 +51,6 @@ def demo(obj: Context, db_file: Path, watch: bool, serve: bool) -> None:
     "--synthetic", type=click.IntRange(0), default=0, help="Also serve N generated articles."
 )
 @click.option("--step-interval", type=float, help="Advance the site's timeline every N seconds.")
-@fail_cleanly
 def fixture_site(host: str, port: int, synthetic: int, step_interval: float | None) -> None:
     """Serve the fixture news site (sample outlets whose articles change over time).
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from newstrail.cli.app import Context, fail_cleanly
+from newstrail.cli.app import Context
 from newstrail.cli.options import json_option
 from newstrail.cli.output import console, print_json_lines
 
@@ -18,7 +18,6 @@ def follow() -> None:
 @click.argument("kind", type=click.Choice(["person", "topic", "outlet"]))
 @click.argument("value")
 @click.pass_obj
-@fail_cleanly
 def follow_add(obj: Context, kind: str, value: str) -> None:
     """Follow a person, topic (words) or outlet.
 
@@ -26,10 +25,7 @@ def follow_add(obj: Context, kind: str, value: str) -> None:
     """
     from newstrail.serve.follows import add_follow
 
-    try:
-        followed = add_follow(obj.store, kind, value)
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from error
+    followed = add_follow(obj.store, kind, value)
     console.print(
         f"following {followed.kind} {followed.value!r} (id {followed.id})", highlight=False
     )
@@ -38,7 +34,6 @@ def follow_add(obj: Context, kind: str, value: str) -> None:
 @follow.command("list")
 @json_option(per="follow")
 @click.pass_obj
-@fail_cleanly
 def follow_list(obj: Context, as_json: bool) -> None:
     """List what you follow.
 
@@ -57,7 +52,6 @@ def follow_list(obj: Context, as_json: bool) -> None:
 @follow.command("remove")
 @click.argument("follow_id", type=int)
 @click.pass_obj
-@fail_cleanly
 def follow_remove(obj: Context, follow_id: int) -> None:
     """Stop following (by id from `follow list`).
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from newstrail.cli.app import Context, fail_cleanly
+from newstrail.cli.app import Context, ExitStatus
 from newstrail.cli.options import json_option
 from newstrail.cli.output import console, errors, print_json_lines
 
@@ -23,7 +23,6 @@ from newstrail.cli.output import console, errors, print_json_lines
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Keep WARC pages from this day.")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Keep WARC pages up to this day.")
 @click.pass_obj
-@fail_cleanly
 def import_command(
     obj: Context,
     paths: tuple[Path, ...],
@@ -59,7 +58,7 @@ def import_command(
     else:
         console.print(summary.line(), highlight=False)
     if not summary.succeeded:
-        sys.exit(1)
+        sys.exit(ExitStatus.FAILED)
 
 
 @click.command()
@@ -70,7 +69,6 @@ def import_command(
     "--jobs", type=click.IntRange(1, 64), help="Processes to use [default: workers setting]."
 )
 @click.pass_obj
-@fail_cleanly
 def extract(
     obj: Context, pages: tuple[Path, ...], url: str | None, as_json: bool, jobs: int | None
 ) -> None:
@@ -99,4 +97,4 @@ def extract(
             )
             console.print(str(result.get("text", "")), markup=False, highlight=False)
     if failed == len(pages):
-        sys.exit(1)
+        sys.exit(ExitStatus.FAILED)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.table import Table
 
-from newstrail.cli.app import Context, fail_cleanly
+from newstrail.cli.app import Context, ExitStatus
 from newstrail.cli.options import json_option
 from newstrail.cli.output import console, errors, print_json_lines
 
@@ -19,7 +20,6 @@ from newstrail.cli.output import console, errors, print_json_lines
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
 @click.option("--rebuild", is_flag=True, help="Recompute every story from the store first.")
 @click.pass_obj
-@fail_cleanly
 def stories(obj: Context, as_json: bool, limit: int, rebuild: bool) -> None:
     """List stories: articles from different outlets about one event.
 
@@ -54,7 +54,6 @@ def stories(obj: Context, as_json: bool, limit: int, rebuild: bool) -> None:
 @click.argument("story_id", type=int)
 @json_option()
 @click.pass_obj
-@fail_cleanly
 def story(obj: Context, story_id: int, as_json: bool) -> None:
     """Show one story: its articles, quotes, reused passages and cited summary.
 
@@ -80,7 +79,6 @@ def story(obj: Context, story_id: int, as_json: bool) -> None:
 @click.option(
     "--output", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path)
 )
-@fail_cleanly
 def cluster(input_path: Path, output_path: Path) -> None:
     """Cluster a JSON Lines stream of articles into stories (no store involved).
 
@@ -97,12 +95,13 @@ def cluster(input_path: Path, output_path: Path) -> None:
         TimeRemainingColumn,
     )
 
-    from newstrail.stories.clustering.streams import BadRecord, cluster_jsonl
+    from newstrail.stories.clustering.streams import cluster_jsonl
 
     columns = (TextColumn("clustering"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     count = 0
     with (
-        Progress(*columns, console=errors, transient=True) as bar,
+        # Only on a terminal: elsewhere the bar's last refresh leaves a blank line.
+        Progress(*columns, console=errors, transient=True, disable=not errors.is_terminal) as bar,
         output_path.open("w", encoding="utf-8") as out,
     ):
         task = bar.add_task("", total=None)
@@ -110,19 +109,15 @@ def cluster(input_path: Path, output_path: Path) -> None:
         def advance(placed: int, total: int) -> None:
             bar.update(task, completed=placed, total=total)
 
-        try:
-            for article_id, story_id in cluster_jsonl(input_path, progress=advance):
-                out.write(json.dumps({"id": article_id, "story": story_id}) + "\n")
-                count += 1
-        except BadRecord as error:
-            raise click.BadParameter(str(error), param_hint="--input") from error
+        for article_id, story_id in cluster_jsonl(input_path, progress=advance):
+            out.write(json.dumps({"id": article_id, "story": story_id}) + "\n")
+            count += 1
     errors.print(f"{count} articles clustered into {output_path}")
 
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @json_option(per="file")
-@fail_cleanly
 def quotes(files: tuple[Path, ...], as_json: bool) -> None:
     """Extract quotes with their speakers and cue verbs from text files.
 
@@ -132,14 +127,17 @@ def quotes(files: tuple[Path, ...], as_json: bool) -> None:
     """
     from newstrail.coverage.quoting import quotes_for_files
 
+    failed = 0
     for result in quotes_for_files(list(files)):
+        if "error" in result:
+            failed += 1
+            errors.print(f"skipped: {result['path']}: {result['error']}", markup=False)
         if as_json:
             print_json_lines([result])
             continue
-        console.rule(str(result["path"]))
         if "error" in result:
-            errors.print(f"skipped: {result['path']}: {result['error']}", markup=False)
             continue
+        console.rule(str(result["path"]))
         with open(str(result["path"]), encoding="utf-8", newline="") as file:
             text = file.read()
         found: list[dict[str, Any]] = result["quotes"]  # type: ignore[assignment]
@@ -149,3 +147,5 @@ def quotes(files: tuple[Path, ...], as_json: bool) -> None:
                 f"[bold]{quote.get('speaker_name') or '?'}[/bold]: {text[start:end]}",
                 highlight=False,
             )
+    if failed == len(files):
+        sys.exit(ExitStatus.FAILED)

@@ -8,9 +8,12 @@ import sys
 import click
 from rich.table import Table
 
-from newstrail.cli.app import Context, fail_cleanly
+from newstrail.cli.app import Context, ExitStatus, say
 from newstrail.cli.options import allow_private_option, json_option
-from newstrail.cli.output import console, errors, print_json_lines
+from newstrail.cli.output import console, print_json_lines
+
+# A pass over a dead outlet can fail hundreds of checks the same way.
+MAX_ERRORS_SHOWN = 20
 
 
 @click.group()
@@ -25,7 +28,6 @@ def sources() -> None:
 @click.option("--exclude", multiple=True, help="Regex that drops an article URL (repeatable).")
 @allow_private_option
 @click.pass_obj
-@fail_cleanly
 def sources_add(
     obj: Context,
     url: str,
@@ -52,7 +54,6 @@ def sources_add(
 @sources.command("list")
 @json_option(per="source")
 @click.pass_obj
-@fail_cleanly
 def sources_list(obj: Context, as_json: bool) -> None:
     """List watched sources with their health.
 
@@ -82,7 +83,6 @@ def sources_list(obj: Context, as_json: bool) -> None:
 @sources.command("remove")
 @click.argument("source")
 @click.pass_obj
-@fail_cleanly
 def sources_remove(obj: Context, source: str) -> None:
     """Stop watching a source (by id or URL); its articles are kept.
 
@@ -98,7 +98,6 @@ def sources_remove(obj: Context, source: str) -> None:
 @click.option("--once", is_flag=True, help="One pass over what is due, then exit.")
 @allow_private_option
 @click.pass_obj
-@fail_cleanly
 def watch(obj: Context, once: bool, allow_private: bool | None) -> None:
     """Poll sources and re-check articles on their decaying schedule until stopped.
 
@@ -112,14 +111,18 @@ def watch(obj: Context, once: bool, allow_private: bool | None) -> None:
     settings = obj.settings.with_overrides(allow_private=allow_private)
     if obj.config_path is not None:
         save_configured_sources(obj.store, obj.config_path)
-    run_watch(obj.store, settings, once=once, console=console)
+    report = run_watch(obj.store, settings, once=once, console=console)
+    if report is not None:  # --once
+        for error in report.errors[:MAX_ERRORS_SHOWN]:
+            say(error)
+        if not report.succeeded:
+            sys.exit(ExitStatus.FAILED)
 
 
 @click.command()
 @click.argument("urls", nargs=-1, required=True)
 @allow_private_option
 @click.pass_obj
-@fail_cleanly
 def check(obj: Context, urls: tuple[str, ...], allow_private: bool | None) -> None:
     """Check these article URLs now, regardless of schedule.
 
@@ -134,7 +137,7 @@ def check(obj: Context, urls: tuple[str, ...], allow_private: bool | None) -> No
     finally:
         watcher.close()
     for error in report.errors:
-        errors.print(f"error: {error}", markup=False, highlight=False)
+        say(error)
     console.print(report.line(), highlight=False)
     if report.errors and len(report.errors) >= len(urls):
-        sys.exit(1)
+        sys.exit(ExitStatus.FAILED)

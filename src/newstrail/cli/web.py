@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from newstrail.cli.app import Context, fail_cleanly
+from newstrail.cli.app import Context
 from newstrail.cli.output import console
 
 
@@ -19,7 +19,6 @@ from newstrail.cli.output import console
     help="Server processes (one per core serves the most requests).",
 )
 @click.pass_obj
-@fail_cleanly
 def serve(obj: Context, host: str | None, port: int | None, workers: int) -> None:
     """Serve the web UI and JSON API (every page also at .json).
 
@@ -27,15 +26,11 @@ def serve(obj: Context, host: str | None, port: int | None, workers: int) -> Non
     """
     from newstrail.serve.web.app import serve as serve_app
 
-    try:
-        serve_app(obj.store, obj.settings.with_overrides(host=host, port=port), workers=workers)
-    except ValueError as error:  # several workers over an in-memory store
-        raise click.UsageError(str(error)) from error
+    serve_app(obj.store, obj.settings.with_overrides(host=host, port=port), workers=workers)
 
 
 @click.command()
 @click.pass_obj
-@fail_cleanly
 def token(obj: Context) -> None:
     """Create a new API token for the web app's write actions (shown once).
 

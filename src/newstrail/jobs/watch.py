@@ -97,6 +97,18 @@ class WatchReport:
     def checks(self) -> int:
         return sum(self.outcomes.values())
 
+    @property
+    def succeeded(self) -> bool:
+        """Whether the pass did something, or had nothing that failed.
+
+        False only when every feed poll and every check failed: one dead
+        outlet among many is the watcher's ordinary day, not a failed pass.
+        """
+        failed_checks = self.outcomes.get("error", 0)
+        return (
+            not self.errors or self.feeds_polled > self.feed_errors or self.checks > failed_checks
+        )
+
     def line(self) -> str:
         counts = ", ".join(f"{n} {k}" for k, n in sorted(self.outcomes.items())) or "nothing due"
         return (
@@ -632,7 +644,12 @@ async def add_source(
 
 
 def run_watch(store: Store, settings: Settings, *, once: bool, console: Any) -> WatchReport | None:
-    """Run the watcher with a live status line; SIGINT/SIGTERM stop it cleanly."""
+    """Run the watcher with a live status line; SIGINT/SIGTERM stop it cleanly.
+
+    Returns:
+        With ``once``, the pass's report (its errors are the caller's to show);
+        otherwise None, once stopped.
+    """
     import signal
 
     from rich.status import Status
@@ -644,8 +661,6 @@ def run_watch(store: Store, settings: Settings, *, once: bool, console: Any) -> 
             if once:
                 report = asyncio.run(watcher.run_once())
                 console.print(report.line(), highlight=False)
-                for error in report.errors[:20]:
-                    console.print(f"error: {error}", markup=False, highlight=False)
                 return report
 
             async def forever() -> None:

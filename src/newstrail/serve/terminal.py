@@ -14,7 +14,7 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from newstrail.errors import NewstrailError, NotFound
+from newstrail.errors import InvalidInput, NewstrailError, NotFound
 from newstrail.serve.archive import resolve_article_id
 from newstrail.store import schema
 from newstrail.store.database import Store
@@ -91,7 +91,8 @@ def load_version_text(reference: str, open_store: Callable[[], Store]) -> Versio
             only for an id, so comparing two files opens (and creates) no store.
 
     Raises:
-        NotFound: ``reference`` is neither a file nor a stored version's id.
+        NotFound: no file or stored version goes by ``reference``.
+        InvalidInput: ``reference`` names a directory or other non-file.
     """
     from newstrail.extract.article import extract_html, extract_text
     from newstrail.text.encoding import decode_html, decode_text_file
@@ -119,7 +120,9 @@ def load_version_text(reference: str, open_store: Callable[[], Store]) -> Versio
         if row is None:
             raise NotFound(f"no version {reference}")
         return VersionText(row.title, row.byline, row.published, row.text)
-    raise NewstrailError(f"{reference}: no such file or version id")
+    if path.exists():
+        raise InvalidInput(f"{reference}: is a directory, not a file or a version id")
+    raise NotFound(f"{reference}: no such file or version id")
 
 
 def print_comparison(console: Console, comparison: Comparison) -> None:

@@ -117,7 +117,7 @@ def cluster_jsonl(
         offset = 0
         for number, line in enumerate(lines, start=1):
             if line.strip():
-                record = _record(line, f"line {number}")
+                record = _record(line, f"{path}: line {number}")
                 offsets.append(offset)
                 ids.append(str(record["id"]))
                 arrival_keys.append(arrival_key(parse_date(record.get("date"))))
@@ -129,7 +129,7 @@ def cluster_jsonl(
         with path.open("rb") as lines:
             for position in arrival:
                 lines.seek(offsets[position])
-                record = _record(lines.readline(), f"record {position + 1} (re-read)")
+                record = _record(lines.readline(), f"{path}: record {position + 1} (re-read)")
                 yield article_from_record(record, settings.body_chars)
 
     story_of = final_stories(articles(), len(ids), settings, progress)
