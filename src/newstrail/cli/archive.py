@@ -237,7 +237,7 @@ def export(
 
     Example: newstrail export versions --article 3 --format csv -o versions.csv
     """
-    from newstrail.serve.export import export_csv, export_jsonl, write_warc
+    from newstrail.serve.export import export_csv, export_jsonl, write_records, write_warc
 
     if kind == "warc":
         if output is None or (story_id is None) == (article_id is None):
@@ -245,12 +245,10 @@ def export(
         written = write_warc(obj.store, output, article_id=article_id, story_id=story_id)
         errors.print(f"wrote {written} bytes to {output}")
         return
-    writer = export_csv if output_format == "csv" else export_jsonl
-    chunks = writer(obj.store, kind, story_id=story_id, article_id=article_id, limit=limit)
-    if output is None:
-        for chunk in chunks:
-            sys.stdout.write(chunk)
+    filters = {"story_id": story_id, "article_id": article_id, "limit": limit}
+    if output is not None:
+        write_records(obj.store, kind, output, output_format=output_format, **filters)
         return
-    with output.open("w", encoding="utf-8", newline="") as out:
-        for chunk in chunks:
-            out.write(chunk)
+    writer = export_csv if output_format == "csv" else export_jsonl
+    for chunk in writer(obj.store, kind, **filters):
+        sys.stdout.write(chunk)
