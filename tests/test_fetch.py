@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import pytest
 
 from newstrail.demo.fixture_site import FixtureSite
+from newstrail.fetch.addresses import AddressPolicy, resolve_checked
 from newstrail.fetch.errors import (
     BlockedAddress,
     FetchError,
@@ -23,14 +24,7 @@ from newstrail.fetch.errors import (
     TooLarge,
     TooManyRedirects,
 )
-from newstrail.fetch.http import (
-    DEFAULT_USER_AGENT,
-    AddressPolicy,
-    Fetcher,
-    FetchResult,
-    FetchSettings,
-    resolve_checked,
-)
+from newstrail.fetch.http import DEFAULT_USER_AGENT, Fetcher, FetchResult, FetchSettings
 from newstrail.text.encoding import decode_html
 from servers import fast_settings, running_site
 
