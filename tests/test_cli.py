@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,18 @@ def test_compare_html_files_json(tmp_path: Path) -> None:
     assert {"type", "old", "new"} <= set(changed["edits"][0])  # type: ignore[index]
     assert "number_changed" in {e["type"] for e in changed["edits"]}  # type: ignore[union-attr]
     assert set(changed) >= {"changed", "trivial", "title_changed", "edits", "stats"}
+
+
+def test_comparing_two_files_opens_no_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NEWSTRAIL_DB", raising=False)
+    (tmp_path / "a.txt").write_text("Floods close the valley road\n\nThe road is shut.\n")
+    (tmp_path / "b.txt").write_text("Floods close the valley road\n\nThe road is open.\n")
+    code, out, _ = run("compare", "a.txt", "b.txt", "--json")
+    assert code == 0 and json_lines(out)[0]["changed"] is True
+    assert not (tmp_path / "newstrail.db").exists()
 
 
 def test_compare_stored_versions(corpus_db: str) -> None:
@@ -147,7 +160,7 @@ def test_cluster_command(tmp_path: Path) -> None:
 def test_bad_arguments_give_one_clear_line(corpus_db: str, args: list[str]) -> None:
     code, out, err = run("--db", corpus_db, *args)
     assert code != 0 and out == ""
-    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
+    assert err.startswith("newstrail: ") and len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
 
 
@@ -189,3 +202,38 @@ def test_import_warc_through_the_cli_resumes_and_places_stories(tmp_path: Path) 
     code, out, _ = run("--db", db, "import", str(warc), "--json")
     (again,) = json_lines(out)
     assert again["warcs"]["files_finished_before"] == 1  # type: ignore[index]
+
+
+def test_exit_statuses_are_documented_in_the_readme_and_the_help() -> None:
+    from newstrail.cli.app import ExitStatus
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    code, out, _ = run("-h")
+    assert code == 0 and "Exit status:" in out
+    for status in ExitStatus:
+        assert f"\n| {status.value} | " in readme, f"exit status {status.value} not in README"
+        assert re.search(rf"^\s+{status.value}  \S", out, re.M), f"{status.value} not in -h"
+    assert run("--help")[1] == out
+
+
+def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import newstrail.cli.archive
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(newstrail.cli.archive, "list_articles", broken)
+    db = str(tmp_path / "x.db")
+    code, out, err = run("--db", db, "articles")
+    assert code == 70 and out == "" and "Traceback" not in err
+    assert err.splitlines() == [
+        "newstrail: internal error: ZeroDivisionError: division by zero"
+        " (re-run as 'newstrail --debug …' for the traceback)"
+    ]
+    code, _, err = run("--db", db, "--debug", "articles")
+    assert code == 70 and err.startswith("Traceback") and "in broken" in err
+    assert err.splitlines()[-1] == "newstrail: internal error: ZeroDivisionError: division by zero"
+    monkeypatch.setenv("NEWSTRAIL_DEBUG", "1")
+    assert "Traceback" in run("--db", db, "articles")[2]

@@ -606,8 +606,10 @@ def test_a_jsonl_file_clusters_as_its_records_do(shared_data: Path, tmp_path: Pa
 def test_a_bad_jsonl_line_is_named(tmp_path: Path) -> None:
     path = tmp_path / "articles.jsonl"
     path.write_text('{"id": "a", "title": "T", "text": "x"}\n\n{"title": "no id"}\n')
-    with pytest.raises(streams.BadRecord, match=r"^line 3: not a JSON object with an id"):
+    with pytest.raises(
+        streams.BadRecord, match=r"articles\.jsonl: line 3: not a JSON object with an id"
+    ):
         list(streams.cluster_jsonl(path))
     path.write_text('{"id": "a", "title": "T", "text": "x"}\n{"id": "b", \n')
-    with pytest.raises(streams.BadRecord, match=r"^line 2: "):
+    with pytest.raises(streams.BadRecord, match=r"articles\.jsonl: line 2: "):
         list(streams.cluster_jsonl(path))

@@ -13,13 +13,14 @@ import httpx
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from newstrail.errors import NotFound
+from newstrail.errors import InvalidInput, NotFound
 from newstrail.serve.export import (
     COLUMNS,
     export_csv,
     export_jsonl,
     export_records,
     warc_records,
+    write_records,
     write_warc,
 )
 from newstrail.serve.web import create_app
@@ -93,6 +94,20 @@ def test_warc_of_a_story_and_of_missing_records(
         list(warc_records(store, article_id=999))
     with pytest.raises(NotFound):
         list(warc_records(store, story_id=999))
+
+
+def test_writing_to_a_file_checks_the_request_before_creating_the_file(
+    store: Store, archive: Archive, tmp_path: Path
+) -> None:
+    with pytest.raises(NotFound):
+        write_warc(store, tmp_path / "none.warc.gz", article_id=999)
+    with pytest.raises(InvalidInput, match="unknown export kind"):
+        write_records(store, "nonsense", tmp_path / "none.jsonl")
+    assert not (tmp_path / "none.warc.gz").exists() and not (tmp_path / "none.jsonl").exists()
+    write_records(store, "versions", tmp_path / "v.csv", output_format="csv", article_id=1)
+    with (tmp_path / "v.csv").open(newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert rows and {row["article_id"] for row in rows} == {"1"}
 
 
 def test_warc_reimports_through_the_importer(shared_data: Path, tmp_path: Path) -> None:

@@ -12,22 +12,19 @@ from typing import Any, TypeVar
 import pytest
 
 from newstrail.demo.fixture_site import FixtureSite
-from newstrail.fetch.http import (
-    DEFAULT_USER_AGENT,
-    AddressPolicy,
+from newstrail.fetch.addresses import AddressPolicy, resolve_checked
+from newstrail.fetch.errors import (
     BlockedAddress,
-    Fetcher,
     FetchError,
-    FetchResult,
-    FetchSettings,
     FetchTimeout,
     HTTPStatusError,
+    InvalidURL,
     RedirectLoop,
     RobotsDisallowed,
     TooLarge,
     TooManyRedirects,
-    resolve_checked,
 )
+from newstrail.fetch.http import DEFAULT_USER_AGENT, Fetcher, FetchResult, FetchSettings
 from newstrail.text.encoding import decode_html
 from servers import fast_settings, running_site
 
@@ -361,6 +358,53 @@ def test_redirect_to_ipv6_loopback_is_refused(site: FixtureSite) -> None:
 def test_non_http_redirect_is_refused(site: FixtureSite) -> None:
     with pytest.raises(FetchError, match="only http and https"):
         fetch_one(fast_settings(), f"{site.base_url}/_hostile/redirect?to=file:///etc/passwd")
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://0177.0.0.1/", "malformed URL"),  # httpx.InvalidURL (an octal IPv4 address)
+        ("http://xn--.test/", "malformed URL"),  # idna.IDNAError
+        ("http://☃.test/", "malformed URL"),
+        ("http://[::1/", "malformed URL"),  # an unclosed IPv6 literal
+        ("http://exa mple.com/", "malformed host name"),  # httpx would send it to DNS
+        ("http://a..b.test/", "malformed host name"),
+        ("http://-x.test/", "malformed host name"),
+        ("http://example.test:99999/", "port 99999 is out of range"),
+        ("http://", "no host"),
+        ("ftp://example.test/", "only http and https"),
+        ("not a url", "only http and https"),
+    ],
+)
+def test_malformed_urls_are_refused_before_anything_is_resolved(
+    url: str, reason: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lookups: list[object] = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def recording_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        lookups.append(host)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", recording_getaddrinfo)
+    with pytest.raises(InvalidURL, match=reason) as raised:
+        fetch_one(fast_settings(), url)
+    assert isinstance(raised.value, FetchError) and str(raised.value).startswith(f"{url}: ")
+    assert lookups == []
+
+
+def test_redirect_to_a_malformed_url_is_refused(site: FixtureSite) -> None:
+    start = f"{site.base_url}/_hostile/redirect?to=http://0177.0.0.1/"
+    with pytest.raises(InvalidURL, match=r"redirected to http://0177\.0\.0\.1/: malformed"):
+        fetch_one(fast_settings(), start)
+
+
+def test_unreachable_robots_txt_names_why() -> None:
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(RobotsDisallowed, match=r"robots\.txt unreachable \(NetworkError: .+\)"):
+        fetch_one(fast_settings(retries=0), f"http://127.0.0.1:{port}/feed.xml")
 
 
 def test_each_connection_goes_to_the_address_that_was_checked(

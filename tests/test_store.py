@@ -92,6 +92,15 @@ def test_unopenable_store_is_a_clear_error(tmp_path: Path) -> None:
         Store(not_a_db)
 
 
+@pytest.mark.parametrize("folder", ["missing", "missing/deeper", "a-file"])
+def test_a_store_in_a_missing_directory_is_a_clear_error(tmp_path: Path, folder: str) -> None:
+    (tmp_path / "a-file").write_text("not a directory")
+    path = tmp_path / folder / "news.db"
+    with pytest.raises(StoreError, match=r"cannot open store .*: no directory "):
+        Store(path)
+    assert not (tmp_path / "missing").exists()
+
+
 KILLED_WRITER = """
 import sys
 from newstrail.store.database import Store

@@ -20,6 +20,7 @@ from rapidfuzz import fuzz
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from newstrail.coverage.reuse import StoryArticle
+from newstrail.errors import InvalidInput
 
 # Share of the word-TF-IDF cosine in the blend (the rest is character 3-5-grams), an
 # even split. bench/reuse.py, 10-fold CV on the 500 local MSRP pairs: word TF-IDF
@@ -195,7 +196,7 @@ def paired_similarity(
         One similarity in [0, 1] per pair.
     """
     if len(left) != len(right):
-        raise ValueError("left and right must have the same length")
+        raise InvalidInput("left and right must have the same length")
     fit_on = list(corpus) if corpus is not None else [*left, *right]
     blended = np.zeros(len(left))
     for weight, vectorizer in zip((word_weight, 1.0 - word_weight), _vectorizers(), strict=True):

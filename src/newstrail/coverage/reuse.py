@@ -28,6 +28,8 @@ from itertools import combinations
 from datasketch import MinHash, MinHashLSH
 from rapidfuzz.distance import Indel
 
+from newstrail.errors import InvalidInput
+
 # Seed length in words (passim's 25 characters are about four words). bench/reuse.py
 # plants, character recall at 3% / 6% rewording: 4 words 0.955 / 0.875, 3 words
 # 0.970 / 0.934, 2 words 0.983 / 0.971 but 2-word seeds also chain loose shared
@@ -186,10 +188,10 @@ def find_passages(
         Passages ordered by target article, then position in it.
 
     Raises:
-        ValueError: if two articles share an id.
+        InvalidInput: if two articles share an id.
     """
     if len({a.id for a in articles}) != len(articles):
-        raise ValueError("article ids must be unique")
+        raise InvalidInput("article ids must be unique")
     words = {a.id: _Words.of(a.text) for a in articles}
     if index is not None:
         boilerplate = index.boilerplate
@@ -257,7 +259,7 @@ class PassageIndex:
     def add(self, article: StoryArticle) -> None:
         """Index ``article`` (adding an id twice is an error: articles are immutable)."""
         if article.id in self.articles:
-            raise ValueError(f"article {article.id!r} is already indexed")
+            raise InvalidInput(f"article {article.id!r} is already indexed")
         words = _Words.of(article.text)
         self.articles[article.id] = article
         self.boilerplate.add(article.source, words.seeds())

@@ -26,6 +26,7 @@ from newstrail.coverage.exclusives import (
     story_sentences,
 )
 from newstrail.coverage.reuse import StoryArticle
+from newstrail.errors import InvalidInput
 
 # Summaries hold three to six sentences: fewer cannot tell a story, more stop being
 # a summary (the issue's bound).
@@ -82,10 +83,10 @@ def summarise_story(
         content sentences. Each lists its own article first among ``supporting``.
 
     Raises:
-        ValueError: if ``max_sentences`` is outside 3-6.
+        InvalidInput: if ``max_sentences`` is outside 3-6.
     """
     if not MIN_SUMMARY_SENTENCES <= max_sentences <= MAX_SUMMARY_SENTENCES:
-        raise ValueError(
+        raise InvalidInput(
             f"max_sentences must be {MIN_SUMMARY_SENTENCES}-{MAX_SUMMARY_SENTENCES}, "
             f"got {max_sentences}"
         )

@@ -16,6 +16,8 @@ from datetime import timedelta
 
 from rapidfuzz import fuzz
 
+from newstrail.errors import InvalidInput
+
 _HEADER = re.compile(r"This article is from the source '(?P<source>[^']*)'")
 _URL = re.compile(r"original source at (?P<url>https?://\S+)")
 _VERSIONS = re.compile(r"^\s*Version (?P<a>\d+) Version (?P<b>\d+)\s*$", re.M)
@@ -67,17 +69,17 @@ def split_side_by_side(line: str) -> tuple[str, str]:
 
 
 def parse_newssniffer(text: str) -> SnifferPage:
-    """Parse a NewsSniffer change page; raises ValueError when it is not one."""
+    """Parse a NewsSniffer change page; raises ``InvalidInput`` when it is not one."""
     header = _HEADER.search(text)
     versions = _VERSIONS.search(text)
     if header is None or versions is None:
-        raise ValueError("not a NewsSniffer change page")
+        raise InvalidInput("not a NewsSniffer change page")
     url_match = _URL.search(text)
     # Non-breaking spaces are page-layout artefacts here, not content.
     body_text = text[versions.end() :].replace("\xa0", " ")
     lines = [line for line in body_text.splitlines() if line.strip()]
     if not lines:
-        raise ValueError("NewsSniffer page has no versions")
+        raise InvalidInput("NewsSniffer page has no versions")
     old_title, new_title = split_side_by_side(lines[0])
     delay = None
     body = lines[1:]

@@ -28,6 +28,7 @@ import feedparser
 from lxml import etree
 from lxml import html as lxml_html
 
+from newstrail.errors import InvalidInput
 from newstrail.text.urls import canonicalise
 
 Kind = Literal["rss", "atom", "sitemap", "sitemapindex", "newssitemap", "html"]
@@ -146,7 +147,7 @@ def filter_urls(urls: Iterable[str], include: Iterable[str], exclude: Iterable[s
         The kept URLs, in order.
 
     Raises:
-        ValueError: a pattern is not a valid regular expression.
+        InvalidInput: a pattern is not a valid regular expression.
     """
     includes = _compile_all(include)
     excludes = _compile_all(exclude)
@@ -165,7 +166,7 @@ def _compile_all(patterns: Iterable[str]) -> list[re.Pattern[str]]:
         try:
             compiled.append(re.compile(pattern))
         except re.error as error:
-            raise ValueError(f"invalid URL pattern {pattern!r}: {error}") from None
+            raise InvalidInput(f"invalid URL pattern {pattern!r}: {error}") from None
     return compiled
 
 

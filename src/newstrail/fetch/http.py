@@ -5,51 +5,52 @@ Polite: one ``User-Agent`` naming the project, robots.txt honoured, at most
 seconds between their starts (longer if robots.txt asks, or a 429/503 says
 ``Retry-After``), conditional GET, compression, retries with backoff.
 
-Safe: no connection to private, loopback, link-local, multicast, reserved or
-unspecified addresses unless ``allow_private``. The check runs inside the
-connection layer (``GuardedBackend``): the host is resolved once, every
-resolved address is checked, and the socket is opened to the checked address,
-so a DNS answer that changes between check and connect (DNS rebinding) cannot
-slip through, and every redirect hop and every new connection is checked.
-Proxies from the environment are ignored for the same reason. Bodies are
-counted while they stream (after decompression) and cut at ``max_body_bytes``;
-each request hop is bounded by ``total_timeout`` as well as httpx's
-connect/read timeouts, so a server trickling one byte a second is cut off.
+Safe: only well-formed http(s) URLs, and no connection to private, loopback,
+link-local, multicast, reserved or unspecified addresses unless
+``allow_private``; the check runs inside the connection layer, so DNS
+rebinding cannot slip past it (``fetch.addresses``). Proxies from the
+environment are ignored for the same reason. Bodies are counted while they
+stream (after decompression) and cut at ``max_body_bytes``; each request hop
+is bounded by ``total_timeout`` as well as httpx's connect/read timeouts, so a
+server trickling one byte a second is cut off. Per-host gates, Retry-After and
+backoff are in ``fetch.politeness``.
 
-Exceptions::
-
-    FetchError
-    ├── BlockedAddress      refused by the address guard
-    ├── RobotsDisallowed    robots.txt forbids the URL
-    ├── TooLarge            body exceeds max_body_bytes
-    ├── TooManyRedirects    more than max_redirects hops
-    ├── RedirectLoop        a hop returns to a URL already visited
-    ├── FetchTimeout        connect/read/total timeout
-    ├── NetworkError        connection failed, reset, bad encoding
-    └── HTTPStatusError     an error status (after retries); 404/410 are results
+``Fetcher.fetch`` raises a ``FetchError`` subclass, or ``FetchStopped``, and
+nothing else; they live in ``newstrail.fetch.errors`` (drawn in ``newstrail.errors``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import random
-import socket
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from importlib.util import find_spec
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
-import httpcore
 import httpx
 
 from newstrail import __version__
+from newstrail.fetch.addresses import AddressPolicy, check_url, guarded_transport
+from newstrail.fetch.errors import (
+    BlockedAddress,
+    FetchError,
+    FetchStopped,
+    FetchTimeout,
+    HTTPStatusError,
+    InvalidURL,
+    NetworkError,
+    RedirectLoop,
+    RobotsDisallowed,
+    TooLarge,
+    TooManyRedirects,
+)
+from newstrail.fetch.politeness import HostGate, backoff_delay, origin_of
 from newstrail.fetch.robots import (
     MAX_ROBOTS_BYTES,
     RobotsCache,
@@ -58,9 +59,6 @@ from newstrail.fetch.robots import (
 )
 
 DEFAULT_USER_AGENT = f"newstrail/{__version__} (+https://github.com/newstrail/newstrail)"
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Statuses worth retrying: overload and transient upstream failures.
@@ -79,57 +77,6 @@ def _accept_encoding() -> str:
 ACCEPT_ENCODING = _accept_encoding()
 # Most of a 304's or redirect's body read to keep its connection alive.
 MAX_DRAINED_BYTES = 64 * 1024
-
-
-class FetchError(Exception):
-    """A URL could not be fetched; the message names the URL and the reason."""
-
-    def __init__(self, message: str, *, url: str = "") -> None:
-        super().__init__(message)
-        self.url = url
-
-
-class FetchStopped(Exception):
-    """The fetcher was stopped (``Fetcher.stop``) before this request was sent.
-
-    Not a ``FetchError``: nothing is wrong with the URL, it simply was not fetched.
-    """
-
-
-class BlockedAddress(FetchError):
-    """The host resolves to an address the guard refuses (private, loopback, …)."""
-
-
-class RobotsDisallowed(FetchError):
-    """The site's robots.txt forbids fetching the URL."""
-
-
-class TooLarge(FetchError):
-    """The (decoded) body is larger than ``max_body_bytes``."""
-
-
-class TooManyRedirects(FetchError):
-    """More redirects than ``max_redirects``."""
-
-
-class RedirectLoop(FetchError):
-    """A redirect leads back to a URL already visited."""
-
-
-class FetchTimeout(FetchError):
-    """The connect, read or total timeout expired."""
-
-
-class NetworkError(FetchError):
-    """The connection failed or the response could not be read or decoded."""
-
-
-class HTTPStatusError(FetchError):
-    """The server answered with an error status (retries exhausted for 429/5xx)."""
-
-    def __init__(self, message: str, *, url: str = "", status: int) -> None:
-        super().__init__(message, url=url)
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -190,162 +137,6 @@ class FetchResult:
     redirects: tuple[str, ...]
 
 
-# -- the address guard --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AddressPolicy:
-    """Which resolved addresses a connection may go to."""
-
-    allow_private: bool = False
-    allowed_networks: tuple[IPNetwork, ...] = ()
-
-    @classmethod
-    def from_settings(cls, settings: FetchSettings) -> AddressPolicy:
-        """The policy ``settings`` describe."""
-        networks = tuple(
-            ipaddress.ip_network(net, strict=False) for net in settings.allowed_networks
-        )
-        return cls(settings.allow_private, networks)
-
-    def check(self, host: str, address: str) -> None:
-        """Raise ``BlockedAddress`` unless a connection to ``address`` (for ``host``) is allowed."""
-        ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
-        if self.allow_private or any(ip in network for network in self.allowed_networks):
-            return
-        reason = blocked_reason(ip)
-        if reason is not None:
-            shown = host if host == address else f"{host} ({address})"
-            raise BlockedAddress(
-                f"{shown}: refusing {reason} address (set allow_private to fetch it)"
-            )
-
-
-def blocked_reason(ip: IPAddress) -> str | None:
-    """Why ``ip`` is not a public internet address, or None if it is."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
-    checks = (
-        ("loopback", ip.is_loopback),
-        ("unspecified", ip.is_unspecified),
-        ("link-local", ip.is_link_local),
-        ("multicast", ip.is_multicast),
-        ("private", ip.is_private),
-        ("reserved", ip.is_reserved),
-        # Shared address space (100.64/10), documentation and other ranges that
-        # are none of the above but still not reachable on the public internet.
-        ("non-global", not ip.is_global),
-    )
-    return next((name for name, hit in checks if hit), None)
-
-
-async def resolve_checked(host: str, port: int, policy: AddressPolicy) -> list[str]:
-    """Resolve ``host`` and check every address; raises ``BlockedAddress`` if any is refused.
-
-    Refusing when *any* address is private (not just the first) stops a name
-    that mixes a public and a private answer from reaching the private one.
-    """
-    loop = asyncio.get_running_loop()
-    try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as error:
-        raise httpcore.ConnectError(f"cannot resolve {host}: {error.strerror}") from error
-    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-    for address in addresses:
-        policy.check(host, address)
-    return addresses
-
-
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's network backend, connecting only to addresses the policy allows."""
-
-    def __init__(self, policy: AddressPolicy) -> None:
-        self._policy = policy
-        self._inner = httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        """Resolve and check ``host``, then connect to the first reachable checked address."""
-        addresses = await resolve_checked(host, port, self._policy)
-        last_error: Exception | None = None
-        for address in addresses:
-            try:
-                # TLS still verifies and sends SNI for the *host name*: httpcore
-                # passes the origin's host to start_tls, not this address.
-                return await self._inner.connect_tcp(
-                    address, port, timeout, local_address, socket_options
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
-                last_error = error
-        assert last_error is not None
-        raise last_error
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        """Unix sockets are never used for fetching."""
-        raise httpcore.ConnectError("unix sockets are not allowed")
-
-    async def sleep(self, seconds: float) -> None:
-        """Sleep (used by httpcore's connection retries)."""
-        await self._inner.sleep(seconds)
-
-
-def guarded_transport(
-    policy: AddressPolicy, ssl_context: ssl.SSLContext, connections: int
-) -> httpx.AsyncHTTPTransport:
-    """An httpx transport whose connections go through ``GuardedBackend``.
-
-    The fetcher builds one per host, holding at most that host's concurrency
-    in connections: httpcore's pool looks at every one of its connections for
-    each request, so its cost per request grows with the connections it holds
-    (a 304 cost 0.94 ms CPU with 4 in the pool, 1.73 ms with 16; bench/watch.py),
-    and one pool shared by every host of a pass would hold them all.
-    """
-    transport = httpx.AsyncHTTPTransport(verify=ssl_context, trust_env=False)
-    # httpx 0.28 has no public way to choose httpcore's network backend, so we
-    # replace the pool it built with the same one on our backend. The
-    # alternative, a hook that checks the host before the request, leaves the
-    # rebinding window between that lookup and httpcore's own lookup open.
-    transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=ssl_context,
-        max_connections=connections,
-        max_keepalive_connections=connections,
-        keepalive_expiry=5.0,
-        network_backend=GuardedBackend(policy),
-    )
-    return transport
-
-
-# -- politeness ---------------------------------------------------------------
-
-
-@dataclass
-class _HostGate:
-    """Concurrency slots and request spacing for one host."""
-
-    concurrency: int
-    delay: float
-    transport: httpx.AsyncHTTPTransport
-    semaphore: asyncio.Semaphore = field(init=False)
-    spacing: asyncio.Lock = field(default_factory=asyncio.Lock)
-    robots_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    last_start: float = float("-inf")
-    paused_until: float = float("-inf")
-
-    def __post_init__(self) -> None:
-        self.semaphore = asyncio.Semaphore(self.concurrency)
-
-
 @dataclass(frozen=True)
 class _Response:
     """One response as the fetcher keeps it."""
@@ -371,11 +162,11 @@ class Fetcher:
     ) -> None:
         self.settings = settings
         self._clock = clock
-        self._policy = AddressPolicy.from_settings(settings)
+        self._policy = AddressPolicy.parse(settings.allow_private, settings.allowed_networks)
         self._ssl_context: ssl.SSLContext | None = None
         self._stopping = asyncio.Event()
         self._request_extensions: dict[str, Any] = {}
-        self._gates: dict[str, _HostGate] = {}
+        self._gates: dict[str, HostGate] = {}
         self._robots = RobotsCache()
         self._random = random.Random()
 
@@ -469,8 +260,12 @@ class Fetcher:
         visited = [url]
         current = url
         while True:
-            if urlsplit(current).scheme not in ("http", "https"):
-                raise FetchError(f"{current}: only http and https URLs can be fetched", url=url)
+            try:
+                check_url(current)
+            except InvalidURL as error:
+                if current == url:
+                    raise
+                raise InvalidURL(f"{url}: redirected to {error}", url=url) from None
             response = await self._get(current, headers, max_bytes, check_robots=check_robots)
             location = response.headers.get("location")
             if response.status not in _REDIRECT_STATUSES or not location:
@@ -573,15 +368,15 @@ class Fetcher:
         if self._stopping.is_set():
             raise FetchStopped(url)
 
-    def _gate(self, url: str) -> _HostGate:
+    def _gate(self, url: str) -> HostGate:
         """The politeness gate of ``url``'s host."""
-        key = _origin(url)
+        key = origin_of(url)
         gate = self._gates.get(key)
         if gate is None:
             assert self._ssl_context is not None, "use Fetcher as an async context manager"
             concurrency = self.settings.per_host_concurrency
             transport = guarded_transport(self._policy, self._ssl_context, concurrency)
-            gate = _HostGate(concurrency, self.settings.per_host_delay, transport)
+            gate = HostGate(concurrency, self.settings.per_host_delay, transport)
             self._gates[key] = gate
         return gate
 
@@ -591,21 +386,18 @@ class Fetcher:
         gate.paused_until = max(gate.paused_until, self._clock() + seconds)
 
     def _backoff(self, attempt: int, retry_after: str | None) -> float:
-        """Seconds before retry ``attempt + 1``: Retry-After if given, else jittered exponential."""
-        cap = self.settings.backoff_max
-        requested = _retry_after_seconds(retry_after)
-        if requested is not None:
-            # Honoured but capped: a server asking for an hour must not stall a
-            # watch pass; the article is simply retried on its next schedule.
-            return min(requested, cap)
-        exponential = min(cap, self.settings.backoff_base * 2.0**attempt)
-        # "Equal jitter": half fixed, half random, so synchronised clients spread
-        # out without any retry coming back immediately.
-        return exponential / 2 + self._random.uniform(0, exponential / 2)
+        """Seconds before retry ``attempt + 1`` (see ``politeness.backoff_delay``)."""
+        return backoff_delay(
+            attempt,
+            retry_after,
+            base=self.settings.backoff_base,
+            cap=self.settings.backoff_max,
+            randomness=self._random,
+        )
 
     async def _check_robots(self, url: str) -> None:
         """Raise ``RobotsDisallowed`` if the origin's robots.txt forbids ``url``."""
-        origin = _origin(url)
+        origin = origin_of(url)
         gate = self._gate(url)
         async with gate.robots_lock:  # one robots.txt download per origin at a time
             rules = self._robots.get(origin, self._clock())
@@ -624,7 +416,10 @@ class Fetcher:
                     reason = str(error).removeprefix(f"{error.url}: ")
                     raise BlockedAddress(f"{url}: {reason}", url=url) from None
                 except FetchError as error:
-                    rules = unreachable_rules(type(error).__name__, self._clock())
+                    # The reason, not just the class: "NetworkError" alone hid that
+                    # the host refused the connection (the page would fail too).
+                    reason = str(error).removeprefix(f"{robots_url}: ")
+                    rules = unreachable_rules(f"{type(error).__name__}: {reason}", self._clock())
                 self._robots.put(origin, rules)
                 delay = rules.crawl_delay(self.settings.user_agent)
                 if delay is not None:
@@ -664,25 +459,3 @@ async def _drain(response: httpx.Response, url: str) -> None:
     """
     with contextlib.suppress(TooLarge):
         await _read_limited(response, url, MAX_DRAINED_BYTES)
-
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    """Seconds asked for by a ``Retry-After`` header (delta-seconds or HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, float((when - datetime.now(UTC)).total_seconds()))
-
-
-def _origin(url: str) -> str:
-    """``scheme://host[:port]`` of ``url``, lower-cased (the unit of politeness and robots)."""
-    parts = urlsplit(url)
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"

@@ -39,7 +39,7 @@ from rich.progress import (
 )
 from sqlalchemy.engine import Connection
 
-from newstrail.errors import ImportFailure
+from newstrail.errors import ImportFailure, InvalidInput
 from newstrail.jobs.warc import read_warc
 from newstrail.settings import Settings
 from newstrail.store import schema
@@ -168,7 +168,7 @@ def import_warcs(
         Counts of what was read, filtered and stored, and one line per failed file.
     """
     if jobs < 1 or batch_size < 1:
-        raise ValueError("jobs and batch_size must be at least 1")
+        raise InvalidInput("jobs and batch_size must be at least 1")
     filters = Filters(frozenset(lang.lower() for lang in languages), since, until)
     report = BulkReport()
     # One entry per file, however it was named: two workers on one file would

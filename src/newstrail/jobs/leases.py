@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
+from newstrail.errors import InvalidInput
 from newstrail.store import schema
 from newstrail.store.database import Store
 
@@ -156,7 +157,7 @@ def claim_due(
     if limit <= 0:
         return []
     if per_source_budget is not None and per_source_budget <= 0:
-        raise ValueError(f"per_source_budget must be positive, not {per_source_budget}")
+        raise InvalidInput(f"per_source_budget must be positive, not {per_source_budget}")
     with store.write() as connection:
         return claim_due_in(
             connection, worker, now, limit, lease, per_source_budget, only_ids=only_ids
@@ -256,7 +257,7 @@ def release(
         was claimed again): that worker's check wins and nothing is written.
     """
     if state not in STATES:
-        raise ValueError(f"unknown article state {state!r}; expected one of {STATES}")
+        raise InvalidInput(f"unknown article state {state!r}; expected one of {STATES}")
     article_id = claim_or_id.article_id if isinstance(claim_or_id, Claim) else claim_or_id
     a = schema.articles
     with store.write() as connection:
@@ -284,7 +285,9 @@ def release_all(connection: Connection, releases: Sequence[Release], worker: str
     """
     for release_ in releases:
         if release_.state not in STATES:
-            raise ValueError(f"unknown article state {release_.state!r}; expected one of {STATES}")
+            raise InvalidInput(
+                f"unknown article state {release_.state!r}; expected one of {STATES}"
+            )
     if not releases:
         return
     a = schema.articles

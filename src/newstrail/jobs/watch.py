@@ -36,8 +36,9 @@ import sqlalchemy as sa
 
 from newstrail.extract.article import Extracted, extract_html
 from newstrail.extract.outlets import outlet_from_url
+from newstrail.fetch.errors import FetchError, FetchStopped
 from newstrail.fetch.feeds import discover, filter_urls
-from newstrail.fetch.http import Fetcher, FetchError, FetchResult, FetchSettings, FetchStopped
+from newstrail.fetch.http import Fetcher, FetchResult, FetchSettings
 from newstrail.jobs.leases import Claim, Release, claim_due, reserve_host_slot
 from newstrail.jobs.ledger import CheckLedger, Entry
 from newstrail.jobs.schedule import RecheckPolicy, after_error, next_check
@@ -95,6 +96,18 @@ class WatchReport:
     @property
     def checks(self) -> int:
         return sum(self.outcomes.values())
+
+    @property
+    def succeeded(self) -> bool:
+        """Whether the pass did something, or had nothing that failed.
+
+        False only when every feed poll and every check failed: one dead
+        outlet among many is the watcher's ordinary day, not a failed pass.
+        """
+        failed_checks = self.outcomes.get("error", 0)
+        return (
+            not self.errors or self.feeds_polled > self.feed_errors or self.checks > failed_checks
+        )
 
     def line(self) -> str:
         counts = ", ".join(f"{n} {k}" for k, n in sorted(self.outcomes.items())) or "nothing due"
@@ -631,7 +644,12 @@ async def add_source(
 
 
 def run_watch(store: Store, settings: Settings, *, once: bool, console: Any) -> WatchReport | None:
-    """Run the watcher with a live status line; SIGINT/SIGTERM stop it cleanly."""
+    """Run the watcher with a live status line; SIGINT/SIGTERM stop it cleanly.
+
+    Returns:
+        With ``once``, the pass's report (its errors are the caller's to show);
+        otherwise None, once stopped.
+    """
     import signal
 
     from rich.status import Status
@@ -643,8 +661,6 @@ def run_watch(store: Store, settings: Settings, *, once: bool, console: Any) -> 
             if once:
                 report = asyncio.run(watcher.run_once())
                 console.print(report.line(), highlight=False)
-                for error in report.errors[:20]:
-                    console.print(f"error: {error}", markup=False, highlight=False)
                 return report
 
             async def forever() -> None:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from feedgen.feed import FeedGenerator
 from sqlalchemy.engine import Connection
 
+from newstrail.errors import InvalidInput
 from newstrail.store import schema
 from newstrail.store.database import Store, utcnow
 
@@ -180,7 +181,7 @@ def list_changes(
         The changes, each described.
     """
     if only is not None and only not in ONLY_CHOICES:
-        raise ValueError(f"only must be one of {', '.join(ONLY_CHOICES)}")
+        raise InvalidInput(f"only must be one of {', '.join(ONLY_CHOICES)}")
     query = _change_query()
     if source_id is not None:
         query = query.where(schema.articles.c.source_id == source_id)

@@ -24,7 +24,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newstrail import __version__
-from newstrail.errors import NotFound
+from newstrail.errors import InvalidInput, NotFound
 from newstrail.store import schema
 from newstrail.store.database import Store
 
@@ -181,7 +181,7 @@ def _query(
             )
         return query
     else:
-        raise ValueError(f"unknown export kind {kind!r}; choose from {', '.join(EXPORT_KINDS)}")
+        raise InvalidInput(f"unknown export kind {kind!r}; choose from {', '.join(EXPORT_KINDS)}")
     if story_id is not None:
         query = query.where(_st.c.story_id == story_id)
     if article_id is not None:
@@ -286,7 +286,7 @@ def _captures(store: Store, article_id: int | None, story_id: int | None) -> lis
                 sa.select(_st.c.article_id).where(_st.c.story_id == story_id)
             )
         else:
-            raise ValueError("give an article_id or a story_id")
+            raise InvalidInput("give an article_id or a story_id")
         return list(
             connection.execute(
                 sa.select(
@@ -376,9 +376,34 @@ def warc_records(
 def write_warc(
     store: Store, path: Path, *, article_id: int | None = None, story_id: int | None = None
 ) -> int:
-    """Write ``warc_records`` to ``path``; return the number of bytes written."""
-    written = 0
+    """Write ``warc_records`` to ``path``; return the number of bytes written.
+
+    Raises:
+        NotFound: no such article or story; ``path`` is then not created.
+    """
+    records = warc_records(store, article_id=article_id, story_id=story_id)
+    first = next(records)  # looks the article or story up before the file is created
     with path.open("wb") as out:
-        for chunk in warc_records(store, article_id=article_id, story_id=story_id):
+        written = out.write(first)
+        for chunk in records:
             written += out.write(chunk)
     return written
+
+
+def write_records(
+    store: Store, kind: str, path: Path, *, output_format: str = "jsonl", **filters: Any
+) -> None:
+    """Write ``export_jsonl`` or (``output_format="csv"``) ``export_csv`` output to ``path``.
+
+    Raises:
+        InvalidInput: an unknown ``kind`` or ``output_format``; ``path`` is then not created.
+    """
+    writers = {"jsonl": export_jsonl, "csv": export_csv}
+    if output_format not in writers:
+        raise InvalidInput(f"unknown export format {output_format!r}; choose jsonl or csv")
+    chunks = writers[output_format](store, kind, **filters)
+    first = next(chunks, "")  # runs the query, so a bad kind fails before the file exists
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(first)
+        for chunk in chunks:
+            out.write(chunk)

@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from newstrail.errors import NotFound
+from newstrail.errors import InvalidInput, NotFound
 from newstrail.store import schema
 from newstrail.store.database import Store, utcnow
 from newstrail.store.search import SearchFilters, search
@@ -57,9 +57,9 @@ def add_follow(store: Store, kind: str, value: str) -> Follow:
     """
     value = " ".join(value.split())
     if kind not in FOLLOW_KINDS:
-        raise ValueError(f"kind must be one of {', '.join(FOLLOW_KINDS)}")
+        raise InvalidInput(f"kind must be one of {', '.join(FOLLOW_KINDS)}")
     if not value or len(value) > MAX_VALUE_LENGTH:
-        raise ValueError(f"value must be 1 to {MAX_VALUE_LENGTH} characters")
+        raise InvalidInput(f"value must be 1 to {MAX_VALUE_LENGTH} characters")
     table = schema.follows
     with store.write() as connection:
         row = connection.execute(

@@ -1,10 +1,11 @@
 """Terminal rendering for the CLI, and the small lookups it needs.
 
-Kept apart from ``cli/main.py`` so commands stay a few lines each.
+Kept apart from the ``cli`` package so commands stay a few lines each.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -13,7 +14,7 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from newstrail.errors import NewstrailError, NotFound
+from newstrail.errors import InvalidInput, NewstrailError, NotFound
 from newstrail.serve.archive import resolve_article_id
 from newstrail.store import schema
 from newstrail.store.database import Store
@@ -81,8 +82,18 @@ def print_story(console: Console, detail: StoryDetail) -> None:
             )
 
 
-def load_version_text(obj: Any, reference: str) -> VersionText:
-    """A version to compare: an HTML file, a text file, or a stored version id."""
+def load_version_text(reference: str, open_store: Callable[[], Store]) -> VersionText:
+    """A version to compare: an HTML file, a text file, or a stored version id.
+
+    Args:
+        reference: a file path, or the id of a stored version.
+        open_store: returns the store to look a version id up in. It is called
+            only for an id, so comparing two files opens (and creates) no store.
+
+    Raises:
+        NotFound: no file or stored version goes by ``reference``.
+        InvalidInput: ``reference`` names a directory or other non-file.
+    """
     from newstrail.extract.article import extract_html, extract_text
     from newstrail.text.encoding import decode_html, decode_text_file
 
@@ -102,14 +113,16 @@ def load_version_text(obj: Any, reference: str) -> VersionText:
             extracted = extract_text(decode_text_file(data))
         return VersionText(extracted.title, extracted.author, extracted.date, extracted.text)
     if reference.isdigit():
-        with obj.store.read() as connection:
+        with open_store().read() as connection:
             row = connection.execute(
                 sa.select(schema.versions).where(schema.versions.c.id == int(reference))
             ).first()
         if row is None:
             raise NotFound(f"no version {reference}")
         return VersionText(row.title, row.byline, row.published, row.text)
-    raise NewstrailError(f"{reference}: no such file or version id")
+    if path.exists():
+        raise InvalidInput(f"{reference}: is a directory, not a file or a version id")
+    raise NotFound(f"{reference}: no such file or version id")
 
 
 def print_comparison(console: Console, comparison: Comparison) -> None:

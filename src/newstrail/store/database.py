@@ -95,7 +95,11 @@ class Store:
                     self.url, poolclass=StaticPool, connect_args={"check_same_thread": False}
                 )
             elif self.url.startswith("sqlite"):
-                Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+                # The file is created, its folder is not: a mistyped --db should
+                # fail, not leave a new directory tree holding an empty store.
+                folder = Path(self.url.removeprefix("sqlite:///")).parent
+                if not folder.is_dir():
+                    raise StoreError(f"cannot open store {db}: no directory {folder}")
                 self.engine = sa.create_engine(self.url, connect_args={"check_same_thread": False})
             else:
                 self.engine = sa.create_engine(self.url, pool_pre_ping=True)

@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newstrail import __version__
-from newstrail.errors import NotFound
+from newstrail.errors import InvalidInput, NotFound
 from newstrail.serve.web import actions, downloads, pages, subscriptions
 from newstrail.serve.web.cache import PageCache
 from newstrail.serve.web.rendering import View, render, template_environment
@@ -145,9 +145,9 @@ def serve(store: Store, settings: Settings, *, announce: bool = True, workers: i
             cache. An in-memory store cannot be shared, so it takes one.
     """
     if workers < 1:
-        raise ValueError("workers must be at least 1")
+        raise InvalidInput("workers must be at least 1")
     if workers > 1 and store.url == "sqlite://":
-        raise ValueError("an in-memory store cannot be served by several worker processes")
+        raise InvalidInput("an in-memory store cannot be served by several worker processes")
     token = ensure_token(store)
     if announce:
         if token:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
 
-from newstrail.errors import NotFound
+from newstrail.errors import InvalidInput, NotFound
 from newstrail.serve.archive import RETIRED_NOTE, get_article
 from newstrail.serve.atom import describe_edit, list_changes
 from newstrail.serve.web.cache import ARCHIVE_STAMP, ARTICLE_STAMP, STORY_STAMP, stamp
@@ -30,7 +30,7 @@ def _parse_day(value: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError as error:
-        raise ValueError(f"{name} must be a date like 2024-05-31") from error
+        raise InvalidInput(f"{name} must be a date like 2024-05-31") from error
 
 
 def _article_data(store: Store, article_id: int) -> dict[str, Any]:

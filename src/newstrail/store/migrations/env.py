@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from alembic import context
 
+from newstrail.errors import StoreError
 from newstrail.store.schema import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only for `alembic` CLI use by developers
-    raise RuntimeError("run migrations through newstrail.store.database.migrate()")
+    raise StoreError("run migrations through newstrail.store.database.migrate()")
 
 
 def declared(name: str | None, type_: str, _parent: object) -> bool:

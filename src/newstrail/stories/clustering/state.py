@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import zstandard
 
+from newstrail.errors import InvalidInput
 from newstrail.stories.clustering.features import ArticleVectors, OnlineIdf, StackedVector
 from newstrail.stories.clustering.records import ClustererSnapshot, ClusterSettings
 from newstrail.stories.clustering.story import Story
@@ -109,23 +110,23 @@ def encode_state(snapshot: ClustererSnapshot) -> bytes:
 
 
 def decode_state(data: bytes) -> ClustererSnapshot:
-    """A snapshot from ``encode_state`` output; raises ValueError if invalid."""
+    """A snapshot from ``encode_state`` output; raises ``InvalidInput`` if invalid."""
     try:
         raw = zstandard.ZstdDecompressor().decompress(data)
         arrays = np.load(io.BytesIO(raw), allow_pickle=False)
         meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
     except (zstandard.ZstdError, OSError, KeyError, ValueError) as error:
-        raise ValueError(f"not a clusterer state: {error}") from error
+        raise InvalidInput(f"not a clusterer state: {error}") from error
     if meta.get("version") != FORMAT_VERSION:
-        raise ValueError(f"unsupported clusterer state version {meta.get('version')!r}")
+        raise InvalidInput(f"unsupported clusterer state version {meta.get('version')!r}")
     try:
         settings = ClusterSettings(**meta["settings"])
     except TypeError as error:
-        raise ValueError(f"clusterer state has unknown settings: {error}") from error
+        raise InvalidInput(f"clusterer state has unknown settings: {error}") from error
     try:
         member_vectors = _VectorReader(arrays, "member")
     except KeyError as error:
-        raise ValueError(f"clusterer state lacks {error}") from error
+        raise InvalidInput(f"clusterer state lacks {error}") from error
     stories: dict[int, Story] = {}
     for entry in meta["stories"]:
         story = Story(

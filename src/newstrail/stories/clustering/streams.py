@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from newstrail.errors import InvalidInput
 from newstrail.stories.clustering.online import StoryClusterer
 from newstrail.stories.clustering.records import (
     ClusterArticle,
@@ -83,7 +84,7 @@ def final_stories(
     }
 
 
-class BadRecord(ValueError):
+class BadRecord(InvalidInput):
     """A line of the input is not a JSON object with an ``id``."""
 
 
@@ -116,7 +117,7 @@ def cluster_jsonl(
         offset = 0
         for number, line in enumerate(lines, start=1):
             if line.strip():
-                record = _record(line, f"line {number}")
+                record = _record(line, f"{path}: line {number}")
                 offsets.append(offset)
                 ids.append(str(record["id"]))
                 arrival_keys.append(arrival_key(parse_date(record.get("date"))))
@@ -128,7 +129,7 @@ def cluster_jsonl(
         with path.open("rb") as lines:
             for position in arrival:
                 lines.seek(offsets[position])
-                record = _record(lines.readline(), f"record {position + 1} (re-read)")
+                record = _record(lines.readline(), f"{path}: record {position + 1} (re-read)")
                 yield article_from_record(record, settings.body_chars)
 
     story_of = final_stories(articles(), len(ids), settings, progress)

@@ -1,0 +1,254 @@
+"""Commands that read the archive: articles, their versions and diffs, search, export."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from newstrail.cli.app import Context
+from newstrail.cli.options import json_option
+from newstrail.cli.output import console, errors, print_json_lines
+from newstrail.serve.archive import get_article, list_articles, to_json
+
+
+@click.command()
+@json_option(per="article")
+@click.option("--limit", type=click.IntRange(1), default=100, show_default=True)
+@click.option("--source", help="Only articles from this source (outlet) name.")
+@click.pass_obj
+def articles(obj: Context, as_json: bool, limit: int, source: str | None) -> None:
+    """List stored articles, newest first.
+
+    Example: newstrail articles --source WION --json
+    """
+    found = list_articles(obj.store, limit=limit, source=source)
+    if as_json:
+        print_json_lines(to_json(found))
+        return
+    table = Table("id", "source", "title", "published", "versions", "state", "story")
+    for article in found:
+        table.add_row(
+            str(article.id),
+            article.source or "",
+            article.title or article.url,
+            article.published or "",
+            str(article.versions),
+            article.state,
+            str(article.story_id or ""),
+        )
+    console.print(table)
+
+
+@click.command()
+@click.argument("article")
+@json_option()
+@click.pass_obj
+def show(obj: Context, article: str, as_json: bool) -> None:
+    """Show one article (by id or URL): metadata, current text and versions.
+
+    Example: newstrail show 3
+    """
+    detail = get_article(obj.store, article)
+    if as_json:
+        print_json_lines([detail.to_json()])
+        return
+    a = detail.article
+    console.print(f"[bold]{a.title or '(no title)'}[/bold]", highlight=False)
+    console.print(
+        f"{a.source or 'unknown source'} · published {a.published or 'unknown'} · {a.url}",
+        markup=False,
+        highlight=False,
+    )
+    if detail.byline:
+        console.print(f"by {detail.byline}", markup=False, highlight=False)
+    console.print()
+    console.print(detail.text, markup=False, highlight=False)
+    console.print()
+    table = Table("version", "captured", "kind", "words", "title")
+    for version in detail.versions:
+        table.add_row(
+            str(version.number),
+            version.captured_at.strftime("%Y-%m-%d %H:%M"),
+            version.kind,
+            str(version.words),
+            version.title or "",
+        )
+    console.print(table)
+
+
+@click.command()
+@click.argument("old")
+@click.argument("new")
+@json_option()
+@click.pass_obj
+def compare(obj: Context, old: str, new: str, as_json: bool) -> None:
+    """Compare two versions: HTML files, text files or stored version ids.
+
+    Example: newstrail compare before.html after.html --json
+    """
+    from newstrail.serve.terminal import load_version_text, print_comparison
+    from newstrail.versions.edits import compare_versions
+
+    versions = [load_version_text(reference, lambda: obj.store) for reference in (old, new)]
+    comparison = compare_versions(*versions)
+    if as_json:
+        print_json_lines([comparison.to_json()])
+    else:
+        print_comparison(console, comparison)
+
+
+@click.command()
+@click.argument("article")
+@click.option(
+    "--from",
+    "from_number",
+    type=click.IntRange(1),
+    help="Older version number [default: previous].",
+)
+@click.option(
+    "--to", "to_number", type=click.IntRange(1), help="Newer version number [default: latest]."
+)
+@click.pass_obj
+def diff(obj: Context, article: str, from_number: int | None, to_number: int | None) -> None:
+    """Show a coloured side-by-side word diff of two versions of an article.
+
+    Example: newstrail diff 5 --from 1 --to 2
+    """
+    from newstrail.serve.terminal import render_side_by_side, version_pair
+    from newstrail.versions.diff import diff_versions
+
+    old, new, labels = version_pair(obj.store, article, from_number, to_number)
+    console.print(labels)
+    console.print(render_side_by_side(diff_versions(old, new), console.width))
+
+
+@click.command()
+@click.argument("article")
+@json_option(per="version")
+@click.option("--all", "show_all", is_flag=True, help="Include trivial versions.")
+@click.pass_obj
+def versions(obj: Context, article: str, as_json: bool, show_all: bool) -> None:
+    """List an article's versions with time, kind and size of change.
+
+    Example: newstrail versions https://example.com/news/1 --json
+    """
+    from newstrail.serve.terminal import version_rows
+
+    rows = version_rows(obj.store, article, include_trivial=show_all)
+    if as_json:
+        print_json_lines(rows)
+        return
+    table = Table("version", "captured", "kind", "words", "changed", "what changed")
+    for row in rows:
+        table.add_row(
+            str(row["number"]),
+            str(row["captured_at"])[:16].replace("T", " "),
+            row["kind"],
+            str(row["words"]),
+            f"{row['share_changed']:.0%}" if row.get("share_changed") is not None else "",
+            row.get("description") or "",
+        )
+    console.print(table)
+
+
+@click.command()
+@click.argument("text")
+@click.option("--source", help="Only this outlet.")
+@click.option("--story", "story_id", type=int, help="Only this story.")
+@click.option("--kind", type=click.Choice(["article", "quote"]), help="Only articles or quotes.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@json_option(per="hit")
+@click.pass_obj
+def search(
+    obj: Context,
+    text: str,
+    source: str | None,
+    story_id: int | None,
+    kind: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Full-text search over articles and quotes.
+
+    Example: newstrail search "Sino-Russian relations" --kind quote
+    """
+    from dataclasses import asdict
+
+    from newstrail.store.search import SearchFilters
+    from newstrail.store.search import search as run_search
+
+    filters = SearchFilters(source=source, story_id=story_id, kind=kind)
+    hits = run_search(obj.store, text, filters, limit=limit)
+    if as_json:
+        print_json_lines(asdict(hit) for hit in hits)
+        return
+    table = Table("kind", "article", "source", "title", "snippet")
+    for hit in hits:
+        snippet = " ".join(hit.snippet.split())
+        table.add_row(hit.kind, str(hit.article_id), hit.source or "", hit.title or "", snippet)
+    console.print(table)
+
+
+@click.command()
+@click.pass_obj
+def reindex(obj: Context) -> None:
+    """Rebuild the full-text search index from the store.
+
+    Example: newstrail reindex
+    """
+    from newstrail.store.search import rebuild_index
+
+    console.print(f"indexed {rebuild_index(obj.store)} articles and quotes")
+
+
+@click.command()
+@click.argument("kind", type=click.Choice(["articles", "versions", "stories", "quotes", "warc"]))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["jsonl", "csv"]),
+    default="jsonl",
+    show_default=True,
+    help="For records (not WARC).",
+)
+@click.option("--story", "story_id", type=int, help="Only this story.")
+@click.option("--article", "article_id", type=int, help="Only this article.")
+@click.option("--limit", type=click.IntRange(1), help="At most this many records.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file [default: standard output; required for warc].",
+)
+@click.pass_obj
+def export(
+    obj: Context,
+    kind: str,
+    output_format: str,
+    story_id: int | None,
+    article_id: int | None,
+    limit: int | None,
+    output: Path | None,
+) -> None:
+    """Export records as JSON Lines or CSV, or captures as WARC (re-importable).
+
+    Example: newstrail export versions --article 3 --format csv -o versions.csv
+    """
+    from newstrail.serve.export import export_csv, export_jsonl, write_records, write_warc
+
+    if kind == "warc":
+        if output is None or (story_id is None) == (article_id is None):
+            raise click.UsageError("warc needs -o FILE and exactly one of --article or --story")
+        written = write_warc(obj.store, output, article_id=article_id, story_id=story_id)
+        errors.print(f"wrote {written} bytes to {output}")
+        return
+    filters = {"story_id": story_id, "article_id": article_id, "limit": limit}
+    if output is not None:
+        write_records(obj.store, kind, output, output_format=output_format, **filters)
+        return
+    writer = export_csv if output_format == "csv" else export_jsonl
+    for chunk in writer(obj.store, kind, **filters):
+        sys.stdout.write(chunk)

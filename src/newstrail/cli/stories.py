@@ -1,0 +1,151 @@
+"""Commands about stories: list and show them, cluster a stream, extract quotes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from newstrail.cli.app import Context, ExitStatus
+from newstrail.cli.options import json_option
+from newstrail.cli.output import console, errors, print_json_lines
+
+
+@click.command()
+@json_option(per="story")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--rebuild", is_flag=True, help="Recompute every story from the store first.")
+@click.pass_obj
+def stories(obj: Context, as_json: bool, limit: int, rebuild: bool) -> None:
+    """List stories: articles from different outlets about one event.
+
+    Example: newstrail stories --json
+    """
+    from newstrail.stories.placement import rebuild_stories
+    from newstrail.stories.reading import list_stories
+
+    if rebuild:
+        from newstrail.coverage.analysis import analyse_stories
+
+        rebuild_stories(obj.store)
+        analyse_stories(obj.store, [s.id for s in list_stories(obj.store, limit=10**9)])
+    found = list_stories(obj.store, limit=limit)
+    if as_json:
+        print_json_lines(s.to_json() for s in found)
+        return
+    table = Table("id", "title", "first seen", "last seen", "articles", "outlets")
+    for story in found:
+        table.add_row(
+            str(story.id),
+            story.title or "",
+            story.first_seen.strftime("%Y-%m-%d") if story.first_seen else "",
+            story.last_seen.strftime("%Y-%m-%d") if story.last_seen else "",
+            ", ".join(map(str, story.article_ids)),
+            ", ".join(story.outlets),
+        )
+    console.print(table)
+
+
+@click.command()
+@click.argument("story_id", type=int)
+@json_option()
+@click.pass_obj
+def story(obj: Context, story_id: int, as_json: bool) -> None:
+    """Show one story: its articles, quotes, reused passages and cited summary.
+
+    Example: newstrail story 1
+    """
+    from newstrail.serve.stories import get_story
+    from newstrail.serve.terminal import print_story
+
+    detail = get_story(obj.store, story_id)
+    if as_json:
+        print_json_lines([detail.to_json()])
+    else:
+        print_story(console, detail)
+
+
+@click.command()
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@click.option(
+    "--output", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+def cluster(input_path: Path, output_path: Path) -> None:
+    """Cluster a JSON Lines stream of articles into stories (no store involved).
+
+    Input lines have id, title, text and optionally date, source, url, lang;
+    output lines are {"id": ..., "story": ...}.
+
+    Example: newstrail cluster --input articles.jsonl --output stories.jsonl
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from newstrail.stories.clustering.streams import cluster_jsonl
+
+    columns = (TextColumn("clustering"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    count = 0
+    with (
+        # Only on a terminal: elsewhere the bar's last refresh leaves a blank line.
+        Progress(*columns, console=errors, transient=True, disable=not errors.is_terminal) as bar,
+        output_path.open("w", encoding="utf-8") as out,
+    ):
+        task = bar.add_task("", total=None)
+
+        def advance(placed: int, total: int) -> None:
+            bar.update(task, completed=placed, total=total)
+
+        for article_id, story_id in cluster_jsonl(input_path, progress=advance):
+            out.write(json.dumps({"id": article_id, "story": story_id}) + "\n")
+            count += 1
+    errors.print(f"{count} articles clustered into {output_path}")
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@json_option(per="file")
+def quotes(files: tuple[Path, ...], as_json: bool) -> None:
+    """Extract quotes with their speakers and cue verbs from text files.
+
+    Offsets index the file's text as Python reads it (UTF-8, newline='').
+
+    Example: newstrail quotes article.txt --json
+    """
+    from newstrail.coverage.quoting import quotes_for_files
+
+    failed = 0
+    for result in quotes_for_files(list(files)):
+        if "error" in result:
+            failed += 1
+            errors.print(f"skipped: {result['path']}: {result['error']}", markup=False)
+        if as_json:
+            print_json_lines([result])
+            continue
+        if "error" in result:
+            continue
+        console.rule(str(result["path"]))
+        with open(str(result["path"]), encoding="utf-8", newline="") as file:
+            text = file.read()
+        found: list[dict[str, Any]] = result["quotes"]  # type: ignore[assignment]
+        for quote in found:
+            start, end = quote["quote"]
+            console.print(
+                f"[bold]{quote.get('speaker_name') or '?'}[/bold]: {text[start:end]}",
+                highlight=False,
+            )
+    if failed == len(files):
+        sys.exit(ExitStatus.FAILED)
