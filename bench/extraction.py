@@ -17,7 +17,7 @@ body, so ``trafilatura-fast+meta`` (``bare_extraction(fast=True,
 with_metadata=True)``) is the like-for-like speed baseline; plain
 ``extract(fast=True)`` returns text only.
 
-Run: ``.venv/bin/python bench/extraction.py`` (writes ``bench/results/extraction.json``).
+Run: ``.venv/bin/python -m bench.extraction`` (writes ``bench/results/extraction.json``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ import os
 import random
 import re
 import statistics
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -39,10 +38,9 @@ from typing import Any
 
 import trafilatura
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+from newstrail.extract.article import EXTRACTOR_VERSION, extract_html
 
-from newstrail.extract.article import EXTRACTOR_VERSION, extract_html  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SHINGLE_SIZE = 4
 BOOTSTRAP_SAMPLES = 1000

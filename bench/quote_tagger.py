@@ -1,6 +1,6 @@
 """Feasibility: how much would a trained token tagger earn over the quote rules?
 
-Run: ``.venv/bin/python bench/quote_tagger.py`` (about four CPU minutes).
+Run: ``.venv/bin/python -m bench.quote_tagger`` (about four CPU minutes).
 Prints a table and writes ``bench/results/quote_tagger.json``.
 
 PolNeAR's train split is not available here and PolNeAR has no licence, so
@@ -38,7 +38,6 @@ import json
 import random
 import re
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -52,15 +51,7 @@ from rich.table import Table
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.svm import LinearSVC
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from newstrail.coverage.quoting.cues import CUE_VERBS
-from newstrail.coverage.quoting.extraction import extract_quotes
-from newstrail.coverage.quoting.marks import find_marked_quotes
-from newstrail.coverage.quoting.stances import STANCE_VERBS
-from newstrail.text.nlp import load_english, model_version
-from quotes import (  # bench/quotes.py: the scorer, shared so both benches score alike
+from bench.quotes import (  # bench/quotes.py: the scorer, shared so both benches score alike
     ROLES,
     Attribution,
     Counts,
@@ -73,6 +64,11 @@ from quotes import (  # bench/quotes.py: the scorer, shared so both benches scor
     score_article,
     shared_data,
 )
+from newstrail.coverage.quoting.cues import CUE_VERBS
+from newstrail.coverage.quoting.extraction import extract_quotes
+from newstrail.coverage.quoting.marks import find_marked_quotes
+from newstrail.coverage.quoting.stances import STANCE_VERBS
+from newstrail.text.nlp import load_english, model_version
 
 RESULTS = Path(__file__).resolve().parent / "results" / "quote_tagger.json"
 REPORTING_LEMMAS = CUE_VERBS | STANCE_VERBS | {"according"}

@@ -1,6 +1,6 @@
 """Benchmark quote extraction and attribution on PolNeAR (dev and annotator-training).
 
-Run: ``.venv/bin/python bench/quotes.py`` (about a minute on one core).
+Run: ``.venv/bin/python -m bench.quotes`` (about a minute on one core).
 Prints a table and writes ``bench/results/quotes.json``.
 
 Scoring (brat gold from ``shared/data/quotes/polnear``; see its PROVENANCE.md):
@@ -38,7 +38,6 @@ import itertools
 import json
 import os
 import re
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -46,8 +45,6 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from newstrail.coverage.quoting.extraction import extract_quotes
 from newstrail.coverage.quoting.marks import find_marked_quotes

@@ -12,7 +12,7 @@ Three parts, one table each, all written to ``bench/results/reuse.json``:
    citations whose cited article really contains a supporting sentence, by the
    support function and by a stricter lexical check, and time per story.
 
-Run: ``.venv/bin/python bench/reuse.py``
+Run: ``.venv/bin/python -m bench.reuse``
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ run's peak resident memory (the parent's and the workers' maxima are reported
 apart). Wall time on this shared 2-core machine depends on the neighbours, so
 CPU seconds are printed beside it.
 
-Run: ``.venv/bin/python bench/warc_import.py`` (about 3 minutes);
+Run: ``.venv/bin/python -m bench.warc_import`` (about 3 minutes);
 ``--copies 5`` for a bigger set. Writes ``bench/results/warc_import.json``.
 """
 
@@ -33,11 +33,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
-from warcio.statusandheaders import StatusAndHeaders  # noqa: E402
-from warcio.warcwriter import WARCWriter  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SHARED = Path(os.environ.get("NEWSTRAIL_SHARED_DATA", ROOT.parent / "shared" / "data"))
 RESULTS = ROOT / "bench" / "results" / "warc_import.json"
@@ -185,7 +184,8 @@ def main() -> None:
                 )
                 spec = {"db": db, "paths": [str(p) for p in paths], "jobs": jobs, "method": method}
                 child = subprocess.run(
-                    [sys.executable, __file__, "--child", json.dumps(spec)],
+                    [sys.executable, "-m", "bench.warc_import", "--child", json.dumps(spec)],
+                    cwd=ROOT,
                     check=True,
                     capture_output=True,
                     text=True,

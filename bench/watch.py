@@ -23,7 +23,7 @@ table grows to 10k, 100k and 1M scheduled rows, all but 1,000 of them retired
 costs the same at every size, because it reads the ``(state, next_check_at)``
 index from the due end.
 
-Run: ``.venv/bin/python bench/watch.py`` (about 4 minutes on this 2-core box);
+Run: ``.venv/bin/python -m bench.watch`` (about 4 minutes on this 2-core box);
 ``--articles 2000 --rows 100000`` for a quick look. Writes
 ``bench/results/watch.json``.
 """
@@ -47,18 +47,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+import sqlalchemy as sa
+
+from newstrail.fetch.http import Fetcher
+from newstrail.jobs.leases import claim_due, release
+from newstrail.jobs.watch import Watcher, WatchReport, add_source, fetch_settings
+from newstrail.settings import Settings
+from newstrail.store import schema
+from newstrail.store.database import Store
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
-import httpx  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-
-from newstrail.fetch.http import Fetcher  # noqa: E402
-from newstrail.jobs.leases import claim_due, release  # noqa: E402
-from newstrail.jobs.watch import Watcher, WatchReport, add_source, fetch_settings  # noqa: E402
-from newstrail.settings import Settings  # noqa: E402
-from newstrail.store import schema  # noqa: E402
-from newstrail.store.database import Store  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "watch.json"
 SOURCES = 100  # outlets the scheduled rows are spread over (the claim has a per-source budget)
@@ -109,7 +108,6 @@ def fixture_site(articles: int) -> Iterator[str]:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
     )
     assert child.stdout is not None and child.stdin is not None
     try:

@@ -10,8 +10,8 @@ requests/s and the server's CPU milliseconds per request (steadier than
 requests/s on a shared machine) per endpoint, beside a static-file baseline
 that measures the server and load generator alone.
 
-    .venv/bin/python bench/web_load.py                 # quick: 2,000 articles
-    .venv/bin/python bench/web_load.py --n 1000000 --db /tmp/webload-1m.db --workers 1 2
+    .venv/bin/python -m bench.web_load                 # quick: 2,000 articles
+    .venv/bin/python -m bench.web_load --n 1000000 --db /tmp/webload-1m.db --workers 1 2
 """
 
 from __future__ import annotations
@@ -423,7 +423,8 @@ def run_server(
     """Start the server with ``workers`` processes and measure every endpoint against it."""
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, __file__, "--serve", str(db), str(port), str(workers)]
+        [sys.executable, "-m", "bench.web_load", "--serve", str(db), str(port), str(workers)],
+        cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
     results: list[dict[str, Any]] = []

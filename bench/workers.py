@@ -33,24 +33,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
+from bench.warc_import import fresh_postgres_database, start_postgres
+from bench.watch import Clock, advance_site, bench_settings, discover, fixture_site
+from newstrail.jobs.watch import Watcher
+from newstrail.store import schema
+from newstrail.store.database import Store
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT / "bench"))
-
-import sqlalchemy as sa  # noqa: E402
-
-from newstrail.jobs.watch import Watcher  # noqa: E402
-from newstrail.store import schema  # noqa: E402
-from newstrail.store.database import Store  # noqa: E402
-from warc_import import fresh_postgres_database, start_postgres  # noqa: E402
-from watch import Clock, advance_site, bench_settings, discover, fixture_site  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "workers.json"
 WORKER_COUNTS = (1, 2, 4)
 WORKER_SCRIPT = """
 import asyncio, json, sys, time
-sys.path.insert(0, sys.argv[3])
-from watch import bench_settings
+from bench.watch import bench_settings
 from newstrail.store.database import Store
 from newstrail.jobs.watch import Watcher
 
@@ -101,7 +98,8 @@ def run_workers(db: str, workers: int) -> tuple[float, int, float]:
     cpu = children_cpu_seconds()
     children = [
         subprocess.Popen(
-            [sys.executable, "-c", WORKER_SCRIPT, db, f"bench-{number}", str(ROOT / "bench")],
+            [sys.executable, "-c", WORKER_SCRIPT, db, f"bench-{number}"],
+            cwd=ROOT,  # ``python -c`` puts the working directory first: ``bench`` imports from it
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
 import os
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -25,7 +23,6 @@ from newstrail.extract.article import (
 )
 from newstrail.extract.boilerplate import clean_text
 
-REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "extract"
 
 # Furniture lines the seeds carry; none may reach the stored text.
@@ -49,14 +46,9 @@ SEED_BOILERPLATE = (
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
     """The benchmark module, for its scoring functions (the quality floors use the same metric)."""
-    spec = importlib.util.spec_from_file_location(
-        "bench_extraction", REPO / "bench" / "extraction.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    import bench.extraction
+
+    return bench.extraction
 
 
 def _seed(seeds_dir: Path, number: str) -> str:
