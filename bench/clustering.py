@@ -14,23 +14,27 @@ Run: ``.venv/bin/python -m bench.clustering`` → table + bench/results/clusteri
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
-import os
-import time
-from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from bench._common import (
+    ArticleScore,
+    BenchRun,
+    Stopwatch,
+    f1,
+    fold_of,
+    per_article_bcubed,
+    read_jsonl,
+    shared_data,
+    summarise_bcubed,
+)
 from newstrail.stories.clustering import ClusterSettings, cluster_records
-
-ROOT = Path(__file__).resolve().parents[1]
 
 DATASETS = ("ecbplus", "basil", "allsides")
 FOLDS = 5
@@ -53,66 +57,21 @@ Records = list[dict[str, Any]]
 Assignment = dict[str, str]
 
 
-def shared_data() -> Path:
-    """The gold data folder (``$NEWSTRAIL_SHARED_DATA`` or ../shared/data)."""
-    configured = os.environ.get("NEWSTRAIL_SHARED_DATA")
-    return Path(configured) if configured else ROOT.parent / "shared" / "data"
-
-
 def load(dataset: str) -> Records:
-    path = shared_data() / "stories" / f"{dataset}.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    """One gold story set's records (``shared/data/stories/<dataset>.jsonl``)."""
+    return read_jsonl(shared_data() / "stories" / f"{dataset}.jsonl")
 
 
-def fold_of(record: dict[str, Any]) -> int:
+def story_fold(record: dict[str, Any]) -> int:
     """Fold by whole story group: an ECB+ topic's two events share a fold."""
     group = record.get("topic_id") or record["story_id"]
-    return int(hashlib.sha256(f"{record['dataset']}:{group}".encode()).hexdigest(), 16) % FOLDS
+    return fold_of(f"{record['dataset']}:{group}", FOLDS)
 
 
 def without_gold(records: Records) -> Records:
     """Records stripped to what a clusterer may read."""
     keep = ("id", "title", "text", "date", "source", "url", "lang")
     return [{key: record.get(key) for key in keep} for record in records]
-
-
-ArticleScore = tuple[float, float, int, int, int]
-
-
-def per_article_bcubed(gold: Assignment, predicted: dict[str, int]) -> dict[str, ArticleScore]:
-    """B-cubed precision and recall of each article, and the counts behind them.
-
-    The counts (members shared by its predicted and gold story, predicted story
-    size, gold story size) give held-out pairwise figures too (``held_out_pairwise``).
-    """
-    gold_members: dict[str, set[str]] = defaultdict(set)
-    predicted_members: dict[int, set[str]] = defaultdict(set)
-    for article, story in gold.items():
-        gold_members[story].add(article)
-    for article, story in predicted.items():
-        predicted_members[story].add(article)
-    scores = {}
-    for article in gold:
-        cluster, truth = predicted_members[predicted[article]], gold_members[gold[article]]
-        shared = len(cluster & truth)
-        scores[article] = (
-            shared / len(cluster),
-            shared / len(truth),
-            shared,
-            len(cluster),
-            len(truth),
-        )
-    return scores
-
-
-def f1(precision: float, recall: float) -> float:
-    return 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
-
-
-def summarise(scores: dict[str, ArticleScore], articles: Sequence[str]) -> dict[str, float]:
-    precision = float(np.mean([scores[a][0] for a in articles]))
-    recall = float(np.mean([scores[a][1] for a in articles]))
-    return {"precision": precision, "recall": recall, "f1": f1(precision, recall)}
 
 
 def held_out_pairwise(scores: dict[str, ArticleScore]) -> dict[str, float]:
@@ -181,7 +140,7 @@ def per_fold_f1(
             for article, k in folds[dataset].items()
             if k == fold
         }
-        scores.append(summarise(pooled, list(pooled))["f1"])
+        scores.append(summarise_bcubed(pooled, list(pooled))["f1"])
     return scores
 
 
@@ -208,7 +167,7 @@ def cross_validate(
             per_dataset = []
             for dataset, scores in runs[setting].items():
                 train = [a for a, k in folds[dataset].items() if k != fold]
-                per_dataset.append(summarise(scores, train)["f1"])
+                per_dataset.append(summarise_bcubed(scores, train)["f1"])
             # Mean of per-dataset F1 so the large AllSides set cannot drown ECB+.
             return float(np.mean(per_dataset))
 
@@ -221,20 +180,19 @@ def cross_validate(
     pooled = {f"{d}/{a}": v for d, s in held_out.items() for a, v in s.items()}
     result: dict[str, dict[str, Any]] = {}
     for name, scores in (*held_out.items(), ("overall", pooled)):
-        result[name] = {**summarise(scores, list(scores)), "pairwise": held_out_pairwise(scores)}
+        result[name] = {
+            **summarise_bcubed(scores, list(scores)),
+            "pairwise": held_out_pairwise(scores),
+        }
     return result, chosen
 
 
-def timed(function: Callable[[], Any]) -> tuple[Any, float]:
-    start = time.perf_counter()
-    value = function()
-    return value, time.perf_counter() - start
-
-
 def main() -> None:
+    """Cross-validate ours and the baseline, measure the defaults; print and write the results."""
+    run = BenchRun("clustering")
     data = {d: load(d) for d in DATASETS}
     gold = {d: {r["id"]: r["story_id"] for r in records} for d, records in data.items()}
-    folds = {d: {r["id"]: fold_of(r) for r in records} for d, records in data.items()}
+    folds = {d: {r["id"]: story_fold(r) for r in records} for d, records in data.items()}
     clean = {d: without_gold(records) for d, records in data.items()}
     defaults = ClusterSettings()
 
@@ -276,12 +234,14 @@ def main() -> None:
     fit: dict[str, Any] = {}
     total_articles, total_seconds = 0, 0.0
     for d in DATASETS:
-        predicted, seconds = timed(lambda d=d: dict(cluster_records(clean[d], defaults)))
+        with Stopwatch() as watch:
+            predicted = dict(cluster_records(clean[d], defaults))
+        seconds = watch.wall
         total_articles += len(clean[d])
         total_seconds += seconds
         scores = per_article_bcubed(gold[d], predicted)
         fit[d] = {
-            "bcubed": summarise(scores, list(scores)),
+            "bcubed": summarise_bcubed(scores, list(scores)),
             "pairwise": pairwise(gold[d], predicted),
             "stories": len(set(predicted.values())),
             "gold_stories": len(set(gold[d].values())),
@@ -292,7 +252,7 @@ def main() -> None:
     pooled_predicted = dict(cluster_records(pooled_records, defaults))
     pooled_scores = per_article_bcubed(pooled_gold, pooled_predicted)
     fit["pooled_stream"] = {
-        "bcubed": summarise(pooled_scores, list(pooled_scores)),
+        "bcubed": summarise_bcubed(pooled_scores, list(pooled_scores)),
         "pairwise": pairwise(pooled_gold, pooled_predicted),
     }
     baseline_best = baseline_chosen[0]
@@ -301,10 +261,11 @@ def main() -> None:
         predicted = baseline_cluster(clean[d], baseline_best)
         scores = per_article_bcubed(gold[d], predicted)
         baseline_fit[d] = {
-            "bcubed": summarise(scores, list(scores)),
+            "bcubed": summarise_bcubed(scores, list(scores)),
             "pairwise": pairwise(gold[d], predicted),
         }
 
+    run.print_header()
     print(f"Story clustering, B³ cross-validated by story group ({FOLDS} folds, held-out scores)")
     print(
         f"{'set':<10} {'ours P':>7} {'R':>6} {'F1':>6} {'pair F1':>8}   "
@@ -343,10 +304,8 @@ def main() -> None:
         "baseline_fit": {"threshold": baseline_best, **baseline_fit},
         "articles_per_second": total_articles / total_seconds,
     }
-    out = ROOT / "bench" / "results" / "clustering.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {out.relative_to(ROOT)}")
+    print()
+    run.write(result)
 
 
 if __name__ == "__main__":
