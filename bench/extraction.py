@@ -18,6 +18,7 @@ with_metadata=True)``) is the like-for-like speed baseline; plain
 ``extract(fast=True)`` returns text only.
 
 Run: ``.venv/bin/python -m bench.extraction`` (writes ``bench/results/extraction.json``).
+The quality gate (``tests/test_quality_gate.py``) scores with the functions here.
 """
 
 from __future__ import annotations
@@ -25,31 +26,21 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import random
 import re
 import statistics
-import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import trafilatura
 
+from bench._common import BenchRun, Stopwatch, f1, precision_recall_f1, shared_data
 from newstrail.extract.article import EXTRACTOR_VERSION, extract_html
-
-ROOT = Path(__file__).resolve().parents[1]
 
 SHINGLE_SIZE = 4
 BOOTSTRAP_SAMPLES = 1000
-
-
-def shared_data() -> Path:
-    """The team's gold data (``$NEWSTRAIL_SHARED_DATA`` or ``../shared/data``)."""
-    configured = os.environ.get("NEWSTRAIL_SHARED_DATA")
-    return Path(configured) if configured else ROOT.parent / "shared" / "data"
 
 
 # --- scoring ---------------------------------------------------------------
@@ -89,8 +80,7 @@ def precision_recall(counts: Sequence[tuple[float, float, float]]) -> tuple[floa
     ]
     precision = statistics.fmean(precisions) if precisions else 0.0
     recall = statistics.fmean(recalls) if recalls else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return f1, precision, recall
+    return f1(precision, recall), precision, recall
 
 
 @dataclass(frozen=True)
@@ -111,7 +101,7 @@ def score_bodies(truths: Sequence[str], predictions: Sequence[str], seed: int = 
     """Score predicted bodies against the truth, upstream ``evaluate.py`` style."""
     counts = [page_counts(t, p) for t, p in zip(truths, predictions, strict=True)]
     exact = [tokens(t) == tokens(p) for t, p in zip(truths, predictions, strict=True)]
-    f1, precision, recall = precision_recall(counts)
+    body_f1, precision, recall = precision_recall(counts)
     rng = random.Random(seed)
     samples: list[tuple[float, float, float, float]] = []
     for _ in range(BOOTSTRAP_SAMPLES):
@@ -119,7 +109,7 @@ def score_bodies(truths: Sequence[str], predictions: Sequence[str], seed: int = 
         sample = precision_recall([counts[i] for i in picks])
         samples.append((*sample, statistics.fmean(exact[i] for i in picks)))
     stds = [statistics.pstdev(column) for column in zip(*samples, strict=True)]
-    return BodyScore(f1, precision, recall, statistics.fmean(exact), *stds)
+    return BodyScore(body_f1, precision, recall, statistics.fmean(exact), *stds)
 
 
 def date_prf(expected: Sequence[str], found: Sequence[str | None]) -> dict[str, float]:
@@ -127,11 +117,8 @@ def date_prf(expected: Sequence[str], found: Sequence[str | None]) -> dict[str, 
     tp = sum(1 for e, f in zip(expected, found, strict=True) if f and f == e)
     fp = sum(1 for e, f in zip(expected, found, strict=True) if f and f != e)
     fn = sum(1 for f in found if not f)
-    return {
-        "precision": tp / (tp + fp) if tp + fp else 0.0,
-        "recall": tp / (tp + fn) if tp + fn else 0.0,
-        "f": 2 * tp / (2 * tp + fp + fn) if tp else 0.0,
-    }
+    scores = precision_recall_f1(tp, fp, fn)
+    return {"precision": scores["precision"], "recall": scores["recall"], "f": scores["f1"]}
 
 
 def _normalised(text: str | None) -> str:
@@ -158,7 +145,7 @@ def snippet_scores(counts: Counter[str]) -> dict[str, float]:
         "precision": precision,
         "recall": recall,
         "accuracy": (tp + tn) / max(1, tp + fp + fn + tn),
-        "f": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        "f": f1(precision, recall),
     }
 
 
@@ -234,9 +221,9 @@ def run_bodies(systems: dict[str, System], repeat: int) -> dict[str, dict[str, A
     best_seconds: dict[str, float] = {}
     for _ in range(repeat):
         for name, system in systems.items():
-            started = time.process_time()
-            texts = [system(pages[key], truth[key]["url"])[0] for key in keys]
-            elapsed = time.process_time() - started
+            with Stopwatch() as watch:
+                texts = [system(pages[key], truth[key]["url"])[0] for key in keys]
+            elapsed = watch.cpu
             best_seconds[name] = min(best_seconds.get(name, elapsed), elapsed)
             outputs[name] = texts
     results: dict[str, dict[str, Any]] = {}
@@ -313,6 +300,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per system (best kept)")
     args = parser.parse_args()
+    run = BenchRun("extraction")
     bodies = run_bodies(
         {
             "newstrail": newstrail_system,
@@ -329,6 +317,7 @@ def main() -> None:
             "trafilatura-fast": trafilatura_metadata(fast=True),
         }
     )
+    run.print_header()
     print_table(bodies, metadata)
     results = {
         "extractor": f"newstrail/{EXTRACTOR_VERSION}",
@@ -336,10 +325,8 @@ def main() -> None:
         "body_scrapinghub_aeb": bodies,
         "metadata": metadata,
     }
-    output = ROOT / "bench" / "results" / "extraction.json"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {output.relative_to(ROOT)}")
+    print()
+    run.write(results)
 
 
 if __name__ == "__main__":
