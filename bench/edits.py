@@ -25,20 +25,18 @@ Run: ``.venv/bin/python -m bench.edits`` → table + bench/results/edits.json
 from __future__ import annotations
 
 import difflib
-import hashlib
 import itertools
 import json
 import math
-import os
 import random
 import re
 import statistics
 import time
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
+from bench._common import BenchRun, fold_of, shared_data
 from newstrail.text.sentences import count_words, split_paragraphs, split_sentences
 from newstrail.versions.diff import (
     VersionText,
@@ -48,10 +46,6 @@ from newstrail.versions.diff import (
 )
 from newstrail.versions.edits import NUMBER, compare_versions, is_prose
 
-REPO = Path(__file__).resolve().parents[1]
-
-DATA = Path(os.environ.get("NEWSTRAIL_SHARED_DATA", REPO.parent / "shared" / "data"))
-RESULTS = REPO / "bench" / "results" / "edits.json"
 SEED = 20261123
 ARTICLES_PER_HALF = 160
 SCORED_TYPES = (
@@ -103,7 +97,7 @@ def extractors() -> dict[str, Callable[[bytes], VersionText]]:
 
 def real_revisions(extract: Callable[[bytes], VersionText]) -> dict[str, Any]:
     """Changed/not-changed on every consecutive pair of the real captures."""
-    base = DATA / "revisions"
+    base = shared_data() / "revisions"
     manifest = json.loads((base / "manifest.json").read_text())
     by_case: dict[str, list[dict[str, Any]]] = {}
     for entry in manifest:
@@ -144,7 +138,7 @@ def real_revisions(extract: Callable[[bytes], VersionText]) -> dict[str, Any]:
 def load_articles() -> list[Article]:
     """Story articles long enough to edit (6+ sentences in 3+ paragraphs)."""
     articles = []
-    for path in sorted((DATA / "stories").glob("*.jsonl")):
+    for path in sorted((shared_data() / "stories").glob("*.jsonl")):
         for line in path.read_text().splitlines():
             record = json.loads(line)
             paragraphs = [split_sentences(p) for p in split_paragraphs(record.get("text") or "")]
@@ -155,9 +149,7 @@ def load_articles() -> list[Article]:
 
 def half_of(article: Article) -> str:
     """'tune' or 'check', fixed by a hash of the article id."""
-    return (
-        "tune" if int(hashlib.sha256(article["id"].encode()).hexdigest(), 16) % 2 == 0 else "check"
-    )
+    return "tune" if fold_of(article["id"], 2) == 0 else "check"
 
 
 def paragraphs_of(text: str) -> list[list[str]]:
@@ -651,14 +643,15 @@ def print_tables(
 
 def main() -> None:
     """Run all three parts, print tables, write the JSON."""
+    run = BenchRun("edits")
     reals = {name: real_revisions(extract) for name, extract in extractors().items()}
     articles = load_articles()
     halves = {half: synthetic(articles, half) for half in ("tune", "check")}
     timing = speed(articles)
+    run.print_header()
     print_tables(reals, halves, timing)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"real": reals, "synthetic": halves, "speed": timing}, indent=1))
-    print(f"\nwrote {RESULTS.relative_to(REPO)}")
+    print()
+    run.write({"real": reals, "synthetic": halves, "speed": timing})
 
 
 if __name__ == "__main__":
