@@ -19,17 +19,14 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import random
 import re
 import statistics
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -39,6 +36,7 @@ from rich.table import Table
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
 
+from bench._common import BenchRun, Stopwatch, precision_recall_f1, shared_data
 from newstrail.coverage import exclusives as coverage
 from newstrail.coverage.exclusives import (
     exclusive_content,
@@ -49,11 +47,6 @@ from newstrail.coverage.exclusives import (
 from newstrail.coverage.reuse import PassageIndex, StoryArticle, find_passages
 from newstrail.coverage.summary import summarise_story
 
-SHARED = Path(
-    os.environ.get("NEWSTRAIL_SHARED_DATA")
-    or Path(__file__).resolve().parents[1].parent / "shared" / "data"
-)
-RESULTS = Path(__file__).resolve().parent / "results" / "reuse.json"
 FOLDS = 10
 SEED = 20240611
 PLANTS = 200
@@ -71,7 +64,7 @@ WORD = re.compile(r"\w+")
 
 def load_msrp() -> tuple[list[str], list[str], NDArray[np.int64]]:
     """The MSRP pairs available locally (the validation split; TSV with a BOM)."""
-    path = SHARED / "reuse" / "msrp" / "msr-para-val.tsv"
+    path = shared_data() / "reuse" / "msrp" / "msr-para-val.tsv"
     with path.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))[1:]
     return [r[3] for r in rows], [r[4] for r in rows], np.array([int(r[0]) for r in rows])
@@ -130,8 +123,10 @@ def weight_cross_validated(
 def accuracy_f1(predicted: NDArray[np.int64], labels: NDArray[np.int64]) -> tuple[float, float]:
     """Accuracy and F1 of the positive class."""
     true_positives = int(((predicted == 1) & (labels == 1)).sum())
-    f1 = 2 * true_positives / max(int(predicted.sum() + labels.sum()), 1)
-    return float((predicted == labels).mean()), f1
+    false_positives = int(((predicted == 1) & (labels == 0)).sum())
+    false_negatives = int(((predicted == 0) & (labels == 1)).sum())
+    scores = precision_recall_f1(true_positives, false_positives, false_negatives)
+    return float((predicted == labels).mean()), scores["f1"]
 
 
 def bench_msrp() -> dict[str, Any]:
@@ -171,7 +166,7 @@ def bench_msrp() -> dict[str, Any]:
 def load_stories() -> list[dict[str, Any]]:
     """Every record with text of the stories development data, first of each id."""
     records: dict[str, dict[str, Any]] = {}
-    for path in sorted((SHARED / "stories").glob("*.jsonl")):
+    for path in sorted((shared_data() / "stories").glob("*.jsonl")):
         with path.open(encoding="utf-8") as handle:
             for line in handle:
                 record = json.loads(line) if line.strip() else {}
@@ -434,9 +429,11 @@ def flatten(results: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
     return rows
 
 
-def main() -> int:
+def main() -> None:
     """Run the three parts, print the tables and write the JSON."""
+    run = BenchRun("reuse")
     console = Console()
+    run.print_header()  # above the first table: each part prints its own when it ends
     records = load_stories()
     parts: dict[str, Callable[[], dict[str, Any]]] = {
         "msrp": bench_msrp,
@@ -444,16 +441,13 @@ def main() -> int:
         "summaries": lambda: bench_summaries(records),
     }
     results: dict[str, Any] = {}
-    for name, run in parts.items():
-        started = time.perf_counter()
-        results[name] = run()
-        results[name]["bench_seconds"] = time.perf_counter() - started
+    for name, part in parts.items():
+        with Stopwatch() as watch:
+            results[name] = part()
+        results[name]["bench_seconds"] = watch.wall
         console.print(table(name, flatten(results[name])))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    console.print(f"wrote {RESULTS}")
-    return 0
+    run.write(results)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
