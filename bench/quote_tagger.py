@@ -34,7 +34,6 @@ a content may run over sentences as quotations do.
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import shutil
@@ -51,6 +50,7 @@ from rich.table import Table
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.svm import LinearSVC
 
+from bench._common import BenchRun, shared_data
 from bench.quotes import (  # bench/quotes.py: the scorer, shared so both benches score alike
     ROLES,
     Attribution,
@@ -62,7 +62,6 @@ from bench.quotes import (  # bench/quotes.py: the scorer, shared so both benche
     load_articles,
     merge_by_cue,
     score_article,
-    shared_data,
 )
 from newstrail.coverage.quoting.cues import CUE_VERBS
 from newstrail.coverage.quoting.extraction import extract_quotes
@@ -70,7 +69,6 @@ from newstrail.coverage.quoting.marks import find_marked_quotes
 from newstrail.coverage.quoting.stances import STANCE_VERBS
 from newstrail.text.nlp import load_english, model_version
 
-RESULTS = Path(__file__).resolve().parent / "results" / "quote_tagger.json"
 REPORTING_LEMMAS = CUE_VERBS | STANCE_VERBS | {"according"}
 Features = dict[str, Any]
 
@@ -347,6 +345,7 @@ def rules_counts(articles: list[Article]) -> tuple[dict[str, Counts], Counts]:
 
 def main() -> None:
     """Two-fold train/test over dev halves A and B; print and write the table."""
+    run = BenchRun("quote_tagger")
     try:
         import pycrfsuite  # noqa: F401
     except ImportError:
@@ -427,11 +426,9 @@ def main() -> None:
             *cells,
             f"{attribution_f1:.3f}" if attribution_f1 is not None else "(not linked)",
         )
+    run.print_header()
     Console(width=200).print(table)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"model": model_version(), "overlap_threshold": 0.3, "results": results}
-    RESULTS.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS}")
+    run.write({"model": model_version(), "overlap_threshold": 0.3, "results": results})
 
 
 if __name__ == "__main__":
