@@ -50,6 +50,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+from bench._common import BenchRun, peak_rss_mib
 from newstrail.fetch.http import Fetcher
 from newstrail.jobs.leases import claim_due, release
 from newstrail.jobs.watch import Watcher, WatchReport, add_source, fetch_settings
@@ -57,9 +58,6 @@ from newstrail.settings import Settings
 from newstrail.store import schema
 from newstrail.store.database import Store
 
-ROOT = Path(__file__).resolve().parents[1]
-
-RESULTS = ROOT / "bench" / "results" / "watch.json"
 SOURCES = 100  # outlets the scheduled rows are spread over (the claim has a per-source budget)
 SITE_SCRIPT = """
 import sys
@@ -144,10 +142,6 @@ def pool_cpu_seconds(watcher: Watcher) -> float:
     return total
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def discover(store: Store, settings: Settings, base_url: str) -> int:
     """Add the synthetic sitemap as a source and poll it; returns articles found."""
     asyncio.run(add_source(store, settings, f"{base_url}/synthetic/sitemap_index.xml", None, {}))
@@ -185,7 +179,7 @@ def timed_pass(watcher: Watcher, label: str, batch: int) -> dict[str, Any]:
         "changed_pages": changed,
         "cpu_seconds": round(used, 1),
         "cpu_ms_per_check": round(1000 * used / max(1, report.checks), 2),
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_rss_mb": round(peak_rss_mib(), 1),
     }
 
 
@@ -329,6 +323,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15, help="claims timed per size")
     parser.add_argument("--skip-passes", action="store_true", help="only the claim cost")
     args = parser.parse_args()
+    run = BenchRun("watch")
+    run.print_header()  # above the rows, printed as each pass ends
 
     passes = [] if args.skip_passes else watcher_passes(args.articles, args.watched, args.workers)
     sizes = sorted({min(10_000, args.rows), min(100_000, args.rows), args.rows})
@@ -348,21 +344,15 @@ def main() -> None:
         largest["claim_100_ms_best"] / smallest["claim_100_ms_best"], 2
     )
     print(json.dumps(summary))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "articles": args.articles,
-                "watched": args.watched,
-                "passes": passes,
-                "claims": claims,
-                "summary": summary,
-            },
-            indent=2,
-        )
-        + "\n"
+    run.write(
+        {
+            "articles": args.articles,
+            "watched": args.watched,
+            "passes": passes,
+            "claims": claims,
+            "summary": summary,
+        }
     )
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
