@@ -187,6 +187,46 @@ def cross_validate(
     return result, chosen
 
 
+def fit_defaults(data: dict[str, Records]) -> tuple[dict[str, Any], float]:
+    """In-sample scores of the shipped defaults on each gold set and on all of them pooled.
+
+    Args:
+        data: gold set name → its records (the clusterer sees them without gold fields).
+
+    Returns:
+        Per set (and "pooled_stream") B³ and pairwise scores, with story counts
+        and articles/s per set; and the articles/s over the sets together.
+    """
+    defaults = ClusterSettings()
+    gold = {d: {r["id"]: r["story_id"] for r in records} for d, records in data.items()}
+    clean = {d: without_gold(records) for d, records in data.items()}
+    fit: dict[str, Any] = {}
+    total_articles, total_seconds = 0, 0.0
+    for d in data:
+        with Stopwatch() as watch:
+            predicted = dict(cluster_records(clean[d], defaults))
+        seconds = watch.wall
+        total_articles += len(clean[d])
+        total_seconds += seconds
+        scores = per_article_bcubed(gold[d], predicted)
+        fit[d] = {
+            "bcubed": summarise_bcubed(scores, list(scores)),
+            "pairwise": pairwise(gold[d], predicted),
+            "stories": len(set(predicted.values())),
+            "gold_stories": len(set(gold[d].values())),
+            "articles_per_second": len(clean[d]) / seconds,
+        }
+    pooled_records = [r for d in data for r in clean[d]]
+    pooled_gold = {a: s for d in data for a, s in gold[d].items()}
+    pooled_predicted = dict(cluster_records(pooled_records, defaults))
+    pooled_scores = per_article_bcubed(pooled_gold, pooled_predicted)
+    fit["pooled_stream"] = {
+        "bcubed": summarise_bcubed(pooled_scores, list(pooled_scores)),
+        "pairwise": pairwise(pooled_gold, pooled_predicted),
+    }
+    return fit, total_articles / total_seconds
+
+
 def main() -> None:
     """Cross-validate ours and the baseline, measure the defaults; print and write the results."""
     run = BenchRun("clustering")
@@ -230,31 +270,7 @@ def main() -> None:
     }
     baseline_cv, baseline_chosen = cross_validate(baseline_runs, folds)
 
-    # Fit (in-sample) figures and speed with the shipped defaults.
-    fit: dict[str, Any] = {}
-    total_articles, total_seconds = 0, 0.0
-    for d in DATASETS:
-        with Stopwatch() as watch:
-            predicted = dict(cluster_records(clean[d], defaults))
-        seconds = watch.wall
-        total_articles += len(clean[d])
-        total_seconds += seconds
-        scores = per_article_bcubed(gold[d], predicted)
-        fit[d] = {
-            "bcubed": summarise_bcubed(scores, list(scores)),
-            "pairwise": pairwise(gold[d], predicted),
-            "stories": len(set(predicted.values())),
-            "gold_stories": len(set(gold[d].values())),
-            "articles_per_second": len(clean[d]) / seconds,
-        }
-    pooled_records = [r for d in DATASETS for r in clean[d]]
-    pooled_gold = {a: s for d in DATASETS for a, s in gold[d].items()}
-    pooled_predicted = dict(cluster_records(pooled_records, defaults))
-    pooled_scores = per_article_bcubed(pooled_gold, pooled_predicted)
-    fit["pooled_stream"] = {
-        "bcubed": summarise_bcubed(pooled_scores, list(pooled_scores)),
-        "pairwise": pairwise(pooled_gold, pooled_predicted),
-    }
+    fit, articles_per_second = fit_defaults(data)
     baseline_best = baseline_chosen[0]
     baseline_fit = {}
     for d in DATASETS:
@@ -290,7 +306,7 @@ def main() -> None:
         f"{'pooled':<10} {pooled['bcubed']['f1']:.3f} / {pooled['pairwise']['f1']:.3f}"
         "  (all three sets in one stream)"
     )
-    print(f"throughput: {total_articles / total_seconds:.0f} articles/s")
+    print(f"throughput: {articles_per_second:.0f} articles/s")
 
     result = {
         "cross_validated": {"ours": ours_cv, "baseline_tfidf_single_pass": baseline_cv},
@@ -302,7 +318,7 @@ def main() -> None:
         "defaults": asdict(defaults),
         "fit_defaults": fit,
         "baseline_fit": {"threshold": baseline_best, **baseline_fit},
-        "articles_per_second": total_articles / total_seconds,
+        "articles_per_second": articles_per_second,
     }
     print()
     run.write(result)

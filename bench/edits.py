@@ -399,12 +399,19 @@ def make_template_change(
     return VersionText(title, None, date, old_text), VersionText(title, None, date, new_text)
 
 
-def synthetic(articles: list[Article], half: str) -> dict[str, Any]:
-    """Per-type precision/recall on one half of the articles."""
+def synthetic(articles: list[Article], half: str, scored: int | None = None) -> dict[str, Any]:
+    """Per-type precision/recall on one half of the articles.
+
+    ``scored`` edits only the first that many of the half's chosen articles
+    (the quality gate's quick subset): the edits they get are the ones they
+    get in the full run, since donors are still drawn from the whole half and
+    the seeded RNG is consumed in the same order.
+    """
     rng = random.Random(f"{SEED}-{half}")
     chosen = [a for a in articles if half_of(a) == half]
     rng.shuffle(chosen)
     chosen = chosen[:ARTICLES_PER_HALF]
+    edited = chosen if scored is None else chosen[:scored]
     true_positive: Counter[str] = Counter()
     false_positive: Counter[str] = Counter()
     false_negative: Counter[str] = Counter()
@@ -415,7 +422,7 @@ def synthetic(articles: list[Article], half: str) -> dict[str, Any]:
         Counter(),
     )
     failures: list[dict[str, Any]] = []
-    for article in chosen:
+    for article in edited:
         for kind in (*EDIT_KINDS, *TEMPLATE_KINDS):
             pair = make_edit(kind, article, chosen, rng)
             if pair is None or pair[0] == pair[1]:
@@ -439,7 +446,7 @@ def synthetic(articles: list[Article], half: str) -> dict[str, Any]:
                     }
                 )
     return {
-        "articles": len(chosen),
+        "articles": len(edited),
         "pairs": dict(pairs_per_kind),
         "scores": scores_of(true_positive, false_positive, false_negative),
         "baseline_scores": scores_of(*baseline_counts),
