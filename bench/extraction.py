@@ -10,6 +10,12 @@ Three public sets (see ``shared/data/extraction/PROVENANCE.md``):
   with/without body snippets (upstream substring scoring);
 - ``htmldate-mediacloud2020``: publication date precision/recall/F.
 
+and the three added on 2026-12-06 (each folder's PROVENANCE.md), for metadata
+systems only and without speed: ``readability`` (body), ``fundus-meta``
+(body, title, authors, date: 128 pages of 91 publishers in many languages)
+and ``htmldate-bbaw`` (date; htmldate's own evaluation pages, so they flatter
+it). Bodies there are scored by the same shingle metric, without bootstrap.
+
 Pages/second is measured on the body set in CPU time of this process (the
 machine is shared, so wall-clock time mostly measures the neighbours), best
 of ``--repeat`` interleaved runs. newstrail returns metadata as well as the
@@ -268,6 +274,67 @@ def newstrail_metadata(html: str, url: str | None) -> Metadata:
     return {**fields, "text": text}
 
 
+def body_prf(truths: Sequence[str], predictions: Sequence[str]) -> dict[str, float]:
+    """Body F1, precision and recall (``precision_recall`` of the shingle counts), no bootstrap."""
+    counts = [page_counts(t, p) for t, p in zip(truths, predictions, strict=True)]
+    body_f1, precision, recall = precision_recall(counts)
+    return {"f1": body_f1, "precision": precision, "recall": recall}
+
+
+def score_readability(system: Callable[[str, str | None], Metadata]) -> dict[str, Any]:
+    """Body scores on ``readability`` (gold: Readability.js output the maintainers checked)."""
+    truth, pages = load_set("readability")
+    keys = sorted(truth)
+    texts = [system(pages[key], truth[key]["url"])["text"] or "" for key in keys]
+    return {"pages": len(keys), "body": body_prf([truth[k]["articleBody"] for k in keys], texts)}
+
+
+def score_fundus(system: Callable[[str, str | None], Metadata]) -> dict[str, Any]:
+    """Body, title, author and date scores on ``fundus-meta``.
+
+    Authors are compared as ``"; "``-joined strings (as trafilatura-evaldata's
+    are), on the pages whose gold lists authors (``null`` means the fundus
+    parser has none, not that the page has none).
+    """
+    truth, pages = load_set("fundus-meta")
+    keys = sorted(truth)
+    found = {key: system(pages[key], truth[key]["url"]) for key in keys}
+    with_authors = [key for key in keys if truth[key]["authors"] is not None]
+    return {
+        "pages": len(keys),
+        "body": body_prf([truth[k]["body"] for k in keys], [found[k]["text"] or "" for k in keys]),
+        "title_accuracy": statistics.fmean(
+            _normalised(found[k]["title"]) == _normalised(truth[k]["title"]) for k in keys
+        ),
+        "author_accuracy": statistics.fmean(
+            _normalised(found[k]["author"]) == _normalised("; ".join(truth[k]["authors"]))
+            for k in with_authors
+        ),
+        "pages_with_authors": len(with_authors),
+        "date": date_prf([truth[k]["date"] for k in keys], [found[k]["date"] for k in keys]),
+    }
+
+
+def score_bbaw(system: Callable[[str, str | None], Metadata]) -> dict[str, Any]:
+    """Date scores on ``htmldate-bbaw``."""
+    truth, pages = load_set("htmldate-bbaw")
+    keys = sorted(truth)
+    found = [system(pages[key], truth[key]["url"])["date"] for key in keys]
+    return {"pages": len(keys), "date": date_prf([truth[k]["date"] for k in keys], found)}
+
+
+def run_more_sets(systems: dict[str, Callable[[str, str | None], Metadata]]) -> dict[str, Any]:
+    """The 2026-12-06 dev sets, each system's scores per set."""
+    return {
+        name: {
+            "readability": score_readability(system),
+            "fundus_meta": score_fundus(system),
+            "htmldate_bbaw": score_bbaw(system),
+        }
+        for name, system in systems.items()
+    }
+
+
 def print_table(bodies: dict[str, dict[str, Any]], metadata: dict[str, Any]) -> None:
     """A readable side-by-side table."""
     print("\nArticle body (scrapinghub-aeb dev, ± bootstrap std; pages per CPU second)")
@@ -295,6 +362,31 @@ def print_table(bodies: dict[str, dict[str, Any]], metadata: dict[str, Any]) -> 
         )
 
 
+def print_more_table(more: dict[str, Any]) -> None:
+    """The 2026-12-06 dev sets, side by side."""
+    first = next(iter(more.values()))
+    print(
+        f"\nMore dev sets: readability ({first['readability']['pages']} pages) body; "
+        f"fundus-meta ({first['fundus_meta']['pages']}) body, title, author "
+        f"(n={first['fundus_meta']['pages_with_authors']}), date; "
+        f"htmldate-bbaw ({first['htmldate_bbaw']['pages']}) date"
+    )
+    print(
+        f"{'system':<22}{'read F1':>8}{'P':>6}{'R':>6}{'fundus F1':>10}{'P':>6}{'R':>6}"
+        f"{'title':>7}{'author':>7}{'date F':>7}{'bbaw date P':>12}{'R':>6}{'F':>6}"
+    )
+    for name, row in more.items():
+        read, fundus, bbaw = row["readability"]["body"], row["fundus_meta"], row["htmldate_bbaw"]
+        body = fundus["body"]
+        print(
+            f"{name:<22}{read['f1']:>8.3f}{read['precision']:>6.3f}{read['recall']:>6.3f}"
+            f"{body['f1']:>10.3f}{body['precision']:>6.3f}{body['recall']:>6.3f}"
+            f"{fundus['title_accuracy']:>7.3f}{fundus['author_accuracy']:>7.3f}"
+            f"{fundus['date']['f']:>7.3f}{bbaw['date']['precision']:>12.3f}"
+            f"{bbaw['date']['recall']:>6.3f}{bbaw['date']['f']:>6.3f}"
+        )
+
+
 def main() -> None:
     """Run every set, print the table and write ``bench/results/extraction.json``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -310,20 +402,22 @@ def main() -> None:
         },
         args.repeat,
     )
-    metadata = run_metadata(
-        {
-            "newstrail": newstrail_metadata,
-            "trafilatura": trafilatura_metadata(fast=False),
-            "trafilatura-fast": trafilatura_metadata(fast=True),
-        }
-    )
+    metadata_systems = {
+        "newstrail": newstrail_metadata,
+        "trafilatura": trafilatura_metadata(fast=False),
+        "trafilatura-fast": trafilatura_metadata(fast=True),
+    }
+    metadata = run_metadata(metadata_systems)
+    more = run_more_sets(metadata_systems)
     run.print_header()
     print_table(bodies, metadata)
+    print_more_table(more)
     results = {
         "extractor": f"newstrail/{EXTRACTOR_VERSION}",
         "trafilatura": trafilatura.__version__,
         "body_scrapinghub_aeb": bodies,
         "metadata": metadata,
+        "more_dev_sets": more,
     }
     print()
     run.write(results)
