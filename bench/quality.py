@@ -6,8 +6,10 @@ and scorers, imported from the bench modules) on a fixed dev subset small
 enough for the test suite; the subset is named beside each score:
 
 - extraction: newstrail's extractor through ``bench.extraction`` (body scores
-  on scrapinghub-aeb; title/author/date/snippets on trafilatura-evaldata;
-  dates on htmldate-mediacloud2020), all pages of those dev sets;
+  on scrapinghub-aeb and readability; title/author/date/snippets on
+  trafilatura-evaldata; body/title/author/date on fundus-meta; dates on
+  htmldate-mediacloud2020), all pages of those dev sets. htmldate-bbaw is
+  left out: 155 pages would add ~8 s, and they are htmldate's own tuning set;
 - clustering: ``bench.clustering.fit_defaults``, the shipped defaults' B³ F1
   on each gold story set and on the three pooled into one stream;
 - quotes: ``bench.quotes`` on PolNeAR dev half B (its fixed SHA-1 half);
@@ -78,7 +80,46 @@ def extraction_scores() -> list[Score]:
     aeb = f"scrapinghub-aeb dev, all {len(keys)} pages"
     evaldata = "trafilatura-evaldata dev, all 20 pages"
     mediacloud = "htmldate-mediacloud2020 dev, all 10 pages"
+    readability = extraction.score_readability(extraction.newstrail_metadata)
+    fundus = extraction.score_fundus(extraction.newstrail_metadata)
+    readability_subset = f"readability dev, all {readability['pages']} pages"
+    fundus_subset = f"fundus-meta dev, all {fundus['pages']} pages"
     return [
+        Score(
+            "extraction.readability.body_f1",
+            "extraction",
+            "body F1 (AEB shingles)",
+            readability_subset,
+            readability["body"]["f1"],
+        ),
+        Score(
+            "extraction.fundus-meta.body_f1",
+            "extraction",
+            "body F1 (AEB shingles)",
+            fundus_subset,
+            fundus["body"]["f1"],
+        ),
+        Score(
+            "extraction.fundus-meta.title_accuracy",
+            "extraction",
+            "title accuracy",
+            fundus_subset,
+            fundus["title_accuracy"],
+        ),
+        Score(
+            "extraction.fundus-meta.author_accuracy",
+            "extraction",
+            "author accuracy ('; '-joined), pages whose gold lists authors",
+            f"{fundus_subset} ({fundus['pages_with_authors']} with authors)",
+            fundus["author_accuracy"],
+        ),
+        Score(
+            "extraction.fundus-meta.date_f",
+            "extraction",
+            "date F (htmldate scoring)",
+            fundus_subset,
+            fundus["date"]["f"],
+        ),
         Score(
             "extraction.scrapinghub-aeb.body_f1",
             "extraction",
