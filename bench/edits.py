@@ -44,7 +44,8 @@ from newstrail.versions.diff import (
     normalise_characters,
     unit_key,
 )
-from newstrail.versions.edits import NUMBER, compare_versions, is_prose
+from newstrail.versions.edits import NUMBER, compare_versions
+from newstrail.versions.furniture import is_prose
 
 SEED = 20261123
 ARTICLES_PER_HALF = 160

@@ -15,8 +15,8 @@ from newstrail.versions.edits import (
     entities,
     is_correction_notice,
     is_trivial_change,
-    same_headline,
 )
+from newstrail.versions.furniture import same_headline
 
 TITLE = "Storm floods coastal towns"
 STORY = (

@@ -151,3 +151,65 @@ def test_an_unreadable_clusterer_state_is_rebuilt_around_the_stored_stories(
             outcomes.append(after)
     # The rebuilt clusterer placed the later articles as the intact one did.
     assert outcomes[0] == outcomes[1]
+
+
+def test_analysis_computes_outside_the_write_lock_and_redoes_a_story_that_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """spaCy runs with no write transaction open; a version that lands meanwhile is analysed."""
+    import sqlite3
+
+    from newstrail.coverage import analysis
+    from newstrail.extract.article import extract_text
+
+    path = tmp_path / "store.db"
+    store = Store(path)
+    report = import_paths(store, [bundled_corpus()], Settings())
+    place_and_analyse(store, report.article_ids)
+    big = next(s for s in list_stories(store) if len(s.article_ids) == 4)
+    article_id = big.article_ids[0]
+    with store.read() as connection:
+        url, text = connection.execute(
+            sa.select(schema.articles.c.url, schema.versions.c.text)
+            .join(schema.versions, schema.versions.c.article_id == schema.articles.c.id)
+            .where(schema.articles.c.id == article_id)
+            .order_by(schema.versions.c.number.desc())
+        ).first()
+    dropped, *kept = [p for p in text.split("\n") if p.strip()]
+    other_writer = Store(path)
+    calls = []
+    summarise = analysis.summarise_story
+
+    def summarise_while_another_writer_writes(articles):  # type: ignore[no-untyped-def]
+        if not calls:
+            # The write lock is free: a writer that will not wait gets it at once.
+            raw = sqlite3.connect(path, timeout=0)
+            raw.execute("BEGIN IMMEDIATE")
+            raw.rollback()
+            raw.close()
+            record_capture(
+                other_writer,
+                Capture(url, extract_text("\n\n".join(kept)), "test", datetime.now(UTC)),
+            )
+        calls.append(len(articles))
+        return summarise(articles)
+
+    monkeypatch.setattr(analysis, "summarise_story", summarise_while_another_writer_writes)
+    assert analysis.analyse_story(store, big.id)
+    assert len(calls) == 2  # the first result was computed from a superseded version
+    with store.read() as connection:
+        newest = connection.execute(
+            sa.select(sa.func.max(schema.versions.c.id)).where(
+                schema.versions.c.article_id == article_id
+            )
+        ).scalar()
+        analysed = connection.execute(
+            sa.select(schema.story_analyses.c.version_ids).where(
+                schema.story_analyses.c.story_id == big.id
+            )
+        ).scalar()
+    assert newest in analysed
+    summary = " ".join(s["text"] for s in get_story(store, big.id).summary_sentences)
+    assert dropped.strip()[:60] not in summary
+    other_writer.close()
+    store.close()

@@ -1,59 +1,84 @@
 """Per-story analyses: quotes and who carries them, reused passages, what each
 outlet alone reports, and the cited summary — computed and stored.
 
-``analyse_story`` runs the coverage stages (``quotes.py``, ``coverage/reuse.py``,
-``coverage/exclusives.py``, ``coverage/summary.py``) over the latest visible version of each of a
-story's articles and replaces what was stored for the story, in one
-transaction. Quotes are stored per version and computed once per version.
+``analyse_story`` runs the coverage stages (``quoting/``, ``reuse.py``,
+``exclusives.py``, ``summary.py``) over the latest visible version of each of
+a story's articles, outside any transaction, then replaces what was stored for
+the story in one short write transaction that checks the versions it analysed
+are still the current ones. Quotes are stored per version and computed once
+per version.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from newstrail.coverage.exclusives import exclusive_content
+from newstrail.coverage.quoting import (
+    Quote,
+    QuoteGroup,
+    QuoteOccurrence,
+    extract_quotes,
+    group_quotes,
+)
+from newstrail.coverage.reuse import Passage, StoryArticle, find_passages
+from newstrail.coverage.summary import SummarySentence, summarise_story
 from newstrail.store import schema
 from newstrail.store.database import Store, utcnow
 from newstrail.store.search import index_entry
 
+log = logging.getLogger(__name__)
 
-def _latest_versions(connection: Connection, story_id: int) -> list[Any]:
-    """The latest visible version of each article of the story, with its outlet."""
-    a, v, s, sa_ = schema.articles, schema.versions, schema.sources, schema.story_articles
+
+# Any constant shared by all workers: with the story id, the advisory lock under
+# which one story's analysis is written on PostgreSQL.
+ANALYSIS_LOCK = 0x616E616C  # "anal"
+# Attempts before the analysis is written from inputs that changed meanwhile
+# are given up on (the next job that touches the story analyses it again).
+MAX_ATTEMPTS = 3
+
+
+def _latest_versions_query(*columns: Any) -> sa.Select[Any]:
+    """The latest visible version of each article of a story: ``columns`` of it."""
+    a, v, sa_ = schema.articles, schema.versions, schema.story_articles
     latest = (
         sa.select(v.c.article_id, sa.func.max(v.c.number).label("number"))
         .where(v.c.kind.in_(("new", "flipflop")))
         .group_by(v.c.article_id)
         .subquery()
     )
-    return list(
-        connection.execute(
-            sa.select(
-                v.c.id.label("version_id"),
-                v.c.article_id,
-                v.c.text,
-                v.c.title,
-                a.c.published,
-                a.c.first_seen_at,
-                a.c.url,
-                s.c.name.label("source"),
-            )
-            .select_from(
-                sa_.join(a, a.c.id == sa_.c.article_id)
-                .join(latest, latest.c.article_id == a.c.id)
-                .join(v, sa.and_(v.c.article_id == a.c.id, v.c.number == latest.c.number))
-                .outerjoin(s, s.c.id == a.c.source_id)
-            )
-            .where(sa_.c.story_id == story_id)
-            .order_by(a.c.published, a.c.id)
-        ).all()
+    return (
+        sa.select(*columns)
+        .select_from(
+            sa_.join(a, a.c.id == sa_.c.article_id)
+            .join(latest, latest.c.article_id == a.c.id)
+            .join(v, sa.and_(v.c.article_id == a.c.id, v.c.number == latest.c.number))
+            .outerjoin(schema.sources, schema.sources.c.id == a.c.source_id)
+        )
+        .where(sa_.c.story_id == sa.bindparam("story_id"))
+        .order_by(a.c.published, a.c.id)
     )
+
+
+LATEST_VERSIONS = _latest_versions_query(
+    schema.versions.c.id.label("version_id"),
+    schema.versions.c.article_id,
+    schema.versions.c.text,
+    schema.versions.c.title,
+    schema.articles.c.published,
+    schema.articles.c.first_seen_at,
+    schema.articles.c.url,
+    schema.sources.c.name.label("source"),
+)
+LATEST_VERSION_IDS = _latest_versions_query(schema.versions.c.id)
 
 
 def _published(row: Any) -> datetime:
@@ -66,167 +91,264 @@ def _published(row: Any) -> datetime:
     return first_seen if first_seen.tzinfo else first_seen.replace(tzinfo=UTC)
 
 
-def _ensure_quotes(connection: Connection, rows: list[Any]) -> dict[int, list[Any]]:
-    """Quotes of each version (extracted once per version and stored)."""
-    from newstrail.coverage.quoting import extract_quotes
-
-    by_version: dict[int, list[Any]] = {}
-    for row in rows:
-        stored = connection.execute(
-            sa.select(schema.quotes).where(schema.quotes.c.version_id == row.version_id)
-        ).all()
-        if not stored and row.text.strip():
-            for quote in extract_quotes(row.text):
-                inserted = connection.execute(
-                    schema.quotes.insert().values(
-                        version_id=row.version_id,
-                        article_id=row.article_id,
-                        kind=quote.kind,
-                        text=quote.text,
-                        quote_start=quote.quote[0],
-                        quote_end=quote.quote[1],
-                        speaker_start=quote.speaker[0] if quote.speaker else None,
-                        speaker_end=quote.speaker[1] if quote.speaker else None,
-                        speaker_name=quote.speaker_name,
-                        verb_start=quote.verb[0] if quote.verb else None,
-                        verb_end=quote.verb[1] if quote.verb else None,
-                    )
-                )
-                assert inserted.inserted_primary_key is not None
-                quote_id = int(inserted.inserted_primary_key[0])
-                speaker = quote.speaker_name or ""
-                index_entry(connection, "quote", quote_id, speaker, quote.text, replace=False)
-            stored = connection.execute(
-                sa.select(schema.quotes).where(schema.quotes.c.version_id == row.version_id)
-            ).all()
-        by_version[row.version_id] = list(stored)
-    return by_version
-
-
 def _normalised(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
-def analyse_story(store: Store, story_id: int) -> None:
-    """Compute and store quotes, passages, exclusive content and summary for a story."""
-    from newstrail.coverage.exclusives import exclusive_content
-    from newstrail.coverage.quoting import Quote, QuoteOccurrence, group_quotes
-    from newstrail.coverage.reuse import StoryArticle, find_passages
-    from newstrail.coverage.summary import summarise_story
+@dataclass
+class _VersionQuote:
+    """A quote of one version: stored already (with its row id) or found just now."""
 
-    with store.write() as connection:
-        rows = _latest_versions(connection, story_id)
-        articles = [
-            StoryArticle(
-                id=str(r.article_id),
-                source=r.source,
-                published=_published(r),
-                title=r.title,
-                text=r.text,
-                url=r.url,
-            )
-            for r in rows
-        ]
-        version_of = {str(r.article_id): r.version_id for r in rows}
-        quotes_by_version = _ensure_quotes(connection, rows)
-        for table in (schema.quote_groups, schema.passages, schema.summary_sentences):
-            connection.execute(table.delete().where(table.c.story_id == story_id))
-        connection.execute(
-            schema.story_analyses.delete().where(schema.story_analyses.c.story_id == story_id)
+    quote: Quote
+    quote_id: int | None = None
+
+
+@dataclass
+class _StoryInputs:
+    """What an analysis reads: the story's current versions and their stored quotes."""
+
+    rows: list[Any]
+    quotes: dict[int, list[_VersionQuote]]  # version id → its quotes (empty: none stored)
+
+    @property
+    def version_ids(self) -> list[int]:
+        return [row.version_id for row in self.rows]
+
+
+@dataclass
+class _StoryAnalysis:
+    """Everything ``analyse_story`` writes, computed with no transaction open."""
+
+    inputs: _StoryInputs
+    groups: list[tuple[QuoteGroup, list[tuple[_VersionQuote, str]]]]
+    passages: list[Passage]
+    summary: list[SummarySentence]
+    exclusive: dict[str, Any]
+
+
+def _stored_quote(row: Any) -> _VersionQuote:
+    quote = Quote(
+        quote=(row.quote_start, row.quote_end),
+        speaker=(row.speaker_start, row.speaker_end) if row.speaker_start is not None else None,
+        speaker_name=row.speaker_name,
+        verb=(row.verb_start, row.verb_end) if row.verb_start is not None else None,
+        kind=row.kind,
+        text=row.text,
+    )
+    return _VersionQuote(quote, int(row.id))
+
+
+def _stored_quotes(
+    connection: Connection, version_ids: list[int]
+) -> dict[int, list[_VersionQuote]]:
+    """The quotes already stored for each of ``version_ids``."""
+    found: dict[int, list[_VersionQuote]] = {version_id: [] for version_id in version_ids}
+    for start in range(0, len(version_ids), 500):  # bounded IN lists
+        rows = connection.execute(
+            sa.select(schema.quotes)
+            .where(schema.quotes.c.version_id.in_(version_ids[start : start + 500]))
+            .order_by(schema.quotes.c.id)
         )
-
-        occurrences, quote_ids = [], {}
         for row in rows:
-            for stored in quotes_by_version[row.version_id]:
-                quote = Quote(
-                    quote=(stored.quote_start, stored.quote_end),
-                    speaker=(stored.speaker_start, stored.speaker_end)
-                    if stored.speaker_start is not None
-                    else None,
-                    speaker_name=stored.speaker_name,
-                    verb=(stored.verb_start, stored.verb_end)
-                    if stored.verb_start is not None
-                    else None,
-                    kind=stored.kind,
-                    text=stored.text,
-                )
-                occurrence = QuoteOccurrence(
-                    article_id=str(row.article_id),
-                    source=row.source,
-                    published=_published(row).date().isoformat(),
-                    quote=quote,
-                )
-                occurrences.append(occurrence)
-                quote_ids[id(occurrence)] = stored.id
-        for group in group_quotes(occurrences):
-            result = connection.execute(
-                schema.quote_groups.insert().values(
-                    story_id=story_id,
-                    speaker_name=group.speaker_name,
-                    text=group.text,
-                    first_article_id=int(group.first.article_id),
-                )
-            )
-            assert result.inserted_primary_key is not None
-            group_id = result.inserted_primary_key[0]
-            canonical = _normalised(group.text)
-            related = [
-                (o, "exact" if _normalised(o.quote.text) == canonical else "variant")
-                for o in group.occurrences
-            ]
-            related += [(o, "paraphrase") for o, _score in group.paraphrases]
-            for occurrence, relation in related:
-                quote_id = quote_ids.get(id(occurrence))
-                if quote_id is not None:
-                    connection.execute(
-                        schema.quotes.update()
-                        .where(schema.quotes.c.id == quote_id)
-                        .values(group_id=group_id, group_relation=relation)
-                    )
+            found[row.version_id].append(_stored_quote(row))
+    return found
 
-        for passage in find_passages(articles):
-            connection.execute(
-                schema.passages.insert().values(
-                    story_id=story_id,
-                    source_version_id=version_of[passage.source_article],
-                    target_version_id=version_of[passage.target_article],
-                    source_start=passage.source_span[0],
-                    source_end=passage.source_span[1],
-                    target_start=passage.target_span[0],
-                    target_end=passage.target_span[1],
-                    text=passage.text,
-                    similarity=passage.similarity,
-                    direction_reason=passage.direction_reason,
-                )
-            )
 
-        source_of = {str(r.article_id): r.source for r in rows}
-        for position, sentence in enumerate(summarise_story(articles) if articles else []):
-            connection.execute(
-                schema.summary_sentences.insert().values(
-                    story_id=story_id,
-                    position=position,
-                    text=sentence.text,
-                    article_id=int(sentence.article_id),
-                    citations=[
-                        {
-                            "article_id": int(s.article_id),
-                            "source": source_of.get(s.article_id),
-                            "score": round(s.score, 3),
-                        }
-                        for s in sentence.supporting
-                    ],
-                )
+def _read_inputs(store: Store, story_id: int) -> _StoryInputs:
+    with store.read() as connection:
+        rows = list(connection.execute(LATEST_VERSIONS, {"story_id": story_id}))
+        return _StoryInputs(rows, _stored_quotes(connection, [r.version_id for r in rows]))
+
+
+def _compute(inputs: _StoryInputs) -> _StoryAnalysis:
+    """Quotes, passages, summary and exclusive content of a story (the slow part: spaCy)."""
+    rows = inputs.rows
+    for row in rows:
+        if not inputs.quotes[row.version_id] and row.text.strip():
+            inputs.quotes[row.version_id] = [_VersionQuote(q) for q in extract_quotes(row.text)]
+    articles = [
+        StoryArticle(
+            id=str(r.article_id),
+            source=r.source,
+            published=_published(r),
+            title=r.title,
+            text=r.text,
+            url=r.url,
+        )
+        for r in rows
+    ]
+    occurrences: list[QuoteOccurrence] = []
+    quote_of: dict[int, _VersionQuote] = {}
+    for row in rows:
+        for version_quote in inputs.quotes[row.version_id]:
+            occurrence = QuoteOccurrence(
+                article_id=str(row.article_id),
+                source=row.source,
+                published=_published(row).date().isoformat(),
+                quote=version_quote.quote,
             )
-        exclusive = {key: _plain(report) for key, report in exclusive_content(articles).items()}
-        connection.execute(
-            schema.story_analyses.insert().values(
+            occurrences.append(occurrence)
+            quote_of[id(occurrence)] = version_quote
+    groups = []
+    for group in group_quotes(occurrences):
+        canonical = _normalised(group.text)
+        related = [
+            (o, "exact" if _normalised(o.quote.text) == canonical else "variant")
+            for o in group.occurrences
+        ]
+        related += [(o, "paraphrase") for o, _score in group.paraphrases]
+        groups.append((group, [(quote_of[id(o)], relation) for o, relation in related]))
+    return _StoryAnalysis(
+        inputs=inputs,
+        groups=groups,
+        passages=find_passages(articles),
+        summary=summarise_story(articles) if articles else [],
+        exclusive={key: _plain(report) for key, report in exclusive_content(articles).items()},
+    )
+
+
+def analyse_story(store: Store, story_id: int) -> bool:
+    """Compute and store quotes, passages, exclusive content and summary for a story.
+
+    The analysis is computed from a read snapshot with no transaction open
+    (spaCy takes 1-2 s on a small story, and a write transaction held that long
+    stalls every other writer), then written in one short transaction that
+    first checks the story's current versions are still the ones analysed; if
+    an article got a new version or the story's members changed meanwhile, the
+    analysis is computed again from the new snapshot.
+
+    Returns:
+        True when the analysis was written; False when the story kept changing
+        for ``MAX_ATTEMPTS`` attempts (it is left for the next job that touches it).
+    """
+    for _attempt in range(MAX_ATTEMPTS):
+        analysis = _compute(_read_inputs(store, story_id))
+        with store.write() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    sa.select(sa.func.pg_advisory_xact_lock(ANALYSIS_LOCK, story_id))
+                )
+            current = connection.execute(LATEST_VERSION_IDS, {"story_id": story_id})
+            if list(current.scalars()) != analysis.inputs.version_ids:
+                continue  # read again outside the transaction
+            _write(connection, story_id, analysis)
+            return True
+    log.warning(
+        "story %s changed during %d analyses; left for the next job", story_id, MAX_ATTEMPTS
+    )
+    return False
+
+
+def _write(connection: Connection, story_id: int, analysis: _StoryAnalysis) -> None:
+    """Replace what is stored for the story with ``analysis`` (in the caller's transaction)."""
+    rows = analysis.inputs.rows
+    # Another worker may have stored the quotes of a version since they were read.
+    stored_now = _stored_quotes(connection, analysis.inputs.version_ids)
+    for row in rows:
+        version_quotes = analysis.inputs.quotes[row.version_id]
+        if any(q.quote_id is None for q in version_quotes) and stored_now[row.version_id]:
+            by_span = {
+                (q.quote.quote, q.quote.text): q.quote_id for q in stored_now[row.version_id]
+            }
+            for version_quote in version_quotes:
+                version_quote.quote_id = by_span.get(
+                    (version_quote.quote.quote, version_quote.quote.text)
+                )
+        for version_quote in version_quotes:
+            if version_quote.quote_id is None:
+                version_quote.quote_id = _insert_quote(connection, row, version_quote.quote)
+    for table in (schema.quote_groups, schema.passages, schema.summary_sentences):
+        connection.execute(table.delete().where(table.c.story_id == story_id))
+    connection.execute(
+        schema.story_analyses.delete().where(schema.story_analyses.c.story_id == story_id)
+    )
+    for group, members in analysis.groups:
+        result = connection.execute(
+            schema.quote_groups.insert().values(
                 story_id=story_id,
-                computed_at=utcnow(),
-                version_ids=sorted(version_of.values()),
-                exclusive=exclusive,
+                speaker_name=group.speaker_name,
+                text=group.text,
+                first_article_id=int(group.first.article_id),
             )
         )
+        assert result.inserted_primary_key is not None
+        group_id = result.inserted_primary_key[0]
+        for version_quote, relation in members:
+            if version_quote.quote_id is not None:
+                connection.execute(
+                    schema.quotes.update()
+                    .where(schema.quotes.c.id == version_quote.quote_id)
+                    .values(group_id=group_id, group_relation=relation)
+                )
+    version_of = {str(r.article_id): r.version_id for r in rows}
+    for passage in analysis.passages:
+        connection.execute(
+            schema.passages.insert().values(
+                story_id=story_id,
+                source_version_id=version_of[passage.source_article],
+                target_version_id=version_of[passage.target_article],
+                source_start=passage.source_span[0],
+                source_end=passage.source_span[1],
+                target_start=passage.target_span[0],
+                target_end=passage.target_span[1],
+                text=passage.text,
+                similarity=passage.similarity,
+                direction_reason=passage.direction_reason,
+            )
+        )
+    source_of = {str(r.article_id): r.source for r in rows}
+    for position, sentence in enumerate(analysis.summary):
+        connection.execute(
+            schema.summary_sentences.insert().values(
+                story_id=story_id,
+                position=position,
+                text=sentence.text,
+                article_id=int(sentence.article_id),
+                citations=[
+                    {
+                        "article_id": int(s.article_id),
+                        "source": source_of.get(s.article_id),
+                        "score": round(s.score, 3),
+                    }
+                    for s in sentence.supporting
+                ],
+            )
+        )
+    connection.execute(
+        schema.story_analyses.insert().values(
+            story_id=story_id,
+            computed_at=utcnow(),
+            version_ids=sorted(version_of.values()),
+            exclusive=analysis.exclusive,
+        )
+    )
+
+
+def _quote_key(quote: Quote) -> tuple[tuple[int, int], str]:
+    return quote.quote, quote.text
+
+
+def _insert_quote(connection: Connection, row: Any, quote: Quote) -> int:
+    """Store one quote of a version and index it for search; its id."""
+    inserted = connection.execute(
+        schema.quotes.insert().values(
+            version_id=row.version_id,
+            article_id=row.article_id,
+            kind=quote.kind,
+            text=quote.text,
+            quote_start=quote.quote[0],
+            quote_end=quote.quote[1],
+            speaker_start=quote.speaker[0] if quote.speaker else None,
+            speaker_end=quote.speaker[1] if quote.speaker else None,
+            speaker_name=quote.speaker_name,
+            verb_start=quote.verb[0] if quote.verb else None,
+            verb_end=quote.verb[1] if quote.verb else None,
+        )
+    )
+    assert inserted.inserted_primary_key is not None
+    quote_id = int(inserted.inserted_primary_key[0])
+    index_entry(connection, "quote", quote_id, quote.speaker_name or "", quote.text, replace=False)
+    return quote_id
 
 
 def _plain(value: Any) -> Any:
@@ -246,136 +368,3 @@ def analyse_stories(store: Store, story_ids: Iterable[int]) -> None:
     """Analyse each story in turn (each in its own transaction)."""
     for story_id in dict.fromkeys(story_ids):
         analyse_story(store, story_id)
-
-
-def _story_quotes_query() -> sa.Select[Any]:
-    """Every quote group of a story with its members, in group then time order."""
-    q, g, a, s = schema.quotes, schema.quote_groups, schema.articles, schema.sources
-    return (
-        sa.select(
-            g.c.id.label("group_id"),
-            g.c.text.label("group_text"),
-            g.c.speaker_name,
-            g.c.first_article_id,
-            q.c.text,
-            q.c.group_relation,
-            a.c.id.label("article_id"),  # None for a group without quotes
-            s.c.name.label("source"),
-        )
-        # Flat LEFT JOINs: with "LEFT JOIN (quotes JOIN articles)" SQLite
-        # materialises the inner join over every quote (1.1 s a story at 1M).
-        .select_from(
-            g.outerjoin(q, q.c.group_id == g.c.id)
-            .outerjoin(a, a.c.id == q.c.article_id)
-            .outerjoin(s, s.c.id == a.c.source_id)
-        )
-        .where(g.c.story_id == sa.bindparam("story_id"))
-        .order_by(g.c.id, a.c.published, q.c.article_id, q.c.id)
-    )
-
-
-def _story_passages_query() -> sa.Select[Any]:
-    """A story's reused passages with the articles of both versions."""
-    p, v = schema.passages, schema.versions
-    source_version, target_version = v.alias("source_version"), v.alias("target_version")
-    return (
-        sa.select(
-            p.c.text,
-            p.c.similarity,
-            p.c.direction_reason,
-            source_version.c.article_id.label("source_article"),
-            target_version.c.article_id.label("target_article"),
-        )
-        .select_from(
-            p.join(source_version, source_version.c.id == p.c.source_version_id).join(
-                target_version, target_version.c.id == p.c.target_version_id
-            )
-        )
-        .where(p.c.story_id == sa.bindparam("story_id"))
-        .order_by(p.c.id)
-    )
-
-
-# Built once: constructing these per call (an alias of ``versions`` proxies
-# every column) was ~20 % of a story read in a cProfile of 200 uncached
-# stories, and one query per quote group (6 on average in bench/web_load.py)
-# cost a statement round trip each; one joined query replaces them.
-STORY_QUOTES = _story_quotes_query()
-STORY_PASSAGES = _story_passages_query()
-STORY_SUMMARY = (
-    sa.select(schema.summary_sentences)
-    .where(schema.summary_sentences.c.story_id == sa.bindparam("story_id"))
-    .order_by(schema.summary_sentences.c.position)
-)
-STORY_EXCLUSIVE = sa.select(schema.story_analyses.c.exclusive).where(
-    schema.story_analyses.c.story_id == sa.bindparam("story_id")
-)
-
-
-def _quote_groups(rows: Iterable[Any]) -> list[dict[str, Any]]:
-    """Rows of ``STORY_QUOTES`` folded into one entry per group, in group order."""
-    groups: dict[int, tuple[Any, list[Any]]] = {}
-    for row in rows:
-        _, members = groups.setdefault(row.group_id, (row, []))
-        if row.article_id is not None:
-            members.append(row)
-    quotes = []
-    for group, members in groups.values():
-        carried = [m for m in members if m.group_relation != "paraphrase"]
-        quotes.append(
-            {
-                "text": group.group_text,
-                "speaker": group.speaker_name,
-                "sources": list(dict.fromkeys(m.source or "unknown source" for m in carried)),
-                "first_article_id": group.first_article_id,
-                "variants": [
-                    {
-                        "article_id": m.article_id,
-                        "source": m.source,
-                        "text": m.text,
-                        "relation": m.group_relation,
-                    }
-                    for m in carried
-                ],
-                "paraphrases": [
-                    {"article_id": m.article_id, "source": m.source, "text": m.text}
-                    for m in members
-                    if m.group_relation == "paraphrase"
-                ],
-            }
-        )
-    return quotes
-
-
-def read_analysis(connection: Connection, story_id: int) -> dict[str, Any]:
-    """What ``analyse_story`` stored, shaped for the story page and its JSON."""
-    story = {"story_id": story_id}
-    quotes = _quote_groups(connection.execute(STORY_QUOTES, story))
-    summary = [
-        {
-            "text": row.text,
-            "article_id": row.article_id,
-            "sources": list(
-                dict.fromkeys(c.get("source") or "unknown source" for c in row.citations)
-            ),
-            "citations": row.citations,
-        }
-        for row in connection.execute(STORY_SUMMARY, story)
-    ]
-    passages = [
-        {
-            "source_article": row.source_article,
-            "target_article": row.target_article,
-            "text": row.text,
-            "similarity": row.similarity,
-            "direction_reason": row.direction_reason,
-        }
-        for row in connection.execute(STORY_PASSAGES, story)
-    ]
-    analysis = connection.execute(STORY_EXCLUSIVE, story).first()
-    return {
-        "quotes": quotes,
-        "summary_sentences": summary,
-        "passages": passages,
-        "exclusive": analysis.exclusive if analysis else {},
-    }

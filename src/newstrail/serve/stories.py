@@ -1,7 +1,7 @@
 """One story in full, as people and programs read it: members, moves and its coverage.
 
 The stories stage knows the members (``stories.reading``); the coverage stage
-knows what was computed about them (``coverage.analysis.read_analysis``); this
+knows what was computed about them (``coverage.results.read_analysis``); this
 read model joins the two, so neither stage has to reach into the other.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from newstrail.coverage.analysis import read_analysis
+from newstrail.coverage.results import read_analysis
 from newstrail.errors import NotFound
 from newstrail.store import schema
 from newstrail.store.database import Store

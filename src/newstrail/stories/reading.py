@@ -86,7 +86,7 @@ def _members_query() -> sa.Select[Any]:
     )
 
 
-# Built once, like the queries of ``coverage.analysis.read_analysis``: building a joined
+# Built once, like the queries of ``coverage.results.read_analysis``: building a joined
 # select costs more Python than SQLite takes to run it on a story page.
 STORY_MEMBERS = _members_query()
 STORY_ROW = sa.select(schema.stories).where(schema.stories.c.id == sa.bindparam("story_id"))

@@ -12,11 +12,7 @@ timestamp lines, live counters or page furniture: short labels ("Advertisement",
 "Supported by"), the headline repeated in the body, and related-links lists.
 A page re-captured years later under a new site template is therefore not a
 change, while a single reworded sentence is. Furniture is recognised by shape,
-not by a per-site list, so it carries to sites we have not seen: a *label* is a
-unit of at most five words with no sentence punctuation; a *standalone line*
-is a whole paragraph of headline length with no sentence punctuation (heading,
-caption, link); a *link list* is a run of two or more short changed units,
-most of them unpunctuated (table rows of links, headline lists).
+not by a per-site list (``furniture.py``).
 
 Named entities use a capitalised-span heuristic rather than spaCy: the watcher
 classifies every capture, and on a 5,400-word text (shared 2-core box)
@@ -41,10 +37,15 @@ from newstrail.versions.diff import (
     VersionText,
     diff_versions,
     field_changes,
-    is_timestamp_line,
     normalise_characters,
     normalise_for_comparison,
     unit_key,
+)
+from newstrail.versions.furniture import (
+    furniture_ops,
+    same_headline,
+    title_key,
+    without_site,
 )
 
 Significance = Literal["trivial", "minor", "substantive"]
@@ -86,10 +87,6 @@ SUBSTANTIVE_TYPES = frozenset(
 SUBSTANTIVE_SHARE = 0.10  # a tenth of the words changed is a rewrite whatever the types
 
 QUOTE_SIMILARITY = 50.0  # fuzz.ratio; a quote with a word or two changed scores 80+
-LABEL_MAX_WORDS = 5  # "Advertisement", "Supported by", "Related Topics", "- Published"
-LINK_MAX_WORDS = 20  # a related-link headline (AllSides headlines run to 20 words)
-PROSE_MIN_WORDS = 26  # an unpunctuated unit longer than this is prose lost its full stop
-PROSE_END = re.compile(r"""[.!?…;:]["'”’)\]]*$""")
 CORRECTION_NOTICE = re.compile(
     r"^[\s*(\[_-]*(?:correction|clarification|editor'?s'? note|update|amendment|"
     r"corrections? (?:and|&) clarifications?)\s*(?:\([^)]{0,40}\))?\s*[:.-]"
@@ -125,8 +122,6 @@ NON_ENTITY_WORDS = frozenset(
     tomorrow read share updated published advertisement correction clarification update
     editor's note related""".split()  # noqa: SIM905 - a long word list reads best as text
 )
-# "Headline - BBC News", "Headline | Reuters": a site name some templates append.
-SITE_SUFFIX = re.compile(r"\s+[|\-]\s+[^|\-]{2,40}$")
 BYLINE_PREFIX = re.compile(r"^\s*by\s+", re.IGNORECASE)
 
 
@@ -175,104 +170,9 @@ class Comparison:
         }
 
 
-def is_prose(unit: str) -> bool:
-    """True for a sentence (ends in sentence punctuation or is long), not page furniture."""
-    text = normalise_characters(unit)
-    return bool(PROSE_END.search(text)) or count_words(text) >= PROSE_MIN_WORDS
-
-
 def is_correction_notice(unit: str) -> bool:
     """True for "Correction: ...", "This article has been updated ..." and similar notices."""
     return CORRECTION_NOTICE.search(normalise_characters(unit)) is not None
-
-
-def _title_key(title: str | None) -> str:
-    """A headline normalised and case-folded."""
-    return normalise_characters(title or "").casefold()
-
-
-def _without_site(key: str) -> str:
-    """A headline key without a trailing " - Site" or " | Site"."""
-    return SITE_SUFFIX.sub("", key) or key
-
-
-def same_headline(old: str | None, new: str | None) -> bool:
-    """Whether two headlines read the same, allowing a site name added, dropped or renamed.
-
-    Only a suffix on *one* side, or " | " suffixes on both, counts as a site
-    name: "Storm - three dead" against "Storm - four dead" is a real change.
-    """
-    old_key, new_key = _title_key(old), _title_key(new)
-    if old_key in (new_key, _without_site(new_key)) or _without_site(old_key) == new_key:
-        return True
-    both_piped = " | " in old_key and " | " in new_key
-    return both_piped and _without_site(old_key) == _without_site(new_key)
-
-
-def _is_furniture(unit: str, titles: set[str]) -> bool:
-    """True for a unit that is page template on its own: label, timestamp, repeated headline."""
-    key = unit_key(unit)
-    if not key.strip(" .,;:-|•·*") or is_timestamp_line(key):
-        return True
-    if _title_key(key) in titles or _without_site(_title_key(key)) in titles:
-        return True
-    return not is_prose(key) and count_words(key) <= LABEL_MAX_WORDS
-
-
-def _may_be_link(op: SentenceOp) -> bool:
-    """Whether a changed unit could belong to a related-links list."""
-    if op.kind == "equal":
-        return False
-    units = [text for text in (op.old, op.new) if text is not None]
-    if any(count_words(unit) > LINK_MAX_WORDS for unit in units):
-        return False
-    return op.kind in ("added", "deleted") or not any(is_prose(unit) for unit in units)
-
-
-def _is_standalone_line(op: SentenceOp, diff: ArticleDiff) -> bool:
-    """An added or deleted unit that is a whole paragraph of at most LINK_MAX_WORDS, unpunctuated.
-
-    Such lines are headings, captions, labels and links; body prose ends in
-    punctuation. A related-links list whose header stayed put leaves single
-    headlines like this (half the remaining synthetic related-links misses).
-    """
-    if op.kind == "added" and op.new is not None and op.new_position is not None:
-        unit, paragraph = op.new, diff.new_paragraphs[op.new_position[0]]
-    elif op.kind == "deleted" and op.old is not None and op.old_position is not None:
-        unit, paragraph = op.old, diff.old_paragraphs[op.old_position[0]]
-    else:
-        return False
-    return len(paragraph) == 1 and not is_prose(unit) and count_words(unit) <= LINK_MAX_WORDS
-
-
-def _furniture_ops(diff: ArticleDiff, titles: set[str]) -> set[int]:
-    """Indices of changed sentence operations that only touch page template."""
-    ops = diff.sentences
-    furniture: set[int] = set()
-    for index, op in enumerate(ops):
-        units = [text for text in (op.old, op.new) if text is not None]
-        if op.kind == "equal":
-            continue
-        if (
-            all(_is_furniture(unit, titles) for unit in units)
-            or (op.kind in ("edited", "moved") and not any(is_prose(unit) for unit in units))
-            or _is_standalone_line(op, diff)
-        ):
-            furniture.add(index)
-    # A run of short changed units (two or more), most of them unpunctuated,
-    # is a links list: headlines sometimes end in "!" or "?", so requiring
-    # every item to be unpunctuated missed a third of the synthetic lists.
-    run: list[int] = []
-    for index in range(len(ops) + 1):
-        if index < len(ops) and _may_be_link(ops[index]):
-            run.append(index)
-            continue
-        units = [text for i in run for text in (ops[i].old, ops[i].new) if text is not None]
-        unpunctuated = sum(not is_prose(unit) for unit in units)
-        if len(units) >= 2 and unpunctuated * 2 > len(units):
-            furniture.update(run)
-        run = []
-    return furniture
 
 
 def _quotes(text: str) -> list[str]:
@@ -474,9 +374,9 @@ def compare_versions(old: VersionText, new: VersionText) -> Comparison:
         key
         for t in (old.title, new.title)
         if t
-        for key in (_title_key(t), _without_site(_title_key(t)))
+        for key in (title_key(t), without_site(title_key(t)))
     }
-    furniture = _furniture_ops(diff, titles)
+    furniture = furniture_ops(diff, titles)
     visible = [
         op for i, op in enumerate(diff.sentences) if op.kind != "equal" and i not in furniture
     ]

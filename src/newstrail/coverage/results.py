@@ -1,0 +1,144 @@
+"""What ``analysis.analyse_story`` stored for a story, read back for its page and JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from newstrail.store import schema
+
+
+def _story_quotes_query() -> sa.Select[Any]:
+    """Every quote group of a story with its members, in group then time order."""
+    q, g, a, s = schema.quotes, schema.quote_groups, schema.articles, schema.sources
+    return (
+        sa.select(
+            g.c.id.label("group_id"),
+            g.c.text.label("group_text"),
+            g.c.speaker_name,
+            g.c.first_article_id,
+            q.c.text,
+            q.c.group_relation,
+            a.c.id.label("article_id"),  # None for a group without quotes
+            s.c.name.label("source"),
+        )
+        # Flat LEFT JOINs: with "LEFT JOIN (quotes JOIN articles)" SQLite
+        # materialises the inner join over every quote (1.1 s a story at 1M).
+        .select_from(
+            g.outerjoin(q, q.c.group_id == g.c.id)
+            .outerjoin(a, a.c.id == q.c.article_id)
+            .outerjoin(s, s.c.id == a.c.source_id)
+        )
+        .where(g.c.story_id == sa.bindparam("story_id"))
+        .order_by(g.c.id, a.c.published, q.c.article_id, q.c.id)
+    )
+
+
+def _story_passages_query() -> sa.Select[Any]:
+    """A story's reused passages with the articles of both versions."""
+    p, v = schema.passages, schema.versions
+    source_version, target_version = v.alias("source_version"), v.alias("target_version")
+    return (
+        sa.select(
+            p.c.text,
+            p.c.similarity,
+            p.c.direction_reason,
+            source_version.c.article_id.label("source_article"),
+            target_version.c.article_id.label("target_article"),
+        )
+        .select_from(
+            p.join(source_version, source_version.c.id == p.c.source_version_id).join(
+                target_version, target_version.c.id == p.c.target_version_id
+            )
+        )
+        .where(p.c.story_id == sa.bindparam("story_id"))
+        .order_by(p.c.id)
+    )
+
+
+# Built once: constructing these per call (an alias of ``versions`` proxies
+# every column) was ~20 % of a story read in a cProfile of 200 uncached
+# stories, and one query per quote group (6 on average in bench/web_load.py)
+# cost a statement round trip each; one joined query replaces them.
+STORY_QUOTES = _story_quotes_query()
+STORY_PASSAGES = _story_passages_query()
+STORY_SUMMARY = (
+    sa.select(schema.summary_sentences)
+    .where(schema.summary_sentences.c.story_id == sa.bindparam("story_id"))
+    .order_by(schema.summary_sentences.c.position)
+)
+STORY_EXCLUSIVE = sa.select(schema.story_analyses.c.exclusive).where(
+    schema.story_analyses.c.story_id == sa.bindparam("story_id")
+)
+
+
+def _quote_groups(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    """Rows of ``STORY_QUOTES`` folded into one entry per group, in group order."""
+    groups: dict[int, tuple[Any, list[Any]]] = {}
+    for row in rows:
+        _, members = groups.setdefault(row.group_id, (row, []))
+        if row.article_id is not None:
+            members.append(row)
+    quotes = []
+    for group, members in groups.values():
+        carried = [m for m in members if m.group_relation != "paraphrase"]
+        quotes.append(
+            {
+                "text": group.group_text,
+                "speaker": group.speaker_name,
+                "sources": list(dict.fromkeys(m.source or "unknown source" for m in carried)),
+                "first_article_id": group.first_article_id,
+                "variants": [
+                    {
+                        "article_id": m.article_id,
+                        "source": m.source,
+                        "text": m.text,
+                        "relation": m.group_relation,
+                    }
+                    for m in carried
+                ],
+                "paraphrases": [
+                    {"article_id": m.article_id, "source": m.source, "text": m.text}
+                    for m in members
+                    if m.group_relation == "paraphrase"
+                ],
+            }
+        )
+    return quotes
+
+
+def read_analysis(connection: Connection, story_id: int) -> dict[str, Any]:
+    """What ``analyse_story`` stored, shaped for the story page and its JSON."""
+    story = {"story_id": story_id}
+    quotes = _quote_groups(connection.execute(STORY_QUOTES, story))
+    summary = [
+        {
+            "text": row.text,
+            "article_id": row.article_id,
+            "sources": list(
+                dict.fromkeys(c.get("source") or "unknown source" for c in row.citations)
+            ),
+            "citations": row.citations,
+        }
+        for row in connection.execute(STORY_SUMMARY, story)
+    ]
+    passages = [
+        {
+            "source_article": row.source_article,
+            "target_article": row.target_article,
+            "text": row.text,
+            "similarity": row.similarity,
+            "direction_reason": row.direction_reason,
+        }
+        for row in connection.execute(STORY_PASSAGES, story)
+    ]
+    analysis = connection.execute(STORY_EXCLUSIVE, story).first()
+    return {
+        "quotes": quotes,
+        "summary_sentences": summary,
+        "passages": passages,
+        "exclusive": analysis.exclusive if analysis else {},
+    }
