@@ -28,10 +28,12 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Every bench module (bench/_*.py are helpers), run as `python -m bench.<name>`.
 bench: setup
 	@for script in bench/*.py; do \
-		case $$script in bench/_*) continue;; esac; \
-		echo "== $$script"; $(BIN)/python $$script || exit 1; \
+		name=$$(basename $$script .py); \
+		case $$name in _*) continue;; esac; \
+		echo "== bench.$$name"; $(BIN)/python -m bench.$$name || exit 1; \
 	done
 
 clean:

@@ -9,30 +9,32 @@ held-out fold, so the figure estimates unseen stories. A plain TF-IDF
 single-pass baseline (cosine to cluster centroids, fixed threshold, tuned the
 same way) is measured in the same run.
 
-Run: ``.venv/bin/python bench/clustering.py`` → table + bench/results/clustering.json
+Run: ``.venv/bin/python -m bench.clustering`` → table + bench/results/clustering.json
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
-import os
-import sys
-import time
-from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
-from newstrail.stories.clustering import ClusterSettings, cluster_records  # noqa: E402
+from bench._common import (
+    ArticleScore,
+    BenchRun,
+    Stopwatch,
+    f1,
+    fold_of,
+    per_article_bcubed,
+    read_jsonl,
+    shared_data,
+    summarise_bcubed,
+)
+from newstrail.stories.clustering import ClusterSettings, cluster_records
 
 DATASETS = ("ecbplus", "basil", "allsides")
 FOLDS = 5
@@ -55,66 +57,21 @@ Records = list[dict[str, Any]]
 Assignment = dict[str, str]
 
 
-def shared_data() -> Path:
-    """The gold data folder (``$NEWSTRAIL_SHARED_DATA`` or ../shared/data)."""
-    configured = os.environ.get("NEWSTRAIL_SHARED_DATA")
-    return Path(configured) if configured else ROOT.parent / "shared" / "data"
-
-
 def load(dataset: str) -> Records:
-    path = shared_data() / "stories" / f"{dataset}.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    """One gold story set's records (``shared/data/stories/<dataset>.jsonl``)."""
+    return read_jsonl(shared_data() / "stories" / f"{dataset}.jsonl")
 
 
-def fold_of(record: dict[str, Any]) -> int:
+def story_fold(record: dict[str, Any]) -> int:
     """Fold by whole story group: an ECB+ topic's two events share a fold."""
     group = record.get("topic_id") or record["story_id"]
-    return int(hashlib.sha256(f"{record['dataset']}:{group}".encode()).hexdigest(), 16) % FOLDS
+    return fold_of(f"{record['dataset']}:{group}", FOLDS)
 
 
 def without_gold(records: Records) -> Records:
     """Records stripped to what a clusterer may read."""
     keep = ("id", "title", "text", "date", "source", "url", "lang")
     return [{key: record.get(key) for key in keep} for record in records]
-
-
-ArticleScore = tuple[float, float, int, int, int]
-
-
-def per_article_bcubed(gold: Assignment, predicted: dict[str, int]) -> dict[str, ArticleScore]:
-    """B-cubed precision and recall of each article, and the counts behind them.
-
-    The counts (members shared by its predicted and gold story, predicted story
-    size, gold story size) give held-out pairwise figures too (``held_out_pairwise``).
-    """
-    gold_members: dict[str, set[str]] = defaultdict(set)
-    predicted_members: dict[int, set[str]] = defaultdict(set)
-    for article, story in gold.items():
-        gold_members[story].add(article)
-    for article, story in predicted.items():
-        predicted_members[story].add(article)
-    scores = {}
-    for article in gold:
-        cluster, truth = predicted_members[predicted[article]], gold_members[gold[article]]
-        shared = len(cluster & truth)
-        scores[article] = (
-            shared / len(cluster),
-            shared / len(truth),
-            shared,
-            len(cluster),
-            len(truth),
-        )
-    return scores
-
-
-def f1(precision: float, recall: float) -> float:
-    return 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
-
-
-def summarise(scores: dict[str, ArticleScore], articles: Sequence[str]) -> dict[str, float]:
-    precision = float(np.mean([scores[a][0] for a in articles]))
-    recall = float(np.mean([scores[a][1] for a in articles]))
-    return {"precision": precision, "recall": recall, "f1": f1(precision, recall)}
 
 
 def held_out_pairwise(scores: dict[str, ArticleScore]) -> dict[str, float]:
@@ -183,7 +140,7 @@ def per_fold_f1(
             for article, k in folds[dataset].items()
             if k == fold
         }
-        scores.append(summarise(pooled, list(pooled))["f1"])
+        scores.append(summarise_bcubed(pooled, list(pooled))["f1"])
     return scores
 
 
@@ -210,7 +167,7 @@ def cross_validate(
             per_dataset = []
             for dataset, scores in runs[setting].items():
                 train = [a for a, k in folds[dataset].items() if k != fold]
-                per_dataset.append(summarise(scores, train)["f1"])
+                per_dataset.append(summarise_bcubed(scores, train)["f1"])
             # Mean of per-dataset F1 so the large AllSides set cannot drown ECB+.
             return float(np.mean(per_dataset))
 
@@ -223,20 +180,59 @@ def cross_validate(
     pooled = {f"{d}/{a}": v for d, s in held_out.items() for a, v in s.items()}
     result: dict[str, dict[str, Any]] = {}
     for name, scores in (*held_out.items(), ("overall", pooled)):
-        result[name] = {**summarise(scores, list(scores)), "pairwise": held_out_pairwise(scores)}
+        result[name] = {
+            **summarise_bcubed(scores, list(scores)),
+            "pairwise": held_out_pairwise(scores),
+        }
     return result, chosen
 
 
-def timed(function: Callable[[], Any]) -> tuple[Any, float]:
-    start = time.perf_counter()
-    value = function()
-    return value, time.perf_counter() - start
+def fit_defaults(data: dict[str, Records]) -> tuple[dict[str, Any], float]:
+    """In-sample scores of the shipped defaults on each gold set and on all of them pooled.
+
+    Args:
+        data: gold set name → its records (the clusterer sees them without gold fields).
+
+    Returns:
+        Per set (and "pooled_stream") B³ and pairwise scores, with story counts
+        and articles/s per set; and the articles/s over the sets together.
+    """
+    defaults = ClusterSettings()
+    gold = {d: {r["id"]: r["story_id"] for r in records} for d, records in data.items()}
+    clean = {d: without_gold(records) for d, records in data.items()}
+    fit: dict[str, Any] = {}
+    total_articles, total_seconds = 0, 0.0
+    for d in data:
+        with Stopwatch() as watch:
+            predicted = dict(cluster_records(clean[d], defaults))
+        seconds = watch.wall
+        total_articles += len(clean[d])
+        total_seconds += seconds
+        scores = per_article_bcubed(gold[d], predicted)
+        fit[d] = {
+            "bcubed": summarise_bcubed(scores, list(scores)),
+            "pairwise": pairwise(gold[d], predicted),
+            "stories": len(set(predicted.values())),
+            "gold_stories": len(set(gold[d].values())),
+            "articles_per_second": len(clean[d]) / seconds,
+        }
+    pooled_records = [r for d in data for r in clean[d]]
+    pooled_gold = {a: s for d in data for a, s in gold[d].items()}
+    pooled_predicted = dict(cluster_records(pooled_records, defaults))
+    pooled_scores = per_article_bcubed(pooled_gold, pooled_predicted)
+    fit["pooled_stream"] = {
+        "bcubed": summarise_bcubed(pooled_scores, list(pooled_scores)),
+        "pairwise": pairwise(pooled_gold, pooled_predicted),
+    }
+    return fit, total_articles / total_seconds
 
 
 def main() -> None:
+    """Cross-validate ours and the baseline, measure the defaults; print and write the results."""
+    run = BenchRun("clustering")
     data = {d: load(d) for d in DATASETS}
     gold = {d: {r["id"]: r["story_id"] for r in records} for d, records in data.items()}
-    folds = {d: {r["id"]: fold_of(r) for r in records} for d, records in data.items()}
+    folds = {d: {r["id"]: story_fold(r) for r in records} for d, records in data.items()}
     clean = {d: without_gold(records) for d, records in data.items()}
     defaults = ClusterSettings()
 
@@ -274,39 +270,18 @@ def main() -> None:
     }
     baseline_cv, baseline_chosen = cross_validate(baseline_runs, folds)
 
-    # Fit (in-sample) figures and speed with the shipped defaults.
-    fit: dict[str, Any] = {}
-    total_articles, total_seconds = 0, 0.0
-    for d in DATASETS:
-        predicted, seconds = timed(lambda d=d: dict(cluster_records(clean[d], defaults)))
-        total_articles += len(clean[d])
-        total_seconds += seconds
-        scores = per_article_bcubed(gold[d], predicted)
-        fit[d] = {
-            "bcubed": summarise(scores, list(scores)),
-            "pairwise": pairwise(gold[d], predicted),
-            "stories": len(set(predicted.values())),
-            "gold_stories": len(set(gold[d].values())),
-            "articles_per_second": len(clean[d]) / seconds,
-        }
-    pooled_records = [r for d in DATASETS for r in clean[d]]
-    pooled_gold = {a: s for d in DATASETS for a, s in gold[d].items()}
-    pooled_predicted = dict(cluster_records(pooled_records, defaults))
-    pooled_scores = per_article_bcubed(pooled_gold, pooled_predicted)
-    fit["pooled_stream"] = {
-        "bcubed": summarise(pooled_scores, list(pooled_scores)),
-        "pairwise": pairwise(pooled_gold, pooled_predicted),
-    }
+    fit, articles_per_second = fit_defaults(data)
     baseline_best = baseline_chosen[0]
     baseline_fit = {}
     for d in DATASETS:
         predicted = baseline_cluster(clean[d], baseline_best)
         scores = per_article_bcubed(gold[d], predicted)
         baseline_fit[d] = {
-            "bcubed": summarise(scores, list(scores)),
+            "bcubed": summarise_bcubed(scores, list(scores)),
             "pairwise": pairwise(gold[d], predicted),
         }
 
+    run.print_header()
     print(f"Story clustering, B³ cross-validated by story group ({FOLDS} folds, held-out scores)")
     print(
         f"{'set':<10} {'ours P':>7} {'R':>6} {'F1':>6} {'pair F1':>8}   "
@@ -331,7 +306,7 @@ def main() -> None:
         f"{'pooled':<10} {pooled['bcubed']['f1']:.3f} / {pooled['pairwise']['f1']:.3f}"
         "  (all three sets in one stream)"
     )
-    print(f"throughput: {total_articles / total_seconds:.0f} articles/s")
+    print(f"throughput: {articles_per_second:.0f} articles/s")
 
     result = {
         "cross_validated": {"ours": ours_cv, "baseline_tfidf_single_pass": baseline_cv},
@@ -343,12 +318,10 @@ def main() -> None:
         "defaults": asdict(defaults),
         "fit_defaults": fit,
         "baseline_fit": {"threshold": baseline_best, **baseline_fit},
-        "articles_per_second": total_articles / total_seconds,
+        "articles_per_second": articles_per_second,
     }
-    out = ROOT / "bench" / "results" / "clustering.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {out.relative_to(ROOT)}")
+    print()
+    run.write(result)
 
 
 if __name__ == "__main__":

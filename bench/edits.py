@@ -19,42 +19,34 @@
 Baseline for (a) and (b)-trivial: "changed" = the extracted text or title
 differs at all (what a byte/text-hash watcher records).
 
-Run: ``.venv/bin/python bench/edits.py`` → table + bench/results/edits.json
+Run: ``.venv/bin/python -m bench.edits`` → table + bench/results/edits.json
 """
 
 from __future__ import annotations
 
 import difflib
-import hashlib
 import itertools
 import json
 import math
-import os
 import random
 import re
 import statistics
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "src"))
-
-from newstrail.text.sentences import count_words, split_paragraphs, split_sentences  # noqa: E402
-from newstrail.versions.diff import (  # noqa: E402
+from bench._common import BenchRun, fold_of, shared_data
+from newstrail.text.sentences import count_words, split_paragraphs, split_sentences
+from newstrail.versions.diff import (
     VersionText,
     diff_versions,
     normalise_characters,
     unit_key,
 )
-from newstrail.versions.edits import NUMBER, compare_versions  # noqa: E402
-from newstrail.versions.furniture import is_prose  # noqa: E402
+from newstrail.versions.edits import NUMBER, compare_versions
+from newstrail.versions.furniture import is_prose
 
-DATA = Path(os.environ.get("NEWSTRAIL_SHARED_DATA", REPO.parent / "shared" / "data"))
-RESULTS = REPO / "bench" / "results" / "edits.json"
 SEED = 20261123
 ARTICLES_PER_HALF = 160
 SCORED_TYPES = (
@@ -106,7 +98,7 @@ def extractors() -> dict[str, Callable[[bytes], VersionText]]:
 
 def real_revisions(extract: Callable[[bytes], VersionText]) -> dict[str, Any]:
     """Changed/not-changed on every consecutive pair of the real captures."""
-    base = DATA / "revisions"
+    base = shared_data() / "revisions"
     manifest = json.loads((base / "manifest.json").read_text())
     by_case: dict[str, list[dict[str, Any]]] = {}
     for entry in manifest:
@@ -147,7 +139,7 @@ def real_revisions(extract: Callable[[bytes], VersionText]) -> dict[str, Any]:
 def load_articles() -> list[Article]:
     """Story articles long enough to edit (6+ sentences in 3+ paragraphs)."""
     articles = []
-    for path in sorted((DATA / "stories").glob("*.jsonl")):
+    for path in sorted((shared_data() / "stories").glob("*.jsonl")):
         for line in path.read_text().splitlines():
             record = json.loads(line)
             paragraphs = [split_sentences(p) for p in split_paragraphs(record.get("text") or "")]
@@ -158,9 +150,7 @@ def load_articles() -> list[Article]:
 
 def half_of(article: Article) -> str:
     """'tune' or 'check', fixed by a hash of the article id."""
-    return (
-        "tune" if int(hashlib.sha256(article["id"].encode()).hexdigest(), 16) % 2 == 0 else "check"
-    )
+    return "tune" if fold_of(article["id"], 2) == 0 else "check"
 
 
 def paragraphs_of(text: str) -> list[list[str]]:
@@ -410,12 +400,19 @@ def make_template_change(
     return VersionText(title, None, date, old_text), VersionText(title, None, date, new_text)
 
 
-def synthetic(articles: list[Article], half: str) -> dict[str, Any]:
-    """Per-type precision/recall on one half of the articles."""
+def synthetic(articles: list[Article], half: str, scored: int | None = None) -> dict[str, Any]:
+    """Per-type precision/recall on one half of the articles.
+
+    ``scored`` edits only the first that many of the half's chosen articles
+    (the quality gate's quick subset): the edits they get are the ones they
+    get in the full run, since donors are still drawn from the whole half and
+    the seeded RNG is consumed in the same order.
+    """
     rng = random.Random(f"{SEED}-{half}")
     chosen = [a for a in articles if half_of(a) == half]
     rng.shuffle(chosen)
     chosen = chosen[:ARTICLES_PER_HALF]
+    edited = chosen if scored is None else chosen[:scored]
     true_positive: Counter[str] = Counter()
     false_positive: Counter[str] = Counter()
     false_negative: Counter[str] = Counter()
@@ -426,7 +423,7 @@ def synthetic(articles: list[Article], half: str) -> dict[str, Any]:
         Counter(),
     )
     failures: list[dict[str, Any]] = []
-    for article in chosen:
+    for article in edited:
         for kind in (*EDIT_KINDS, *TEMPLATE_KINDS):
             pair = make_edit(kind, article, chosen, rng)
             if pair is None or pair[0] == pair[1]:
@@ -450,7 +447,7 @@ def synthetic(articles: list[Article], half: str) -> dict[str, Any]:
                     }
                 )
     return {
-        "articles": len(chosen),
+        "articles": len(edited),
         "pairs": dict(pairs_per_kind),
         "scores": scores_of(true_positive, false_positive, false_negative),
         "baseline_scores": scores_of(*baseline_counts),
@@ -654,14 +651,15 @@ def print_tables(
 
 def main() -> None:
     """Run all three parts, print tables, write the JSON."""
+    run = BenchRun("edits")
     reals = {name: real_revisions(extract) for name, extract in extractors().items()}
     articles = load_articles()
     halves = {half: synthetic(articles, half) for half in ("tune", "check")}
     timing = speed(articles)
+    run.print_header()
     print_tables(reals, halves, timing)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"real": reals, "synthetic": halves, "speed": timing}, indent=1))
-    print(f"\nwrote {RESULTS.relative_to(REPO)}")
+    print()
+    run.write({"real": reals, "synthetic": halves, "speed": timing})
 
 
 if __name__ == "__main__":

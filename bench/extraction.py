@@ -10,6 +10,12 @@ Three public sets (see ``shared/data/extraction/PROVENANCE.md``):
   with/without body snippets (upstream substring scoring);
 - ``htmldate-mediacloud2020``: publication date precision/recall/F.
 
+and the three added on 2026-12-06 (each folder's PROVENANCE.md), for metadata
+systems only and without speed: ``readability`` (body), ``fundus-meta``
+(body, title, authors, date: 128 pages of 91 publishers in many languages)
+and ``htmldate-bbaw`` (date; htmldate's own evaluation pages, so they flatter
+it). Bodies there are scored by the same shingle metric, without bootstrap.
+
 Pages/second is measured on the body set in CPU time of this process (the
 machine is shared, so wall-clock time mostly measures the neighbours), best
 of ``--repeat`` interleaved runs. newstrail returns metadata as well as the
@@ -17,7 +23,8 @@ body, so ``trafilatura-fast+meta`` (``bare_extraction(fast=True,
 with_metadata=True)``) is the like-for-like speed baseline; plain
 ``extract(fast=True)`` returns text only.
 
-Run: ``.venv/bin/python bench/extraction.py`` (writes ``bench/results/extraction.json``).
+Run: ``.venv/bin/python -m bench.extraction`` (writes ``bench/results/extraction.json``).
+The quality gate (``tests/test_quality_gate.py``) scores with the functions here.
 """
 
 from __future__ import annotations
@@ -25,33 +32,21 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import random
 import re
 import statistics
-import sys
-import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import trafilatura
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
-from newstrail.extract.article import EXTRACTOR_VERSION, extract_html  # noqa: E402
+from bench._common import BenchRun, Stopwatch, f1, precision_recall_f1, shared_data
+from newstrail.extract.article import EXTRACTOR_VERSION, extract_html
 
 SHINGLE_SIZE = 4
 BOOTSTRAP_SAMPLES = 1000
-
-
-def shared_data() -> Path:
-    """The team's gold data (``$NEWSTRAIL_SHARED_DATA`` or ``../shared/data``)."""
-    configured = os.environ.get("NEWSTRAIL_SHARED_DATA")
-    return Path(configured) if configured else ROOT.parent / "shared" / "data"
 
 
 # --- scoring ---------------------------------------------------------------
@@ -91,8 +86,7 @@ def precision_recall(counts: Sequence[tuple[float, float, float]]) -> tuple[floa
     ]
     precision = statistics.fmean(precisions) if precisions else 0.0
     recall = statistics.fmean(recalls) if recalls else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return f1, precision, recall
+    return f1(precision, recall), precision, recall
 
 
 @dataclass(frozen=True)
@@ -113,7 +107,7 @@ def score_bodies(truths: Sequence[str], predictions: Sequence[str], seed: int = 
     """Score predicted bodies against the truth, upstream ``evaluate.py`` style."""
     counts = [page_counts(t, p) for t, p in zip(truths, predictions, strict=True)]
     exact = [tokens(t) == tokens(p) for t, p in zip(truths, predictions, strict=True)]
-    f1, precision, recall = precision_recall(counts)
+    body_f1, precision, recall = precision_recall(counts)
     rng = random.Random(seed)
     samples: list[tuple[float, float, float, float]] = []
     for _ in range(BOOTSTRAP_SAMPLES):
@@ -121,7 +115,7 @@ def score_bodies(truths: Sequence[str], predictions: Sequence[str], seed: int = 
         sample = precision_recall([counts[i] for i in picks])
         samples.append((*sample, statistics.fmean(exact[i] for i in picks)))
     stds = [statistics.pstdev(column) for column in zip(*samples, strict=True)]
-    return BodyScore(f1, precision, recall, statistics.fmean(exact), *stds)
+    return BodyScore(body_f1, precision, recall, statistics.fmean(exact), *stds)
 
 
 def date_prf(expected: Sequence[str], found: Sequence[str | None]) -> dict[str, float]:
@@ -129,11 +123,8 @@ def date_prf(expected: Sequence[str], found: Sequence[str | None]) -> dict[str, 
     tp = sum(1 for e, f in zip(expected, found, strict=True) if f and f == e)
     fp = sum(1 for e, f in zip(expected, found, strict=True) if f and f != e)
     fn = sum(1 for f in found if not f)
-    return {
-        "precision": tp / (tp + fp) if tp + fp else 0.0,
-        "recall": tp / (tp + fn) if tp + fn else 0.0,
-        "f": 2 * tp / (2 * tp + fp + fn) if tp else 0.0,
-    }
+    scores = precision_recall_f1(tp, fp, fn)
+    return {"precision": scores["precision"], "recall": scores["recall"], "f": scores["f1"]}
 
 
 def _normalised(text: str | None) -> str:
@@ -160,7 +151,7 @@ def snippet_scores(counts: Counter[str]) -> dict[str, float]:
         "precision": precision,
         "recall": recall,
         "accuracy": (tp + tn) / max(1, tp + fp + fn + tn),
-        "f": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        "f": f1(precision, recall),
     }
 
 
@@ -236,9 +227,9 @@ def run_bodies(systems: dict[str, System], repeat: int) -> dict[str, dict[str, A
     best_seconds: dict[str, float] = {}
     for _ in range(repeat):
         for name, system in systems.items():
-            started = time.process_time()
-            texts = [system(pages[key], truth[key]["url"])[0] for key in keys]
-            elapsed = time.process_time() - started
+            with Stopwatch() as watch:
+                texts = [system(pages[key], truth[key]["url"])[0] for key in keys]
+            elapsed = watch.cpu
             best_seconds[name] = min(best_seconds.get(name, elapsed), elapsed)
             outputs[name] = texts
     results: dict[str, dict[str, Any]] = {}
@@ -283,6 +274,67 @@ def newstrail_metadata(html: str, url: str | None) -> Metadata:
     return {**fields, "text": text}
 
 
+def body_prf(truths: Sequence[str], predictions: Sequence[str]) -> dict[str, float]:
+    """Body F1, precision and recall (``precision_recall`` of the shingle counts), no bootstrap."""
+    counts = [page_counts(t, p) for t, p in zip(truths, predictions, strict=True)]
+    body_f1, precision, recall = precision_recall(counts)
+    return {"f1": body_f1, "precision": precision, "recall": recall}
+
+
+def score_readability(system: Callable[[str, str | None], Metadata]) -> dict[str, Any]:
+    """Body scores on ``readability`` (gold: Readability.js output the maintainers checked)."""
+    truth, pages = load_set("readability")
+    keys = sorted(truth)
+    texts = [system(pages[key], truth[key]["url"])["text"] or "" for key in keys]
+    return {"pages": len(keys), "body": body_prf([truth[k]["articleBody"] for k in keys], texts)}
+
+
+def score_fundus(system: Callable[[str, str | None], Metadata]) -> dict[str, Any]:
+    """Body, title, author and date scores on ``fundus-meta``.
+
+    Authors are compared as ``"; "``-joined strings (as trafilatura-evaldata's
+    are), on the pages whose gold lists authors (``null`` means the fundus
+    parser has none, not that the page has none).
+    """
+    truth, pages = load_set("fundus-meta")
+    keys = sorted(truth)
+    found = {key: system(pages[key], truth[key]["url"]) for key in keys}
+    with_authors = [key for key in keys if truth[key]["authors"] is not None]
+    return {
+        "pages": len(keys),
+        "body": body_prf([truth[k]["body"] for k in keys], [found[k]["text"] or "" for k in keys]),
+        "title_accuracy": statistics.fmean(
+            _normalised(found[k]["title"]) == _normalised(truth[k]["title"]) for k in keys
+        ),
+        "author_accuracy": statistics.fmean(
+            _normalised(found[k]["author"]) == _normalised("; ".join(truth[k]["authors"]))
+            for k in with_authors
+        ),
+        "pages_with_authors": len(with_authors),
+        "date": date_prf([truth[k]["date"] for k in keys], [found[k]["date"] for k in keys]),
+    }
+
+
+def score_bbaw(system: Callable[[str, str | None], Metadata]) -> dict[str, Any]:
+    """Date scores on ``htmldate-bbaw``."""
+    truth, pages = load_set("htmldate-bbaw")
+    keys = sorted(truth)
+    found = [system(pages[key], truth[key]["url"])["date"] for key in keys]
+    return {"pages": len(keys), "date": date_prf([truth[k]["date"] for k in keys], found)}
+
+
+def run_more_sets(systems: dict[str, Callable[[str, str | None], Metadata]]) -> dict[str, Any]:
+    """The 2026-12-06 dev sets, each system's scores per set."""
+    return {
+        name: {
+            "readability": score_readability(system),
+            "fundus_meta": score_fundus(system),
+            "htmldate_bbaw": score_bbaw(system),
+        }
+        for name, system in systems.items()
+    }
+
+
 def print_table(bodies: dict[str, dict[str, Any]], metadata: dict[str, Any]) -> None:
     """A readable side-by-side table."""
     print("\nArticle body (scrapinghub-aeb dev, ± bootstrap std; pages per CPU second)")
@@ -310,11 +362,37 @@ def print_table(bodies: dict[str, dict[str, Any]], metadata: dict[str, Any]) -> 
         )
 
 
+def print_more_table(more: dict[str, Any]) -> None:
+    """The 2026-12-06 dev sets, side by side."""
+    first = next(iter(more.values()))
+    print(
+        f"\nMore dev sets: readability ({first['readability']['pages']} pages) body; "
+        f"fundus-meta ({first['fundus_meta']['pages']}) body, title, author "
+        f"(n={first['fundus_meta']['pages_with_authors']}), date; "
+        f"htmldate-bbaw ({first['htmldate_bbaw']['pages']}) date"
+    )
+    print(
+        f"{'system':<22}{'read F1':>8}{'P':>6}{'R':>6}{'fundus F1':>10}{'P':>6}{'R':>6}"
+        f"{'title':>7}{'author':>7}{'date F':>7}{'bbaw date P':>12}{'R':>6}{'F':>6}"
+    )
+    for name, row in more.items():
+        read, fundus, bbaw = row["readability"]["body"], row["fundus_meta"], row["htmldate_bbaw"]
+        body = fundus["body"]
+        print(
+            f"{name:<22}{read['f1']:>8.3f}{read['precision']:>6.3f}{read['recall']:>6.3f}"
+            f"{body['f1']:>10.3f}{body['precision']:>6.3f}{body['recall']:>6.3f}"
+            f"{fundus['title_accuracy']:>7.3f}{fundus['author_accuracy']:>7.3f}"
+            f"{fundus['date']['f']:>7.3f}{bbaw['date']['precision']:>12.3f}"
+            f"{bbaw['date']['recall']:>6.3f}{bbaw['date']['f']:>6.3f}"
+        )
+
+
 def main() -> None:
     """Run every set, print the table and write ``bench/results/extraction.json``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per system (best kept)")
     args = parser.parse_args()
+    run = BenchRun("extraction")
     bodies = run_bodies(
         {
             "newstrail": newstrail_system,
@@ -324,24 +402,25 @@ def main() -> None:
         },
         args.repeat,
     )
-    metadata = run_metadata(
-        {
-            "newstrail": newstrail_metadata,
-            "trafilatura": trafilatura_metadata(fast=False),
-            "trafilatura-fast": trafilatura_metadata(fast=True),
-        }
-    )
+    metadata_systems = {
+        "newstrail": newstrail_metadata,
+        "trafilatura": trafilatura_metadata(fast=False),
+        "trafilatura-fast": trafilatura_metadata(fast=True),
+    }
+    metadata = run_metadata(metadata_systems)
+    more = run_more_sets(metadata_systems)
+    run.print_header()
     print_table(bodies, metadata)
+    print_more_table(more)
     results = {
         "extractor": f"newstrail/{EXTRACTOR_VERSION}",
         "trafilatura": trafilatura.__version__,
         "body_scrapinghub_aeb": bodies,
         "metadata": metadata,
+        "more_dev_sets": more,
     }
-    output = ROOT / "bench" / "results" / "extraction.json"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {output.relative_to(ROOT)}")
+    print()
+    run.write(results)
 
 
 if __name__ == "__main__":

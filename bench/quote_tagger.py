@@ -1,6 +1,6 @@
 """Feasibility: how much would a trained token tagger earn over the quote rules?
 
-Run: ``.venv/bin/python bench/quote_tagger.py`` (about four CPU minutes).
+Run: ``.venv/bin/python -m bench.quote_tagger`` (about four CPU minutes).
 Prints a table and writes ``bench/results/quote_tagger.json``.
 
 PolNeAR's train split is not available here and PolNeAR has no licence, so
@@ -34,11 +34,9 @@ a content may run over sentences as quotations do.
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -52,15 +50,8 @@ from rich.table import Table
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.svm import LinearSVC
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from newstrail.coverage.quoting.cues import CUE_VERBS
-from newstrail.coverage.quoting.extraction import extract_quotes
-from newstrail.coverage.quoting.marks import find_marked_quotes
-from newstrail.coverage.quoting.stances import STANCE_VERBS
-from newstrail.text.nlp import load_english, model_version
-from quotes import (  # bench/quotes.py: the scorer, shared so both benches score alike
+from bench._common import BenchRun, shared_data
+from bench.quotes import (  # bench/quotes.py: the scorer, shared so both benches score alike
     ROLES,
     Attribution,
     Counts,
@@ -71,10 +62,13 @@ from quotes import (  # bench/quotes.py: the scorer, shared so both benches scor
     load_articles,
     merge_by_cue,
     score_article,
-    shared_data,
 )
+from newstrail.coverage.quoting.cues import CUE_VERBS
+from newstrail.coverage.quoting.extraction import extract_quotes
+from newstrail.coverage.quoting.marks import find_marked_quotes
+from newstrail.coverage.quoting.stances import STANCE_VERBS
+from newstrail.text.nlp import load_english, model_version
 
-RESULTS = Path(__file__).resolve().parent / "results" / "quote_tagger.json"
 REPORTING_LEMMAS = CUE_VERBS | STANCE_VERBS | {"according"}
 Features = dict[str, Any]
 
@@ -351,6 +345,7 @@ def rules_counts(articles: list[Article]) -> tuple[dict[str, Counts], Counts]:
 
 def main() -> None:
     """Two-fold train/test over dev halves A and B; print and write the table."""
+    run = BenchRun("quote_tagger")
     try:
         import pycrfsuite  # noqa: F401
     except ImportError:
@@ -431,11 +426,9 @@ def main() -> None:
             *cells,
             f"{attribution_f1:.3f}" if attribution_f1 is not None else "(not linked)",
         )
+    run.print_header()
     Console(width=200).print(table)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"model": model_version(), "overlap_threshold": 0.3, "results": results}
-    RESULTS.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS}")
+    run.write({"model": model_version(), "overlap_threshold": 0.3, "results": results})
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Benchmark quote extraction and attribution on PolNeAR (dev and annotator-training).
 
-Run: ``.venv/bin/python bench/quotes.py`` (about a minute on one core).
+Run: ``.venv/bin/python -m bench.quotes`` (about a minute on one core).
 Prints a table and writes ``bench/results/quotes.json``.
 
 Scoring (brat gold from ``shared/data/quotes/polnear``; see its PROVENANCE.md):
@@ -35,11 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
-import os
 import re
-import sys
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,8 +43,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
+from bench._common import BenchRun, Stopwatch, f1, shared_data
 from newstrail.coverage.quoting.extraction import extract_quotes
 from newstrail.coverage.quoting.marks import find_marked_quotes
 from newstrail.coverage.quoting.records import Quote
@@ -64,17 +59,6 @@ SPEECH_CUE = re.compile(
     r"|warn(s|ed)|announc(es|ed)|report(s|ed)|stat(es|ed)|tweet(s|ed))\b|^\W*:\W*$",
     re.IGNORECASE,
 )
-RESULTS = Path(__file__).resolve().parent / "results" / "quotes.json"
-
-
-def shared_data() -> Path:
-    """Where the shared gold data lives (env ``NEWSTRAIL_SHARED_DATA`` overrides)."""
-    configured = os.environ.get("NEWSTRAIL_SHARED_DATA")
-    return (
-        Path(configured)
-        if configured
-        else Path(__file__).resolve().parents[1].parent / "shared" / "data"
-    )
 
 
 @dataclass
@@ -181,8 +165,11 @@ class Counts:
         """Precision, recall and F1."""
         precision = self.matched_pred / self.predicted if self.predicted else 0.0
         recall = self.matched_gold / self.gold if self.gold else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)}
+        return {
+            "precision": round(precision, 3),
+            "recall": round(recall, 3),
+            "f1": round(f1(precision, recall), 3),
+        }
 
 
 @dataclass
@@ -308,7 +295,12 @@ def load_articles(folder: Path) -> list[tuple[str, str, list[Attribution]]]:
 
 
 def half(name: str) -> str:
-    """Fixed split of dev into halves A and B by a hash of the article name."""
+    """Fixed split of dev into halves A and B by a hash of the article name.
+
+    Not ``_common.fold_of``: these halves (SHA-1's first byte) are the ones
+    ``bench.quote_tagger`` trained and tested on and its results report;
+    moving to another hash would move articles between them.
+    """
     return "A" if hashlib.sha1(name.encode()).digest()[0] % 2 == 0 else "B"
 
 
@@ -319,9 +311,9 @@ def evaluate(
     tally = Tally()
     for _, text, gold in articles:
         # CPU time, not wall time: the machine is shared, and wall time halved under load.
-        started = time.process_time()
-        quotes = system(text)
-        tally.seconds += time.process_time() - started
+        with Stopwatch() as watch:
+            quotes = system(text)
+        tally.seconds += watch.cpu
         tally.articles += 1
         score_article(text, gold, quotes, tally)
     return tally
@@ -371,6 +363,7 @@ def summary(tally: Tally) -> dict[str, object]:
 
 def main() -> None:
     """Score the extractor and the baseline on PolNeAR and write the results."""
+    run = BenchRun("quotes")
     polnear = shared_data() / "quotes" / "polnear"
     dev = load_articles(polnear / "dev")
     training = load_articles(polnear / "annotator-training")
@@ -422,6 +415,7 @@ def main() -> None:
             f"{result['docs_per_cpu_second']}",
         )
     console = Console(width=220)
+    run.print_header()
     console.print(table)
     agreements = {name: agreement(polnear / name) for name in ("dev", "annotator-training")}
     ceiling = Table(title="Content P/R/F1 ≥0.3 on multi-annotator articles (human agreement)")
@@ -431,15 +425,13 @@ def main() -> None:
         cells = [f"{s['precision']:.2f}/{s['recall']:.2f}/{s['f1']:.3f}" for s in scores.values()]
         ceiling.add_row(name, *cells)
     console.print(ceiling)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "model": model_version(),
         "overlap_threshold": OVERLAP_THRESHOLD,
         "results": results,
         "agreement": agreements,
     }
-    RESULTS.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS}")
+    run.write(payload)
 
 
 if __name__ == "__main__":

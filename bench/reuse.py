@@ -12,24 +12,21 @@ Three parts, one table each, all written to ``bench/results/reuse.json``:
    citations whose cited article really contains a supporting sentence, by the
    support function and by a stricter lexical check, and time per story.
 
-Run: ``.venv/bin/python bench/reuse.py``
+Run: ``.venv/bin/python -m bench.reuse``
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
 import random
 import re
 import statistics
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -39,6 +36,7 @@ from rich.table import Table
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
 
+from bench._common import BenchRun, Stopwatch, precision_recall_f1, shared_data
 from newstrail.coverage import exclusives as coverage
 from newstrail.coverage.exclusives import (
     exclusive_content,
@@ -49,11 +47,6 @@ from newstrail.coverage.exclusives import (
 from newstrail.coverage.reuse import PassageIndex, StoryArticle, find_passages
 from newstrail.coverage.summary import summarise_story
 
-SHARED = Path(
-    os.environ.get("NEWSTRAIL_SHARED_DATA")
-    or Path(__file__).resolve().parents[1].parent / "shared" / "data"
-)
-RESULTS = Path(__file__).resolve().parent / "results" / "reuse.json"
 FOLDS = 10
 SEED = 20240611
 PLANTS = 200
@@ -71,7 +64,7 @@ WORD = re.compile(r"\w+")
 
 def load_msrp() -> tuple[list[str], list[str], NDArray[np.int64]]:
     """The MSRP pairs available locally (the validation split; TSV with a BOM)."""
-    path = SHARED / "reuse" / "msrp" / "msr-para-val.tsv"
+    path = shared_data() / "reuse" / "msrp" / "msr-para-val.tsv"
     with path.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))[1:]
     return [r[3] for r in rows], [r[4] for r in rows], np.array([int(r[0]) for r in rows])
@@ -130,8 +123,10 @@ def weight_cross_validated(
 def accuracy_f1(predicted: NDArray[np.int64], labels: NDArray[np.int64]) -> tuple[float, float]:
     """Accuracy and F1 of the positive class."""
     true_positives = int(((predicted == 1) & (labels == 1)).sum())
-    f1 = 2 * true_positives / max(int(predicted.sum() + labels.sum()), 1)
-    return float((predicted == labels).mean()), f1
+    false_positives = int(((predicted == 1) & (labels == 0)).sum())
+    false_negatives = int(((predicted == 0) & (labels == 1)).sum())
+    scores = precision_recall_f1(true_positives, false_positives, false_negatives)
+    return float((predicted == labels).mean()), scores["f1"]
 
 
 def bench_msrp() -> dict[str, Any]:
@@ -171,7 +166,7 @@ def bench_msrp() -> dict[str, Any]:
 def load_stories() -> list[dict[str, Any]]:
     """Every record with text of the stories development data, first of each id."""
     records: dict[str, dict[str, Any]] = {}
-    for path in sorted((SHARED / "stories").glob("*.jsonl")):
+    for path in sorted((shared_data() / "stories").glob("*.jsonl")):
         with path.open(encoding="utf-8") as handle:
             for line in handle:
                 record = json.loads(line) if line.strip() else {}
@@ -282,62 +277,82 @@ def unrelated_passages(records: list[dict[str, Any]], pairs: int = 300) -> float
     return found / pairs
 
 
-def bench_plants(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Detection and boundary scores of find_passages, and PassageIndex candidate recall."""
-    index = PassageIndex()
-    started = time.perf_counter()
-    for record in records:
-        index.add(as_article(record))
-    index_seconds = time.perf_counter() - started
-    results: dict[str, Any] = {
-        "plants": PLANTS,
-        "index_seconds_for_archive": index_seconds,
-        "passages_per_unrelated_pair": unrelated_passages(records),
-    }
-    for level, rate in (("exact", 0.0), ("light", 0.03), ("heavier", 0.06)):
-        detected = candidate_hits = 0
-        totals: defaultdict[str, int] = defaultdict(int)
-        errors: list[int] = []
-        candidate_counts = []
-        for plant in make_plants(records, rate, PLANTS):
-            passages = find_passages([plant.donor, plant.host])
-            sides = (
-                (
-                    "target",
-                    [p.target_span for p in passages if p.target_article == plant.host.id]
-                    + [p.source_span for p in passages if p.source_article == plant.host.id],
-                    plant.target_span,
-                ),
-                (
-                    "source",
-                    [p.source_span for p in passages if p.source_article == plant.donor.id]
-                    + [p.target_span for p in passages if p.target_article == plant.donor.id],
-                    plant.source_span,
-                ),
-            )
-            for side, spans, truth in sides:
-                inside, predicted = overlap(spans, truth)
-                totals[f"{side}_inside"] += inside
-                totals[f"{side}_predicted"] += predicted
-                totals[f"{side}_truth"] += truth[1] - truth[0]
-                if side == "target" and inside:
-                    detected += 1
-                    best = max(spans, key=lambda s: overlap([s], truth)[0])
-                    errors.append(abs(best[0] - truth[0]) + abs(best[1] - truth[1]))
+REWORD_LEVELS = (("exact", 0.0), ("light", 0.03), ("heavier", 0.06))
+
+
+def score_plants(
+    records: list[dict[str, Any]],
+    rate: float,
+    count: int = PLANTS,
+    index: PassageIndex | None = None,
+) -> dict[str, Any]:
+    """find_passages' detection and boundary scores on ``count`` plants reworded at ``rate``.
+
+    With ``index`` (the whole archive in a ``PassageIndex``), the recall of its
+    candidates too. The first ``count`` plants are the same whatever ``count``
+    is (one seeded RNG), so a smaller count scores a prefix of the full run.
+    """
+    detected = candidate_hits = 0
+    totals: defaultdict[str, int] = defaultdict(int)
+    errors: list[int] = []
+    candidate_counts = []
+    for plant in make_plants(records, rate, count):
+        passages = find_passages([plant.donor, plant.host])
+        sides = (
+            (
+                "target",
+                [p.target_span for p in passages if p.target_article == plant.host.id]
+                + [p.source_span for p in passages if p.source_article == plant.host.id],
+                plant.target_span,
+            ),
+            (
+                "source",
+                [p.source_span for p in passages if p.source_article == plant.donor.id]
+                + [p.target_span for p in passages if p.target_article == plant.donor.id],
+                plant.source_span,
+            ),
+        )
+        for side, spans, truth in sides:
+            inside, predicted = overlap(spans, truth)
+            totals[f"{side}_inside"] += inside
+            totals[f"{side}_predicted"] += predicted
+            totals[f"{side}_truth"] += truth[1] - truth[0]
+            if side == "target" and inside:
+                detected += 1
+                best = max(spans, key=lambda s: overlap([s], truth)[0])
+                errors.append(abs(best[0] - truth[0]) + abs(best[1] - truth[1]))
+        if index is not None:
             candidates = index.candidates(plant.host)
             candidate_counts.append(len(candidates))
             candidate_hits += plant.donor.id in candidates
-        results[level] = {
-            "reword_rate": rate,
-            "detection_recall": detected / PLANTS,
-            "target_char_precision": totals["target_inside"] / max(totals["target_predicted"], 1),
-            "target_char_recall": totals["target_inside"] / totals["target_truth"],
-            "source_char_precision": totals["source_inside"] / max(totals["source_predicted"], 1),
-            "source_char_recall": totals["source_inside"] / totals["source_truth"],
-            "median_boundary_error_chars": statistics.median(errors) if errors else None,
-            "index_candidate_recall": candidate_hits / PLANTS,
-            "index_mean_candidates": statistics.mean(candidate_counts),
-        }
+    scores: dict[str, Any] = {
+        "reword_rate": rate,
+        "detection_recall": detected / count,
+        "target_char_precision": totals["target_inside"] / max(totals["target_predicted"], 1),
+        "target_char_recall": totals["target_inside"] / totals["target_truth"],
+        "source_char_precision": totals["source_inside"] / max(totals["source_predicted"], 1),
+        "source_char_recall": totals["source_inside"] / totals["source_truth"],
+        "median_boundary_error_chars": statistics.median(errors) if errors else None,
+    }
+    if index is not None:
+        scores["index_candidate_recall"] = candidate_hits / count
+        scores["index_mean_candidates"] = statistics.mean(candidate_counts)
+    return scores
+
+
+def bench_plants(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Detection and boundary scores of find_passages, and PassageIndex candidate recall."""
+    index = PassageIndex()
+    with Stopwatch() as watch:
+        for record in records:
+            index.add(as_article(record))
+    results: dict[str, Any] = {
+        "plants": PLANTS,
+        "index_seconds_for_archive": watch.wall,
+        "passages_per_unrelated_pair": unrelated_passages(records),
+    }
+    for level, rate in REWORD_LEVELS:
+        results[level] = score_plants(records, rate, PLANTS, index)
     return results
 
 
@@ -434,9 +449,11 @@ def flatten(results: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
     return rows
 
 
-def main() -> int:
+def main() -> None:
     """Run the three parts, print the tables and write the JSON."""
+    run = BenchRun("reuse")
     console = Console()
+    run.print_header()  # above the first table: each part prints its own when it ends
     records = load_stories()
     parts: dict[str, Callable[[], dict[str, Any]]] = {
         "msrp": bench_msrp,
@@ -444,16 +461,13 @@ def main() -> int:
         "summaries": lambda: bench_summaries(records),
     }
     results: dict[str, Any] = {}
-    for name, run in parts.items():
-        started = time.perf_counter()
-        results[name] = run()
-        results[name]["bench_seconds"] = time.perf_counter() - started
+    for name, part in parts.items():
+        with Stopwatch() as watch:
+            results[name] = part()
+        results[name]["bench_seconds"] = watch.wall
         console.print(table(name, flatten(results[name])))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    console.print(f"wrote {RESULTS}")
-    return 0
+    run.write(results)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

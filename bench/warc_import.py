@@ -13,7 +13,7 @@ run's peak resident memory (the parent's and the workers' maxima are reported
 apart). Wall time on this shared 2-core machine depends on the neighbours, so
 CPU seconds are printed beside it.
 
-Run: ``.venv/bin/python bench/warc_import.py`` (about 3 minutes);
+Run: ``.venv/bin/python -m bench.warc_import`` (about 3 minutes);
 ``--copies 5`` for a bigger set. Writes ``bench/results/warc_import.json``.
 """
 
@@ -23,7 +23,6 @@ import argparse
 import html
 import io
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -33,14 +32,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
-from warcio.statusandheaders import StatusAndHeaders  # noqa: E402
-from warcio.warcwriter import WARCWriter  # noqa: E402
+from bench._common import ROOT, BenchRun, shared_data
 
-SHARED = Path(os.environ.get("NEWSTRAIL_SHARED_DATA", ROOT.parent / "shared" / "data"))
-RESULTS = ROOT / "bench" / "results" / "warc_import.json"
 POSTGRES_PORT = 55491
 
 
@@ -62,7 +58,7 @@ def build_warcs(folder: Path, files: int, copies: int) -> tuple[list[Path], int]
     """Write ``files`` WARC.gz files holding every story ``copies`` times (distinct URLs)."""
     stories = [
         json.loads(line)
-        for path in sorted((SHARED / "stories").glob("*.jsonl"))
+        for path in sorted((shared_data() / "stories").glob("*.jsonl"))
         for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
@@ -162,6 +158,8 @@ def main() -> None:
         print(json.dumps(run_one(spec["db"], spec["paths"], spec["jobs"], spec["method"])))
         return
 
+    run = BenchRun("warc_import")
+    run.print_header()  # above the rows, printed as each configuration ends
     with tempfile.TemporaryDirectory(prefix="newstrail-warc-bench-") as scratch:
         folder = Path(scratch)
         paths, records = build_warcs(folder, args.files, args.copies)
@@ -185,7 +183,8 @@ def main() -> None:
                 )
                 spec = {"db": db, "paths": [str(p) for p in paths], "jobs": jobs, "method": method}
                 child = subprocess.run(
-                    [sys.executable, __file__, "--child", json.dumps(spec)],
+                    [sys.executable, "-m", "bench.warc_import", "--child", json.dumps(spec)],
+                    cwd=ROOT,
                     check=True,
                     capture_output=True,
                     text=True,
@@ -205,15 +204,9 @@ def main() -> None:
                     check=False,
                     capture_output=True,
                 )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {"records": records, "files": len(paths), "megabytes": round(size_mb, 1), "runs": rows},
-            indent=2,
-        )
-        + "\n"
+    run.write(
+        {"records": records, "files": len(paths), "megabytes": round(size_mb, 1), "runs": rows}
     )
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

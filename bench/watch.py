@@ -23,7 +23,7 @@ table grows to 10k, 100k and 1M scheduled rows, all but 1,000 of them retired
 costs the same at every size, because it reads the ``(state, next_check_at)``
 index from the due end.
 
-Run: ``.venv/bin/python bench/watch.py`` (about 4 minutes on this 2-core box);
+Run: ``.venv/bin/python -m bench.watch`` (about 4 minutes on this 2-core box);
 ``--articles 2000 --rows 100000`` for a quick look. Writes
 ``bench/results/watch.json``.
 """
@@ -47,20 +47,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+import httpx
+import sqlalchemy as sa
 
-import httpx  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
+from bench._common import BenchRun, peak_rss_mib
+from newstrail.fetch.http import Fetcher
+from newstrail.jobs.leases import claim_due, release
+from newstrail.jobs.watch import Watcher, WatchReport, add_source, fetch_settings
+from newstrail.settings import Settings
+from newstrail.store import schema
+from newstrail.store.database import Store
 
-from newstrail.fetch.http import Fetcher  # noqa: E402
-from newstrail.jobs.leases import claim_due, release  # noqa: E402
-from newstrail.jobs.watch import Watcher, WatchReport, add_source, fetch_settings  # noqa: E402
-from newstrail.settings import Settings  # noqa: E402
-from newstrail.store import schema  # noqa: E402
-from newstrail.store.database import Store  # noqa: E402
-
-RESULTS = ROOT / "bench" / "results" / "watch.json"
 SOURCES = 100  # outlets the scheduled rows are spread over (the claim has a per-source budget)
 SITE_SCRIPT = """
 import sys
@@ -109,7 +106,6 @@ def fixture_site(articles: int) -> Iterator[str]:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
     )
     assert child.stdout is not None and child.stdin is not None
     try:
@@ -144,10 +140,6 @@ def pool_cpu_seconds(watcher: Watcher) -> float:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
     return total
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def discover(store: Store, settings: Settings, base_url: str) -> int:
@@ -187,7 +179,7 @@ def timed_pass(watcher: Watcher, label: str, batch: int) -> dict[str, Any]:
         "changed_pages": changed,
         "cpu_seconds": round(used, 1),
         "cpu_ms_per_check": round(1000 * used / max(1, report.checks), 2),
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_rss_mb": round(peak_rss_mib(), 1),
     }
 
 
@@ -331,6 +323,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15, help="claims timed per size")
     parser.add_argument("--skip-passes", action="store_true", help="only the claim cost")
     args = parser.parse_args()
+    run = BenchRun("watch")
+    run.print_header()  # above the rows, printed as each pass ends
 
     passes = [] if args.skip_passes else watcher_passes(args.articles, args.watched, args.workers)
     sizes = sorted({min(10_000, args.rows), min(100_000, args.rows), args.rows})
@@ -350,21 +344,15 @@ def main() -> None:
         largest["claim_100_ms_best"] / smallest["claim_100_ms_best"], 2
     )
     print(json.dumps(summary))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "articles": args.articles,
-                "watched": args.watched,
-                "passes": passes,
-                "claims": claims,
-                "summary": summary,
-            },
-            indent=2,
-        )
-        + "\n"
+    run.write(
+        {
+            "articles": args.articles,
+            "watched": args.watched,
+            "passes": passes,
+            "claims": claims,
+            "summary": summary,
+        }
     )
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

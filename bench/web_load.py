@@ -10,8 +10,8 @@ requests/s and the server's CPU milliseconds per request (steadier than
 requests/s on a shared machine) per endpoint, beside a static-file baseline
 that measures the server and load generator alone.
 
-    .venv/bin/python bench/web_load.py                 # quick: 2,000 articles
-    .venv/bin/python bench/web_load.py --n 1000000 --db /tmp/webload-1m.db --workers 1 2
+    .venv/bin/python -m bench.web_load                 # quick: 2,000 articles
+    .venv/bin/python -m bench.web_load --n 1000000 --db /tmp/webload-1m.db --workers 1 2
 """
 
 from __future__ import annotations
@@ -36,13 +36,11 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+from bench._common import ROOT, BenchRun, shared_data
 from newstrail.store import schema
 from newstrail.store.database import Store, text_sha256
 from newstrail.store.search import rebuild_index
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results" / "web_load.json"
-SHARED = Path(os.environ.get("NEWSTRAIL_SHARED_DATA", ROOT.parent / "shared" / "data"))
 TARGETS = {"story p95 ms": 50.0, "requests/s": 500.0}
 ARTICLES_PER_STORY = 8
 BATCH = 5_000
@@ -53,13 +51,13 @@ T0 = datetime(2024, 1, 1, tzinfo=UTC)
 def load_texts() -> list[dict[str, Any]]:
     """The real articles the synthetic archive is made from."""
     records = []
-    for path in sorted((SHARED / "stories").glob("*.jsonl")):
+    for path in sorted((shared_data() / "stories").glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
             if record.get("text") and len(record["text"]) > 200:
                 records.append(record)
     if not records:
-        sys.exit(f"no texts found under {SHARED / 'stories'}")
+        sys.exit(f"no texts found under {shared_data() / 'stories'}")
     return records
 
 
@@ -333,19 +331,24 @@ def drive_wrk(
     }
 
 
-def save_run(run: dict[str, Any]) -> None:
-    """Keep one run per (N, workers, generator) in the results file, replacing an older one."""
+def save_runs(bench_run: BenchRun, new_runs: list[dict[str, Any]]) -> None:
+    """Keep one run per (N, workers, generator) in the results file, replacing an older one.
+
+    Each run keeps the header of the bench run that measured it; the file's own
+    header is this run's.
+    """
     runs: list[dict[str, Any]] = []
-    if RESULTS.is_file():
-        runs = json.loads(RESULTS.read_text()).get("runs", [])
+    if bench_run.path.is_file():
+        runs = json.loads(bench_run.path.read_text()).get("runs", [])
 
     def key(r: dict[str, Any]) -> tuple[int, int, str]:
         return r["n_articles"], r.get("workers", 1), r.get("generator", "python")
 
-    runs = [r for r in runs if key(r) != key(run)] + [run]
+    header = bench_run.header()
+    for run in new_runs:
+        runs = [r for r in runs if key(r) != key(run)] + [{"header": header, **run}]
     runs.sort(key=key)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"targets": TARGETS, "runs": runs}, indent=2) + "\n")
+    bench_run.write({"targets": TARGETS, "runs": runs})
 
 
 def ensure_store(db: Path, n: int) -> None:
@@ -423,7 +426,8 @@ def run_server(
     """Start the server with ``workers`` processes and measure every endpoint against it."""
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, __file__, "--serve", str(db), str(port), str(workers)]
+        [sys.executable, "-m", "bench.web_load", "--serve", str(db), str(port), str(workers)],
+        cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
     results: list[dict[str, Any]] = []
@@ -500,6 +504,7 @@ def main() -> None:
         serve(args.serve[0], int(args.serve[1]), int(args.serve[2]))
         return
 
+    bench_run = BenchRun("web_load")
     wrk = shutil.which("wrk") if args.generator != "python" else None
     if args.generator == "wrk" and wrk is None:
         sys.exit("wrk is not on PATH (Debian: apt-get install wrk)")
@@ -515,8 +520,10 @@ def main() -> None:
     finally:
         workdir.cleanup()
 
+    print()
+    bench_run.print_header()
     print(
-        f"\nweb load at N = {args.n:,} articles ({stories:,} stories), loopback, "
+        f"web load at N = {args.n:,} articles ({stories:,} stories), loopback, "
         f"load generator: {generator}, load average before: {load_before} on {os.cpu_count()} CPUs"
     )
     columns = (
@@ -549,8 +556,9 @@ def main() -> None:
         f"the run.\ntargets: story page p95 < {TARGETS['story p95 ms']:.0f} ms, "
         f">= {TARGETS['requests/s']:.0f} req/s"
     )
-    for workers, results in by_workers.items():
-        save_run(
+    save_runs(
+        bench_run,
+        [
             {
                 "n_articles": args.n,
                 "stories": stories,
@@ -561,8 +569,9 @@ def main() -> None:
                 "measured_at": datetime.now(UTC).isoformat(),
                 "results": results,
             }
-        )
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+            for workers, results in by_workers.items()
+        ],
+    )
 
 
 if __name__ == "__main__":

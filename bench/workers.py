@@ -33,24 +33,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT / "bench"))
+import sqlalchemy as sa
 
-import sqlalchemy as sa  # noqa: E402
+from bench._common import ROOT, BenchRun
+from bench.warc_import import fresh_postgres_database, start_postgres
+from bench.watch import Clock, advance_site, bench_settings, discover, fixture_site
+from newstrail.jobs.watch import Watcher
+from newstrail.store import schema
+from newstrail.store.database import Store
 
-from newstrail.jobs.watch import Watcher  # noqa: E402
-from newstrail.store import schema  # noqa: E402
-from newstrail.store.database import Store  # noqa: E402
-from warc_import import fresh_postgres_database, start_postgres  # noqa: E402
-from watch import Clock, advance_site, bench_settings, discover, fixture_site  # noqa: E402
-
-RESULTS = ROOT / "bench" / "results" / "workers.json"
 WORKER_COUNTS = (1, 2, 4)
 WORKER_SCRIPT = """
 import asyncio, json, sys, time
-sys.path.insert(0, sys.argv[3])
-from watch import bench_settings
+from bench.watch import bench_settings
 from newstrail.store.database import Store
 from newstrail.jobs.watch import Watcher
 
@@ -101,7 +96,8 @@ def run_workers(db: str, workers: int) -> tuple[float, int, float]:
     cpu = children_cpu_seconds()
     children = [
         subprocess.Popen(
-            [sys.executable, "-c", WORKER_SCRIPT, db, f"bench-{number}", str(ROOT / "bench")],
+            [sys.executable, "-c", WORKER_SCRIPT, db, f"bench-{number}"],
+            cwd=ROOT,  # ``python -c`` puts the working directory first: ``bench`` imports from it
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -188,6 +184,8 @@ def main() -> None:
     parser.add_argument("--postgres", help="PostgreSQL URL (default: a throw-away cluster)")
     parser.add_argument("--repeats", type=int, default=2, help="rounds per worker count (best)")
     args = parser.parse_args()
+    run = BenchRun("workers")
+    run.print_header()  # above the rows, printed as each round ends
 
     postgres_dir = Path(tempfile.gettempdir()) / "newstrail-bench-workers-pg"
     postgres = args.postgres or start_postgres(postgres_dir)
@@ -219,14 +217,7 @@ def main() -> None:
         ratio = rates["sqlite"] / rates["postgresql"]
         ratios[workers] = round(ratio, 2)
         print(f"{workers:>7} {rates['postgresql']:>13.1f} {rates['sqlite']:>9.1f} {ratio:>10.2f}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {"articles": args.articles, "runs": rows, "sqlite_over_postgresql": ratios}, indent=2
-        )
-        + "\n"
-    )
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    run.write({"articles": args.articles, "runs": rows, "sqlite_over_postgresql": ratios})
 
 
 if __name__ == "__main__":

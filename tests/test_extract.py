@@ -1,17 +1,18 @@
-"""Article extraction: seeds, a hand-made page, dev-set quality floors, files and errors."""
+"""Article extraction: seeds, a hand-made page, files and errors.
+
+The dev-set quality floors are in test_quality_gate.py (quality_baselines.json).
+"""
 
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
 import os
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from bench.extraction import page_counts, precision_recall, shingles
 from newstrail.extract.article import (
     EXTRACTOR_NAME,
     EXTRACTOR_VERSION,
@@ -25,7 +26,6 @@ from newstrail.extract.article import (
 )
 from newstrail.extract.boilerplate import clean_text
 
-REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "extract"
 
 # Furniture lines the seeds carry; none may reach the stored text.
@@ -44,19 +44,6 @@ SEED_BOILERPLATE = (
     "File photo:",
     "Updated:",
 )
-
-
-@pytest.fixture(scope="module")
-def bench() -> ModuleType:
-    """The benchmark module, for its scoring functions (the quality floors use the same metric)."""
-    spec = importlib.util.spec_from_file_location(
-        "bench_extraction", REPO / "bench" / "extraction.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _seed(seeds_dir: Path, number: str) -> str:
@@ -216,34 +203,6 @@ def test_to_dict_has_every_field() -> None:
     }
 
 
-def test_scrapinghub_dev_pages_score_above_floor(shared_data: Path, bench: ModuleType) -> None:
-    truth, pages = bench.load_set("scrapinghub-aeb")
-    keys = sorted(truth)
-    predictions = [extract_html(pages[key], truth[key]["url"]).text for key in keys]
-    counts = [
-        bench.page_counts(truth[key]["articleBody"], text)
-        for key, text in zip(keys, predictions, strict=True)
-    ]
-    f1, precision, recall = bench.precision_recall(counts)
-    # Floors sit under the measured 0.986 / 0.991 / 0.981 (plain trafilatura: 0.942).
-    assert f1 >= 0.97 and precision >= 0.97 and recall >= 0.96
-    # Every page keeps most of its article: no silent failures on one layout.
-    assert min(tp / (tp + fn) for tp, _, fn in counts) >= 0.85
-
-
-def test_metadata_dev_sets_score_above_floor(shared_data: Path, bench: ModuleType) -> None:
-    truth, pages = bench.load_set("trafilatura-evaldata")
-    titles = [
-        extract_html(pages[key], item["url"].strip()).title == item["title"]
-        for key, item in truth.items()
-    ]
-    assert sum(titles) / len(titles) >= 0.75  # measured 0.80; plain trafilatura 0.65
-    dates, date_pages = bench.load_set("htmldate-mediacloud2020")
-    found = [extract_html(date_pages[key], dates[key]["url"]).date for key in sorted(dates)]
-    scores = bench.date_prf([dates[key]["date"] for key in sorted(dates)], found)
-    assert scores["f"] >= 0.9  # measured 1.00
-
-
 # --- files and errors ---------------------------------------------------------
 
 
@@ -343,16 +302,16 @@ def test_plain_text_byline_and_written_date() -> None:
     )
 
 
-def test_bench_scoring_follows_the_scrapinghub_definition(bench: ModuleType) -> None:
+def test_bench_scoring_follows_the_scrapinghub_definition() -> None:
     # Tokens are \w+ runs, so punctuation and spacing do not count.
-    assert bench.page_counts("One, two three four five.", "One two three four five") == (1, 0, 0)
+    assert page_counts("One, two three four five.", "One two three four five") == (1, 0, 0)
     # Under four tokens the whole text is one shingle.
-    assert bench.shingles(["a", "b"]) == {("a", "b"): 1}
+    assert shingles(["a", "b"]) == {("a", "b"): 1}
     # An empty prediction: no precision entry, recall 0.
-    counts = [bench.page_counts("a b c d e", ""), bench.page_counts("a b c d e", "a b c d e")]
-    f1, precision, recall = bench.precision_recall(counts)
+    counts = [page_counts("a b c d e", ""), page_counts("a b c d e", "a b c d e")]
+    f1, precision, recall = precision_recall(counts)
     assert (precision, recall) == (1.0, 0.5)
     assert f1 == pytest.approx(2 / 3)
     # Half the predicted shingles are wrong: tp=2, fp=2 over 4 -> precision 0.5, recall 1.
-    tp, fp, fn = bench.page_counts("a b c d e", "a b c d e x y")
+    tp, fp, fn = page_counts("a b c d e", "a b c d e x y")
     assert (tp, fp, fn) == (pytest.approx(0.5), pytest.approx(0.5), 0.0)
