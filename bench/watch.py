@@ -53,7 +53,9 @@ import sqlalchemy as sa
 from bench._common import BenchRun, peak_rss_mib
 from newstrail.fetch.http import Fetcher
 from newstrail.jobs.leases import claim_due, release
-from newstrail.jobs.watch import Watcher, WatchReport, add_source, fetch_settings
+from newstrail.jobs.polling import WatchReport, fetch_settings
+from newstrail.jobs.sources import add_source
+from newstrail.jobs.watch import Watcher
 from newstrail.settings import Settings
 from newstrail.store import schema
 from newstrail.store.database import Store

@@ -24,7 +24,8 @@ import sqlalchemy as sa
 from newstrail.demo.fixture_site import FixtureSite
 from newstrail.extract.article import Extracted
 from newstrail.jobs.schedule import RecheckPolicy, next_check
-from newstrail.jobs.watch import Watcher, add_source
+from newstrail.jobs.sources import add_source
+from newstrail.jobs.watch import Watcher
 from newstrail.settings import Settings
 from newstrail.store import schema
 from newstrail.store.database import Store

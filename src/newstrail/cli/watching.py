@@ -40,7 +40,7 @@ def sources_add(
 
     Example: newstrail sources add https://www.example.com/rss.xml --name Example
     """
-    from newstrail.jobs.watch import add_source
+    from newstrail.jobs.sources import add_source
 
     settings = obj.settings.with_overrides(allow_private=allow_private)
     source_id, kind = asyncio.run(

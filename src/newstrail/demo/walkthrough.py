@@ -70,7 +70,8 @@ def import_demo(store: Store, settings: Settings, console: Console) -> None:
 def watch_demo(store: Store, settings: Settings, console: Console, steps: int = 7) -> None:
     """Watch the fixture news site through its timeline and print what appeared."""
     from newstrail.demo.fixture_site import FixtureSite
-    from newstrail.jobs.watch import Watcher, add_source
+    from newstrail.jobs.sources import add_source
+    from newstrail.jobs.watch import Watcher
     from newstrail.serve.terminal import version_rows
 
     console.rule("2. Watch the fixture news site (127.0.0.1, no network)")

@@ -20,8 +20,14 @@ import sqlalchemy as sa
 
 from newstrail.errors import ConfigError, NotFound
 from newstrail.extract.outlets import outlet_from_name, outlet_from_url
+from newstrail.fetch.errors import FetchError
+from newstrail.fetch.feeds import detect_kind
+from newstrail.fetch.http import Fetcher
+from newstrail.jobs.polling import fetch_settings
+from newstrail.settings import Settings
 from newstrail.store import schema
 from newstrail.store.database import Store, utcnow
+from newstrail.text.urls import canonicalise
 
 
 @dataclass(frozen=True)
@@ -155,3 +161,18 @@ def save_configured_sources(store: Store, path: Path) -> list[int]:
         kind = str(entry.get("kind", "feed"))
         ids.append(save_source(store, str(entry["url"]), kind, entry.get("name"), options))
     return ids
+
+
+async def add_source(
+    store: Store, settings: Settings, url: str, name: str | None, options: dict[str, Any]
+) -> tuple[int, str]:
+    """Fetch ``url`` once to learn its kind, then watch it; returns (id, kind)."""
+    async with Fetcher(fetch_settings(settings)) as fetcher:
+        result = await fetcher.fetch(url)
+    if result.status >= 400:
+        raise FetchError(f"{url}: HTTP {result.status}")
+    kind: str = detect_kind(result.body, result.headers.get("content-type"), result.final_url)
+    if kind == "html":
+        kind = "article"
+        url = canonicalise(result.final_url)
+    return save_source(store, url, kind, name, options), kind

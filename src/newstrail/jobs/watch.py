@@ -1,9 +1,10 @@
 """The watcher: poll feeds for new articles, re-check due articles, keep versions.
 
-One pass (``Watcher.run_once``) polls the feeds that are due, claims the
-articles that are due (leases, a per-source budget: see ``jobs/leases.py``), fetches
-them politely (``fetch/http.py``), extracts them in worker processes, records
-versions (``versions/recording.py``), reschedules each article (``jobs/schedule.py``) and
+One pass (``Watcher.run_once``) polls the feeds that are due
+(``polling.py``), claims the articles that are due (leases, a per-source
+budget: see ``leases.py``), fetches them politely (``fetch/http.py``),
+extracts them in worker processes, records versions
+(``versions/recording.py``), reschedules each article (``schedule.py``) and
 finally places new articles into stories and refreshes those stories'
 analyses. ``run_forever`` repeats passes until asked to stop; a SIGINT or
 SIGTERM lets requests in flight finish and hands the other claims back.
@@ -24,10 +25,8 @@ import os
 import re
 import socket
 import time
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,12 +34,11 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from newstrail.extract.article import Extracted, extract_html
-from newstrail.extract.outlets import outlet_from_url
 from newstrail.fetch.errors import FetchError, FetchStopped
-from newstrail.fetch.feeds import discover, filter_urls
-from newstrail.fetch.http import Fetcher, FetchResult, FetchSettings
+from newstrail.fetch.http import Fetcher, FetchResult
 from newstrail.jobs.leases import Claim, Release, claim_due, reserve_host_slot
 from newstrail.jobs.ledger import CheckLedger, Entry
+from newstrail.jobs.polling import FeedPoller, WatchReport, fetch_settings
 from newstrail.jobs.schedule import RecheckPolicy, after_error, next_check
 from newstrail.settings import Settings
 from newstrail.store import schema
@@ -62,59 +60,6 @@ def extract_page(body: bytes, charset: str | None, url: str | None) -> Extracted
 def reextract(raw: bytes, url: str | None) -> Extracted:
     """Re-run the current extractor on stored raw bytes."""
     return extract_page(raw, None, url)
-
-
-def fetch_settings(settings: Settings) -> FetchSettings:
-    """The fetcher's options from newstrail's settings."""
-    return FetchSettings(
-        user_agent=settings.user_agent,
-        connect_timeout=settings.connect_timeout,
-        read_timeout=settings.read_timeout,
-        total_timeout=settings.total_timeout,
-        max_body_bytes=settings.max_page_bytes,
-        max_redirects=settings.max_redirects,
-        retries=settings.retries,
-        per_host_concurrency=settings.per_host_concurrency,
-        per_host_delay=settings.per_host_delay,
-        respect_robots=settings.respect_robots,
-        allow_private=settings.allow_private,
-    )
-
-
-@dataclass
-class WatchReport:
-    """What a pass did."""
-
-    feeds_polled: int = 0
-    feed_errors: int = 0
-    discovered: int = 0
-    outcomes: Counter[str] = field(default_factory=Counter)
-    errors: list[str] = field(default_factory=list)
-    new_articles: list[int] = field(default_factory=list)
-    changed_articles: list[int] = field(default_factory=list)
-
-    @property
-    def checks(self) -> int:
-        return sum(self.outcomes.values())
-
-    @property
-    def succeeded(self) -> bool:
-        """Whether the pass did something, or had nothing that failed.
-
-        False only when every feed poll and every check failed: one dead
-        outlet among many is the watcher's ordinary day, not a failed pass.
-        """
-        failed_checks = self.outcomes.get("error", 0)
-        return (
-            not self.errors or self.feeds_polled > self.feed_errors or self.checks > failed_checks
-        )
-
-    def line(self) -> str:
-        counts = ", ".join(f"{n} {k}" for k, n in sorted(self.outcomes.items())) or "nothing due"
-        return (
-            f"{self.feeds_polled} feeds polled ({self.discovered} new articles found), "
-            f"{self.checks} checks: {counts}"
-        )
 
 
 class Watcher:
@@ -143,6 +88,7 @@ class Watcher:
         # (bench/watch.py). Cleared each pass, so edited options apply next pass.
         self._feed_options_seen: dict[int, dict[str, Any]] = {}
         self._ledger = CheckLedger(self.worker)
+        self._poller = FeedPoller(store, settings, clock, self.worker)
         self._caught_up = False  # see _update_stories
 
     # -- passes ---------------------------------------------------------------
@@ -160,7 +106,7 @@ class Watcher:
                 return await self.run_once(batch, fetcher=own)
         report = WatchReport()
         self._feed_options_seen.clear()
-        await self._poll_feeds(fetcher, report)
+        await self._poller.poll_due(fetcher, report)
         claims = claim_due(
             self.store,
             self.worker,
@@ -178,7 +124,7 @@ class Watcher:
         """Poll the due feeds only: discover new articles without checking any."""
         report = WatchReport()
         async with Fetcher(fetch_settings(self.settings)) as fetcher:
-            await self._poll_feeds(fetcher, report)
+            await self._poller.poll_due(fetcher, report)
         return report
 
     async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 5.0) -> None:
@@ -216,7 +162,7 @@ class Watcher:
         now = self.clock()
         claims = []
         for url in urls:
-            article_id = self._ensure_article(canonicalise(url), None, None, now, report)
+            article_id = self._poller.ensure_article(canonicalise(url), None, None, now, report)
             claims.append(self._claim_now(article_id, now))
         async with Fetcher(fetch_settings(self.settings)) as fetcher:
             await self._check_all(fetcher, [c for c in claims if c is not None], report)
@@ -227,109 +173,6 @@ class Watcher:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
-
-    # -- feeds ----------------------------------------------------------------
-
-    async def _poll_feeds(self, fetcher: Fetcher, report: WatchReport) -> None:
-        now = self.clock()
-        f = schema.feeds
-        with self.store.read() as connection:
-            due = connection.execute(
-                sa.select(f).where(
-                    f.c.active.is_(True),
-                    sa.or_(f.c.next_check_at.is_(None), f.c.next_check_at <= now),
-                )
-            ).all()
-        await asyncio.gather(*(self._poll_feed(fetcher, feed, report) for feed in due))
-
-    async def _poll_feed(self, fetcher: Fetcher, feed: Any, report: WatchReport) -> None:
-        now = self.clock()
-        values: dict[str, Any] = {
-            "last_checked_at": now,
-            "check_count": schema.feeds.c.check_count + 1,
-            "next_check_at": now + timedelta(minutes=self.settings.feed_interval_minutes),
-        }
-        report.feeds_polled += 1
-        try:
-            if feed.kind == "article":
-                self._ensure_article(canonicalise(feed.url), feed.source_id, feed.id, now, report)
-                values.update(last_success_at=now, last_error=None)
-            else:
-                urls = await self._discover(fetcher, feed, values)
-                options = feed.options or {}
-                for url in filter_urls(
-                    urls, options.get("include") or [], options.get("exclude") or []
-                ):
-                    self._ensure_article(url, feed.source_id, feed.id, now, report)
-                values.update(last_success_at=now, last_error=None)
-        except FetchError as error:
-            report.feed_errors += 1
-            report.errors.append(str(error))
-            values.update(last_error=str(error), error_count=schema.feeds.c.error_count + 1)
-        except ValueError as error:  # malformed feed or sitemap beyond what parsed
-            report.feed_errors += 1
-            report.errors.append(f"{feed.url}: {error}")
-            values.update(last_error=str(error), error_count=schema.feeds.c.error_count + 1)
-        with self.store.write() as connection:
-            connection.execute(
-                schema.feeds.update().where(schema.feeds.c.id == feed.id).values(**values)
-            )
-            connection.execute(
-                schema.checks.insert().values(
-                    feed_id=feed.id,
-                    checked_at=now,
-                    outcome="error" if values.get("last_error") else "polled",
-                    error=values.get("last_error"),
-                    worker=self.worker,
-                )
-            )
-
-    async def _discover(self, fetcher: Fetcher, feed: Any, values: dict[str, Any]) -> list[str]:
-        """Article URLs a feed or sitemap lists (following sitemap indexes one level)."""
-        result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
-        if result.not_modified:
-            return []
-        values.update(etag=result.etag, last_modified=result.last_modified)
-        discovery = discover(result.body, result.final_url, result.headers.get("content-type"))
-        urls = list(discovery.article_urls)
-        for child in list(discovery.sitemaps)[:50]:
-            child_result = await fetcher.fetch(child)
-            urls += discover(
-                child_result.body, child_result.final_url, child_result.headers.get("content-type")
-            ).article_urls
-        return urls
-
-    def _ensure_article(
-        self,
-        url: str,
-        source_id: int | None,
-        feed_id: int | None,
-        now: datetime,
-        report: WatchReport,
-    ) -> int:
-        """The id of the article at ``url``, created (due at once) when new."""
-        a = schema.articles
-        with self.store.write() as connection:
-            row = connection.execute(sa.select(a.c.id).where(a.c.url == url)).first()
-            if row is not None:
-                return int(row.id)
-            outlet = outlet_from_url(url) if source_id is None else None
-            if outlet is not None:
-                source_id = self.store.ensure_source(connection, outlet.name, outlet.domain)
-            result = connection.execute(
-                a.insert().values(
-                    url=url,
-                    source_id=source_id,
-                    feed_id=feed_id,
-                    state="active",
-                    version_count=0,
-                    first_seen_at=now,
-                    next_check_at=now,
-                )
-            )
-            assert result.inserted_primary_key is not None
-            report.discovered += 1
-            return int(result.inserted_primary_key[0])
 
     def _claim_now(self, article_id: int, now: datetime) -> Claim | None:
         """Claim one article regardless of its due time (for ``check``)."""
@@ -623,24 +466,6 @@ class Watcher:
             self._caught_up = True
         if new or report.changed_articles or stale:
             place_and_analyse(self.store, new, report.changed_articles, stale)
-
-
-async def add_source(
-    store: Store, settings: Settings, url: str, name: str | None, options: dict[str, Any]
-) -> tuple[int, str]:
-    """Fetch ``url`` once to learn its kind, then watch it; returns (id, kind)."""
-    from newstrail.fetch.feeds import detect_kind
-    from newstrail.jobs.sources import save_source
-
-    async with Fetcher(fetch_settings(settings)) as fetcher:
-        result = await fetcher.fetch(url)
-    if result.status >= 400:
-        raise FetchError(f"{url}: HTTP {result.status}")
-    kind: str = detect_kind(result.body, result.headers.get("content-type"), result.final_url)
-    if kind == "html":
-        kind = "article"
-        url = canonicalise(result.final_url)
-    return save_source(store, url, kind, name, options), kind
 
 
 def run_watch(store: Store, settings: Settings, *, once: bool, console: Any) -> WatchReport | None:
