@@ -43,7 +43,8 @@ from typing import Any
 import trafilatura
 
 from bench._common import BenchRun, Stopwatch, f1, precision_recall_f1, shared_data
-from newstrail.extract.article import EXTRACTOR_VERSION, extract_html
+from newstrail.extract.article import extract_html
+from newstrail.extract.records import EXTRACTOR_VERSION
 
 SHINGLE_SIZE = 4
 BOOTSTRAP_SAMPLES = 1000

@@ -78,7 +78,7 @@ def seed_articles(seeds_dir: Path):  # type: ignore[no-untyped-def]
     000-003 are one story told by four outlets; 004 (RT) is another story.
     """
     from newstrail.coverage.reuse import StoryArticle
-    from newstrail.extract.article import extract_text
+    from newstrail.extract.plaintext import extract_text
 
     paths = sorted(seeds_dir.glob("*.txt"))
     return [

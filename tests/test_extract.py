@@ -13,18 +13,18 @@ from pathlib import Path
 import pytest
 
 from bench.extraction import page_counts, precision_recall, shingles
-from newstrail.extract.article import (
+from newstrail.extract.article import extract_html
+from newstrail.extract.boilerplate import clean_text
+from newstrail.extract.files import extract_files
+from newstrail.extract.plaintext import extract_text
+from newstrail.extract.records import (
     EXTRACTOR_NAME,
     EXTRACTOR_VERSION,
     EmptyPage,
     Extracted,
     ExtractionError,
     PageTooLarge,
-    extract_files,
-    extract_html,
-    extract_text,
 )
-from newstrail.extract.boilerplate import clean_text
 
 DATA = Path(__file__).resolve().parent / "data" / "extract"
 

@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from newstrail.extract.article import Extracted
+from newstrail.extract.records import Extracted
 from newstrail.jobs.leases import (
     Claim,
     Release,

@@ -88,7 +88,7 @@ def test_rebuild_counts_articles_and_quotes(store: Store, archive: Archive) -> N
 def test_recording_a_capture_updates_the_index(store: Store) -> None:
     from datetime import UTC, datetime
 
-    from newstrail.extract.article import Extracted
+    from newstrail.extract.records import Extracted
     from newstrail.versions.recording import Capture, record_capture
 
     def capture(text: str) -> Capture:

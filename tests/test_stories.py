@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from newstrail.extract.article import Extracted
+from newstrail.extract.records import Extracted
 from newstrail.jobs.importer import import_paths
 from newstrail.jobs.pipeline import bundled_corpus, place_and_analyse
 from newstrail.serve.stories import get_story
@@ -160,7 +160,7 @@ def test_analysis_computes_outside_the_write_lock_and_redoes_a_story_that_change
     import sqlite3
 
     from newstrail.coverage import analysis
-    from newstrail.extract.article import extract_text
+    from newstrail.extract.plaintext import extract_text
 
     path = tmp_path / "store.db"
     store = Store(path)

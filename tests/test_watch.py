@@ -22,7 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from newstrail.demo.fixture_site import FixtureSite
-from newstrail.extract.article import Extracted
+from newstrail.extract.records import Extracted
 from newstrail.jobs.schedule import RecheckPolicy, next_check
 from newstrail.jobs.sources import add_source
 from newstrail.jobs.watch import Watcher

@@ -76,7 +76,7 @@ def extract(
 
     Example: newstrail extract page.html.gz --url https://example.com/a --json
     """
-    from newstrail.extract.article import extract_files
+    from newstrail.extract.files import extract_files
 
     failed = 0
     for result in extract_files(list(pages), url=url, jobs=jobs or obj.settings.workers):

@@ -23,16 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from newstrail.errors import ImportFailure
-from newstrail.extract.article import (
-    EXTRACTOR_NAME,
-    EXTRACTOR_VERSION,
-    Extracted,
-    clean_text,
-    extract_html,
-    extract_text,
-)
+from newstrail.extract.article import extract_html
+from newstrail.extract.boilerplate import clean_text
 from newstrail.extract.newssniffer import is_newssniffer_page, parse_newssniffer
 from newstrail.extract.outlets import NEWSSNIFFER_SOURCES, recognise_outlet
+from newstrail.extract.plaintext import extract_text
+from newstrail.extract.records import EXTRACTOR_NAME, EXTRACTOR_VERSION, Extracted
 from newstrail.settings import Settings
 from newstrail.store.database import Store, utcnow
 from newstrail.text.encoding import decode_html, decode_text_file

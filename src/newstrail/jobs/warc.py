@@ -19,8 +19,9 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from newstrail.errors import ImportFailure
-from newstrail.extract.article import ExtractionError, extract_html
+from newstrail.extract.article import extract_html
 from newstrail.extract.outlets import recognise_outlet
+from newstrail.extract.records import ExtractionError
 from newstrail.settings import Settings
 from newstrail.text.encoding import decode_html
 from newstrail.text.urls import canonicalise

@@ -33,7 +33,8 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
-from newstrail.extract.article import Extracted, extract_html
+from newstrail.extract.article import extract_html
+from newstrail.extract.records import Extracted
 from newstrail.fetch.errors import FetchError, FetchStopped
 from newstrail.fetch.http import Fetcher, FetchResult
 from newstrail.jobs.leases import Claim, Release, claim_due, reserve_host_slot

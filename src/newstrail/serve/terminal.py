@@ -94,7 +94,8 @@ def load_version_text(reference: str, open_store: Callable[[], Store]) -> Versio
         NotFound: no file or stored version goes by ``reference``.
         InvalidInput: ``reference`` names a directory or other non-file.
     """
-    from newstrail.extract.article import extract_html, extract_text
+    from newstrail.extract.article import extract_html
+    from newstrail.extract.plaintext import extract_text
     from newstrail.text.encoding import decode_html, decode_text_file
 
     path = Path(reference)

@@ -24,7 +24,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from newstrail.extract.article import Extracted
+from newstrail.extract.records import Extracted
 from newstrail.store import schema
 from newstrail.store.database import Store, text_sha256, utcnow
 from newstrail.store.search import index_entry
