@@ -95,7 +95,7 @@ def sources_import(
         if as_json:
             print_json_lines([outcome.to_json()])
         else:
-            console.print(outcome.line(), highlight=False, markup=False)
+            click.echo(outcome.line())  # one line each, never wrapped (grep, pipes)
 
     for outcome in refused:
         show(outcome)

@@ -11,7 +11,7 @@ million articles a scrape costs a few index scans, not a table scan of checks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -63,6 +63,11 @@ class ServiceStatus:
         return "ok" if latest.last_pass_succeeded else "failing"
 
 
+def _aware(moment: datetime) -> datetime:
+    """A stored time as UTC (SQLite hands back naive datetimes)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def stale_after(settings: Settings) -> timedelta:
     """How long without a pass before the watcher counts as stale: three feed intervals."""
     return timedelta(minutes=3 * settings.feed_interval_minutes)
@@ -108,7 +113,7 @@ def service_status(store: Store, now: datetime | None = None) -> ServiceStatus:
             watchers = [
                 WatcherState(
                     r.worker,
-                    r.last_pass_at,
+                    _aware(r.last_pass_at),
                     r.last_pass_seconds,
                     r.last_pass_succeeded,
                     r.passes,
