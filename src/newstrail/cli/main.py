@@ -7,7 +7,17 @@ commands live in one module per area; this module only assembles them.
 
 from __future__ import annotations
 
-from newstrail.cli import alerts, archive, demo, follows, imports, stories, watching, web
+from newstrail.cli import (
+    alerts,
+    archive,
+    demo,
+    follows,
+    imports,
+    operations,
+    stories,
+    watching,
+    web,
+)
 from newstrail.cli.app import cli
 from newstrail.cli.logs import add_logging_options
 
@@ -33,6 +43,7 @@ for command in (
     watching.check,
     follows.follow,
     alerts.alerts,
+    operations.migrate,
     web.serve,
     web.token,
     demo.demo,
