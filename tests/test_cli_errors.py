@@ -116,8 +116,9 @@ def test_watch_once_with_a_bad_source(where: Path, dead_port: int, url: str) -> 
     address, *flags = url_for(url, dead_port)
     (where / "sources.toml").write_text(f'[[sources]]\nurl = "{address}"\n')
     code, _, err = run("--config", "sources.toml", "watch", "--once", *flags)
-    assert_one_line(code, err, 1)
-    assert err.startswith(f"newstrail: {address}")
+    assert_one_line(code, err, 1)  # the pass's summary line, naming the first error
+    assert err.startswith("newstrail: pass: 1 feeds polled (1 failed)")
+    assert f"first error: {address}" in err
 
 
 PATH_CASES = [

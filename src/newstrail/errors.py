@@ -15,6 +15,7 @@ their subclasses; classes defined in another module name it in brackets::
     ├── ExtractionError*      an input cannot be turned into an article  [extract.article]
     │   ├── PageTooLarge      the page is over the size limit, refused before parsing
     │   └── EmptyPage         the page or text is empty or only whitespace
+    ├── DeliveryFailed        a receiver refused or missed an alert  [jobs.alerts.delivery]
     ├── FetchStopped          the fetcher was stopped before sending  [fetch.errors]
     └── FetchError            a URL could not be fetched  [fetch.errors]
         ├── InvalidURL        not an http(s) URL with a well-formed host and port

@@ -56,6 +56,17 @@ class Settings:
     workers: int = _setting(2, "Processes used for extraction in bulk commands.")
     host: str = _setting("127.0.0.1", "Address the web app binds.")
     port: int = _setting(8080, "Port the web app listens on.")
+    public_url: str = _setting(
+        "", "The web app's address as readers reach it, for links in alerts (e.g. https://…)."
+    )
+    smtp_host: str = _setting("", "SMTP server for email alerts (empty: no email).")
+    smtp_port: int = _setting(587, "SMTP port (587 submission, 465 with smtp_security = ssl).")
+    smtp_security: str = _setting("starttls", "SMTP connection security: starttls, ssl or none.")
+    smtp_username: str = _setting("", "SMTP user name (empty: no login).")
+    smtp_password: str = _setting(
+        "", "SMTP password; or set NEWSTRAIL_SMTP_PASSWORD (keep it out of shared files)."
+    )
+    alert_from: str = _setting("newstrail@localhost", "Sender address of email alerts.")
 
     @classmethod
     def documented(cls) -> dict[str, str]:
@@ -89,6 +100,9 @@ def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings
     env_db = os.environ.get("NEWSTRAIL_DATABASE_URL") or os.environ.get("NEWSTRAIL_DB")
     if env_db:
         settings = settings.with_overrides(db=env_db)
+    env_smtp_password = os.environ.get("NEWSTRAIL_SMTP_PASSWORD")
+    if env_smtp_password:
+        settings = settings.with_overrides(smtp_password=env_smtp_password)
     return settings.with_overrides(**overrides)
 
 

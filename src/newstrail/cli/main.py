@@ -7,8 +7,19 @@ commands live in one module per area; this module only assembles them.
 
 from __future__ import annotations
 
-from newstrail.cli import archive, demo, follows, imports, stories, watching, web
+from newstrail.cli import (
+    alerts,
+    archive,
+    demo,
+    follows,
+    imports,
+    operations,
+    stories,
+    watching,
+    web,
+)
 from newstrail.cli.app import cli
+from newstrail.cli.logs import add_logging_options
 
 __all__ = ["cli", "main"]
 
@@ -31,12 +42,15 @@ for command in (
     watching.watch,
     watching.check,
     follows.follow,
+    alerts.alerts,
+    operations.migrate,
     web.serve,
     web.token,
     demo.demo,
     demo.fixture_site,
 ):
     cli.add_command(command)
+add_logging_options(cli)  # -v, -q and --log-format on the root and on every command
 
 
 def main() -> None:

@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
 
 from newstrail.cli.app import Context, ExitStatus, say
-from newstrail.cli.options import allow_private_option, json_option
+from newstrail.cli.options import (
+    allow_private_option,
+    json_option,
+    source_options,
+    source_options_given,
+)
 from newstrail.cli.output import console, print_json_lines
 
-# A pass over a dead outlet can fail hundreds of checks the same way.
-MAX_ERRORS_SHOWN = 20
+if TYPE_CHECKING:
+    from newstrail.jobs.onboarding import ImportOutcome
+
+log = logging.getLogger(__name__)
 
 
 @click.group()
@@ -24,31 +35,85 @@ def sources() -> None:
 @sources.command("add")
 @click.argument("url")
 @click.option("--name", help="Outlet name [default: from the URL's domain].")
-@click.option("--include", multiple=True, help="Regex an article URL must match (repeatable).")
-@click.option("--exclude", multiple=True, help="Regex that drops an article URL (repeatable).")
-@allow_private_option
-@click.pass_obj
-def sources_add(
-    obj: Context,
-    url: str,
-    name: str | None,
-    include: tuple[str, ...],
-    exclude: tuple[str, ...],
-    allow_private: bool | None,
-) -> None:
+@source_options
+@click.pass_context
+def sources_add(ctx: click.Context, /, url: str, name: str | None, **_flags: Any) -> None:
     """Watch a feed, sitemap or article URL (its kind is detected by fetching it).
+
+    The options given here are kept with the source, so `watch` fetches it the
+    same way (--allow-private, --user-agent, intervals, include/exclude).
 
     Example: newstrail sources add https://www.example.com/rss.xml --name Example
     """
     from newstrail.jobs.sources import add_source
 
-    settings = obj.settings.with_overrides(allow_private=allow_private)
-    source_id, kind = asyncio.run(
-        add_source(
-            obj.store, settings, url, name, {"include": list(include), "exclude": list(exclude)}
-        )
-    )
+    obj: Context = ctx.obj
+    options = source_options_given(ctx.params)
+    source_id, kind = asyncio.run(add_source(obj.store, obj.settings, url, name, options))
     console.print(f"source {source_id}: {kind} {url}", highlight=False)
+
+
+@sources.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--name", help="Outlet name for every source [default: the file's, else the domain].")
+@click.option(
+    "--no-check",
+    is_flag=True,
+    help="Do not fetch the URLs now; the first poll learns each one's kind.",
+)
+@source_options
+@json_option(per="source")
+@click.pass_context
+def sources_import(
+    ctx: click.Context,
+    /,
+    file: Path,
+    name: str | None,
+    no_check: bool,
+    as_json: bool,
+    **_flags: Any,
+) -> None:
+    """Watch every feed an OPML file, a list of URLs or a [[sources]] TOML file names.
+
+    Each entry gets one line: added, skipped (already watched, or listed
+    twice) or refused (not a URL, unreachable, an HTTP error, a page with no
+    feed). Options given here apply to every source the file does not
+    set them for. The exit status is 1 when entries were refused and none
+    of the file's sources is watched.
+
+    Example: newstrail sources import feeds.opml --user-agent "newstrail (desk@example.org)"
+    """
+    from newstrail.jobs.onboarding import import_sources, read_source_file
+
+    obj: Context = ctx.obj
+    entries, refused = read_source_file(file)
+    outcomes = list(refused)
+    shown: list[ImportOutcome] = []
+
+    def show(outcome: ImportOutcome) -> None:
+        shown.append(outcome)
+        if as_json:
+            print_json_lines([outcome.to_json()])
+        else:
+            click.echo(outcome.line())  # one line each, never wrapped (grep, pipes)
+
+    for outcome in refused:
+        show(outcome)
+    outcomes += import_sources(
+        obj.store,
+        obj.settings,
+        entries,
+        defaults=source_options_given(ctx.params),
+        name=name,
+        check=not no_check,
+        on_outcome=show,
+    )
+    counts: Counter[str] = Counter(outcome.status for outcome in outcomes)
+    say_line = ", ".join(f"{counts[s]} {s}" for s in ("added", "skipped", "refused"))
+    log.info("%s: %s", file, say_line, extra=dict(counts))
+    watched = counts["added"] or any(o.source_id for o in outcomes if o.status == "skipped")
+    if counts["refused"] and not watched:  # nothing from this file is watched
+        sys.exit(ExitStatus.FAILED)
 
 
 @sources.command("list")
@@ -96,27 +161,33 @@ def sources_remove(obj: Context, source: str) -> None:
 
 @click.command()
 @click.option("--once", is_flag=True, help="One pass over what is due, then exit.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Poll every feed now, and re-check now every article whose last check failed.",
+)
 @allow_private_option
 @click.pass_obj
-def watch(obj: Context, once: bool, allow_private: bool | None) -> None:
+def watch(obj: Context, once: bool, force: bool, allow_private: bool | None) -> None:
     """Poll sources and re-check articles on their decaying schedule until stopped.
 
-    Ctrl-C (SIGINT) or SIGTERM lets checks in flight finish, then exits.
+    Each pass logs one summary line (polls, checks, new versions, errors by
+    kind, suspect hosts); alerts are delivered beside it. Ctrl-C (SIGINT) or
+    SIGTERM lets checks in flight finish, then exits. With --once the exit
+    status is 1 when nothing at all could be fetched (every poll and check
+    failed), so cron notices; one dead outlet among many is not a failure.
 
-    Example: newstrail watch --once
+    Example: newstrail watch --once --force -q
     """
+    from newstrail.jobs.service import run_watch
     from newstrail.jobs.sources import save_configured_sources
-    from newstrail.jobs.watch import run_watch
 
     settings = obj.settings.with_overrides(allow_private=allow_private)
     if obj.config_path is not None:
         save_configured_sources(obj.store, obj.config_path)
-    report = run_watch(obj.store, settings, once=once, console=console)
-    if report is not None:  # --once
-        for error in report.errors[:MAX_ERRORS_SHOWN]:
-            say(error)
-        if not report.succeeded:
-            sys.exit(ExitStatus.FAILED)
+    report = run_watch(obj.store, settings, once=once, console=console, force=force)
+    if report is not None and not report.succeeded:  # --once; its summary said why
+        sys.exit(ExitStatus.FAILED)
 
 
 @click.command()

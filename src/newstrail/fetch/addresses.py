@@ -17,7 +17,7 @@ import ipaddress
 import re
 import socket
 import ssl
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import httpcore
@@ -84,17 +84,24 @@ class AddressPolicy:
 
     allow_private: bool = False
     allowed_networks: tuple[IPNetwork, ...] = ()
+    # Host names a source was added for with allow_private: only these names may
+    # resolve to private addresses; a redirect to any other private host is refused.
+    private_hosts: frozenset[str] = frozenset()
 
     @classmethod
-    def parse(cls, allow_private: bool, allowed_networks: Iterable[str]) -> AddressPolicy:
+    def parse(
+        cls, allow_private: bool, allowed_networks: Iterable[str], private_hosts: Iterable[str] = ()
+    ) -> AddressPolicy:
         """The policy for ``FetchSettings``' values (networks as strings, e.g. "127.0.0.0/8")."""
         networks = tuple(ipaddress.ip_network(net, strict=False) for net in allowed_networks)
-        return cls(allow_private, networks)
+        return cls(allow_private, networks, frozenset(h.lower() for h in private_hosts))
 
     def check(self, host: str, address: str) -> None:
         """Raise ``BlockedAddress`` unless a connection to ``address`` (for ``host``) is allowed."""
         ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
         if self.allow_private or any(ip in network for network in self.allowed_networks):
+            return
+        if host.lower().strip("[]") in self.private_hosts:
             return
         reason = blocked_reason(ip)
         if reason is not None:
@@ -142,8 +149,10 @@ async def resolve_checked(host: str, port: int, policy: AddressPolicy) -> list[s
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """httpcore's network backend, connecting only to addresses the policy allows."""
 
-    def __init__(self, policy: AddressPolicy) -> None:
-        self._policy = policy
+    def __init__(self, policy: AddressPolicy | Callable[[], AddressPolicy]) -> None:
+        # A callable lets the fetcher widen its policy (a source added with
+        # allow_private while a watcher runs) without rebuilding transports.
+        self._policy = policy if callable(policy) else (lambda: policy)
         self._inner = httpcore.AnyIOBackend()
 
     async def connect_tcp(
@@ -155,7 +164,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         """Resolve and check ``host``, then connect to the first reachable checked address."""
-        addresses = await resolve_checked(host, port, self._policy)
+        addresses = await resolve_checked(host, port, self._policy())
         last_error: Exception | None = None
         for address in addresses:
             try:
@@ -184,7 +193,9 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
 
 def guarded_transport(
-    policy: AddressPolicy, ssl_context: ssl.SSLContext, connections: int
+    policy: AddressPolicy | Callable[[], AddressPolicy],
+    ssl_context: ssl.SSLContext,
+    connections: int,
 ) -> httpx.AsyncHTTPTransport:
     """An httpx transport whose connections go through ``GuardedBackend``.
 

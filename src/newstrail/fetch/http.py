@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.util import find_spec
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -109,6 +109,10 @@ class FetchSettings:
     # Networks exempt from the address guard even without allow_private (an
     # intranet mirror; tests that let only 127.0.0.0/8 through).
     allowed_networks: tuple[str, ...] = ()
+    # Per-host exceptions from watched sources' own options: host names allowed
+    # to be private, and a User-Agent (with a contact) to send to a host.
+    private_hosts: tuple[str, ...] = ()
+    user_agents: tuple[tuple[str, str], ...] = ()
     robots_ttl: float = 3600.0
 
 
@@ -162,7 +166,10 @@ class Fetcher:
     ) -> None:
         self.settings = settings
         self._clock = clock
-        self._policy = AddressPolicy.parse(settings.allow_private, settings.allowed_networks)
+        self._policy = AddressPolicy.parse(
+            settings.allow_private, settings.allowed_networks, settings.private_hosts
+        )
+        self._user_agents = {host.lower(): agent for host, agent in settings.user_agents}
         self._ssl_context: ssl.SSLContext | None = None
         self._stopping = asyncio.Event()
         self._request_extensions: dict[str, Any] = {}
@@ -316,7 +323,7 @@ class Fetcher:
             "GET",
             url,
             headers={
-                "User-Agent": self.settings.user_agent,
+                "User-Agent": self._user_agent(url),
                 "Accept": "*/*",
                 "Accept-Encoding": ACCEPT_ENCODING,
                 **headers,
@@ -351,6 +358,23 @@ class Fetcher:
                 gate.last_start = self._clock()
             yield
 
+    def set_host_options(
+        self, private_hosts: tuple[str, ...], user_agents: tuple[tuple[str, str], ...]
+    ) -> None:
+        """Replace the per-host exceptions (sources' allow_private and User-Agent); new
+        connections follow them at once."""
+        self._policy = AddressPolicy.parse(
+            self.settings.allow_private, self.settings.allowed_networks, private_hosts
+        )
+        self._user_agents = {host.lower(): agent for host, agent in user_agents}
+
+    def _user_agent(self, url: str) -> str:
+        """The User-Agent for ``url``: its host's own, else the default."""
+        if not self._user_agents:
+            return self.settings.user_agent
+        host = (urlsplit(url).hostname or "").lower()
+        return self._user_agents.get(host, self.settings.user_agent)
+
     @property
     def stopped(self) -> bool:
         """Whether ``stop`` was called."""
@@ -375,7 +399,7 @@ class Fetcher:
         if gate is None:
             assert self._ssl_context is not None, "use Fetcher as an async context manager"
             concurrency = self.settings.per_host_concurrency
-            transport = guarded_transport(self._policy, self._ssl_context, concurrency)
+            transport = guarded_transport(lambda: self._policy, self._ssl_context, concurrency)
             gate = HostGate(concurrency, self.settings.per_host_delay, transport)
             self._gates[key] = gate
         return gate

@@ -10,16 +10,29 @@ recorded on the feed and in the pass's ``WatchReport``; the pass goes on.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
 from newstrail.extract.outlets import outlet_from_url
-from newstrail.fetch.errors import FetchError
+from newstrail.fetch.errors import (
+    BlockedAddress,
+    FetchError,
+    FetchTimeout,
+    HTTPStatusError,
+    InvalidURL,
+    NetworkError,
+    RedirectLoop,
+    RobotsDisallowed,
+    TooLarge,
+    TooManyRedirects,
+)
 from newstrail.fetch.feeds import discover, filter_urls
 from newstrail.fetch.http import Fetcher, FetchSettings
 from newstrail.settings import Settings
@@ -28,11 +41,40 @@ from newstrail.store.database import Store
 from newstrail.text.urls import canonicalise
 
 Clock = Callable[[], datetime]
+log = logging.getLogger(__name__)
 
 
-def fetch_settings(settings: Settings) -> FetchSettings:
-    """The fetcher's options from newstrail's settings."""
+def source_host_options(store: Store) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """Per-host exceptions that active sources ask for in their options.
+
+    Returns:
+        The host names whose sources were added with ``allow_private``, and
+        (host, User-Agent) pairs for sources given their own ``user_agent``.
+    """
+    f = schema.feeds
+    with store.read() as connection:
+        rows = connection.execute(sa.select(f.c.url, f.c.options).where(f.c.active.is_(True)))
+        private: set[str] = set()
+        agents: dict[str, str] = {}
+        for row in rows:
+            url: str = row.url
+            options: dict[str, Any] = row.options or {}
+            host = (urlsplit(url).hostname or "").lower()
+            if not host or not options:
+                continue
+            if options.get("allow_private") is True:
+                private.add(host)
+            if isinstance(options.get("user_agent"), str) and options["user_agent"]:
+                agents[host] = options["user_agent"]
+    return tuple(sorted(private)), tuple(sorted(agents.items()))
+
+
+def fetch_settings(settings: Settings, store: Store | None = None) -> FetchSettings:
+    """The fetcher's options from newstrail's settings (and the store's sources' options)."""
+    private_hosts, user_agents = source_host_options(store) if store is not None else ((), ())
     return FetchSettings(
+        private_hosts=private_hosts,
+        user_agents=user_agents,
         user_agent=settings.user_agent,
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
@@ -47,6 +89,26 @@ def fetch_settings(settings: Settings) -> FetchSettings:
     )
 
 
+# What kind of failure an error was, for the pass summary ("errors: 3 timeout, 1 http").
+_ERROR_KINDS: tuple[tuple[type[Exception], str], ...] = (
+    (BlockedAddress, "refused"),
+    (RobotsDisallowed, "robots"),
+    (FetchTimeout, "timeout"),
+    (HTTPStatusError, "http"),
+    (NetworkError, "network"),
+    (TooLarge, "too-large"),
+    (InvalidURL, "invalid-url"),
+    (TooManyRedirects, "redirects"),
+    (RedirectLoop, "redirects"),
+    (ValueError, "malformed"),
+)
+
+
+def error_kind(error: Exception) -> str:
+    """A short name for the kind of failure ``error`` is."""
+    return next((kind for cls, kind in _ERROR_KINDS if isinstance(error, cls)), "other")
+
+
 @dataclass
 class WatchReport:
     """What a pass did."""
@@ -58,10 +120,20 @@ class WatchReport:
     errors: list[str] = field(default_factory=list)
     new_articles: list[int] = field(default_factory=list)
     changed_articles: list[int] = field(default_factory=list)
+    error_kinds: Counter[str] = field(default_factory=Counter)
+    # Requests and failures per host: a host whose every request failed is suspect.
+    host_attempts: Counter[str] = field(default_factory=Counter)
+    host_failures: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
 
     @property
     def checks(self) -> int:
         return sum(self.outcomes.values())
+
+    @property
+    def new_versions(self) -> int:
+        """Versions a reader sees that this pass stored (first versions included)."""
+        return self.outcomes.get("new", 0) + self.outcomes.get("flipflop", 0)
 
     @property
     def succeeded(self) -> bool:
@@ -75,12 +147,74 @@ class WatchReport:
             not self.errors or self.feeds_polled > self.feed_errors or self.checks > failed_checks
         )
 
+    def add_error(self, message: str, kind: str = "other") -> None:
+        """Count one failed poll or check (its one-line message and its kind)."""
+        self.errors.append(message)
+        self.error_kinds[kind] += 1
+        log.debug(message, extra={"error_kind": kind})
+
+    def attempt(self, url: str, *, failed: bool) -> None:
+        """Count one request to ``url``'s host, and whether it failed."""
+        host = urlsplit(url).hostname or url
+        self.host_attempts[host] += 1
+        if failed:
+            self.host_failures[host] += 1
+
+    def suspects(self) -> list[str]:
+        """Hosts every request of this pass to which failed, most failures first."""
+        dead = [h for h, n in self.host_failures.items() if n == self.host_attempts[h]]
+        return sorted(dead, key=lambda h: (-self.host_failures[h], h))
+
     def line(self) -> str:
+        """The pass in one line: polls, checks, new versions, errors by kind, suspects."""
         counts = ", ".join(f"{n} {k}" for k, n in sorted(self.outcomes.items())) or "nothing due"
-        return (
-            f"{self.feeds_polled} feeds polled ({self.discovered} new articles found), "
-            f"{self.checks} checks: {counts}"
-        )
+        polled = f"{self.feeds_polled} feeds polled"
+        if self.feed_errors:
+            polled += f" ({self.feed_errors} failed)"
+        parts = [
+            f"{polled}, {self.discovered} new articles found",
+            f"{self.checks} checks: {counts}",
+            f"{self.new_versions} new versions",
+        ]
+        if self.error_kinds:
+            kinds = ", ".join(f"{n} {k}" for k, n in self.error_kinds.most_common())
+            parts.append(f"errors: {kinds}")
+        suspects = self.suspects()
+        if suspects:
+            shown = ", ".join(
+                f"{h} ({self.host_failures[h]}/{self.host_attempts[h]} failed)"
+                for h in suspects[:5]
+            )
+            more = f" and {len(suspects) - 5} more" if len(suspects) > 5 else ""
+            parts.append(f"suspect: {shown}{more}")
+        if not self.succeeded and self.errors:
+            parts.append(f"first error: {self.errors[0]}")
+        return "; ".join(parts) + f" ({self.seconds:.1f} s)"
+
+    def fields(self) -> dict[str, Any]:
+        """The pass as structured log fields (``--log-format json``)."""
+        return {
+            "feeds_polled": self.feeds_polled,
+            "feed_errors": self.feed_errors,
+            "discovered": self.discovered,
+            "checks": self.checks,
+            "outcomes": dict(self.outcomes),
+            "new_versions": self.new_versions,
+            "errors": dict(self.error_kinds),
+            "suspects": self.suspects(),
+            "succeeded": self.succeeded,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def feed_interval(options: dict[str, Any] | None, settings: Settings) -> float:
+    """Minutes between polls of a feed: its own ``feed_interval_minutes``, else the setting."""
+    value = (options or {}).get("feed_interval_minutes")
+    return (
+        float(value)
+        if isinstance(value, int | float) and value > 0
+        else settings.feed_interval_minutes
+    )
 
 
 class FeedPoller:
@@ -110,7 +244,7 @@ class FeedPoller:
         values: dict[str, Any] = {
             "last_checked_at": now,
             "check_count": schema.feeds.c.check_count + 1,
-            "next_check_at": now + timedelta(minutes=self.settings.feed_interval_minutes),
+            "next_check_at": now + timedelta(minutes=feed_interval(feed.options, self.settings)),
         }
         report.feeds_polled += 1
         try:
@@ -127,12 +261,13 @@ class FeedPoller:
                 values.update(last_success_at=now, last_error=None)
         except FetchError as error:
             report.feed_errors += 1
-            report.errors.append(str(error))
+            report.add_error(str(error), error_kind(error))
             values.update(last_error=str(error), error_count=schema.feeds.c.error_count + 1)
         except ValueError as error:  # malformed feed or sitemap beyond what parsed
             report.feed_errors += 1
-            report.errors.append(f"{feed.url}: {error}")
+            report.add_error(f"{feed.url}: {error}", error_kind(error))
             values.update(last_error=str(error), error_count=schema.feeds.c.error_count + 1)
+        report.attempt(feed.url, failed=values.get("last_error") is not None)
         with self.store.write() as connection:
             connection.execute(
                 schema.feeds.update().where(schema.feeds.c.id == feed.id).values(**values)

@@ -2,19 +2,21 @@
 
 ``add_source`` fetches the URL once to learn what it is (RSS/Atom feed,
 sitemap, news sitemap, or an article page) and records it in ``feeds`` under
-the outlet its domain names. Config files may list sources too
-(``[[sources]]`` tables with ``url``, ``name``, ``include``, ``exclude``,
-``policy``).
+the outlet its ``name`` gives, else the one its domain names. Config files may
+list sources too (``[[sources]]`` tables; ``onboarding.py`` reads them, OPML
+and plain lists). Each source keeps its own options in the store
+(``SOURCE_OPTIONS``), so ``watch`` fetches it as it was added.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
@@ -22,7 +24,7 @@ from newstrail.errors import ConfigError, NotFound
 from newstrail.extract.outlets import outlet_from_name, outlet_from_url
 from newstrail.fetch.errors import FetchError
 from newstrail.fetch.feeds import detect_kind
-from newstrail.fetch.http import Fetcher
+from newstrail.fetch.http import Fetcher, FetchSettings
 from newstrail.jobs.polling import fetch_settings
 from newstrail.settings import Settings
 from newstrail.store import schema
@@ -54,14 +56,59 @@ class SourceRecord:
         return data
 
 
+# Options a source may carry (``[[sources]]`` keys, ``sources add`` flags), with
+# their help; ``policy`` holds the re-check schedule's overrides (schedule.py).
+SOURCE_OPTIONS: dict[str, str] = {
+    "include": "regexes an article URL must match (any of them)",
+    "exclude": "regexes that drop an article URL",
+    "allow_private": "fetch this source's host even at a private or loopback address",
+    "user_agent": "User-Agent sent to this source's host (put a contact in it)",
+    "feed_interval_minutes": "minutes between polls of this feed",
+    "first_interval_minutes": "re-check interval of its articles after a change",
+    "interval_growth": "interval multiplier after an unchanged check",
+    "retire_after_days": "retire its articles once their interval passes this",
+}
+POLICY_KEYS = ("first_interval_minutes", "interval_growth", "retire_after_days")
+SHAPED_KEYS = ("include", "exclude", "allow_private", "user_agent")  # the rest are numbers
+
+
 def validate_options(options: dict[str, Any]) -> dict[str, Any]:
-    """Check include/exclude patterns compile; raise ConfigError naming the bad one."""
+    """Check and normalise a source's options; raise ConfigError naming the bad one.
+
+    Schedule keys given at the top level move into ``policy``; empty values
+    are dropped, so a source stores only what it sets.
+    """
+    options = {k: v for k, v in options.items() if v not in (None, [], (), "")}
+    policy = dict(options.pop("policy", None) or {})
+    for key in POLICY_KEYS:
+        if key in options:
+            policy[key] = options.pop(key)
+    unknown = set(options) - set(SOURCE_OPTIONS) | set(policy) - set(POLICY_KEYS)
+    if unknown:
+        raise ConfigError(f"unknown source option(s): {', '.join(sorted(unknown))}")
     for key in ("include", "exclude"):
-        for pattern in options.get(key) or []:
+        if key not in options:
+            continue
+        patterns = options[key]
+        if isinstance(patterns, str) or not isinstance(patterns, list | tuple):
+            raise ConfigError(f"{key} must be a list of regexes")
+        options[key] = [str(p) for p in patterns]
+        for pattern in options[key]:
             try:
                 re.compile(pattern)
             except re.error as error:
                 raise ConfigError(f"invalid {key} pattern {pattern!r}: {error}") from error
+    if "allow_private" in options and not isinstance(options["allow_private"], bool):
+        raise ConfigError("allow_private must be true or false")
+    agent = options.get("user_agent")
+    if agent is not None and (not isinstance(agent, str) or "\n" in agent or "\r" in agent):
+        raise ConfigError("user_agent must be one line of text")
+    numbers = {k: v for k, v in [*options.items(), *policy.items()] if k not in SHAPED_KEYS}
+    for key, value in numbers.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise ConfigError(f"{key} must be a positive number")
+    if policy:
+        options["policy"] = {key: float(value) for key, value in policy.items()}
     return options
 
 
@@ -72,15 +119,29 @@ def save_source(
     name: str | None = None,
     options: dict[str, Any] | None = None,
 ) -> int:
-    """Record a watched URL (or update it when already known); returns its id."""
+    """Record a watched URL (or update it when already known); returns its id.
+
+    Updating keeps what the update does not give: re-reading a config file
+    whose entry has no ``name`` leaves the outlet an earlier ``sources add
+    --name`` set, and its options are merged over the stored ones.
+    """
     options = validate_options(dict(options or {}))
-    outlet = outlet_from_name(name) if name else outlet_from_url(url)
     now = utcnow()
     with store.write() as connection:
-        source_id = store.ensure_source(connection, outlet.name, outlet.domain) if outlet else None
         existing = connection.execute(
-            sa.select(schema.feeds.c.id).where(schema.feeds.c.url == url)
+            sa.select(schema.feeds.c.id, schema.feeds.c.name, schema.feeds.c.options).where(
+                schema.feeds.c.url == url
+            )
         ).first()
+        if existing is not None:
+            name = name or existing.name
+            options = {**(existing.options or {}), **options}
+            if kind == "feed":  # "learn it at the first poll": keep what was learnt
+                kind = connection.execute(
+                    sa.select(schema.feeds.c.kind).where(schema.feeds.c.id == existing.id)
+                ).scalar_one()
+        outlet = outlet_from_name(name) if name else outlet_from_url(url)
+        source_id = store.ensure_source(connection, outlet.name, outlet.domain) if outlet else None
         values = {
             "kind": kind,
             "name": name,
@@ -157,22 +218,100 @@ def save_configured_sources(store: Store, path: Path) -> list[int]:
     """
     ids = []
     for entry in sources_from_config(path):
-        options = {key: entry[key] for key in ("include", "exclude", "policy") if key in entry}
+        options = {k: v for k, v in entry.items() if k not in ("url", "name", "kind")}
         kind = str(entry.get("kind", "feed"))
         ids.append(save_source(store, str(entry["url"]), kind, entry.get("name"), options))
     return ids
 
 
+def force_due(store: Store) -> tuple[int, int]:
+    """Make every active feed, and every article whose last check failed, due now.
+
+    Returns:
+        How many feeds and articles were made due.
+    """
+    f, a = schema.feeds, schema.articles
+    now = utcnow()
+    with store.write() as connection:
+        feeds = connection.execute(
+            f.update().where(f.c.active.is_(True)).values(next_check_at=None)
+        ).rowcount
+        articles = connection.execute(
+            a.update()
+            .where(a.c.state == "active", a.c.consecutive_errors > 0)
+            .values(next_check_at=now)
+        ).rowcount
+    return int(feeds), int(articles)
+
+
+def watch_summary(store: Store) -> str:
+    """What a watcher is about to watch, in one line."""
+    f, a = schema.feeds, schema.articles
+    now = utcnow()
+    with store.read() as connection:
+        feeds = connection.execute(
+            sa.select(sa.func.count()).select_from(f).where(f.c.active.is_(True))
+        ).scalar_one()
+        active = connection.execute(
+            sa.select(sa.func.count()).select_from(a).where(a.c.state == "active")
+        ).scalar_one()
+        due = connection.execute(
+            sa.select(sa.func.count())
+            .select_from(a)
+            .where(a.c.state == "active", a.c.next_check_at <= now)
+        ).scalar_one()
+    where = store.engine.url.render_as_string(hide_password=True)
+    return f"watching {feeds} sources and {active} active articles ({due} due now) in {where}"
+
+
 async def add_source(
     store: Store, settings: Settings, url: str, name: str | None, options: dict[str, Any]
 ) -> tuple[int, str]:
-    """Fetch ``url`` once to learn its kind, then watch it; returns (id, kind)."""
-    async with Fetcher(fetch_settings(settings)) as fetcher:
-        result = await fetcher.fetch(url)
+    """Fetch ``url`` once to learn its kind, then watch it; returns (id, kind).
+
+    Args:
+        store: the store to record the source in.
+        settings: resolved settings (fetching limits, the global allow_private).
+        url: a feed, sitemap or article URL.
+        name: the outlet's name; None takes it from the URL's domain.
+        options: the source's own options (``SOURCE_OPTIONS``); they persist.
+
+    Returns:
+        The source's id and its detected kind.
+    """
+    options = validate_options(options)
+    kind, url = await detect_source(settings, url, options)
+    return save_source(store, url, kind, name, options), kind
+
+
+async def detect_source(
+    settings: Settings, url: str, options: dict[str, Any], fetcher: Fetcher | None = None
+) -> tuple[str, str]:
+    """Fetch ``url`` as the source's options say and tell what it is: (kind, url).
+
+    An HTML page is an article to watch (``kind`` "article", its final URL).
+    """
+    if fetcher is None:
+        async with Fetcher(source_fetch_settings(settings, url, options)) as own:
+            return await detect_source(settings, url, options, own)
+    result = await fetcher.fetch(url)
     if result.status >= 400:
         raise FetchError(f"{url}: HTTP {result.status}")
     kind: str = detect_kind(result.body, result.headers.get("content-type"), result.final_url)
     if kind == "html":
-        kind = "article"
-        url = canonicalise(result.final_url)
-    return save_source(store, url, kind, name, options), kind
+        return "article", canonicalise(result.final_url)
+    return kind, url
+
+
+def source_fetch_settings(settings: Settings, url: str, options: dict[str, Any]) -> FetchSettings:
+    """Fetch settings honouring one source's own allow_private and User-Agent."""
+    base = fetch_settings(settings)
+    host = (urlsplit(url).hostname or "").lower()
+    if not host:
+        return base
+    changes: dict[str, Any] = {}
+    if options.get("allow_private") is True:
+        changes["private_hosts"] = (*base.private_hosts, host)
+    if options.get("user_agent"):
+        changes["user_agents"] = (*base.user_agents, (host, str(options["user_agent"])))
+    return replace(base, **changes)

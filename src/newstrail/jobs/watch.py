@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import re
 import socket
@@ -37,9 +38,17 @@ from newstrail.extract.article import extract_html
 from newstrail.extract.records import Extracted
 from newstrail.fetch.errors import FetchError, FetchStopped
 from newstrail.fetch.http import Fetcher, FetchResult
+from newstrail.jobs.alerts.outbox import queue_alerts
 from newstrail.jobs.leases import Claim, Release, claim_due, reserve_host_slot
 from newstrail.jobs.ledger import CheckLedger, Entry
-from newstrail.jobs.polling import FeedPoller, WatchReport, fetch_settings
+from newstrail.jobs.passes import record_pass
+from newstrail.jobs.polling import (
+    FeedPoller,
+    WatchReport,
+    error_kind,
+    fetch_settings,
+    source_host_options,
+)
 from newstrail.jobs.schedule import RecheckPolicy, after_error, next_check
 from newstrail.settings import Settings
 from newstrail.store import schema
@@ -50,6 +59,7 @@ from newstrail.versions.recording import Capture, record_capture
 
 Clock = Callable[[], datetime]
 # http→https and www. redirects lead to the same page, not to another article.
+log = logging.getLogger(__name__)
 _SCHEME_AND_WWW = re.compile(r"^https?://(www\.)?")
 
 
@@ -103,9 +113,13 @@ class Watcher:
                 passes); by default the pass opens its own.
         """
         if fetcher is None:
-            async with Fetcher(fetch_settings(self.settings)) as own:
+            async with Fetcher(fetch_settings(self.settings, self.store)) as own:
                 return await self.run_once(batch, fetcher=own)
         report = WatchReport()
+        began = time.monotonic()
+        # Sources' allow_private and User-Agent, re-read each pass so a source
+        # added while the watcher runs is fetched as it asked.
+        fetcher.set_host_options(*source_host_options(self.store))
         self._feed_options_seen.clear()
         await self._poller.poll_due(fetcher, report)
         claims = claim_due(
@@ -119,12 +133,16 @@ class Watcher:
         await self._check_all(fetcher, claims, report)
         if not fetcher.stopped:  # stopping: the next watcher places them (_update_stories)
             self._update_stories(report)
+        report.seconds = time.monotonic() - began
+        record_pass(self.store, self.worker, report, self.clock())
+        level = logging.INFO if report.succeeded else logging.ERROR
+        log.log(level, "pass: %s", report.line(), extra=report.fields())
         return report
 
     async def poll_feeds(self) -> WatchReport:
         """Poll the due feeds only: discover new articles without checking any."""
         report = WatchReport()
-        async with Fetcher(fetch_settings(self.settings)) as fetcher:
+        async with Fetcher(fetch_settings(self.settings, self.store)) as fetcher:
             await self._poller.poll_due(fetcher, report)
         return report
 
@@ -139,7 +157,7 @@ class Watcher:
         and each host's politeness delay holds across them. A fresh fetcher per
         pass of 500 paid ~0.1 s for its TLS context and a new connection per host.
         """
-        async with Fetcher(fetch_settings(self.settings)) as fetcher:
+        async with Fetcher(fetch_settings(self.settings, self.store)) as fetcher:
 
             async def stop_fetching() -> None:
                 await stop.wait()
@@ -165,7 +183,7 @@ class Watcher:
         for url in urls:
             article_id = self._poller.ensure_article(canonicalise(url), None, None, now, report)
             claims.append(self._claim_now(article_id, now))
-        async with Fetcher(fetch_settings(self.settings)) as fetcher:
+        async with Fetcher(fetch_settings(self.settings, self.store)) as fetcher:
             await self._check_all(fetcher, [c for c in claims if c is not None], report)
         self._update_stories(report)
         return report
@@ -240,7 +258,7 @@ class Watcher:
                 claim.url, etag=claim.etag, last_modified=claim.last_modified
             )
         except FetchError as error:
-            self._fail(claim, check, started, report, str(error))
+            self._fail(claim, check, started, report, str(error), error_kind(error))
             return
         check["http_status"] = result.status
         if result.status in (404, 410):
@@ -252,7 +270,7 @@ class Watcher:
             return
         if result.status >= 400:
             message = f"{claim.url}: HTTP {result.status}"
-            self._fail(claim, check, started, report, message)
+            self._fail(claim, check, started, report, message, "http")
             return
         moved_to = self._moved_elsewhere(claim.url, result.final_url)
         if moved_to is not None:
@@ -263,7 +281,7 @@ class Watcher:
             extracted = await self._extract(result)
         except Exception as error:  # a page that breaks the extractor must not stop the watcher
             message = f"{claim.url}: extraction failed: {type(error).__name__}: {error}"
-            self._fail(claim, check, started, report, message)
+            self._fail(claim, check, started, report, message, "extraction")
             return
         canonical = self._declared_canonical(claim.url, extracted.url)
         capture = Capture(
@@ -282,6 +300,12 @@ class Watcher:
                 connection, claim.article_id, canonical
             )
             recorded = record_capture(self.store, capture, connection, reextract=reextract)
+            if recorded.version_id is not None and recorded.outcome in ("new", "flipflop"):
+                # In this transaction: the version and its alerts are kept, or neither.
+                first = claim.version_count == 0
+                queue_alerts(
+                    connection, claim.article_id, recorded.version_id, first=first, now=now
+                )
             connection.execute(
                 a.update()
                 .where(a.c.id == claim.article_id)
@@ -311,9 +335,10 @@ class Watcher:
         started: float,
         report: WatchReport,
         message: str,
+        kind: str = "other",
     ) -> None:
         """Record a failed check (one line) and retry later with backoff."""
-        report.errors.append(message)
+        report.add_error(message, kind)
         failed = check | {"outcome": "error", "error": message}
         self._finish(claim, failed, started, report, error=True)
 
@@ -388,6 +413,7 @@ class Watcher:
             decision = next_check(policy, now, claim.check_interval, changed=changed)
         check["elapsed_ms"] = (time.monotonic() - started) * 1000
         report.outcomes[check["outcome"]] += 1
+        report.attempt(claim.url, failed=error)
         event = None
         if decision.retired:
             interval_days = round(decision.interval / 86400, 1)
@@ -417,6 +443,7 @@ class Watcher:
         now = check["checked_at"]
         check = check | {"outcome": state, "elapsed_ms": (time.monotonic() - started) * 1000}
         report.outcomes[state] += 1
+        report.attempt(claim.url, failed=False)
         self._ledger.add(
             Entry(
                 check=check,
@@ -467,37 +494,3 @@ class Watcher:
             self._caught_up = True
         if new or report.changed_articles or stale:
             place_and_analyse(self.store, new, report.changed_articles, stale)
-
-
-def run_watch(store: Store, settings: Settings, *, once: bool, console: Any) -> WatchReport | None:
-    """Run the watcher with a live status line; SIGINT/SIGTERM stop it cleanly.
-
-    Returns:
-        With ``once``, the pass's report (its errors are the caller's to show);
-        otherwise None, once stopped.
-    """
-    import signal
-
-    from rich.status import Status
-
-    watcher: Watcher
-    with Status("watching…", console=console) as status:
-        watcher = Watcher(store, settings, on_progress=lambda line: status.update(line))
-        try:
-            if once:
-                report = asyncio.run(watcher.run_once())
-                console.print(report.line(), highlight=False)
-                return report
-
-            async def forever() -> None:
-                stop = asyncio.Event()
-                loop = asyncio.get_running_loop()
-                for signum in (signal.SIGINT, signal.SIGTERM):
-                    loop.add_signal_handler(signum, stop.set)
-                await watcher.run_forever(stop)
-
-            asyncio.run(forever())
-            console.print("stopped: checks in flight finished")
-            return None
-        finally:
-            watcher.close()

@@ -11,6 +11,8 @@ The data model covers the whole system, even where a stage is not built yet:
     versions ──< quotes >── quote_groups ──> stories
     passages (reuse between two versions), summary_sentences, story_analyses
     follows, api_tokens, hosts (shared politeness), import_checkpoints
+    alerts ──< alert_deliveries (the outbox: one row per alert and new version)
+    watchers (each watcher's last pass and running totals, for /healthz and /metrics)
 
 Times are stored as timezone-aware UTC datetimes; publication dates as
 ``YYYY-MM-DD`` strings because sources rarely give more than a day.
@@ -352,4 +354,56 @@ import_checkpoints = Table(
     Column("offset", BigInteger, nullable=False),  # bytes of the file fully imported
     Column("done", Boolean, nullable=False, default=False),
     _utc("updated_at", nullable=False),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(10), nullable=False),  # webhook | email
+    Column("target", Text, nullable=False),  # the receiver's URL or a mail address
+    # Key for the webhook's HMAC-SHA256 signature (kept to sign; never shown again).
+    Column("secret", Text),
+    # None: every change | substantive | headline | follows
+    Column("only", String(20)),
+    Column("active", Boolean, nullable=False, default=True),
+    _utc("created_at", nullable=False),
+)
+
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    # The outbox: written in the transaction that stores the version it
+    # describes, so a crash loses no alert; sent later, beside the watcher.
+    Column("id", Integer, primary_key=True),
+    Column("alert_id", ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("version_id", ForeignKey("versions.id", ondelete="CASCADE"), nullable=False),
+    Column("event", String(10), nullable=False),  # changed | new
+    # pending | sent | skipped (the alert's filter did not match) | failed (gave up)
+    Column("status", String(10), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    _utc("created_at", nullable=False),
+    _utc("next_attempt_at"),
+    _utc("delivered_at"),
+    Column("lease_owner", String(100)),
+    _utc("lease_expires_at"),
+    UniqueConstraint("alert_id", "version_id", name="uq_alert_deliveries_alert_version"),
+    Index("ix_alert_deliveries_due", "status", "next_attempt_at"),
+)
+
+watchers = Table(
+    "watchers",
+    metadata,
+    # One row per watcher process (host:pid), updated after each pass: what
+    # /healthz and /metrics read, identical whichever web worker answers.
+    Column("worker", String(100), primary_key=True),
+    _utc("last_pass_at", nullable=False),
+    Column("last_pass_seconds", Float, nullable=False),
+    Column("last_pass_succeeded", Boolean, nullable=False),
+    Column("passes", Integer, nullable=False),
+    Column("pass_seconds", Float, nullable=False),  # summed over passes
+    # Running totals: {"checks": {outcome: n}, "errors": {kind: n}, "polls": n, ...}
+    Column("totals", JSON, nullable=False),
 )

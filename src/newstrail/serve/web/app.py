@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newstrail import __version__
 from newstrail.errors import InvalidInput, NotFound
-from newstrail.serve.web import actions, downloads, pages, subscriptions
+from newstrail.serve.web import actions, downloads, monitoring, pages, subscriptions
 from newstrail.serve.web.cache import PageCache
 from newstrail.serve.web.rendering import View, render, template_environment
 from newstrail.serve.web.security import SECURITY_HEADERS, ensure_token
@@ -90,6 +90,7 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
     # bigger than their data, so fewer are kept.
     app.state.rendered_pages = PageCache(size=512)
     # Order matters: routes ending in .warc must come before "/articles/{id}".
+    app.include_router(monitoring.router())
     app.include_router(downloads.router())
     app.include_router(subscriptions.router())
     app.include_router(actions.router())
