@@ -91,3 +91,21 @@ def seed_articles(seeds_dir: Path):  # type: ignore[no-untyped-def]
         )
         for path, outlet in zip(paths, SEED_OUTLETS, strict=True)
     ]
+
+
+@pytest.fixture(autouse=True)
+def _newstrail_logger_as_found():  # type: ignore[no-untyped-def]
+    """Undo what a CLI run in this process did to the ``newstrail`` logger.
+
+    ``configure_logging`` (run by every in-process CLI invocation) stops the
+    logger propagating to the root, where pytest's ``caplog`` listens; without
+    this, a test that reads ``caplog`` fails after any CLI test in the same worker.
+    """
+    import logging
+
+    logger = logging.getLogger("newstrail")
+    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
+    yield
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
+    logger.propagate = propagate
