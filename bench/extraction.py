@@ -184,6 +184,12 @@ def trafilatura_with_metadata(html: str, url: str | None) -> tuple[str, Metadata
     return fields.pop("text") or "", fields
 
 
+def trafilatura_default_with_metadata(html: str, url: str | None) -> tuple[str, Metadata]:
+    """``bare_extraction(with_metadata=True)`` in its default mode: body plus metadata."""
+    fields = trafilatura_metadata(fast=False)(html, url)
+    return fields.pop("text") or "", fields
+
+
 def trafilatura_metadata(fast: bool) -> Callable[[str, str | None], Metadata]:
     """trafilatura's metadata as ``bare_extraction(with_metadata=True)`` returns it."""
 
@@ -300,6 +306,20 @@ def score_fundus(system: Callable[[str, str | None], Metadata]) -> dict[str, Any
     truth, pages = load_set("fundus-meta")
     keys = sorted(truth)
     found = {key: system(pages[key], truth[key]["url"]) for key in keys}
+    return {
+        **_fundus_scores(truth, found, keys),
+        # "Languages you have not seen": English pages apart from all others.
+        "english": _fundus_scores(truth, found, [k for k in keys if truth[k]["language"] == "en"]),
+        "other_languages": _fundus_scores(
+            truth, found, [k for k in keys if truth[k]["language"] != "en"]
+        ),
+    }
+
+
+def _fundus_scores(
+    truth: dict[str, Any], found: dict[str, Metadata], keys: list[str]
+) -> dict[str, Any]:
+    """fundus-meta scores over the pages ``keys``."""
     with_authors = [key for key in keys if truth[key]["authors"] is not None]
     return {
         "pages": len(keys),
@@ -376,6 +396,7 @@ def print_more_table(more: dict[str, Any]) -> None:
         f"{'system':<22}{'read F1':>8}{'P':>6}{'R':>6}{'fundus F1':>10}{'P':>6}{'R':>6}"
         f"{'title':>7}{'author':>7}{'date F':>7}{'bbaw date P':>12}{'R':>6}{'F':>6}"
     )
+    rows = []
     for name, row in more.items():
         read, fundus, bbaw = row["readability"]["body"], row["fundus_meta"], row["htmldate_bbaw"]
         body = fundus["body"]
@@ -386,6 +407,16 @@ def print_more_table(more: dict[str, Any]) -> None:
             f"{fundus['date']['f']:>7.3f}{bbaw['date']['precision']:>12.3f}"
             f"{bbaw['date']['recall']:>6.3f}{bbaw['date']['f']:>6.3f}"
         )
+        for part in ("english", "other_languages"):
+            scores = fundus[part]
+            rows.append(
+                f"{name:<22}{part:<16}{scores['pages']:>6}{scores['body']['f1']:>8.3f}"
+                f"{scores['title_accuracy']:>7.3f}{scores['author_accuracy']:>7.3f}"
+                f"{scores['date']['f']:>7.3f}"
+            )
+    print("\nfundus-meta by language (body F1, title, author, date F)")
+    print(f"{'system':<22}{'pages':<16}{'n':>6}{'body':>8}{'title':>7}{'author':>7}{'date':>7}")
+    print("\n".join(rows))
 
 
 def main() -> None:
@@ -400,6 +431,7 @@ def main() -> None:
             "trafilatura": trafilatura_system(fast=False),
             "trafilatura-fast": trafilatura_system(fast=True),
             "trafilatura-fast+meta": trafilatura_with_metadata,
+            "trafilatura+meta": trafilatura_default_with_metadata,
         },
         args.repeat,
     )

@@ -200,6 +200,7 @@ def test_to_dict_has_every_field() -> None:
         "url",
         "language",
         "extractor",
+        "evidence",
     }
 
 

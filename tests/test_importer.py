@@ -96,7 +96,7 @@ def test_html_and_gzipped_html(store: Store, tmp_path: Path) -> None:
     assert report.new_articles == 1 and report.new_versions == 1  # same canonical URL: two versions
     (article,) = list_articles(store)
     assert article.url == "https://www.example-times.com/news/harbour-bridge"
-    assert article.source == "example-times.com"
+    assert article.source == "Example Times"  # the page names its outlet: not the bare host
     detail = get_article(store, article.id)
     assert "43 million euros" in detail.text and "All rights reserved" not in detail.text
     assert detail.byline == "Jane Doe"

@@ -57,8 +57,10 @@ def show(obj: Context, article: str, as_json: bool) -> None:
         return
     a = detail.article
     console.print(f"[bold]{a.title or '(no title)'}[/bold]", highlight=False)
+    date_source = detail.evidence.get("date_source")
+    published = f"{a.published} ({date_source})" if a.published and date_source else a.published
     console.print(
-        f"{a.source or 'unknown source'} · published {a.published or 'unknown'} · {a.url}",
+        f"{a.source or 'unknown source'} · published {published or 'unknown'} · {a.url}",
         markup=False,
         highlight=False,
     )

@@ -122,13 +122,18 @@ def outlet_from_text(text: str) -> Outlet | None:
 def recognise_outlet(
     url: str | None, raw_text: str, declared: str | None = None, site_name: str | None = None
 ) -> Outlet:
-    """Best evidence first: declared name, the URL's domain, the page's site name, credit lines."""
+    """Best evidence first: declared name, a known outlet's domain, the page's own
+    site name (og:site_name, JSON-LD publisher: "Example News", not the bare host),
+    the URL's domain, credit lines; "unknown source" only when nothing names it."""
     if declared:
         return outlet_from_name(declared)
-    if url:
-        from_url = outlet_from_url(url)
-        if from_url is not None:
-            return from_url
-    if site_name:
-        return outlet_from_name(site_name)
+    from_url = outlet_from_url(url) if url else None
+    if from_url is not None and from_url.domain in KNOWN_OUTLETS:
+        return from_url
+    if site_name and site_name.strip():
+        named = outlet_from_name(site_name)
+        domain = from_url.domain if from_url is not None else named.domain
+        return Outlet(named.name, domain)
+    if from_url is not None:
+        return from_url
     return outlet_from_text(raw_text) or Outlet(UNKNOWN_SOURCE, None)

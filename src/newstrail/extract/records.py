@@ -7,14 +7,14 @@ ExtractionError (NewstrailError, ValueError)   the input cannot be extracted
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 
 from newstrail.errors import NewstrailError
 
 EXTRACTOR_NAME = "newstrail"
 # Bump the first number whenever output for the same page could change.
-EXTRACTOR_VERSION = f"2+trafilatura-{version('trafilatura')}"
+EXTRACTOR_VERSION = f"3+trafilatura-{version('trafilatura')}"
 DEFAULT_MAX_PAGE_BYTES = 20_000_000
 
 
@@ -31,6 +31,27 @@ class EmptyPage(ExtractionError):
 
 
 @dataclass(frozen=True)
+class FeedEntry:
+    """What a feed entry said about the article it lists; extraction weighs it as evidence."""
+
+    title: str | None = None
+    published: str | None = None  # ISO date or timestamp
+    author: str | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        """The non-empty fields, for storing with the article."""
+        return {k: v for k, v in asdict(self).items() if v}
+
+    @classmethod
+    def from_dict(cls, data: object) -> FeedEntry | None:
+        """A stored entry back (None for anything that is not a non-empty mapping)."""
+        if not isinstance(data, dict):
+            return None
+        fields = {k: str(data[k]) for k in ("title", "published", "author") if data.get(k)}
+        return cls(**fields) if fields else None
+
+
+@dataclass(frozen=True)
 class Extracted:
     """One article's clean text and metadata."""
 
@@ -42,6 +63,9 @@ class Extracted:
     url: str | None
     language: str | None
     extractor: str
+    # Which evidence gave each field ("date_source": "json-ld", ...), the date the
+    # page says it was last modified, and whether it says it is free to read.
+    evidence: dict[str, object] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         """The fields as a JSON-ready dict."""

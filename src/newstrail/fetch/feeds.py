@@ -53,6 +53,10 @@ class DiscoveredEntry:
     url: str
     title: str | None = None
     published: datetime | None = None
+    author: str | None = None
+    # True when ``published`` is only a sitemap's <lastmod> (when the page last
+    # changed), not a stated publication date.
+    modified_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -188,7 +192,8 @@ def _discover_feed(body: bytes, url: str, kind: Kind) -> Discovery:
             continue
         title = entry.get("title") or None
         published = _struct_time(entry.get("published_parsed") or entry.get("updated_parsed"))
-        entries.append(DiscoveredEntry(canonicalise(absolute), title, published))
+        author = entry.get("author") or None
+        entries.append(DiscoveredEntry(canonicalise(absolute), title, published, author))
     error = None
     if parsed.get("bozo"):
         reason = " ".join(str(parsed.get("bozo_exception", "unknown error")).split())
@@ -241,7 +246,7 @@ def _discover_sitemap(body: bytes, url: str, kind: Kind) -> Discovery:
         title = _text(news, "title") if news is not None else None
         when = _text(news, "publication_date") if news is not None else None
         published = _parse_w3c_date(when or _text(element, "lastmod"))
-        entries.append(DiscoveredEntry(canonicalise(loc), title, published))
+        entries.append(DiscoveredEntry(canonicalise(loc), title, published, modified_only=not when))
     return Discovery(kind, entries=_unique(entries), error=error)
 
 

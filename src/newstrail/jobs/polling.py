@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from newstrail.extract.outlets import outlet_from_url
+from newstrail.extract.records import FeedEntry
 from newstrail.fetch.errors import (
     BlockedAddress,
     FetchError,
@@ -33,7 +34,7 @@ from newstrail.fetch.errors import (
     TooLarge,
     TooManyRedirects,
 )
-from newstrail.fetch.feeds import discover, filter_urls
+from newstrail.fetch.feeds import DiscoveredEntry, discover, filter_urls
 from newstrail.fetch.http import Fetcher, FetchSettings
 from newstrail.settings import Settings
 from newstrail.store import schema
@@ -42,6 +43,19 @@ from newstrail.text.urls import canonicalise
 
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
+
+
+def feed_entry_of(entry: DiscoveredEntry) -> FeedEntry | None:
+    """What a feed entry says about its article, kept so extraction can weigh it.
+
+    A sitemap's <lastmod> is when the page last changed, not when it was
+    published, so it is not kept as a date.
+    """
+    published = None
+    if entry.published is not None and not entry.modified_only:
+        published = entry.published.isoformat()
+    hint = FeedEntry(title=entry.title, published=published, author=entry.author)
+    return hint if hint.to_dict() else None
 
 
 def source_host_options(store: Store) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
@@ -252,12 +266,15 @@ class FeedPoller:
                 self.ensure_article(canonicalise(feed.url), feed.source_id, feed.id, now, report)
                 values.update(last_success_at=now, last_error=None)
             else:
-                urls = await self._discover(fetcher, feed, values)
+                hints: dict[str, FeedEntry] = {}
+                urls = await self._discover(fetcher, feed, values, hints)
                 options = feed.options or {}
                 for url in filter_urls(
                     urls, options.get("include") or [], options.get("exclude") or []
                 ):
-                    self.ensure_article(url, feed.source_id, feed.id, now, report)
+                    self.ensure_article(
+                        url, feed.source_id, feed.id, now, report, entry=hints.get(url)
+                    )
                 values.update(last_success_at=now, last_error=None)
         except FetchError as error:
             report.feed_errors += 1
@@ -282,14 +299,28 @@ class FeedPoller:
                 )
             )
 
-    async def _discover(self, fetcher: Fetcher, feed: Any, values: dict[str, Any]) -> list[str]:
-        """Article URLs a feed or sitemap lists (following sitemap indexes one level)."""
+    async def _discover(
+        self,
+        fetcher: Fetcher,
+        feed: Any,
+        values: dict[str, Any],
+        hints: dict[str, FeedEntry] | None = None,
+    ) -> list[str]:
+        """Article URLs a feed or sitemap lists (following sitemap indexes one level).
+
+        ``hints`` receives what each entry said about its article (``feed_entry_of``).
+        """
         result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
         if result.not_modified:
             return []
         values.update(etag=result.etag, last_modified=result.last_modified)
         discovery = discover(result.body, result.final_url, result.headers.get("content-type"))
         urls = list(discovery.article_urls)
+        if hints is not None:
+            for entry in discovery.entries:
+                hint = feed_entry_of(entry)
+                if hint is not None:
+                    hints.setdefault(entry.url, hint)
         for child in list(discovery.sitemaps)[:50]:
             child_result = await fetcher.fetch(child)
             urls += discover(
@@ -304,8 +335,12 @@ class FeedPoller:
         feed_id: int | None,
         now: datetime,
         report: WatchReport,
+        entry: FeedEntry | None = None,
     ) -> int:
-        """The id of the article at ``url``, created (due at once) when new."""
+        """The id of the article at ``url``, created (due at once) when new.
+
+        ``entry`` is what the feed said about it, stored for extraction to weigh.
+        """
         a = schema.articles
         with self.store.write() as connection:
             row = connection.execute(sa.select(a.c.id).where(a.c.url == url)).first()
@@ -319,6 +354,7 @@ class FeedPoller:
                     url=url,
                     source_id=source_id,
                     feed_id=feed_id,
+                    feed_entry=entry.to_dict() if entry is not None else None,
                     state="active",
                     version_count=0,
                     first_seen_at=now,

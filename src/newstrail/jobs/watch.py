@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -35,7 +36,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from newstrail.extract.article import extract_html
-from newstrail.extract.records import Extracted
+from newstrail.extract.records import Extracted, FeedEntry
 from newstrail.fetch.errors import FetchError, FetchStopped
 from newstrail.fetch.http import Fetcher, FetchResult
 from newstrail.jobs.alerts.outbox import queue_alerts
@@ -63,14 +64,24 @@ log = logging.getLogger(__name__)
 _SCHEME_AND_WWW = re.compile(r"^https?://(www\.)?")
 
 
-def extract_page(body: bytes, charset: str | None, url: str | None) -> Extracted:
+def extract_page(
+    body: bytes, charset: str | None, url: str | None, feed: FeedEntry | None = None
+) -> Extracted:
     """Decode and extract one fetched page (runs in a worker process)."""
-    return extract_html(decode_html(body, charset), url)
+    return extract_html(decode_html(body, charset), url, feed=feed)
 
 
-def reextract(raw: bytes, url: str | None) -> Extracted:
-    """Re-run the current extractor on stored raw bytes."""
-    return extract_page(raw, None, url)
+def reextract(raw: bytes, url: str | None, feed: FeedEntry | None = None) -> Extracted:
+    """Re-run the current extractor on stored raw bytes (with the same feed entry)."""
+    return extract_page(raw, None, url, feed)
+
+
+def stored_feed_entry(store: Store, article_id: int) -> FeedEntry | None:
+    """What the feed said about an article when it was found, as stored by polling."""
+    a = schema.articles
+    with store.read() as connection:
+        stored = connection.execute(sa.select(a.c.feed_entry).where(a.c.id == article_id)).scalar()
+    return FeedEntry.from_dict(stored)
 
 
 class Watcher:
@@ -233,14 +244,14 @@ class Watcher:
             if isinstance(result, BaseException) and not isinstance(result, FetchStopped):
                 raise result
 
-    async def _extract(self, result: FetchResult) -> Extracted:
+    async def _extract(self, result: FetchResult, feed: FeedEntry | None) -> Extracted:
         if self.settings.workers <= 1:
-            return extract_page(result.body, result.charset, result.final_url)
+            return extract_page(result.body, result.charset, result.final_url, feed)
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.settings.workers)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            self._pool, extract_page, result.body, result.charset, result.final_url
+            self._pool, extract_page, result.body, result.charset, result.final_url, feed
         )
 
     async def _check(self, fetcher: Fetcher, claim: Claim, report: WatchReport) -> None:
@@ -277,8 +288,11 @@ class Watcher:
             redirect = {"to": moved_to}
             self._end_article(claim, check, started, report, "moved", redirect, moved_to)
             return
+        # The feed entry is evidence for every extraction of the article, stored
+        # captures re-extracted included, so the same page always extracts the same.
+        feed = stored_feed_entry(self.store, claim.article_id)
         try:
-            extracted = await self._extract(result)
+            extracted = await self._extract(result, feed)
         except Exception as error:  # a page that breaks the extractor must not stop the watcher
             message = f"{claim.url}: extraction failed: {type(error).__name__}: {error}"
             self._fail(claim, check, started, report, message, "extraction")
@@ -299,7 +313,9 @@ class Watcher:
             duplicate = canonical is not None and not self._adopt_url(
                 connection, claim.article_id, canonical
             )
-            recorded = record_capture(self.store, capture, connection, reextract=reextract)
+            recorded = record_capture(
+                self.store, capture, connection, reextract=functools.partial(reextract, feed=feed)
+            )
             if recorded.version_id is not None and recorded.outcome in ("new", "flipflop"):
                 # In this transaction: the version and its alerts are kept, or neither.
                 first = claim.version_count == 0

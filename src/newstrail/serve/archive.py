@@ -61,12 +61,17 @@ class ArticleDetail:
     extractor: str | None
     next_check_at: datetime | None
     versions: list[VersionSummary] = field(default_factory=list)
+    language: str | None = None
+    # Which evidence gave each field of the current version (date_source, ...).
+    evidence: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self.article)
         data.update(
             byline=self.byline,
             site_name=self.site_name,
+            language=self.language,
+            evidence=self.evidence,
             text=self.text,
             extractor=self.extractor,
             next_check_at=self.next_check_at,
@@ -192,6 +197,8 @@ def get_article(store: Store, id_or_url: str | int) -> ArticleDetail:
         byline=current.byline if current else None,
         site_name=current.site_name if current else None,
         text=current.text if current else "",
+        language=current.language if current else None,
+        evidence=dict(current.evidence or {}) if current else {},
         extractor=extra.extractor,
         next_check_at=extra.next_check_at,
         versions=versions,

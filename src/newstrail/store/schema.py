@@ -103,6 +103,8 @@ articles = Table(
     Column("moved_to", Text),
     # Extractor name/version pinned for this article (see versions.py).
     Column("extractor", String(100)),
+    # What the feed entry listing the article said: {title, published, author}.
+    Column("feed_entry", JSON),
     Column("version_count", Integer, nullable=False, default=0),
     # Validators from the last 200 response, for conditional GET.
     Column("etag", Text),
@@ -155,6 +157,8 @@ versions = Table(
     Column("text", Text, nullable=False),
     Column("text_sha256", String(64), nullable=False),
     Column("extractor", String(100), nullable=False),
+    # Which evidence gave each field (date_source, title_source, ...): Extracted.evidence.
+    Column("evidence", JSON),
     UniqueConstraint("article_id", "number", name="uq_versions_article_number"),
     Index("ix_versions_article_text", "article_id", "text_sha256"),
     Index("ix_versions_captured", "captured_at"),

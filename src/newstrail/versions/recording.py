@@ -275,6 +275,7 @@ def _insert_version(
             text=extracted.text,
             text_sha256=text_sha256(extracted.text),
             extractor=extracted.extractor,
+            evidence=dict(extracted.evidence) or None,
         )
     )
     assert result.inserted_primary_key is not None
@@ -303,3 +304,28 @@ def _after_version(
     if visible:
         title, text = capture.extracted.title or "", capture.extracted.text
         index_entry(connection, "article", article_id, title, text, replace=True)
+        if capture.extracted.site:
+            _name_source(connection, article_id, capture.extracted.site)
+
+
+def _name_source(connection: Connection, article_id: int, site: str) -> None:
+    """Give a source named after its bare host the name its pages state (og:site_name).
+
+    Sources found by polling are created from the URL alone ("example-news.com");
+    the first page that names its outlet ("Example News") names the source, unless
+    another source already has that name.
+    """
+    s, a = schema.sources, schema.articles
+    source = connection.execute(
+        sa.select(s.c.id, s.c.name, s.c.domain)
+        .join(a, a.c.source_id == s.c.id)
+        .where(a.c.id == article_id)
+    ).first()
+    name = " ".join(site.split())[:200]
+    if source is None or not source.domain or source.name != source.domain or not name:
+        return
+    if "." in name and name.lower().strip("/").endswith(source.domain):
+        return  # the page names itself by its host too
+    taken = connection.execute(sa.select(s.c.id).where(s.c.name == name)).first()
+    if taken is None:
+        connection.execute(s.update().where(s.c.id == source.id).values(name=name))

@@ -1,0 +1,259 @@
+"""The publication date of an article, and which evidence gave it.
+
+Evidence, best first (the order ``PUBLISHED_ORDER`` names; ``bench.extraction``
+prints each source's accuracy where present and cross-validates the order):
+
+1. the page's structured data (``structured.py``: JSON-LD ``datePublished``,
+   microdata, ``article:published_time``, vendor meta tags, Dublin Core);
+2. the feed entry the page came from (its ``published``/``updated`` date);
+3. htmldate on the page's markup (``<time>`` elements, dated URLs, meta tags
+   structured.py does not know), without its free-text search;
+4. a date written in a date element of the page ("14. März 2024" in
+   ``<span class="date">``), read by dateparser in the page's language;
+5. htmldate's free-text search, except its year-only guesses.
+
+A date never comes from a copyright line or a footer: htmldate's extensive
+search falls back to "the copyright year, 1 January" (htmldate ``core.py``,
+``search_page``), which is how a page whose footer said "(c) Example News
+2026" was dated 2026-01-01 although its feed said 2026-11-23. A 1 January
+from the free-text search is therefore dropped: no date is better than a
+wrong one. Dates are calendar dates in the time zone the page states (the
+first ten characters of an ISO timestamp), as publishers display them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from datetime import UTC, date, datetime, timedelta
+
+from lxml.html import HtmlElement
+
+from newstrail.extract.structured import Claim
+
+# Evidence kinds for ``date_source``, best first.
+PUBLISHED_ORDER = ("json-ld", "microdata", "opengraph", "meta", "dublin-core")
+_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:$|[T\s])")
+_COMPACT_DATE = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?:$|[T\s]?\d)")
+# News archives on the web start in the 1990s; earlier "dates" are birth
+# dates and historical events in the text.
+_EARLIEST = date(1995, 1, 1)
+# Elements whose class, id or itemprop says they hold the article's date.
+_DATE_ELEMENT = re.compile(r"date|time|publish|posted|datum|fecha|data-pub|meta", re.I)
+_NOT_DATE_ELEMENT = re.compile(r"update|modif|comment|related|teaser|footer|copyright", re.I)
+
+
+def parse_date(value: str, languages: list[str] | None = None) -> str | None:
+    """A date written as ISO, compact ISO or words in any language, as ``YYYY-MM-DD``.
+
+    Args:
+        value: the date as written ("2024-03-14T10:00:00+01:00", "14. März 2024").
+        languages: ISO 639-1 codes to try first (the page's language), or None.
+
+    Returns:
+        The calendar date, or None when the text holds no plausible full date
+        (a day, month and year between 1995 and tomorrow).
+    """
+    text = value.strip()
+    if not text or len(text) > 80:
+        return None
+    match = _ISO_DATE.match(text) or _COMPACT_DATE.match(text)
+    if match:
+        try:
+            found = date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            return None
+        return found.isoformat() if _plausible(found) else None
+    if not any(character.isdigit() for character in text):
+        return None  # "yesterday", "Monday": relative words say nothing on their own
+    return _parse_words(text, languages)
+
+
+def _parse_words(text: str, languages: list[str] | None) -> str | None:
+    """dateparser's reading of a written date, requiring day, month and year."""
+    import dateparser
+
+    settings = {
+        "REQUIRE_PARTS": ["day", "month", "year"],
+        "PREFER_DATES_FROM": "past",
+        "RETURN_AS_TIMEZONE_AWARE": False,
+    }
+    try:
+        parsed = dateparser.parse(text, languages=languages or None, settings=settings)
+        if parsed is None and languages:
+            parsed = dateparser.parse(text, settings=settings)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if parsed is None:
+        return None
+    return parsed.date().isoformat() if _plausible(parsed.date()) else None
+
+
+def _plausible(found: date) -> bool:
+    """Between 1995 and tomorrow (time zones put "today" up to a day ahead)."""
+    return _EARLIEST <= found <= (datetime.now(UTC) + timedelta(days=1)).date()
+
+
+def structured_date(claims: list[Claim], url: str | None = None) -> tuple[str, str] | None:
+    """The first parseable date among structured claims, in ``PUBLISHED_ORDER``, with its source.
+
+    A timestamp in UTC gives the calendar date in Greenwich, not where the
+    article was published: 2023-11-09T02:11:03Z is the evening of 8 November in
+    Boston, and the page says 8 November. When another claim states the same
+    instant with the local offset, or the URL carries a date a day apart, that
+    local date is taken (on htmldate-bbaw 5 US pages of 155 were a day late
+    without this).
+    """
+    for source in PUBLISHED_ORDER:
+        for claim in claims:
+            if claim.source == source:
+                found = parse_date(claim.value)
+                if found:
+                    return _local_date(found, claim.value, claims, url), source
+    return None
+
+
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-]?(\d{2})[/-]?(\d{2})(?:/|[-_])")
+
+
+def _local_date(found: str, value: str, claims: list[Claim], url: str | None) -> str:
+    """``found`` moved to the publisher's calendar day when ``value`` is a UTC timestamp."""
+    instant = _timestamp(value)
+    if instant is None or instant.utcoffset() != timedelta(0):
+        return found
+    for claim in claims:
+        other = _timestamp(claim.value)
+        if (
+            other is not None
+            and other.utcoffset() not in (None, timedelta(0))
+            and abs((other - instant).total_seconds()) <= 60
+        ):
+            return other.date().isoformat()
+    match = _URL_DATE.search(url or "")
+    if match:
+        with contextlib.suppress(ValueError):
+            in_url = date(int(match[1]), int(match[2]), int(match[3]))
+            if abs((in_url - instant.date()).days) == 1:
+                return in_url.isoformat()
+    return found
+
+
+def _timestamp(value: str) -> datetime | None:
+    """An ISO timestamp with a time and an offset, else None."""
+    text = value.strip()
+    if "T" not in text and " " not in text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace(" ", "T", 1))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def publication_date(
+    tree: HtmlElement,
+    claims: list[Claim],
+    url: str | None,
+    feed_date: str | None = None,
+    languages: list[str] | None = None,
+) -> tuple[str | None, str | None]:
+    """The article's publication date and the evidence it came from.
+
+    Args:
+        tree: the parsed page.
+        claims: the page's structured ``published`` claims (``structured.py``).
+        url: the page's URL (dated URLs, for htmldate).
+        feed_date: the date the feed entry gave, ``YYYY-MM-DD`` or ISO, if any.
+        languages: the page's language(s), for dates written in words.
+
+    Returns:
+        (``YYYY-MM-DD``, source) — source one of ``PUBLISHED_ORDER``, ``feed``,
+        ``htmldate``, ``page-text`` or ``htmldate-text`` — or (None, None).
+    """
+    best = structured_date(claims, url)
+    if best is not None:
+        return best
+    if feed_date:
+        found = parse_date(feed_date)
+        if found:
+            return found, "feed"
+    from htmldate import find_date
+
+    markup = _htmldate(find_date, tree, url, extensive=False)
+    if markup:
+        return markup, "htmldate"
+    written = date_in_elements(tree, languages)
+    if written:
+        return written, "page-text"
+    text = _htmldate(find_date, tree, url, extensive=True)
+    # The extensive search ends with "copyright year, 1 January" and "a year
+    # alone, 1 January": a guess we do not make (module docstring).
+    if text and not text.endswith("-01-01"):
+        return text, "htmldate-text"
+    return None, None
+
+
+def _htmldate(find_date: object, tree: HtmlElement, url: str | None, extensive: bool) -> str | None:
+    """htmldate's date for the page, original (not updated) date first; None on any failure."""
+    assert callable(find_date)
+    try:
+        found = find_date(
+            tree,
+            url=url,
+            original_date=True,
+            extensive_search=extensive,
+            max_date=(datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d"),
+        )
+    except Exception:  # htmldate raises assorted errors on odd markup; a date is optional
+        return None
+    return found if isinstance(found, str) else None
+
+
+def date_in_elements(tree: HtmlElement, languages: list[str] | None = None) -> str | None:
+    """A date written in words in an element marked as a date ("14. März 2024").
+
+    Looks at short elements whose class, id or itemprop names a date, outside
+    update, comment, teaser and footer blocks; ``<time>`` elements first.
+    """
+    candidates: list[HtmlElement] = list(tree.iterfind(".//time"))
+    for element in tree.iter("span", "div", "p", "li", "small", "abbr"):
+        marker = " ".join(
+            element.get(attribute, "") for attribute in ("class", "id", "itemprop")
+        ).strip()
+        if marker and _DATE_ELEMENT.search(marker) and not _NOT_DATE_ELEMENT.search(marker):
+            candidates.append(element)
+    for element in candidates[:20]:
+        if _inside_furniture(element):
+            continue
+        text = " ".join(element.text_content().split())
+        if 6 <= len(text) <= 80:
+            found = parse_date(_strip_label(text), languages)
+            if found:
+                return found
+    return None
+
+
+def _inside_furniture(element: HtmlElement) -> bool:
+    """Whether the element sits in a footer, aside or a teaser/related block."""
+    for ancestor in element.iterancestors():
+        if ancestor.tag in ("footer", "aside", "nav"):
+            return True
+        marker = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
+        if _NOT_DATE_ELEMENT.search(marker):
+            return True
+    return False
+
+
+_DATE_LABEL = re.compile(
+    r"^(?:published|posted|veröffentlicht|publicado|publié|pubblicato|gepubliceerd|"
+    r"opublikowano|publicerad|publisert|julkaistu|am|on|le|el|il|den)\s*:?\s*",
+    re.I,
+)
+
+
+def _strip_label(text: str) -> str:
+    """ "Veröffentlicht am 14. März 2024" → "14. März 2024"."""
+    previous = None
+    while previous != text:
+        previous, text = text, _DATE_LABEL.sub("", text)
+    return text

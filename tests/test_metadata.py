@@ -1,0 +1,191 @@
+"""Page metadata from evidence: structured data first, the feed entry, never a footer.
+
+Each test builds the kind of page that misled the extractor before (a footer
+copyright year taken as the date, a byline widget's "Username" as the author,
+a German date in words, a site suffix in the headline) and checks the field
+and the evidence recorded for it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from newstrail.extract.article import extract_html
+from newstrail.extract.dates import parse_date
+from newstrail.extract.metadata import clean_authors, strip_site_suffix
+from newstrail.extract.records import FeedEntry
+
+BODY = " ".join(
+    "The council voted on Tuesday to rebuild the harbour wall after the winter storms "
+    "flooded the old town twice, and the work will start in the spring."
+    for _ in range(6)
+)
+
+
+def page(head: str = "", body_top: str = "", footer: str = "", lang: str = "en") -> str:
+    """A small article page with ``head`` markup, a byline area and a footer."""
+    return (
+        f"<html lang='{lang}'><head><title>Harbour wall to be rebuilt | Example News</title>"
+        f"{head}</head><body><header><nav><a href='/'>Home</a></nav></header>"
+        f"<article><h1>Harbour wall to be rebuilt</h1>{body_top}<p>{BODY}</p>"
+        f"<p>{BODY}</p></article><footer>{footer}</footer></body></html>"
+    )
+
+
+def json_ld(**fields: object) -> str:
+    return (
+        "<script type='application/ld+json'>"
+        + json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", **fields})
+        + "</script>"
+    )
+
+
+def test_footer_copyright_year_is_never_the_date_and_the_feed_date_is_used() -> None:
+    html = page(footer="<p>(c) Example News 2026. All rights reserved.</p>")
+    without_feed = extract_html(html, "https://news.example.com/harbour")
+    assert without_feed.date is None  # a copyright year says nothing about the article
+    with_feed = extract_html(
+        html, "https://news.example.com/harbour", feed=FeedEntry(published="2026-11-23T08:00:00Z")
+    )
+    assert with_feed.date == "2026-11-23"
+    assert with_feed.evidence["date_source"] == "feed"
+
+
+def test_structured_date_wins_over_the_feed_and_says_so() -> None:
+    html = page(
+        json_ld(headline="Harbour wall to be rebuilt", datePublished="2026-11-22T09:00:00+01:00")
+    )
+    found = extract_html(html, "https://news.example.com/h", feed=FeedEntry(published="2026-11-23"))
+    assert (found.date, found.evidence["date_source"]) == ("2026-11-22", "json-ld")
+
+
+def test_a_utc_timestamp_takes_the_local_day_stated_elsewhere() -> None:
+    head = json_ld(datePublished="2023-11-09T02:11:03Z") + (
+        "<meta itemprop='datePublished' content='2023-11-08T21:11:03-05:00'>"
+    )
+    found = extract_html(page(head), "https://boston.example.com/a")
+    assert found.date == "2023-11-08"
+
+
+@pytest.mark.parametrize(
+    ("written", "lang", "expected"),
+    [
+        ("Veröffentlicht am 14. März 2024", "de", "2024-03-14"),
+        ("Publicado el 3 de febrero de 2025", "es", "2025-02-03"),
+        ("Opublikowano 7 października 2025", "pl", "2025-10-07"),
+    ],
+)
+def test_dates_written_in_words_are_read(written: str, lang: str, expected: str) -> None:
+    html = page(body_top=f"<div class='article-date'>{written}</div>", lang=lang)
+    found = extract_html(html, "https://zeitung.example.de/artikel")
+    assert found.date == expected
+    assert found.evidence["date_source"] in ("htmldate", "page-text")
+
+
+@pytest.mark.parametrize(
+    ("written", "languages", "expected"),
+    [
+        ("14. März 2024", ["de"], "2024-03-14"),
+        ("3 de febrero de 2025", ["es"], "2025-02-03"),
+        ("2024-03-14T23:30:00+01:00", None, "2024-03-14"),
+        ("20240314", None, "2024-03-14"),
+        ("Monday", None, None),
+        ("1890-01-01", None, None),
+        ("2999-01-01", None, None),
+    ],
+)
+def test_parse_date(written: str, languages: list[str] | None, expected: str | None) -> None:
+    assert parse_date(written, languages) == expected
+
+
+def test_site_name_comes_from_og_site_name_not_the_host() -> None:
+    html = page("<meta property='og:site_name' content='Example News'>")
+    found = extract_html(html, "https://www.example-news.com/a")
+    assert (found.site, found.evidence["site_source"]) == ("Example News", "opengraph")
+
+
+def test_headline_drops_the_site_suffix() -> None:
+    found = extract_html(page(), "https://news.example.com/a")
+    assert found.title == "Harbour wall to be rebuilt"
+    assert strip_site_suffix("Harbour wall to be rebuilt - Example News", "Example News") == (
+        "Harbour wall to be rebuilt"
+    )
+    # A colon inside a headline is part of it, not a suffix.
+    assert strip_site_suffix("Harbour: the wall will be rebuilt", "Example News") == (
+        "Harbour: the wall will be rebuilt"
+    )
+
+
+def test_json_ld_headline_is_unescaped() -> None:
+    found = extract_html(page(json_ld(headline="Samsung soll Ger&auml;te zerst&ouml;ren")))
+    assert found.title == "Samsung soll Geräte zerstören"
+    assert found.evidence["title_source"] == "json-ld"
+
+
+def test_byline_widget_text_is_not_an_author() -> None:
+    html = page(body_top="<div class='byline'>By <span class='author'>Username</span></div>")
+    assert extract_html(html, "https://news.example.com/a").author is None
+    assert clean_authors(["Username"]) is None
+    assert clean_authors(["Follow", "Share"]) is None
+
+
+def test_structured_authors_drop_the_outlet_when_a_person_is_named() -> None:
+    authors = [
+        {"@type": "Organization", "name": "Heise Online"},
+        {"@type": "Person", "name": "Dirk Knop"},
+    ]
+    found = extract_html(page(json_ld(author=authors)), "https://www.heise.de/a")
+    assert (found.author, found.evidence["author_source"]) == ("Dirk Knop", "json-ld")
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["By Jane Doe and John Roe"], "Jane Doe; John Roe"),
+        (["Felix Schröder, Jörg Soldwisch, dpa"], "Felix Schröder; Jörg Soldwisch; dpa"),
+        (["신현주 기자"], "신현주"),
+        (["Jane Doe, Staff Writer"], "Jane Doe"),
+        (["https://example.com/authors/jane"], None),
+    ],
+)
+def test_clean_authors(names: list[str], expected: str | None) -> None:
+    assert clean_authors(names) == expected
+
+
+def test_language_is_detected_when_the_template_declares_another() -> None:
+    german = " ".join(
+        "Der Gemeinderat hat am Dienstag beschlossen, die Hafenmauer nach den Winterstürmen "
+        "wieder aufzubauen, und die Arbeiten sollen im Frühjahr beginnen."
+        for _ in range(4)
+    )
+    html = (
+        f"<html lang='en'><body><article><h1>Hafenmauer</h1><p>{german}</p></article></body></html>"
+    )
+    found = extract_html(html)
+    assert (found.language, found.evidence["language_source"]) == ("de", "detected")
+    english = extract_html(page())
+    assert (english.language, english.evidence["language_source"]) == ("en", "html-lang")
+
+
+def test_paywall_flag_and_modified_date_are_kept_as_evidence() -> None:
+    head = json_ld(
+        headline="Harbour wall to be rebuilt",
+        datePublished="2026-11-22",
+        dateModified="2026-11-24T10:00:00+01:00",
+        isAccessibleForFree="False",
+    )
+    found = extract_html(page(head))
+    assert found.evidence["accessible_for_free"] is False
+    assert found.evidence["modified"] == "2026-11-24"
+
+
+def test_malformed_json_ld_is_skipped_and_the_rest_still_read() -> None:
+    head = (
+        "<script type='application/ld+json'>{not json at all</script>"
+        "<meta property='og:title' content='Harbour wall to be rebuilt'>"
+        "<meta property='article:published_time' content='2026-11-22T10:00:00+01:00'>"
+    )
+    found = extract_html(page(head))
+    assert (found.date, found.evidence["date_source"]) == ("2026-11-22", "opengraph")
