@@ -94,18 +94,26 @@ def seed_articles(seeds_dir: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _newstrail_logger_as_found():  # type: ignore[no-untyped-def]
-    """Undo what a CLI run in this process did to the ``newstrail`` logger.
+def _newstrail_logger_as_shipped():  # type: ignore[no-untyped-def]
+    """The ``newstrail`` logger as a library user finds it, before and after every test.
 
-    ``configure_logging`` (run by every in-process CLI invocation) stops the
-    logger propagating to the root, where pytest's ``caplog`` listens; without
-    this, a test that reads ``caplog`` fails after any CLI test in the same worker.
+    ``configure_logging`` (run by every in-process CLI invocation, including
+    module-scoped fixtures that run the CLI) stops the logger propagating to
+    the root, where pytest's ``caplog`` listens; without this reset, a test
+    that reads ``caplog`` fails after any CLI run in the same worker.
     """
     import logging
 
-    logger = logging.getLogger("newstrail")
-    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
+    from newstrail.cli.logs import StderrHandler
+
+    def reset() -> None:
+        logger = logging.getLogger("newstrail")
+        for handler in list(logger.handlers):
+            if isinstance(handler, StderrHandler):
+                logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
+        logger.propagate = True
+
+    reset()
     yield
-    logger.handlers[:] = handlers
-    logger.setLevel(level)
-    logger.propagate = propagate
+    reset()
