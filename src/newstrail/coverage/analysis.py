@@ -33,7 +33,7 @@ from newstrail.coverage.reuse import Passage, StoryArticle, find_passages
 from newstrail.coverage.summary import SummarySentence, summarise_story
 from newstrail.store import schema
 from newstrail.store.database import Store, utcnow
-from newstrail.store.search import index_entry
+from newstrail.store.search import drop_entries, index_entry
 
 log = logging.getLogger(__name__)
 
@@ -257,6 +257,7 @@ def _write(connection: Connection, story_id: int, analysis: _StoryAnalysis) -> N
         for version_quote in version_quotes:
             if version_quote.quote_id is None:
                 version_quote.quote_id = _insert_quote(connection, row, version_quote.quote)
+    _drop_superseded_quotes(connection, rows)
     for table in (schema.quote_groups, schema.passages, schema.summary_sentences):
         connection.execute(table.delete().where(table.c.story_id == story_id))
     connection.execute(
@@ -324,8 +325,28 @@ def _write(connection: Connection, story_id: int, analysis: _StoryAnalysis) -> N
     )
 
 
-def _quote_key(quote: Quote) -> tuple[tuple[int, int], str]:
-    return quote.quote, quote.text
+def _drop_superseded_quotes(connection: Connection, rows: list[Any]) -> None:
+    """Ungroup the quotes of the story's older versions and take them out of search.
+
+    They stay stored (each version keeps its quotes), but nothing presents them
+    as what the article says now: a quote search found a quote an outlet had
+    since dropped, and the story page showed it among the current variants.
+    """
+    q = schema.quotes
+    superseded: list[int] = list(
+        connection.execute(
+            sa.select(q.c.id).where(
+                q.c.article_id.in_([r.article_id for r in rows]),
+                q.c.version_id.not_in([r.version_id for r in rows]),
+            )
+        ).scalars()
+    )
+    for start in range(0, len(superseded), 500):  # bounded IN lists
+        chunk = superseded[start : start + 500]
+        connection.execute(
+            q.update().where(q.c.id.in_(chunk)).values(group_id=None, group_relation=None)
+        )
+        drop_entries(connection, "quote", chunk)
 
 
 def _insert_quote(connection: Connection, row: Any, quote: Quote) -> int:
