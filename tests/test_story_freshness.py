@@ -166,6 +166,20 @@ def _assert_current(store: Store, story_id: int) -> dict[str, Any]:
     for article_id, text in presented:
         if article_id == river_times:
             assert not any(dropped in text for dropped in DROPPED), text
+    # The corrected outlet is cited for no old figure, and the correction shows.
+    for sentence in story["summary"]:
+        if "7-2" in sentence["text"] or "4.2 million" in sentence["text"]:
+            cited = {c["article_id"] for c in sentence["citations"]}
+            assert river_times not in cited, sentence
+    (vote,) = [d for d in story["discrepancies"] if d["kind"] == "vote"]
+    slug = {
+        a["id"]: next(_slug(o) for o in OUTLETS if _slug(o) in a["url"]) for a in story["articles"]
+    }
+    assert {v["text"]: [slug[i] for i in v["article_ids"]] for v in vote["values"]} == {
+        "6-3": ["river-times"],
+        "7-2": ["coast-daily"],
+    }
+    assert [(c["from"], c["to"]) for c in vote["corrected"]] == [("7-2", "6-3")]
     return story
 
 
@@ -205,7 +219,7 @@ def _warc(path: Path, base: str, revised: bool) -> Path:
                 "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
             )
             record = writer.create_warc_record(
-                f"{base}/{_slug(outlet)}",
+                f"https://{_slug(outlet)}.test/court-ruling",  # one host per outlet
                 "response",
                 payload=io.BytesIO(html),
                 length=len(html),

@@ -73,6 +73,7 @@ STORY_SUMMARY = (
 )
 STORY_ANALYSIS = sa.select(
     schema.story_analyses.c.exclusive,
+    schema.story_analyses.c.discrepancies,
     schema.story_analyses.c.computed_at,
     schema.story_analyses.c.version_ids,
 ).where(schema.story_analyses.c.story_id == sa.bindparam("story_id"))
@@ -182,4 +183,5 @@ def read_analysis(connection: Connection, story_id: int) -> dict[str, Any]:
         "summary_sentences": summary,
         "passages": passages,
         "exclusive": analysis.exclusive if analysis else {},
+        "discrepancies": (analysis.discrepancies or []) if analysis else [],
     }

@@ -35,6 +35,7 @@ class StoryDetail:
     summary_sentences: list[dict[str, Any]] = field(default_factory=list)
     passages: list[dict[str, Any]] = field(default_factory=list)
     exclusive: dict[str, Any] = field(default_factory=dict)
+    discrepancies: list[dict[str, Any]] = field(default_factory=list)
     moves: list[dict[str, Any]] = field(default_factory=list)
     analysed_at: str | None = None
     analysed_version_ids: list[int] = field(default_factory=list)
@@ -55,6 +56,7 @@ class StoryDetail:
             summary=self.summary_sentences,
             passages=self.passages,
             exclusive=self.exclusive,
+            discrepancies=self.discrepancies,
             moves=self.moves,
         )
         return data

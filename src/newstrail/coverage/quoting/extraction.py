@@ -16,7 +16,13 @@ from pathlib import Path
 
 from spacy.tokens import Doc
 
-from newstrail.coverage.quoting.cues import Cue, find_cues
+from newstrail.coverage.quoting.cues import (
+    RELAY_VERBS,
+    SPEECH_ACT_VERBS,
+    SPEECH_VERBS,
+    Cue,
+    find_cues,
+)
 from newstrail.coverage.quoting.marks import find_marked_quotes, quoted_text
 from newstrail.coverage.quoting.records import Quote, Span
 from newstrail.coverage.quoting.speakers import SpeakerResolver, clean_person
@@ -369,10 +375,12 @@ class _Article:
                 index = number
         return index
 
-    def run(self) -> list[Quote]:
-        """Extract all quotes in reading order."""
+    def run(self, statements_only: bool = False) -> list[Quote]:
+        """Extract all quotes in reading order (only statements, when asked)."""
         self.dash_bylines()
+        not_statements: set[int] = set()
         for doc, base in self.docs:
+            furniture = _is_furniture(doc.text)
             for sentence in doc.sents:
                 first = next((token for token in sentence if not token.is_space), None)
                 if first is not None:
@@ -383,9 +391,27 @@ class _Article:
                     self.attribute(cue, cues)
                     if not cue.speech:
                         self.non_speech.update(range(emitted, len(self.quotes)))
+                    if furniture or not _statement_cue(cue, doc, base, self.text):
+                        not_statements.update(range(emitted, len(self.quotes)))
         self.continue_quotes()
-        kept = [quote for number, quote in enumerate(self.quotes) if not self._nested(number)]
+        kept = [
+            quote
+            for number, quote in enumerate(self.quotes)
+            if not self._nested(number)
+            and not (
+                statements_only
+                and (
+                    number in not_statements
+                    or quote.speaker_name is None
+                    or _is_furniture(self._paragraph_text(quote.quote[0]))
+                )
+            )
+        ]
         return sorted(kept, key=lambda quote: quote.quote)
+
+    def _paragraph_text(self, position: int) -> str:
+        """The text of the paragraph holding ``position``."""
+        return self.paragraphs[self._paragraph_index(position)].text
 
     def _nested(self, number: int) -> bool:
         """True for reported speech whose cue lies inside another quote's content.
@@ -408,18 +434,72 @@ class _Article:
         )
 
 
-def extract_quotes(text: str) -> list[Quote]:
+def _statement_cue(cue: Cue, doc: Doc, base: int, text: str) -> bool:
+    """True when a cue reports what someone said or wrote, not a belief, plan or stance.
+
+    A speech verb ("said", "told", "according to", "quoted"), or a speaker
+    label before a colon. Beliefs and expectations ("is expected", "wanted"),
+    stances ("hailed") and report nouns are attributions PolNeAR annotates,
+    but not quotes a reader can hold anyone to; nor is a plan reported with an
+    infinitive ("pledged to take", "vowed to act"), which names no statement.
+    """
+    if cue.labelled:
+        return True
+    if not cue.speech:
+        return False
+    span = doc.char_span(cue.verb[0] - base, cue.verb[1] - base, alignment_mode="expand")
+    if span is None:
+        return False
+    lemma = span.root.lemma_.lower()
+    if lemma == "accord" or lemma in RELAY_VERBS:
+        return True
+    if lemma not in SPEECH_VERBS:
+        return False
+    if cue.content is not None:
+        content = text[cue.content[0] : cue.content[1]].lstrip()
+        if content.lower().startswith("to ") and lemma in SPEECH_ACT_VERBS:
+            return False
+    return True
+
+
+# Page furniture that holds quotation marks but no one's statement: a teaser
+# link ("Read - China Shuts …"), a photo caption, a headline-like line.
+FURNITURE = re.compile(
+    r"^\s*(?:read(?: more| also)?|also read|watch|photo|video|related|see also)\b\s*[-–—:|]"
+    r"|(?:photo|image|picture)\s*(?:credit)?\s*:|\((?:ap|afp|reuters|getty)[^)]*\)\s*$"
+    r"|getty images\s*$",
+    re.IGNORECASE,
+)
+
+
+def _is_furniture(paragraph: str) -> bool:
+    """A teaser, caption or headline line: no one is quoted in it."""
+    stripped = paragraph.strip()
+    if FURNITURE.search(stripped):
+        return True
+    # A headline or teaser: a short line that ends no sentence ("Russia admits to
+    # world’s third-worst coronavirus death toll" between two paragraphs).
+    words = stripped.split()
+    return len(words) <= 16 and not stripped.rstrip("”’\"')").endswith((".", "!", "?", ":"))
+
+
+def extract_quotes(text: str, *, statements_only: bool = False) -> list[Quote]:
     """Extract direct, indirect and mixed quotes with their speakers.
 
     Args:
         text: article text, as read with ``newline=''`` (offsets index it).
+        statements_only: keep only what a named speaker said or wrote through a
+            speech cue (a speech verb, "according to", a speaker label), outside
+            headlines, captions and teasers: what a story shows as quotes.
+            Otherwise every attribution, beliefs and plans included, as
+            PolNeAR annotates them.
 
     Returns:
         Quotes in reading order; each span satisfies ``text[start:end]``.
     """
     if not text.strip():
         return []
-    return _Article(text).run()
+    return _Article(text).run(statements_only)
 
 
 def quotes_for_files(paths: Sequence[Path]) -> Iterator[dict[str, object]]:
