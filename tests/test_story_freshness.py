@@ -363,3 +363,31 @@ def _capture(url: str, text: str) -> Capture:
         captured_at=datetime(2024, 5, 8, 10, tzinfo=UTC),
         raw=text.encode(),
     )
+
+
+def test_migration_0005_leaves_every_story_to_be_analysed_again(tmp_path: Path) -> None:
+    from alembic import command
+
+    db = tmp_path / "news.db"
+    store = Store(f"sqlite:///{db}")
+    import_all(store, [_jsonl(tmp_path / "v1.jsonl", "https://news.test", False)], SETTINGS)
+    story_id = _only_story(store)
+    with store.write() as connection:
+        command.downgrade(store._alembic_config(connection), "0004")
+    store.close()
+    store = Store(f"sqlite:///{db}")  # migrates to head again
+    with store.read() as connection:
+        quotes = connection.execute(sa.select(sa.func.count()).select_from(schema.quotes))
+        assert quotes.scalar_one() == 0  # extracted again, as statements, by the next job
+    assert stale_stories(store) == [story_id]
+    assert get_story(store, story_id).to_json()["stale"] is True
+    refresh_stories(store)
+    story = _assert_current_v1(store, story_id)
+    assert story["quotes"]
+    store.close()
+
+
+def _assert_current_v1(store: Store, story_id: int) -> dict[str, Any]:
+    story = get_story(store, story_id).to_json()
+    assert story["stale"] is False and story["discrepancies"] == []
+    return story
