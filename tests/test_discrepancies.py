@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
 
 from newstrail.coverage.discrepancies import (
     contradicts,
@@ -11,6 +16,10 @@ from newstrail.coverage.discrepancies import (
     quote_wordings,
 )
 from newstrail.coverage.reuse import StoryArticle
+from newstrail.jobs.pipeline import import_all
+from newstrail.serve.web import create_app
+from newstrail.settings import Settings
+from newstrail.store.database import Store
 
 WHEN = datetime(2024, 5, 7, tzinfo=UTC)
 
@@ -135,3 +144,69 @@ def test_a_quote_worded_differently_is_a_discrepancy_and_a_cut_is_not() -> None:
         ],
     )
     assert cut is None
+
+
+def test_spelling_and_punctuation_of_a_quote_are_no_discrepancy() -> None:
+    assert (
+        quote_wordings(
+            "Joe Biden",
+            [
+                (
+                    "On any issue that matters to the US-China relationship – we are stronger",
+                    "A",
+                    "1",
+                ),
+                (
+                    "On any issue that matters to the U.S.-China relationship—we are stronger.",
+                    "B",
+                    "2",
+                ),
+            ],
+        )
+        is None
+    )
+    assert (
+        quote_wordings(
+            "X", [("We want a fair deal", "A", "1"), ("We want the fair deal", "B", "2")]
+        )
+        is None
+    )
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_the_story_page_shows_discrepancies_escaped(tmp_path: Path) -> None:
+    hostile = "<script>alert(1)</script>"
+    lines = [
+        {
+            "url": "https://herald.test/a",
+            "source": "Herald",
+            "date": "2024-05-07",
+            "title": "Senate passes the budget",
+            "text": f"{LEAD}\n\nSenators voted 21-19 to approve the spending plan {hostile}.",
+        },
+        {
+            "url": "https://times.test/a",
+            "source": "Times",
+            "date": "2024-05-07",
+            "title": "Senate passes the budget",
+            "text": f"{LEAD}\n\nThe measure passed by a 22-18 vote, with two Democrats joining in.",
+        },
+    ]
+    path = tmp_path / "budget.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    store = Store(f"sqlite:///{tmp_path / 'news.db'}")
+    import_all(store, [path], Settings(workers=1))
+    transport = httpx.ASGITransport(app=create_app(store, Settings()))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        data = (await client.get("/stories/1.json")).json()
+        page = (await client.get("/stories/1")).text
+    store.close()
+    (vote,) = data["discrepancies"]
+    assert {v["text"] for v in vote["values"]} == {"21-19", "22-18"}
+    assert 'id="discrepancies"' in page and "22-18" in page
+    assert hostile not in page and "&lt;script&gt;" in page

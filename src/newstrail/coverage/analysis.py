@@ -259,7 +259,12 @@ def _compute(inputs: _StoryInputs) -> _StoryAnalysis:
     ]
     discrepancies = [d.to_json() for d in find_discrepancies(articles, earlier)]
     for group, _members in groups:
-        wordings = [(o.quote.text, o.source, o.article_id) for o in group.occurrences]
+        # Direct quotes only: reported speech is each outlet's own wording.
+        wordings = [
+            (o.quote.text, o.source, o.article_id)
+            for o in group.occurrences
+            if o.quote.kind == "direct"
+        ]
         found = quote_wordings(group.speaker_name, wordings) if len(wordings) > 1 else None
         if found is not None:
             discrepancies.append(found.to_json())

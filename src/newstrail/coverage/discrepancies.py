@@ -314,6 +314,17 @@ def _add_unique(entry: dict[str, object], key: str, value: object) -> None:
         items.append(value)
 
 
+# Words whose change does not change what was said.
+MINOR_WORDS = frozenset(
+    "a an the and or but of to in on at for that this these those is are was were be".split()  # noqa: SIM905 (a word list reads best as words)
+)
+
+
+def _quote_words(text: str) -> str:
+    """A quote's words for comparison: "U.S." and "US", "–" and "—" are the same."""
+    return " ".join(re.findall(r"\w+", text.lower().replace(".", "")))
+
+
 def quote_wordings(
     speaker: str | None, wordings: Sequence[tuple[str, str | None, str]]
 ) -> Discrepancy | None:
@@ -323,7 +334,7 @@ def quote_wordings(
         speaker: who said it.
         wordings: ``(text, source, article id)`` of each outlet's rendering of one quote.
     """
-    normalised = [" ".join(re.findall(r"\w+", text.lower())) for text, _, _ in wordings]
+    normalised = [_quote_words(text) for text, _, _ in wordings]
     distinct: dict[str, dict[str, object]] = {}
     for (text, source, article_id), words in zip(wordings, normalised, strict=True):
         entry = distinct.setdefault(
@@ -336,6 +347,10 @@ def quote_wordings(
     # quote) is an editor's cut, not another wording.
     kept = [k for k in keys if not any(k != other and k in other for other in keys)]
     if len(kept) < 2:
+        return None
+    # Only a changed word that carries meaning: "a"/"the" is house style.
+    changed = set(kept[0].split()).symmetric_difference(*(set(k.split()) for k in kept[1:]))
+    if not changed - MINOR_WORDS:
         return None
     return Discrepancy(
         kind="quote",
