@@ -502,11 +502,14 @@ def extract_quotes(text: str, *, statements_only: bool = False) -> list[Quote]:
     return _Article(text).run(statements_only)
 
 
-def quotes_for_files(paths: Sequence[Path]) -> Iterator[dict[str, object]]:
+def quotes_for_files(
+    paths: Sequence[Path], *, statements_only: bool = False
+) -> Iterator[dict[str, object]]:
     """Extract quotes from text files, one result dict per file.
 
     Args:
         paths: UTF-8 text files.
+        statements_only: as for ``extract_quotes``.
 
     Returns:
         An iterator of ``{"path": ..., "quotes": [...]}``, or
@@ -519,4 +522,5 @@ def quotes_for_files(paths: Sequence[Path]) -> Iterator[dict[str, object]]:
         except (OSError, UnicodeDecodeError) as error:
             yield {"path": str(path), "error": f"{type(error).__name__}: {error}"}
             continue
-        yield {"path": str(path), "quotes": [quote.to_json() for quote in extract_quotes(text)]}
+        found = extract_quotes(text, statements_only=statements_only)
+        yield {"path": str(path), "quotes": [quote.to_json() for quote in found]}
