@@ -16,16 +16,11 @@ from pathlib import Path
 
 from spacy.tokens import Doc
 
-from newstrail.coverage.quoting.cues import (
-    RELAY_VERBS,
-    SPEECH_ACT_VERBS,
-    SPEECH_VERBS,
-    Cue,
-    find_cues,
-)
+from newstrail.coverage.quoting.cues import Cue, find_cues
 from newstrail.coverage.quoting.marks import find_marked_quotes, quoted_text
 from newstrail.coverage.quoting.records import Quote, Span
 from newstrail.coverage.quoting.speakers import SpeakerResolver, clean_person
+from newstrail.coverage.quoting.statements import is_furniture, statement_cue
 from newstrail.text.nlp import load_english
 
 WORD = re.compile(r"\w+")
@@ -385,7 +380,7 @@ class _Article:
         self.dash_bylines()
         not_statements: set[int] = set()
         for doc, base in self.docs:
-            furniture = _is_furniture(doc.text)
+            furniture = is_furniture(doc.text)
             for sentence in doc.sents:
                 first = next((token for token in sentence if not token.is_space), None)
                 if first is not None:
@@ -396,7 +391,7 @@ class _Article:
                     self.attribute(cue, cues)
                     if not cue.speech:
                         self.non_speech.update(range(emitted, len(self.quotes)))
-                    if furniture or not _statement_cue(cue, doc, base, self.text):
+                    if furniture or not statement_cue(cue, doc, base, self.text):
                         not_statements.update(range(emitted, len(self.quotes)))
         self.continue_quotes()
         kept = [
@@ -409,7 +404,7 @@ class _Article:
                     number in not_statements
                     or number in self.object_contents
                     or quote.speaker_name is None
-                    or _is_furniture(self._paragraph_text(quote.quote[0]))
+                    or is_furniture(self._paragraph_text(quote.quote[0]))
                 )
             )
         ]
@@ -438,57 +433,6 @@ class _Article:
             other is not quote and other.quote[0] <= start and end <= other.quote[1]
             for other in self.quotes
         )
-
-
-def _statement_cue(cue: Cue, doc: Doc, base: int, text: str) -> bool:
-    """True when a cue reports what someone said or wrote, not a belief, plan or stance.
-
-    A speech verb ("said", "told", "according to", "quoted"), or a speaker
-    label before a colon. Beliefs and expectations ("is expected", "wanted"),
-    stances ("hailed") and report nouns are attributions PolNeAR annotates,
-    but not quotes a reader can hold anyone to; nor is a plan reported with an
-    infinitive ("pledged to take", "vowed to act"), which names no statement.
-    """
-    if cue.labelled:
-        return True
-    if not cue.speech:
-        return False
-    span = doc.char_span(cue.verb[0] - base, cue.verb[1] - base, alignment_mode="expand")
-    if span is None:
-        return False
-    lemma = span.root.lemma_.lower()
-    if any(child.dep_ == "neg" for child in span.root.children):
-        return False  # "did not respond", "would not say": no statement
-    if lemma == "accord" or lemma in RELAY_VERBS:
-        return True
-    if lemma not in SPEECH_VERBS:
-        return False
-    if cue.content is not None:
-        content = text[cue.content[0] : cue.content[1]].lstrip()
-        if content.lower().startswith("to ") and lemma in SPEECH_ACT_VERBS:
-            return False
-    return True
-
-
-# Page furniture that holds quotation marks but no one's statement: a teaser
-# link ("Read - China Shuts …"), a photo caption, a headline-like line.
-FURNITURE = re.compile(
-    r"^\s*(?:read(?: more| also)?|also read|watch|photo|video|related|see also)\b\s*[-–—:|]"
-    r"|(?:photo|image|picture)\s*(?:credit)?\s*:|\((?:ap|afp|reuters|getty)[^)]*\)\s*$"
-    r"|getty images\s*$",
-    re.IGNORECASE,
-)
-
-
-def _is_furniture(paragraph: str) -> bool:
-    """A teaser, caption or headline line: no one is quoted in it."""
-    stripped = paragraph.strip()
-    if FURNITURE.search(stripped):
-        return True
-    # A headline or teaser: a short line that ends no sentence ("Russia admits to
-    # world’s third-worst coronavirus death toll" between two paragraphs).
-    words = stripped.split()
-    return len(words) <= 16 and not stripped.rstrip("”’\"')").endswith((".", "!", "?", ":"))
 
 
 def extract_quotes(text: str, *, statements_only: bool = False) -> list[Quote]:

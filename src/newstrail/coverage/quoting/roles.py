@@ -29,6 +29,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from newstrail.coverage.quoting.records import QuoteGroup, QuoteOccurrence
+
 # Roles that name the person leading a country: "the Chinese president" and
 # "the Chinese leader" are the same man when the story has one Chinese president.
 HEAD_ROLES = frozenset(
@@ -274,3 +276,31 @@ def speaker_order(
         outlets.setdefault(speaker, set()).add(outlet)
         first[speaker] = min(first.get(speaker, position), position)
     return sorted(outlets, key=lambda s: (-len(outlets[s]), first[s], s))
+
+
+def by_prominence(groups: list[QuoteGroup], occurrences: list[QuoteOccurrence]) -> list[QuoteGroup]:
+    """Groups by their speaker's prominence, then by outlets carrying them, then time.
+
+    Alphabetical order put the story's main speaker (Xi Jinping, carried by
+    three of four outlets on the sample story) 27th of 29.
+    """
+    position = {id(o): n for n, o in enumerate(occurrences)}
+
+    def first(group: QuoteGroup) -> int:
+        members = group.occurrences + [o for o, _ in group.paraphrases]
+        return min(position[id(o)] for o in members)
+
+    order = speaker_order(
+        (group.speaker_name or "", o.source or o.article_id, first(group))
+        for group in groups
+        for o in group.occurrences + [o for o, _ in group.paraphrases]
+    )
+    rank = {speaker: n for n, speaker in enumerate(order)}
+    return sorted(
+        groups,
+        key=lambda g: (
+            rank[g.speaker_name or ""],
+            -len({o.source or o.article_id for o in g.occurrences}),
+            first(g),
+        ),
+    )
