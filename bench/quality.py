@@ -12,7 +12,8 @@ enough for the test suite; the subset is named beside each score:
   left out: 155 pages would add ~8 s, and they are htmldate's own tuning set;
 - clustering: ``bench.clustering.fit_defaults``, the shipped defaults' B³ F1
   on each gold story set and on the three pooled into one stream;
-- quotes: ``bench.quotes`` on PolNeAR dev half B (its fixed SHA-1 half);
+- quotes: ``bench.quotes`` on PolNeAR dev half B (its fixed SHA-1 half): every
+  attribution, and the statements a story shows against the speech-cue gold;
 - edits: ``bench.edits`` on the real revisions and on the first articles of
   the synthetic *check* half (the half the thresholds were not tuned on);
 - reuse: ``bench.reuse``'s cross-validated MSRP accuracy/F1 of the support
@@ -240,6 +241,40 @@ def quotes_scores() -> list[Score]:
             "attribution F1 (content and speaker right)",
             subset,
             result["attribution"]["f1"],
+        ),
+        *_statement_scores(half_b),
+    ]
+
+
+def _statement_scores(half_b: list[Any]) -> list[Score]:
+    """What a story shows (statements) against PolNeAR's speech-cue attributions."""
+    from bench import quotes
+
+    spoken = quotes.speech_gold(half_b)
+    result: dict[str, Any] = quotes.summary(quotes.evaluate(spoken, quotes.statements))
+    subset = f"PolNeAR dev half B ({len(spoken)} articles), speech-cue gold attributions only"
+    content = result["quote_overlap_0.3"]
+    return [
+        Score(
+            "quotes.polnear-dev-b-speech.statement_f1",
+            "quotes",
+            "statements (story quotes) content F1, overlap ≥ 0.3",
+            subset,
+            content["f1"],
+        ),
+        Score(
+            "quotes.polnear-dev-b-speech.statement_precision",
+            "quotes",
+            "statements (story quotes) content precision, overlap ≥ 0.3",
+            subset,
+            content["precision"],
+        ),
+        Score(
+            "quotes.polnear-dev-b-speech.speaker_accuracy",
+            "quotes",
+            "statements: speaker accuracy on matched quotes",
+            subset,
+            result["speaker_accuracy"],
         ),
     ]
 

@@ -116,6 +116,10 @@ def test_extract_and_quotes_json(tmp_path: Path, seeds_dir: Path) -> None:
     for quote in result["quotes"]:  # type: ignore[union-attr]
         start, end = quote["quote"]
         assert 0 <= start < end <= len(text)
+        assert quote["speaker_name"]  # statements: every quote has its speaker
+    code, out, _ = run("quotes", str(seed), "--json", "--all-attributions")
+    (every,) = json_lines(out)
+    assert len(every["quotes"]) >= len(result["quotes"])  # type: ignore[arg-type]
 
 
 def test_cluster_command(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from newstrail.coverage import semantic
 from newstrail.coverage.exclusives import supporting_articles
 from newstrail.coverage.reuse import StoryArticle
 from newstrail.coverage.summary import SummarySentence, summarise_story
@@ -55,9 +56,12 @@ def test_every_citation_is_supported(
             assert support.sentence in texts[support.article_id]
             assert support.article_id in supporters
             assert support.score == pytest.approx(supporters[support.article_id])
-            # Beyond the support function: the cited sentence shares the content words.
+            # Beyond the support function: the cited sentence shares the content words
+            # (lexical support; with the sentence model a paraphrase in other words
+            # supports too, which is what the model is for).
             shared = content_words(sentence.text) & content_words(support.sentence)
-            assert len(shared) >= 0.4 * len(content_words(sentence.text))
+            least = 0.25 if semantic.available() else 0.4
+            assert len(shared) >= least * len(content_words(sentence.text))
         assert sentence.sources == tuple(dict.fromkeys(s.source for s in sentence.supporting))
 
 

@@ -107,14 +107,14 @@ def seed_archive(store: Store) -> Archive:
             "<html><head><title>Minister quits</title></head>"
             f"<body><article><p>{first_text}</p></article></body></html>"
         )
-        v1 = _version(c, edited, 1, "new", "Minister quits", first_text, T0, raw=html.encode())
+        _version(c, edited, 1, "new", "Minister quits", first_text, T0, raw=html.encode())
         _version(
             c, edited, 2, "trivial", "Minister quits", first_text + " ", T0 + timedelta(hours=1)
         )
         second_text = (
             first_text.replace("210 to 190", "212 to 188") + "\nShe will stay on as an MP."
         )
-        _version(
+        v3 = _version(
             c, edited, 3, "new", "Minister resigns over vote", second_text, T0 + timedelta(hours=2)
         )
         other = _article(
@@ -180,7 +180,7 @@ def seed_archive(store: Store) -> Archive:
         )
         c.execute(
             schema.quotes.insert().values(
-                version_id=v1,
+                version_id=v3,  # a story's quotes are of its articles' current versions
                 article_id=edited,
                 kind="direct",
                 text="We shall try again <script>x</script>",

@@ -118,17 +118,24 @@ def cluster(input_path: Path, output_path: Path) -> None:
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @json_option(per="file")
-def quotes(files: tuple[Path, ...], as_json: bool) -> None:
+@click.option(
+    "--all-attributions",
+    is_flag=True,
+    help="Also beliefs, plans and unnamed sources (every attribution PolNeAR annotates).",
+)
+def quotes(files: tuple[Path, ...], as_json: bool, all_attributions: bool) -> None:
     """Extract quotes with their speakers and cue verbs from text files.
 
-    Offsets index the file's text as Python reads it (UTF-8, newline='').
+    By default, statements: what a named person or organisation said or wrote,
+    through a speech verb, "according to" or a speaker label. Offsets index the
+    file's text as Python reads it (UTF-8, newline='').
 
     Example: newstrail quotes article.txt --json
     """
     from newstrail.coverage.quoting import quotes_for_files
 
     failed = 0
-    for result in quotes_for_files(list(files)):
+    for result in quotes_for_files(list(files), statements_only=not all_attributions):
         if "error" in result:
             failed += 1
             errors.print(f"skipped: {result['path']}: {result['error']}", markup=False)

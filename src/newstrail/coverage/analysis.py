@@ -14,13 +14,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from newstrail.coverage.discrepancies import contradicts, find_discrepancies, quote_wordings
 from newstrail.coverage.exclusives import exclusive_content
 from newstrail.coverage.quoting import (
     Quote,
@@ -29,11 +30,12 @@ from newstrail.coverage.quoting import (
     extract_quotes,
     group_quotes,
 )
+from newstrail.coverage.quoting.roles import StorySpeakers, by_prominence
 from newstrail.coverage.reuse import Passage, StoryArticle, find_passages
 from newstrail.coverage.summary import SummarySentence, summarise_story
 from newstrail.store import schema
 from newstrail.store.database import Store, utcnow
-from newstrail.store.search import index_entry
+from newstrail.store.search import drop_entries, index_entry
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +111,7 @@ class _StoryInputs:
 
     rows: list[Any]
     quotes: dict[int, list[_VersionQuote]]  # version id → its quotes (empty: none stored)
+    earlier: dict[int, str] = field(default_factory=dict)  # article id → previous text
 
     @property
     def version_ids(self) -> list[int]:
@@ -124,6 +127,7 @@ class _StoryAnalysis:
     passages: list[Passage]
     summary: list[SummarySentence]
     exclusive: dict[str, Any]
+    discrepancies: list[dict[str, object]]
 
 
 def _stored_quote(row: Any) -> _VersionQuote:
@@ -154,10 +158,42 @@ def _stored_quotes(
     return found
 
 
+def _earlier_texts(connection: Connection, rows: list[Any]) -> dict[int, str]:
+    """The text of the visible version before the current one, per article that has one."""
+    v = schema.versions
+    current = {r.article_id: r.version_id for r in rows}
+    previous: dict[int, tuple[int, int]] = {}  # article id → (number, version id)
+    ids = list(current)
+    for start in range(0, len(ids), 500):  # bounded IN lists
+        for row in connection.execute(
+            sa.select(v.c.article_id, v.c.number, v.c.id).where(
+                v.c.article_id.in_(ids[start : start + 500]),
+                v.c.kind.in_(("new", "flipflop")),
+            )
+        ):
+            if row.id == current[row.article_id]:
+                continue
+            if row.number > previous.get(row.article_id, (-1, 0))[0]:
+                previous[row.article_id] = (row.number, row.id)
+    if not previous:
+        return {}
+    texts: dict[int, str] = {
+        row.id: row.text
+        for row in connection.execute(
+            sa.select(v.c.id, v.c.text).where(v.c.id.in_([i for _, i in previous.values()]))
+        )
+    }
+    return {article_id: texts[version_id] for article_id, (_, version_id) in previous.items()}
+
+
 def _read_inputs(store: Store, story_id: int) -> _StoryInputs:
     with store.read() as connection:
         rows = list(connection.execute(LATEST_VERSIONS, {"story_id": story_id}))
-        return _StoryInputs(rows, _stored_quotes(connection, [r.version_id for r in rows]))
+        return _StoryInputs(
+            rows,
+            _stored_quotes(connection, [r.version_id for r in rows]),
+            _earlier_texts(connection, rows),
+        )
 
 
 def _compute(inputs: _StoryInputs) -> _StoryAnalysis:
@@ -165,7 +201,9 @@ def _compute(inputs: _StoryInputs) -> _StoryAnalysis:
     rows = inputs.rows
     for row in rows:
         if not inputs.quotes[row.version_id] and row.text.strip():
-            inputs.quotes[row.version_id] = [_VersionQuote(q) for q in extract_quotes(row.text)]
+            inputs.quotes[row.version_id] = [
+                _VersionQuote(q) for q in extract_quotes(row.text, statements_only=True)
+            ]
     articles = [
         StoryArticle(
             id=str(r.article_id),
@@ -179,18 +217,27 @@ def _compute(inputs: _StoryInputs) -> _StoryAnalysis:
     ]
     occurrences: list[QuoteOccurrence] = []
     quote_of: dict[int, _VersionQuote] = {}
+    speakers = StorySpeakers.build(
+        (row.text for row in rows),
+        (q.quote.speaker_name for row in rows for q in inputs.quotes[row.version_id]),
+    )
     for row in rows:
         for version_quote in inputs.quotes[row.version_id]:
+            # "Who said what" needs a who: a quote whose speaker is no person or
+            # organisation the story names stays stored, but joins no group.
+            speaker = speakers.canonical(version_quote.quote.speaker_name)
+            if speaker is None:
+                continue
             occurrence = QuoteOccurrence(
                 article_id=str(row.article_id),
                 source=row.source,
                 published=_published(row).date().isoformat(),
-                quote=version_quote.quote,
+                quote=replace(version_quote.quote, speaker_name=speaker),
             )
             occurrences.append(occurrence)
             quote_of[id(occurrence)] = version_quote
     groups = []
-    for group in group_quotes(occurrences):
+    for group in by_prominence(group_quotes(occurrences), occurrences):
         canonical = _normalised(group.text)
         related = [
             (o, "exact" if _normalised(o.quote.text) == canonical else "variant")
@@ -198,13 +245,52 @@ def _compute(inputs: _StoryInputs) -> _StoryAnalysis:
         ]
         related += [(o, "paraphrase") for o, _score in group.paraphrases]
         groups.append((group, [(quote_of[id(o)], relation) for o, relation in related]))
+    earlier = [
+        StoryArticle(
+            id=str(r.article_id),
+            source=r.source,
+            published=_published(r),
+            title=r.title,
+            text=inputs.earlier[r.article_id],
+            url=r.url,
+        )
+        for r in rows
+        if r.article_id in inputs.earlier
+    ]
+    discrepancies = [d.to_json() for d in find_discrepancies(articles, earlier)]
+    for group, _members in groups:
+        # Direct quotes only: reported speech is each outlet's own wording.
+        wordings = [
+            (o.quote.text, o.source, o.article_id)
+            for o in group.occurrences
+            if o.quote.kind == "direct"
+        ]
+        found = quote_wordings(group.speaker_name, wordings) if len(wordings) > 1 else None
+        if found is not None:
+            discrepancies.append(found.to_json())
     return _StoryAnalysis(
         inputs=inputs,
         groups=groups,
         passages=find_passages(articles),
-        summary=summarise_story(articles) if articles else [],
+        summary=[_consistent(s) for s in summarise_story(articles)] if articles else [],
         exclusive={key: _plain(report) for key, report in exclusive_content(articles).items()},
+        discrepancies=discrepancies,
     )
+
+
+def _consistent(sentence: SummarySentence) -> SummarySentence:
+    """The summary sentence citing only outlets that do not state other figures for it.
+
+    After an outlet corrected 7-2 to 6-3, the summary's "voted 7-2" kept citing
+    it: the sentences are alike in every word but the figure.
+    """
+    own, *others = sentence.supporting
+    kept = [s for s in others if not contradicts(sentence.text, s.sentence)]
+    if len(kept) == len(others):
+        return sentence
+    supporting = (own, *kept)
+    sources = tuple(dict.fromkeys(s.source for s in supporting if s.source))
+    return replace(sentence, supporting=supporting, sources=sources)
 
 
 def analyse_story(store: Store, story_id: int) -> bool:
@@ -257,6 +343,7 @@ def _write(connection: Connection, story_id: int, analysis: _StoryAnalysis) -> N
         for version_quote in version_quotes:
             if version_quote.quote_id is None:
                 version_quote.quote_id = _insert_quote(connection, row, version_quote.quote)
+    _drop_superseded_quotes(connection, rows)
     for table in (schema.quote_groups, schema.passages, schema.summary_sentences):
         connection.execute(table.delete().where(table.c.story_id == story_id))
     connection.execute(
@@ -320,12 +407,33 @@ def _write(connection: Connection, story_id: int, analysis: _StoryAnalysis) -> N
             computed_at=utcnow(),
             version_ids=sorted(version_of.values()),
             exclusive=analysis.exclusive,
+            discrepancies=analysis.discrepancies,
         )
     )
 
 
-def _quote_key(quote: Quote) -> tuple[tuple[int, int], str]:
-    return quote.quote, quote.text
+def _drop_superseded_quotes(connection: Connection, rows: list[Any]) -> None:
+    """Ungroup the quotes of the story's older versions and take them out of search.
+
+    They stay stored (each version keeps its quotes), but nothing presents them
+    as what the article says now: a quote search found a quote an outlet had
+    since dropped, and the story page showed it among the current variants.
+    """
+    q = schema.quotes
+    superseded: list[int] = list(
+        connection.execute(
+            sa.select(q.c.id).where(
+                q.c.article_id.in_([r.article_id for r in rows]),
+                q.c.version_id.not_in([r.version_id for r in rows]),
+            )
+        ).scalars()
+    )
+    for start in range(0, len(superseded), 500):  # bounded IN lists
+        chunk = superseded[start : start + 500]
+        connection.execute(
+            q.update().where(q.c.id.in_(chunk)).values(group_id=None, group_relation=None)
+        )
+        drop_entries(connection, "quote", chunk)
 
 
 def _insert_quote(connection: Connection, row: Any, quote: Quote) -> int:

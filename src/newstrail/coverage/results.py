@@ -22,6 +22,7 @@ def _story_quotes_query() -> sa.Select[Any]:
             g.c.first_article_id,
             q.c.text,
             q.c.group_relation,
+            q.c.version_id,
             a.c.id.label("article_id"),  # None for a group without quotes
             s.c.name.label("source"),
         )
@@ -70,17 +71,45 @@ STORY_SUMMARY = (
     .where(schema.summary_sentences.c.story_id == sa.bindparam("story_id"))
     .order_by(schema.summary_sentences.c.position)
 )
-STORY_EXCLUSIVE = sa.select(schema.story_analyses.c.exclusive).where(
-    schema.story_analyses.c.story_id == sa.bindparam("story_id")
-)
+STORY_ANALYSIS = sa.select(
+    schema.story_analyses.c.exclusive,
+    schema.story_analyses.c.discrepancies,
+    schema.story_analyses.c.computed_at,
+    schema.story_analyses.c.version_ids,
+).where(schema.story_analyses.c.story_id == sa.bindparam("story_id"))
 
 
-def _quote_groups(rows: Iterable[Any]) -> list[dict[str, Any]]:
-    """Rows of ``STORY_QUOTES`` folded into one entry per group, in group order."""
+def _current_versions_query() -> sa.Select[Any]:
+    """The id of the latest visible version of each article of a story.
+
+    A correlated subquery per member: a grouped subquery over ``versions``
+    made SQLite scan every version in the store for one story page.
+    """
+    v, members = schema.versions, schema.story_articles
+    latest = (
+        sa.select(v.c.id)
+        .where(v.c.article_id == members.c.article_id, v.c.kind.in_(("new", "flipflop")))
+        .order_by(v.c.number.desc())
+        .limit(1)
+        .correlate(members)
+        .scalar_subquery()
+    )
+    return sa.select(latest).where(members.c.story_id == sa.bindparam("story_id"))
+
+
+STORY_CURRENT_VERSIONS = _current_versions_query()
+
+
+def _quote_groups(rows: Iterable[Any], analysed: set[int]) -> list[dict[str, Any]]:
+    """Rows of ``STORY_QUOTES`` folded into one entry per group, in group order.
+
+    Only quotes of the versions the analysis read (``analysed``) are members:
+    a quote of an older version is never shown as what an outlet says now.
+    """
     groups: dict[int, tuple[Any, list[Any]]] = {}
     for row in rows:
         _, members = groups.setdefault(row.group_id, (row, []))
-        if row.article_id is not None:
+        if row.article_id is not None and row.version_id in analysed:
             members.append(row)
     quotes = []
     for group, members in groups.values():
@@ -113,7 +142,15 @@ def _quote_groups(rows: Iterable[Any]) -> list[dict[str, Any]]:
 def read_analysis(connection: Connection, story_id: int) -> dict[str, Any]:
     """What ``analyse_story`` stored, shaped for the story page and its JSON."""
     story = {"story_id": story_id}
-    quotes = _quote_groups(connection.execute(STORY_QUOTES, story))
+    analysis = connection.execute(STORY_ANALYSIS, story).first()
+    found: list[int | None] = list(connection.execute(STORY_CURRENT_VERSIONS, story).scalars())
+    current = {version_id for version_id in found if version_id is not None}
+    analysed = set(analysis.version_ids) if analysis else current
+    quotes = [
+        group
+        for group in _quote_groups(connection.execute(STORY_QUOTES, story), analysed)
+        if group["variants"] or group["paraphrases"]
+    ]
     summary = [
         {
             "text": row.text,
@@ -135,10 +172,16 @@ def read_analysis(connection: Connection, story_id: int) -> dict[str, Any]:
         }
         for row in connection.execute(STORY_PASSAGES, story)
     ]
-    analysis = connection.execute(STORY_EXCLUSIVE, story).first()
     return {
+        # When the story's articles have versions the analysis has not read yet
+        # (a job was stopped before refreshing it), everything below is from
+        # ``analysed_version_ids`` and the page says so.
+        "analysed_at": analysis.computed_at.isoformat() if analysis else None,
+        "analysed_version_ids": sorted(analysed),
+        "stale": analysis is None or analysed != current,
         "quotes": quotes,
         "summary_sentences": summary,
         "passages": passages,
         "exclusive": analysis.exclusive if analysis else {},
+        "discrepancies": (analysis.discrepancies or []) if analysis else [],
     }

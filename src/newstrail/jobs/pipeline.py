@@ -113,15 +113,19 @@ def import_and_place(
     else:
         report = import_paths(store, paths, settings, skip_suffixes=skip_suffixes)
     if build_stories and report.article_ids:
-        place_and_analyse(store, report.article_ids, report.article_ids)
+        refresh_stories(store, report.article_ids)
     return report
 
 
 def stale_stories(store: Store) -> list[int]:
-    """Live stories whose stored analysis misses an article's latest version.
+    """Live stories whose stored analysis is not of their articles' current versions.
 
-    A watcher stopped (or killed) between storing a version and re-analysing
-    its story leaves the story stale; the next watcher refreshes these.
+    A story is stale when an article got a version the analysis did not read,
+    when its members changed since, or when it was never analysed. Every path
+    that brings a version (watch, check, import, bulk import) ends with
+    ``refresh_stories``, which analyses these, so a superseded sentence is never
+    presented as current; a job killed before that step leaves the story
+    stale, and the story's JSON says so (``stale``) until the next job refreshes it.
     """
     v, members, stories, analyses = (
         schema.versions,
@@ -130,25 +134,49 @@ def stale_stories(store: Store) -> list[int]:
         schema.story_analyses,
     )
     latest = (
-        sa.select(v.c.article_id, sa.func.max(v.c.id).label("version_id"))
+        sa.select(v.c.article_id, sa.func.max(v.c.number).label("number"))
         .where(v.c.kind.in_(("new", "flipflop")))
         .group_by(v.c.article_id)
         .subquery()
     )
+    current_versions: dict[int, set[int]] = {}
     with store.read() as connection:
-        current = connection.execute(
-            sa.select(members.c.story_id, latest.c.version_id)
+        rows = connection.execute(
+            sa.select(members.c.story_id, v.c.id)
             .join(latest, latest.c.article_id == members.c.article_id)
+            .join(v, sa.and_(v.c.article_id == latest.c.article_id, v.c.number == latest.c.number))
             .join(stories, stories.c.id == members.c.story_id)
             .where(stories.c.state != "merged")
-        ).all()
+        )
+        for row in rows:
+            current_versions.setdefault(row.story_id, set()).add(row.id)
         covered = {
             row.story_id: set(row.version_ids)
             for row in connection.execute(sa.select(analyses.c.story_id, analyses.c.version_ids))
         }
     return sorted(
-        {row.story_id for row in current if row.version_id not in covered.get(row.story_id, ())}
+        story_id
+        for story_id, version_ids in current_versions.items()
+        if covered.get(story_id) != version_ids
     )
+
+
+def refresh_stories(store: Store, changed_articles: Iterable[int] = ()) -> set[int]:
+    """Place every unplaced article, then analyse every story that is not current.
+
+    The end of each job that stores versions (import, bulk import, check): it
+    finds its work in the store rather than trusting the job's own counts, so
+    a version from any path, or one left by a killed job, is analysed.
+
+    Returns:
+        The ids of the stories analysed.
+    """
+    new = unplaced_articles(store)
+    stale = stale_stories(store)
+    changed = list(changed_articles)
+    if not (new or stale or changed):
+        return set()
+    return place_and_analyse(store, new, changed, stale)
 
 
 def unplaced_articles(store: Store) -> list[int]:
@@ -239,7 +267,5 @@ def import_all(
         build_stories=False,
         skip_suffixes=WARC_SUFFIXES,
     )
-    new = unplaced_articles(store)
-    if new:
-        place_and_analyse(store, new, files.article_ids)
+    refresh_stories(store, files.article_ids)
     return ImportSummary(files, warcs)

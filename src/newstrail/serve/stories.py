@@ -35,7 +35,11 @@ class StoryDetail:
     summary_sentences: list[dict[str, Any]] = field(default_factory=list)
     passages: list[dict[str, Any]] = field(default_factory=list)
     exclusive: dict[str, Any] = field(default_factory=dict)
+    discrepancies: list[dict[str, Any]] = field(default_factory=list)
     moves: list[dict[str, Any]] = field(default_factory=list)
+    analysed_at: str | None = None
+    analysed_version_ids: list[int] = field(default_factory=list)
+    stale: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = self.summary.to_json()
@@ -45,10 +49,14 @@ class StoryDetail:
             {**vars(a), "first_seen_at": a.first_seen_at.isoformat()} for a in self.articles
         ]
         data.update(
+            analysed_at=self.analysed_at,
+            analysed_version_ids=self.analysed_version_ids,
+            stale=self.stale,
             quotes=self.quotes,
             summary=self.summary_sentences,
             passages=self.passages,
             exclusive=self.exclusive,
+            discrepancies=self.discrepancies,
             moves=self.moves,
         )
         return data

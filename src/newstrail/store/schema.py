@@ -308,6 +308,8 @@ story_analyses = Table(
     Column("version_ids", JSON, nullable=False),
     # What each outlet alone reports, and other per-story results.
     Column("exclusive", JSON, nullable=False),
+    # Figures the story's outlets, or an article's versions, state differently.
+    Column("discrepancies", JSON),
 )
 
 cluster_state = Table(

@@ -330,6 +330,23 @@ def index_entry(
     )
 
 
+def drop_entries(connection: Connection, kind: str, refs: list[int]) -> None:
+    """Remove the search entries of these articles or quotes (in the caller's transaction)."""
+    if not refs:
+        return
+    if connection.dialect.name == "sqlite":
+        rowids = [index_rowid(kind, ref) for ref in refs]
+        statement = sa.text("DELETE FROM search_index WHERE rowid IN :rowids").bindparams(
+            sa.bindparam("rowids", expanding=True)
+        )
+        connection.execute(statement, {"rowids": rowids})
+    else:
+        statement = sa.text(
+            "DELETE FROM search_index WHERE kind = :kind AND ref IN :refs"
+        ).bindparams(sa.bindparam("refs", expanding=True))
+        connection.execute(statement, {"kind": kind, "refs": refs})
+
+
 def rebuild_index(store: Store) -> int:
     """Refill ``search_index`` from each article's latest visible version and all quotes.
 
@@ -362,7 +379,12 @@ def rebuild_index(store: Store) -> int:
         quotes = connection.execute(
             sa.text(
                 f"INSERT INTO search_index ({into}, title, body) "
-                f"SELECT {select}, COALESCE(speaker_name, ''), text FROM quotes"
+                f"SELECT {select}, COALESCE(speaker_name, ''), text FROM quotes AS q "
+                # Only the quotes of each article's current version: older ones
+                # stay stored but are not what the article says now.
+                "WHERE q.version_id = (SELECT w.id FROM versions AS w "
+                "WHERE w.article_id = q.article_id AND w.kind IN ('new', 'flipflop') "
+                "ORDER BY w.number DESC LIMIT 1)"
             )
         ).rowcount
     return int(articles) + int(quotes)

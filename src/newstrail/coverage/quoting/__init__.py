@@ -3,7 +3,8 @@
 Modules, in pipeline order: ``marks`` (quotation marks), ``cues`` (attribution
 verbs in the parse), ``speakers`` (canonical names, with ``genders`` for "he"
 and "she"), ``extraction`` (quotes per article), ``grouping`` (one quote across
-outlets); ``records`` holds the dataclasses.
+outlets), ``statements`` (which quotes a story shows) and ``roles``
+(speakers across a story's articles); ``records`` holds the dataclasses.
 """
 
 from __future__ import annotations

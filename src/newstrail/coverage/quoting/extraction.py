@@ -20,6 +20,7 @@ from newstrail.coverage.quoting.cues import Cue, find_cues
 from newstrail.coverage.quoting.marks import find_marked_quotes, quoted_text
 from newstrail.coverage.quoting.records import Quote, Span
 from newstrail.coverage.quoting.speakers import SpeakerResolver, clean_person
+from newstrail.coverage.quoting.statements import is_furniture, statement_cue
 from newstrail.text.nlp import load_english
 
 WORD = re.compile(r"\w+")
@@ -93,6 +94,10 @@ class _Article:
         # F1 0.708 → 0.709 on dev half A, 0.674 → 0.681 on held-out half B; speaker
         # accuracy 0.941 → 0.947 and 0.876 → 0.880.
         self.non_speech: set[int] = set()
+        # Indices of quotes whose content is a speech verb's object ("denied any
+        # involvement", "did not respond to requests for comment"): a topic, not
+        # a statement, so no quote a story shows.
+        self.object_contents: set[int] = set()
         self.resolver = SpeakerResolver.from_docs(
             self.docs, [(mark.start, mark.end) for mark in self.marked]
         )
@@ -250,6 +255,7 @@ class _Article:
         if self._cuts_claimed(region):
             return
         content = self.text[region[0] : region[1]]
+        self.object_contents.add(len(self.quotes))
         self.quotes.append(Quote(region, speaker, name, cue.verb, "indirect", content))
 
     def _labelled_turn(self, cue: Cue) -> None:
@@ -369,10 +375,12 @@ class _Article:
                 index = number
         return index
 
-    def run(self) -> list[Quote]:
-        """Extract all quotes in reading order."""
+    def run(self, statements_only: bool = False) -> list[Quote]:
+        """Extract all quotes in reading order (only statements, when asked)."""
         self.dash_bylines()
+        not_statements: set[int] = set()
         for doc, base in self.docs:
+            furniture = is_furniture(doc.text)
             for sentence in doc.sents:
                 first = next((token for token in sentence if not token.is_space), None)
                 if first is not None:
@@ -383,9 +391,28 @@ class _Article:
                     self.attribute(cue, cues)
                     if not cue.speech:
                         self.non_speech.update(range(emitted, len(self.quotes)))
+                    if furniture or not statement_cue(cue, doc, base, self.text):
+                        not_statements.update(range(emitted, len(self.quotes)))
         self.continue_quotes()
-        kept = [quote for number, quote in enumerate(self.quotes) if not self._nested(number)]
+        kept = [
+            quote
+            for number, quote in enumerate(self.quotes)
+            if not self._nested(number)
+            and not (
+                statements_only
+                and (
+                    number in not_statements
+                    or number in self.object_contents
+                    or quote.speaker_name is None
+                    or is_furniture(self._paragraph_text(quote.quote[0]))
+                )
+            )
+        ]
         return sorted(kept, key=lambda quote: quote.quote)
+
+    def _paragraph_text(self, position: int) -> str:
+        """The text of the paragraph holding ``position``."""
+        return self.paragraphs[self._paragraph_index(position)].text
 
     def _nested(self, number: int) -> bool:
         """True for reported speech whose cue lies inside another quote's content.
@@ -408,25 +435,33 @@ class _Article:
         )
 
 
-def extract_quotes(text: str) -> list[Quote]:
+def extract_quotes(text: str, *, statements_only: bool = False) -> list[Quote]:
     """Extract direct, indirect and mixed quotes with their speakers.
 
     Args:
         text: article text, as read with ``newline=''`` (offsets index it).
+        statements_only: keep only what a named speaker said or wrote through a
+            speech cue (a speech verb, "according to", a speaker label), outside
+            headlines, captions and teasers: what a story shows as quotes.
+            Otherwise every attribution, beliefs and plans included, as
+            PolNeAR annotates them.
 
     Returns:
         Quotes in reading order; each span satisfies ``text[start:end]``.
     """
     if not text.strip():
         return []
-    return _Article(text).run()
+    return _Article(text).run(statements_only)
 
 
-def quotes_for_files(paths: Sequence[Path]) -> Iterator[dict[str, object]]:
+def quotes_for_files(
+    paths: Sequence[Path], *, statements_only: bool = False
+) -> Iterator[dict[str, object]]:
     """Extract quotes from text files, one result dict per file.
 
     Args:
         paths: UTF-8 text files.
+        statements_only: as for ``extract_quotes``.
 
     Returns:
         An iterator of ``{"path": ..., "quotes": [...]}``, or
@@ -439,4 +474,5 @@ def quotes_for_files(paths: Sequence[Path]) -> Iterator[dict[str, object]]:
         except (OSError, UnicodeDecodeError) as error:
             yield {"path": str(path), "error": f"{type(error).__name__}: {error}"}
             continue
-        yield {"path": str(path), "quotes": [quote.to_json() for quote in extract_quotes(text)]}
+        found = extract_quotes(text, statements_only=statements_only)
+        yield {"path": str(path), "quotes": [quote.to_json() for quote in found]}

@@ -227,14 +227,20 @@ class SpeakerResolver:
             return self.canonical(earlier[-1].name, earlier[-1].start)
         return None
 
-    def _person_in(self, tokens: list[Token], position: int) -> str | None:
-        """The canonical name of a PERSON entity among ``tokens``, preferring the head's."""
+    def _person_in(
+        self, tokens: list[Token], position: int, head: Token | None = None
+    ) -> str | None:
+        """The canonical name of a PERSON entity among ``tokens``, preferring the head's.
+
+        "Biden, who called Xi a “thug”, reiterated …": the source phrase holds two
+        people, and the speaker is the one the phrase is headed by, not the last.
+        """
         people = [token for token in tokens if token.ent_type_ == "PERSON"]
         if not people:
             return None
-        doc = people[0].doc
-        for entity in doc.ents:
-            if entity.label_ == "PERSON" and entity.start <= people[-1].i < entity.end:
+        chosen = head if head is not None and head.ent_type_ == "PERSON" else people[-1]
+        for entity in chosen.doc.ents:
+            if entity.label_ == "PERSON" and entity.start <= chosen.i < entity.end:
                 return self.canonical(clean_person(entity.text), position)
         return None
 
@@ -303,7 +309,7 @@ class SpeakerResolver:
         self, tokens: list[Token], head: Token, source_text: str, position: int
     ) -> tuple[str, bool]:
         """Name a noun-phrase source: a person inside it, a known medium or title, or itself."""
-        person = self._person_in(tokens, position)
+        person = self._person_in(tokens, position, head)
         if person is not None:
             return person, False
         if head.lemma_.lower() in self.media:

@@ -1,0 +1,123 @@
+"""Who said what on a story: speakers are people or organisations, ordered by prominence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newstrail.coverage.quoting.roles import StorySpeakers, speaker_order, story_titles
+from newstrail.jobs.pipeline import bundled_corpus, import_and_place
+from newstrail.serve.stories import get_story
+from newstrail.settings import Settings
+from newstrail.store.database import Store
+
+# Every person and organisation the sample story's four Xi-Putin articles quote,
+# read by hand from src/newstrail/demo/corpus/00[0-3]*.txt.
+SAMPLE_SPEAKERS = {
+    "Xi Jinping",
+    "Vladimir Putin",
+    "Joe Biden",
+    "Russian presidential office",
+    "Russia's presidential office",
+    "Chinese foreign ministry",
+    "Andrey Denisov",
+    "Li Lifan",
+    "Zhang Xin",
+    "Li Yonghui",
+    "Sergei Ryabkov",
+    "China's state-owned media",
+    "Beijing",
+    "China",
+    "Russia",
+    "Moscow",
+    "Washington",
+    "Interfax",
+}
+# Headings the rules gave before: roles, fragments and phrases that are no speaker.
+NOT_SPEAKERS = {
+    "an announcement by Russia's presidential office after the conversation",
+    "an investment deal between China and the European Union",
+    "elect",
+    "incoming president",
+    "Chinese president",
+    "Chinese leader",
+    "Berlin",
+    "reports from Tokyo and Seoul",
+    "both governments",
+    "EU states",
+}
+
+
+@pytest.fixture(scope="module")
+def sample_story(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    path: Path = tmp_path_factory.mktemp("sample") / "news.db"
+    store = Store(f"sqlite:///{path}")
+    corpus = sorted(bundled_corpus().glob("00[0-3]*.txt"))
+    import_and_place(store, corpus, Settings(workers=1))
+    story = get_story(store, 1).to_json()
+    store.close()
+    assert len(story["articles"]) == 4
+    return story
+
+
+def test_every_quote_group_of_the_sample_story_is_headed_by_a_person_or_organisation(
+    sample_story: dict[str, object],
+) -> None:
+    quotes = sample_story["quotes"]
+    assert isinstance(quotes, list) and len(quotes) >= 10
+    speakers = [group["speaker"] for group in quotes]
+    assert None not in speakers
+    assert set(speakers) <= SAMPLE_SPEAKERS, set(speakers) - SAMPLE_SPEAKERS
+    assert not set(speakers) & NOT_SPEAKERS
+
+
+def test_xi_jinpings_quotes_are_one_group_and_first(sample_story: dict[str, object]) -> None:
+    quotes = sample_story["quotes"]
+    assert isinstance(quotes, list)
+    order = list(dict.fromkeys(group["speaker"] for group in quotes))
+    assert order[0] == "Xi Jinping"
+    # One run of Xi's quotes: his section on the page is one block.
+    xi = [n for n, group in enumerate(quotes) if group["speaker"] == "Xi Jinping"]
+    assert xi == list(range(len(xi))) and len(xi) >= 5
+    # His most-carried quote comes first, carried by three outlets.
+    assert len(quotes[0]["sources"]) == 3
+
+
+def test_roles_resolve_to_the_person_the_story_names_in_that_role() -> None:
+    texts = [
+        "Chinese President Xi Jinping spoke to Russian President Vladimir Putin on Monday.",
+        "President-elect Joe Biden said he would work with allies.",
+    ]
+    speakers = StorySpeakers.build(texts, ["Xi Jinping", "Jinping", "Putin"])
+    assert speakers.canonical("the Chinese president") == "Xi Jinping"
+    assert speakers.canonical("Chinese leader") == "Xi Jinping"
+    assert speakers.canonical("the Russian leader") == "Vladimir Putin"
+    assert speakers.canonical("incoming president") == "Joe Biden"
+    assert speakers.canonical("elect") == "Joe Biden"
+    assert speakers.canonical("Jinping") == "Xi Jinping"
+    assert speakers.canonical("Putin") == "Vladimir Putin"
+    # Two presidents and no nationality: no guess.
+    assert speakers.canonical("the president") is None
+    assert speakers.canonical("the French president") is None
+    assert speakers.canonical("reports from Tokyo and Seoul") is None
+    assert speakers.canonical("both governments") is None
+    assert (
+        speakers.canonical("an announcement by Russia's presidential office after the call")
+        == "Russia's presidential office"
+    )
+    assert speakers.canonical("the Russian presidential office") == "Russia's presidential office"
+    assert speakers.canonical("Interfax") == "Interfax"
+    assert [t.person for t in story_titles(texts)] == ["Xi Jinping", "Vladimir Putin", "Joe Biden"]
+
+
+def test_speakers_are_ordered_by_outlets_then_first_appearance() -> None:
+    order = speaker_order(
+        [
+            ("Ana Ruiz", "Herald", 0),
+            ("Xi Jinping", "Herald", 5),
+            ("Xi Jinping", "Times", 7),
+            ("Bo Li", "Times", 1),
+        ]
+    )
+    assert order == ["Xi Jinping", "Ana Ruiz", "Bo Li"]
