@@ -1,0 +1,187 @@
+"""Hostile inputs: each is refused in one line, in bounded time and memory, and the rest goes on.
+
+The batch test runs ``newstrail import`` as a user would, in a child process
+under a wall-clock limit and an address-space cap: before these bounds a FIFO
+hung the import for ever, ``/dev/zero`` and a gzip bomb ate gigabytes, and a
+truncated ``.jsonl.gz`` or a wrongly typed JSON Lines field was a traceback
+that stopped the good files beside it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from newstrail.errors import ImportFailure
+from newstrail.jobs.importer import import_paths
+from newstrail.jobs.inputs import LimitedGzipLines, open_regular, read_limited
+from newstrail.settings import Settings
+from newstrail.store.database import Store
+
+GOOD_PAGE = (
+    "<html><head><title>Floods close the valley road</title></head><body><article>"
+    "<h1>Floods close the valley road</h1>"
+    + "<p>The valley road was closed on Tuesday after heavy rain flooded it, the council said."
+    " Residents were moved to the school hall overnight.</p>" * 4 + "</article></body></html>"
+)
+MEMORY_CAP = 3 * 1024**3
+
+
+def _gzip_bomb(path: Path, megabytes: int, prefix: bytes = b"") -> None:
+    """A gzip file of ``prefix`` then ``megabytes`` MB of zeros (about 1,000:1)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    chunk = b"\0" * (1 << 20)
+    with path.open("wb") as out:
+        out.write(compressor.compress(prefix))
+        for _ in range(megabytes):
+            out.write(compressor.compress(chunk))
+        out.write(compressor.flush())
+
+
+def _warc_bomb(path: Path, megabytes: int) -> None:
+    """A .warc.gz with one good record, then one whose member inflates to ``megabytes`` MB."""
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=True)
+    headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+    record = writer.create_warc_record(
+        "https://example.org/good",
+        "response",
+        payload=io.BytesIO(GOOD_PAGE.encode()),
+        http_headers=headers,
+    )
+    writer.write_record(record)
+    record.raw_stream.close()  # warcio spools the payload to a temp file
+    path.write_bytes(buffer.getvalue())
+    header = (
+        b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://example.org/bomb\r\n"
+        b"WARC-Date: 2024-01-01T00:00:00Z\r\nContent-Type: application/http; msgtype=response\r\n"
+        + f"Content-Length: {megabytes * (1 << 20) + 45}\r\n\r\n".encode()
+        + b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n"
+    )
+    bomb = path.with_suffix(".part")
+    _gzip_bomb(bomb, megabytes, header)
+    with path.open("ab") as out:
+        out.write(bomb.read_bytes())
+    bomb.unlink()
+
+
+def _cap_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+
+def test_a_batch_of_hostile_files_is_refused_line_by_line_and_the_good_file_imported(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a-good.html").write_text(GOOD_PAGE, encoding="utf-8")
+    os.mkfifo(folder / "b-pipe.html")
+    (folder / "c-zero.html").symlink_to("/dev/zero")
+    _gzip_bomb(folder / "d-bomb.html.gz", 1500)
+    _warc_bomb(folder / "e-bomb.warc.gz", 2000)
+    good_lines = "".join(
+        json.dumps({"url": f"https://example.org/{i}", "title": "T", "text": GOOD_PAGE[200:]})
+        + "\n"
+        for i in range(40)
+    ).encode()
+    compressed = gzip.compress(good_lines)
+    (folder / "f-cut.jsonl.gz").write_bytes(compressed[: len(compressed) // 2])
+    (folder / "g-types.jsonl").write_text(
+        '{"url": "https://example.org/x", "html": 42}\n'
+        '{"url": "https://example.org/y", "title": ["a"], "text": "Some words here."}\n'
+        '{"url": "https://example.org/z", "source": {"a": 1}, "text": "Some words here."}\n',
+        encoding="utf-8",
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "NEWSTRAIL_DEBUG"}
+    database = str(tmp_path / "s.db")
+    completed = subprocess.run(
+        [sys.executable, "-m", "newstrail", "--db", database, "import", "--json", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_cap_memory,
+        env=environment,
+    )
+    assert "Traceback" not in completed.stderr, completed.stderr
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stderr.strip().splitlines()
+    named = {
+        name: [line for line in lines if name in line]
+        for name in (
+            "b-pipe.html",
+            "c-zero.html",
+            "d-bomb.html.gz",
+            "e-bomb.warc.gz",
+            "f-cut.jsonl.gz",
+            "g-types.jsonl",
+        )
+    }
+    assert all(len(found) == 1 for found in named.values()), lines
+    assert "named pipe" in named["b-pipe.html"][0]
+    assert "character device" in named["c-zero.html"][0]
+    assert "too large" in named["d-bomb.html.gz"][0]
+    assert "limit" in named["e-bomb.warc.gz"][0]
+    assert "truncated" in named["f-cut.jsonl.gz"][0]
+    assert "line 1: field 'html'" in named["g-types.jsonl"][0]
+    summary = json.loads(completed.stdout.strip().splitlines()[-1])
+    # The good page, the WARC's good record and the lines before the cut.
+    assert summary["files"]["new_articles"] >= 2 and summary["warcs"]["captures"] == 1
+
+
+def test_jsonl_fields_of_the_wrong_type_name_file_line_and_field(
+    store: Store, tmp_path: Path
+) -> None:
+    path = tmp_path / "typed.jsonl"
+    path.write_text(
+        '{"url": "https://example.org/a", "title": "Fine", "text": "The road is shut today."}\n'
+        '{"url": "https://example.org/b", "html": 42}\n'
+        '{"url": "https://example.org/c", "title": ["a", "list"], "text": "Words."}\n'
+        '{"url": "https://example.org/d", "source": {"a": 1}, "text": "Words."}\n'
+        "[1, 2]\n"
+        '{"url": "https://example.org/e", "title": "' + "t" * 3000 + '", "text": "Words."}\n',
+        encoding="utf-8",
+    )
+    report = import_paths(store, [path], Settings())
+    assert report.captures == 1
+    (failure,) = report.failures
+    assert failure.startswith(f"{path}: line 2: field 'html': Input should be a valid string")
+    assert "(+4 more); 1 lines imported" in failure
+
+
+def test_over_long_jsonl_line_is_skipped_without_being_held(tmp_path: Path) -> None:
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(b'{"text": "' + b"x" * 5000 + b'"}\n{"text": "short"}\n')
+    lines = list(LimitedGzipLines(path, line_limit=1000, total_limit=10_000))
+    assert lines == [(1, None), (2, b'{"text": "short"}\n')]
+    with pytest.raises(ImportFailure, match="too large"):
+        list(LimitedGzipLines(path, line_limit=1000, total_limit=2000))
+
+
+def test_read_limited_refuses_bombs_and_non_files(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.html.gz"
+    _gzip_bomb(bomb, 50)
+    with pytest.raises(ImportFailure, match="too large once decompressed"):
+        read_limited(bomb, 1_000_000)
+    cut = tmp_path / "cut.html.gz"
+    cut.write_bytes(gzip.compress(GOOD_PAGE.encode() * 50)[:200])
+    with pytest.raises(ImportFailure, match="corrupt gzip"):
+        read_limited(cut, 1_000_000)
+    pipe = tmp_path / "pipe.html"
+    os.mkfifo(pipe)
+    with pytest.raises(ImportFailure, match="named pipe"):
+        open_regular(pipe)
+    link = tmp_path / "zero.html"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(ImportFailure, match="character device"):
+        read_limited(link, 1000)
