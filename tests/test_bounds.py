@@ -185,3 +185,129 @@ def test_read_limited_refuses_bombs_and_non_files(tmp_path: Path) -> None:
     link.symlink_to("/dev/zero")
     with pytest.raises(ImportFailure, match="character device"):
         read_limited(link, 1000)
+
+
+# -- bounded work per item: caps, budgets, quarantine ----------------------------
+
+
+def _story_text(characters: int, topic: str) -> str:
+    """Quote-rich prose about ``topic``, no paragraph repeated."""
+    paragraphs, i = [], 0
+    while sum(len(p) + 1 for p in paragraphs) < characters:
+        paragraphs.append(
+            f'"We will reopen {topic} by day {i}," said Ana Silva {i}, the mayor. '
+            f"The council met on day {i + 1} and {i * 7} residents were moved from {topic}."
+        )
+        i += 1
+    return "\n".join(paragraphs)[:characters]
+
+
+def test_an_over_long_article_is_truncated_and_noted(store: Store, tmp_path: Path) -> None:
+    from newstrail.jobs.quarantine import list_quarantine
+
+    path = tmp_path / "long.jsonl"
+    text = _story_text(60_000, "the valley road")
+    path.write_text(json.dumps({"url": "https://example.org/long", "text": text}) + "\n")
+    report = import_paths(store, [path], Settings(max_text_chars=20_000))
+    assert report.captures == 1 and not report.failures
+    with store.read() as connection:
+        stored = connection.exec_driver_sql("SELECT text FROM versions").scalar_one()
+    assert 15_000 < len(stored) <= 20_000 and stored.split()[:200] == text.split()[:200]
+    (noted,) = list_quarantine(store, None)
+    assert (noted.state, noted.stage, noted.article_id) == ("truncated", "record", 1)
+    assert "60,000 characters" in noted.reason and "limits 20,000 characters" in noted.reason
+    assert list_quarantine(store) == []  # truncated is not quarantined
+
+
+def test_analysis_past_its_budget_quarantines_the_longest_article_only(tmp_path: Path) -> None:
+    """The analysis runs in a child killed at its budget; the story is analysed without it."""
+    import sqlalchemy as sa
+
+    from newstrail.jobs.leases import claim_due
+    from newstrail.jobs.quarantine import analyse_within_budget, list_quarantine
+    from newstrail.store import schema
+    from newstrail.store.database import utcnow
+    from newstrail.stories.placement import place_articles
+
+    store = Store(tmp_path / "s.db")
+    path = tmp_path / "two.jsonl"
+    records = [
+        {"url": "https://example.org/long", "text": _story_text(45_000, "the valley road")},
+        {"url": "https://example.org/short", "text": _story_text(600, "the valley road")},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    report = import_paths(store, [path], Settings())
+    placements = place_articles(store, report.article_ids)
+    stories = sorted({p.story_id for p in placements})
+    with store.write() as connection:  # both due now: the watcher would claim them
+        connection.execute(schema.articles.update().values(next_check_at=utcnow()))
+    problems = analyse_within_budget(store, stories, seconds=2)
+    assert problems[0].endswith("analysis over its 2 s budget")
+    quarantined = list_quarantine(store)
+    assert [(q.kind, q.article_id, q.stage) for q in quarantined] == [("article", 1, "analysis")]
+    assert "its longest article (45," in quarantined[0].reason
+    claimed = claim_due(store, "w", utcnow(), limit=10)
+    assert [c.article_id for c in claimed] == [2]  # the quarantined one is not checked
+    if len(stories) == 1:  # analysed again without it, within the budget
+        with store.read() as connection:
+            analysed = connection.execute(sa.select(schema.story_analyses.c.story_id)).all()
+        assert analysed
+    store.close()
+
+
+def test_a_long_newssniffer_line_and_a_tag_with_many_attributes_are_bounded() -> None:
+    from newstrail.extract.newssniffer import split_side_by_side
+    from newstrail.jobs.limits import bound_html, extract_html_bounded
+
+    half = " ".join(f"word{i % 997}" for i in range(12_000))
+    old, new = split_side_by_side(f"{half} {half}")  # 400 s before: O(n²) scoring
+    assert old and new and len(old) + len(new) >= 2 * len(half)
+    attributes = " ".join(f'data-a{i}="{i}"' for i in range(200_000))
+    page = (
+        f"<html><head><title>Many</title></head><body {attributes}><article>"
+        + "<p>The valley road was closed on Tuesday after the rain.</p>" * 5
+        + "</article></body></html>"
+    )
+    bounded = bound_html(page)
+    assert bounded.reason and "1 tag(s)" in bounded.reason and "<body><article>" in bounded.value
+    assert "valley road" in extract_html_bounded(page, None).text
+    assert bound_html(GOOD_PAGE).value == GOOD_PAGE
+
+
+def test_check_store_names_each_problem_and_fails(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from click.testing import CliRunner
+
+    from newstrail.cli.main import cli
+    from newstrail.store import schema
+    from newstrail.store.database import utcnow
+
+    db = tmp_path / "s.db"
+    store = Store(db)
+    path = tmp_path / "a.jsonl"
+    path.write_text(
+        json.dumps({"url": "https://example.org/a", "text": "The road is shut."}) + "\n"
+    )
+    import_paths(store, [path], Settings())
+    runner = CliRunner()
+    clean = runner.invoke(cli, ["--db", str(db), "check-store"])
+    # One imported article, not yet placed into a story: that is the only problem.
+    assert clean.exit_code == 1 and "stories: 1 articles in no story: 1" in clean.stdout
+    with store.write() as connection:
+        version = dict(
+            connection.execute(schema.versions.select()).mappings().one(), id=None, number=2
+        )
+        connection.execute(schema.versions.insert().values(**version))
+        connection.execute(
+            schema.articles.update().values(
+                lease_owner="ghost", lease_expires_at=utcnow() + timedelta(days=30)
+            )
+        )
+    result = runner.invoke(cli, ["--db", str(db), "check-store"])
+    lines = result.stdout.strip().splitlines()
+    assert result.exit_code == 1
+    assert any(line.startswith("versions: 1 articles hold two consecutive equal") for line in lines)
+    assert any(line.startswith("versions: 1 articles' version_count is wrong") for line in lines)
+    assert any(line.startswith("leases: 1 articles leased more than a day ahead") for line in lines)
+    store.close()

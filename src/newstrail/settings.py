@@ -42,6 +42,12 @@ class Settings:
     connect_timeout: float = _setting(10.0, "Seconds to wait for a connection.")
     read_timeout: float = _setting(20.0, "Seconds to wait between bytes of a response.")
     total_timeout: float = _setting(60.0, "Seconds allowed for a whole response.")
+    max_text_chars: int = _setting(
+        200_000, "Longest article text kept per version; longer text is truncated and noted."
+    )
+    max_paragraphs: int = _setting(
+        5_000, "Most paragraphs kept per version; more are truncated and noted."
+    )
     max_redirects: int = _setting(5, "Redirects followed before giving up.")
     retries: int = _setting(3, "Retries on 429 and 5xx responses.")
     per_host_concurrency: int = _setting(2, "Simultaneous requests to one host.")

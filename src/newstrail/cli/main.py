@@ -7,7 +7,7 @@ commands live in one module per area; this module only assembles them.
 
 from __future__ import annotations
 
-from newstrail.cli import archive, demo, follows, imports, stories, watching, web
+from newstrail.cli import archive, demo, follows, imports, stories, upkeep, watching, web
 from newstrail.cli.app import cli
 
 __all__ = ["cli", "main"]
@@ -35,6 +35,8 @@ for command in (
     web.token,
     demo.demo,
     demo.fixture_site,
+    upkeep.check_store,
+    upkeep.quarantine,
 ):
     cli.add_command(command)
 

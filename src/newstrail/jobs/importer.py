@@ -23,13 +23,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from newstrail.errors import ImportFailure
-from newstrail.extract.article import extract_html
 from newstrail.extract.boilerplate import clean_text
 from newstrail.extract.newssniffer import is_newssniffer_page, parse_newssniffer
 from newstrail.extract.outlets import NEWSSNIFFER_SOURCES, recognise_outlet
 from newstrail.extract.plaintext import extract_text
 from newstrail.extract.records import EXTRACTOR_NAME, EXTRACTOR_VERSION, Extracted
 from newstrail.jobs.inputs import MAX_LINE_SLACK, LimitedGzipLines, is_regular, read_limited
+from newstrail.jobs.limits import bound_capture, bound_text, extract_html_bounded
+from newstrail.jobs.quarantine import note, record_failure
 from newstrail.settings import Settings
 from newstrail.store.database import Store, utcnow
 from newstrail.text.encoding import decode_html, decode_text_file
@@ -111,7 +112,10 @@ def import_paths(
             progress(str(path))
         try:
             for capture in captures_from_file(path, hints, settings):
+                capture = bound_capture(capture, settings)
                 recorded = record_capture(store, capture)
+                if capture.truncated:
+                    note_truncation(store, recorded.article_id, "record", capture.truncated)
                 report.count(recorded)
                 if after_record:
                     after_record(recorded)
@@ -119,7 +123,17 @@ def import_paths(
             report.failures.append(str(failure))
         except OSError as error:
             report.failures.append(f"{path}: {error.strerror or error}")
+        except Exception as error:  # a file that breaks a stage must not stop the batch
+            reason = f"{path}: {type(error).__name__}: {error}"
+            report.failures.append(reason)
+            record_failure(store, "file", path.resolve(), "import", reason)
     return report
+
+
+def note_truncation(store: Store, article_id: int, stage: str, reason: str) -> None:
+    """Record that an article's text was cut to the limits before ``stage``."""
+    with store.write() as connection:
+        note(connection, "article", article_id, stage, "truncated", reason, article_id=article_id)
 
 
 def _walk(paths: list[Path], report: ImportReport) -> Iterator[tuple[Path, dict[str, Any]]]:
@@ -182,7 +196,7 @@ def captures_from_file(path: Path, hints: dict[str, Any], settings: Settings) ->
 
 def _capture_from_html(path: Path, data: bytes, hints: dict[str, Any]) -> Capture:
     html = decode_html(data)
-    extracted = extract_html(html, hints.get("url"))
+    extracted = extract_html_bounded(html, hints.get("url"))
     if not extracted.text.strip():
         raise ImportFailure(f"{path}: no article text found in the page")
     url = hints.get("url") or extracted.url or _text_urn(extracted.text)
@@ -340,7 +354,7 @@ def _capture_from_record(record: JsonlRecord, settings: Settings) -> Capture:
         raw = html.encode("utf-8")
         if len(raw) > settings.max_page_bytes:
             raise ImportFailure("field 'html': too large")
-        extracted = extract_html(html, url)
+        extracted = extract_html_bounded(html, url)
         if record.title:
             extracted = replace(extracted, title=record.title)
         origin, content_type = "import:jsonl", "text/html"
@@ -351,6 +365,9 @@ def _capture_from_record(record: JsonlRecord, settings: Settings) -> Capture:
         raw = json.dumps(
             record.model_dump(exclude_none=True), sort_keys=True, ensure_ascii=False
         ).encode("utf-8")
+        # Cut before cleaning too (cleaning a megabyte is work as well); the
+        # reason then gives the length as given, and bound_capture cuts exactly.
+        precut = bound_text(text, 2 * settings.max_text_chars, 2 * settings.max_paragraphs)
         if len(raw) > settings.max_page_bytes:
             raise ImportFailure("field 'text': too large")
         extracted = Extracted(
@@ -358,7 +375,7 @@ def _capture_from_record(record: JsonlRecord, settings: Settings) -> Capture:
             author=record.author or None,
             date=None,
             site=None,
-            text=clean_text(text),
+            text=clean_text(precut.value),
             url=url,
             language=record.lang or None,
             extractor=f"{EXTRACTOR_NAME}/{EXTRACTOR_VERSION}",
@@ -367,6 +384,7 @@ def _capture_from_record(record: JsonlRecord, settings: Settings) -> Capture:
     extracted = _with_date(extracted, record.date)
     outlet = recognise_outlet(url, extracted.text, record.source, extracted.site)
     return Capture(
+        truncated=None if html or precut.reason is None else _cut_reason(text, settings),
         url=url or _text_urn(extracted.text),
         extracted=extracted,
         origin=origin,
@@ -375,6 +393,15 @@ def _capture_from_record(record: JsonlRecord, settings: Settings) -> Capture:
         content_type=content_type,
         source_name=outlet.name,
         source_domain=outlet.domain,
+    )
+
+
+def _cut_reason(text: str | None, settings: Settings) -> str:
+    """Why a record's text was cut, measured on the text as given."""
+    text = text or ""
+    return (
+        f"text truncated ({len(text):,} characters, {text.count(chr(10)) + 1:,} lines; "
+        f"limits {settings.max_text_chars:,} characters, {settings.max_paragraphs:,} paragraphs)"
     )
 
 

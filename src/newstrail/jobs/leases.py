@@ -110,6 +110,11 @@ def due_query(
             a.c.state.in_(states) if len(states) > 1 else a.c.state == states[0],
             a.c.next_check_at <= now,
             sa.or_(a.c.lease_expires_at.is_(None), a.c.lease_expires_at <= now),
+            # A quarantined article (jobs/quarantine.py) is kept but not checked.
+            ~sa.exists().where(
+                schema.quarantine.c.article_id == a.c.id,
+                schema.quarantine.c.state == "quarantined",
+            ),
         )
         .order_by(a.c.next_check_at, a.c.id)
         .limit(page)

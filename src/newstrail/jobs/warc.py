@@ -19,10 +19,10 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from newstrail.errors import ImportFailure
-from newstrail.extract.article import extract_html
 from newstrail.extract.outlets import recognise_outlet
 from newstrail.extract.records import ExtractionError
 from newstrail.jobs.inputs import open_regular
+from newstrail.jobs.limits import extract_html_bounded
 from newstrail.settings import Settings
 from newstrail.text.encoding import decode_html
 from newstrail.text.urls import canonicalise
@@ -147,7 +147,7 @@ def _capture(url: str, body: bytes, content_type: str, warc_date: str | None) ->
     if "charset=" in content_type:
         charset = content_type.split("charset=", 1)[1].split(";")[0].strip() or None
     try:
-        extracted = extract_html(decode_html(body, charset), url)
+        extracted = extract_html_bounded(decode_html(body, charset), url)
     except ExtractionError:  # an empty or binary response: skip this record only
         return None
     if not extracted.text.strip():

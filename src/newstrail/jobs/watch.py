@@ -33,13 +33,14 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
-from newstrail.extract.article import extract_html
 from newstrail.extract.records import Extracted
 from newstrail.fetch.errors import FetchError, FetchStopped
 from newstrail.fetch.http import Fetcher, FetchResult
 from newstrail.jobs.leases import Claim, Release, claim_due, reserve_host_slot
 from newstrail.jobs.ledger import CheckLedger, Entry
+from newstrail.jobs.limits import bound_capture, extract_html_bounded
 from newstrail.jobs.polling import FeedPoller, WatchReport, fetch_settings
+from newstrail.jobs.quarantine import note, record_failure
 from newstrail.jobs.schedule import RecheckPolicy, after_error, next_check
 from newstrail.settings import Settings
 from newstrail.store import schema
@@ -55,7 +56,7 @@ _SCHEME_AND_WWW = re.compile(r"^https?://(www\.)?")
 
 def extract_page(body: bytes, charset: str | None, url: str | None) -> Extracted:
     """Decode and extract one fetched page (runs in a worker process)."""
-    return extract_html(decode_html(body, charset), url)
+    return extract_html_bounded(decode_html(body, charset), url)
 
 
 def reextract(raw: bytes, url: str | None) -> Extracted:
@@ -263,6 +264,10 @@ class Watcher:
             extracted = await self._extract(result)
         except Exception as error:  # a page that breaks the extractor must not stop the watcher
             message = f"{claim.url}: extraction failed: {type(error).__name__}: {error}"
+            # Twice and the article is quarantined: no longer claimed (leases.py).
+            record_failure(
+                self.store, "article", claim.article_id, "extract", message, claim.article_id
+            )
             self._fail(claim, check, started, report, message)
             return
         canonical = self._declared_canonical(claim.url, extracted.url)
@@ -277,6 +282,7 @@ class Watcher:
             final_url=result.final_url,
             feed_id=claim.feed_id,
         )
+        capture = bound_capture(capture, self.settings)
         with self.store.write() as connection:
             duplicate = canonical is not None and not self._adopt_url(
                 connection, claim.article_id, canonical
@@ -287,6 +293,17 @@ class Watcher:
                 .where(a.c.id == claim.article_id)
                 .values(etag=result.etag, last_modified=result.last_modified)
             )
+            if capture.truncated:
+                article = recorded.article_id
+                note(
+                    connection,
+                    "article",
+                    article,
+                    "record",
+                    "truncated",
+                    capture.truncated,
+                    article_id=article,
+                )
         if duplicate:
             # Another address of an article we already follow: the version went to
             # that article, and this address is not checked again.

@@ -353,3 +353,23 @@ import_checkpoints = Table(
     Column("done", Boolean, nullable=False, default=False),
     _utc("updated_at", nullable=False),
 )
+
+# Items whose work was bounded: truncated before a stage, failing, or
+# quarantined (kept, but skipped by the watcher and left out of story analysis).
+# One row per (kind, key, stage); jobs/quarantine.py keeps it.
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),  # article | story | feed | file
+    Column("key", Text, nullable=False),  # the article/story/feed id, or a file path
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE")),
+    Column("stage", String(20), nullable=False),  # extract | record | analysis | poll
+    Column("state", String(12), nullable=False),  # truncated | failing | quarantined
+    Column("reason", Text, nullable=False),
+    Column("failures", Integer, nullable=False, default=0),
+    _utc("first_at", nullable=False),
+    _utc("last_at", nullable=False),
+    UniqueConstraint("kind", "key", "stage", name="uq_quarantine_item_stage"),
+    Index("ix_quarantine_article_state", "article_id", "state"),
+)

@@ -52,6 +52,8 @@ class Capture:
     # False when the raw bytes hold several versions (a NewsSniffer page), so
     # equal bytes do not mean an equal version.
     raw_is_one_version: bool = True
+    # Why the extraction was cut to the size limits (jobs/limits.py), or None.
+    truncated: str | None = None
 
 
 @dataclass(frozen=True)
