@@ -58,6 +58,9 @@ class Settings:
     retire_after_days: float = _setting(40.0, "Retire an article once its interval passes this.")
     per_source_budget: int = _setting(50, "Most checks of one source per watch pass.")
     feed_interval_minutes: float = _setting(15.0, "How often feeds and sitemaps are polled.")
+    max_new_per_poll: int = _setting(
+        1_000, "Most new articles one feed or sitemap adds per poll; the rest come next pass."
+    )
     lease_minutes: float = _setting(5.0, "How long a watcher holds a claimed article.")
     workers: int = _setting(2, "Processes used for extraction in bulk commands.")
     host: str = _setting("127.0.0.1", "Address the web app binds.")

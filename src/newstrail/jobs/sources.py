@@ -26,7 +26,7 @@ from newstrail.fetch.http import Fetcher
 from newstrail.jobs.polling import fetch_settings
 from newstrail.settings import Settings
 from newstrail.store import schema
-from newstrail.store.database import Store, utcnow
+from newstrail.store.database import Store, insert_ignoring_duplicates, utcnow
 from newstrail.text.urls import canonicalise
 
 
@@ -76,11 +76,9 @@ def save_source(
     options = validate_options(dict(options or {}))
     outlet = outlet_from_name(name) if name else outlet_from_url(url)
     now = utcnow()
-    with store.write() as connection:
+
+    def save(connection: sa.Connection) -> int:
         source_id = store.ensure_source(connection, outlet.name, outlet.domain) if outlet else None
-        existing = connection.execute(
-            sa.select(schema.feeds.c.id).where(schema.feeds.c.url == url)
-        ).first()
         values = {
             "kind": kind,
             "name": name,
@@ -88,16 +86,18 @@ def save_source(
             "options": options,
             "active": True,
         }
-        if existing:
-            connection.execute(
-                schema.feeds.update().where(schema.feeds.c.id == existing.id).values(**values)
-            )
-            return int(existing.id)
-        result = connection.execute(
-            schema.feeds.insert().values(url=url, created_at=now, next_check_at=None, **values)
+        # An upsert: two `sources add` (or config loads) of one URL both succeed.
+        insert_ignoring_duplicates(
+            connection,
+            schema.feeds,
+            {"url": url, "created_at": now, "next_check_at": None, **values},
+            ["url"],
+            update=values,
         )
-        assert result.inserted_primary_key is not None
-        return int(result.inserted_primary_key[0])
+        f = schema.feeds
+        return int(connection.execute(sa.select(f.c.id).where(f.c.url == url)).scalar_one())
+
+    return store.transact(save)
 
 
 def list_sources(store: Store) -> list[SourceRecord]:

@@ -47,7 +47,7 @@ from newstrail.store import schema
 from newstrail.store.database import Store, utcnow
 from newstrail.text.encoding import decode_html
 from newstrail.text.urls import canonicalise, registered_domain
-from newstrail.versions.recording import Capture, record_capture
+from newstrail.versions.recording import Capture, Recorded, record_capture
 
 Clock = Callable[[], datetime]
 # http→https and www. redirects lead to the same page, not to another article.
@@ -107,6 +107,7 @@ class Watcher:
             async with Fetcher(fetch_settings(self.settings)) as own:
                 return await self.run_once(batch, fetcher=own)
         report = WatchReport()
+        retries_before = self.store.retries
         self._feed_options_seen.clear()
         await self._poller.poll_due(fetcher, report)
         claims = claim_due(
@@ -120,6 +121,7 @@ class Watcher:
         await self._check_all(fetcher, claims, report)
         if not fetcher.stopped:  # stopping: the next watcher places them (_update_stories)
             self._update_stories(report)
+        report.retries = self.store.retries - retries_before
         return report
 
     async def poll_feeds(self) -> WatchReport:
@@ -201,6 +203,11 @@ class Watcher:
             except (FetchStopped, asyncio.CancelledError):
                 self._hand_back(claim)
                 raise
+            except Exception as error:  # one article's failure is its own, not the pass's
+                message = f"{claim.url}: {type(error).__name__}: {error}"
+                report.errors.append(" ".join(message.split())[:500])
+                report.outcomes["error"] += 1
+                self._hand_back(claim)
             done += 1
             if self._ledger.full:
                 self._ledger.write(self.store)
@@ -283,7 +290,8 @@ class Watcher:
             feed_id=claim.feed_id,
         )
         capture = bound_capture(capture, self.settings)
-        with self.store.write() as connection:
+
+        def store_capture(connection: sa.Connection) -> tuple[bool, Recorded]:
             duplicate = canonical is not None and not self._adopt_url(
                 connection, claim.article_id, canonical
             )
@@ -294,16 +302,11 @@ class Watcher:
                 .values(etag=result.etag, last_modified=result.last_modified)
             )
             if capture.truncated:
-                article = recorded.article_id
-                note(
-                    connection,
-                    "article",
-                    article,
-                    "record",
-                    "truncated",
-                    capture.truncated,
-                    article_id=article,
-                )
+                cut, article = capture.truncated, recorded.article_id
+                note(connection, "article", article, "record", "truncated", cut, article_id=article)
+            return duplicate, recorded
+
+        duplicate, recorded = self.store.transact(store_capture)
         if duplicate:
             # Another address of an article we already follow: the version went to
             # that article, and this address is not checked again.

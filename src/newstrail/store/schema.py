@@ -84,6 +84,9 @@ feeds = Table(
     Column("last_error", Text),
     Column("check_count", Integer, nullable=False, default=0),
     Column("error_count", Integer, nullable=False, default=0),
+    # A poll is leased like an article check: one watcher polls a feed at a time.
+    Column("lease_owner", String(200)),
+    _utc("lease_expires_at"),
 )
 
 articles = Table(

@@ -1,4 +1,5 @@
-"""Quarantine: items whose work was bounded (truncated, failing, quarantined).
+"""Quarantine: items whose work was bounded (truncated, failing, quarantined);
+leases on feed polls, so two watchers never poll one feed at once.
 
 Revision ID: 0005_i19_quarantine
 Revises: 0004
@@ -32,8 +33,14 @@ def upgrade() -> None:
         sa.UniqueConstraint("kind", "key", "stage", name="uq_quarantine_item_stage"),
     )
     op.create_index("ix_quarantine_article_state", "quarantine", ["article_id", "state"])
+    with op.batch_alter_table("feeds") as feeds:
+        feeds.add_column(sa.Column("lease_owner", sa.String(200)))
+        feeds.add_column(sa.Column("lease_expires_at", sa.DateTime(timezone=True)))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("feeds") as feeds:
+        feeds.drop_column("lease_expires_at")
+        feeds.drop_column("lease_owner")
     op.drop_index("ix_quarantine_article_state", table_name="quarantine")
     op.drop_table("quarantine")
