@@ -311,3 +311,46 @@ def test_check_store_names_each_problem_and_fails(tmp_path: Path) -> None:
     assert any(line.startswith("versions: 1 articles' version_count is wrong") for line in lines)
     assert any(line.startswith("leases: 1 articles leased more than a day ahead") for line in lines)
     store.close()
+
+
+def test_a_truncated_page_checked_again_unchanged_is_not_a_new_version(tmp_path: Path) -> None:
+    """Found by the soak: the second check of the cut poison article was stored as a
+    flip-flop, because the article row (made at discovery) had no extractor pinned, so
+    the stored bytes were re-extracted, uncut, and compared with the cut capture."""
+    import asyncio
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from newstrail.jobs.sources import save_source
+    from newstrail.jobs.watch import Watcher
+    from newstrail.store import schema
+    from newstrail.store.database import utcnow
+    from servers import running_site
+
+    store = Store(tmp_path / "s.db")
+    settings = Settings(allow_private=True, per_host_delay=0.0, max_text_chars=5_000, workers=1)
+    later = utcnow()
+    with running_site() as site:
+        save_source(store, f"{site.base_url}/_hostile/poison-article", "article")
+        for _ in range(2):
+            watcher = Watcher(store, settings, clock=lambda at=later: at, analyse=False)
+            try:
+                asyncio.run(watcher.run_once())
+            finally:
+                watcher.close()
+            later += timedelta(days=2)
+            with store.write() as connection:  # due again, and the feed too
+                connection.execute(schema.articles.update().values(next_check_at=later))
+                connection.execute(schema.feeds.update().values(next_check_at=later))
+    with store.read() as connection:
+        kinds = connection.execute(sa.select(schema.versions.c.kind)).scalars().all()
+        checks = (
+            connection.execute(
+                sa.select(schema.checks.c.outcome).where(schema.checks.c.article_id.is_not(None))
+            )
+            .scalars()
+            .all()
+        )
+    assert kinds == ["new"] and sorted(checks) == ["new", "unchanged"]
+    store.close()

@@ -108,20 +108,21 @@ def _foreign_keys(connection: sa.Connection) -> list[Problem]:
     problems = []
     for table in schema.metadata.sorted_tables:
         for key in table.foreign_keys:
-            column, target = key.parent, key.column
+            column = key.parent
+            # An alias, so a key into its own table (versions.same_as_id) compares
+            # two rows, not a row with itself.
+            referenced = key.column.table.alias("referenced")
+            target = referenced.c[key.column.name]
             orphans = connection.execute(
                 sa.select(sa.func.count())
                 .select_from(table)
-                .where(
-                    column.is_not(None),
-                    ~sa.exists().where(target == column),
-                )
+                .where(column.is_not(None), ~sa.exists().where(target == column))
             ).scalar_one()
             if orphans:
                 problems.append(
                     Problem(
                         "foreign keys",
-                        f"{orphans} {table.name} rows point at a missing {target.table.name} "
+                        f"{orphans} {table.name} rows point at a missing {key.column.table.name} "
                         f"({column.name})",
                     )
                 )

@@ -38,7 +38,7 @@ from newstrail.fetch.errors import FetchError, FetchStopped
 from newstrail.fetch.http import Fetcher, FetchResult
 from newstrail.jobs.leases import Claim, Release, claim_due, reserve_host_slot
 from newstrail.jobs.ledger import CheckLedger, Entry
-from newstrail.jobs.limits import bound_capture, extract_html_bounded
+from newstrail.jobs.limits import bound_capture, bound_extracted, extract_html_bounded
 from newstrail.jobs.polling import FeedPoller, WatchReport, fetch_settings
 from newstrail.jobs.quarantine import note, record_failure
 from newstrail.jobs.schedule import RecheckPolicy, after_error, next_check
@@ -173,6 +173,13 @@ class Watcher:
         self._update_stories(report)
         return report
 
+    def _reextract(self, raw: bytes, url: str | None) -> Extracted:
+        """``reextract`` within the same text limits as a capture (else a cut capture of
+        unchanged bytes differs from its own re-extraction, and reads as an edit)."""
+        extracted = reextract(raw, url)
+        limits = (self.settings.max_text_chars, self.settings.max_paragraphs)
+        return bound_extracted(extracted, *limits)[0]
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
@@ -295,7 +302,7 @@ class Watcher:
             duplicate = canonical is not None and not self._adopt_url(
                 connection, claim.article_id, canonical
             )
-            recorded = record_capture(self.store, capture, connection, reextract=reextract)
+            recorded = record_capture(self.store, capture, connection, reextract=self._reextract)
             connection.execute(
                 a.update()
                 .where(a.c.id == claim.article_id)

@@ -101,6 +101,15 @@ def record_capture(
         assert article is not None
 
     latest = _latest_version(connection, article.id)
+    if latest is None and article.extractor != capture.extracted.extractor:
+        # A row made before its first capture (a watcher's discovery) has no
+        # extractor yet: pin this one, or every later check would re-extract
+        # the stored bytes as if an older extractor had made them.
+        connection.execute(
+            schema.articles.update()
+            .where(schema.articles.c.id == article.id)
+            .values(extractor=capture.extracted.extractor)
+        )
     outcome, same_as = _classify(store, connection, article, latest, capture, raw_sha, reextract)
     if outcome == "unchanged":
         return Recorded(article.id, None, "unchanged", False, raw_sha)
