@@ -143,7 +143,7 @@ def _jsonl_gzip_truncated(folder: Path) -> Path:
     lines = "".join(
         json.dumps({"url": f"https://example.org/{i}", "title": "T", "text": "Words. " * 200})
         + "\n"
-        for i in range(200)
+        for i in range(20)
     )
     data = gzip.compress(lines.encode("utf-8"))
     path.write_bytes(data[: len(data) // 2])
@@ -214,7 +214,6 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     run = BenchRun("poison" + (f"-{args.label}" if args.label else ""))
     run.print_header()
-    good = ROOT / "tests" / "data"
     results: dict[str, Any] = {}
     print(f"{'case':<24}{'exit':>18}{'s':>8}{'MiB':>8}  {'after s':>8}  message")
     for name, make in CASES.items():
@@ -238,7 +237,6 @@ def main(argv: list[str] | None = None) -> None:
             f"{outcome['peak_mib']:>8.0f}  {outcome['after_seconds']:>8.1f}  "
             f"{outcome['message'][:70]}{flag}"
         )
-    del good
     run.write(
         {"timeout_s": args.timeout, "memory_cap_bytes": MEMORY_CAP, "cases": results},
         RESULTS_DIR / f"{run.name}.json",
