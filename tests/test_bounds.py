@@ -354,3 +354,27 @@ def test_a_truncated_page_checked_again_unchanged_is_not_a_new_version(tmp_path:
         )
     assert kinds == ["new"] and sorted(checks) == ["new", "unchanged"]
     store.close()
+
+
+def test_quarantine_list_shows_items_and_reasons(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from newstrail.cli.main import cli
+    from newstrail.jobs.quarantine import record_failure
+
+    db = tmp_path / "s.db"
+    store = Store(db)
+    path = tmp_path / "long.jsonl"
+    text = _story_text(30_000, "the port")
+    path.write_text(json.dumps({"url": "https://example.org/long", "text": text}) + "\n")
+    import_paths(store, [path], Settings(max_text_chars=10_000))
+    assert record_failure(store, "article", 1, "extract", "boom once", 1) == "failing"
+    assert record_failure(store, "article", 1, "extract", "boom twice", 1) == "quarantined"
+    store.close()
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["--db", str(db), "quarantine", "list"])
+    assert listed.exit_code == 0
+    assert listed.stdout.strip() == "quarantined article 1 [extract]: boom twice"
+    every = runner.invoke(cli, ["--db", str(db), "quarantine", "list", "--all", "--json"])
+    states = sorted(json.loads(line)["state"] for line in every.stdout.splitlines())
+    assert states == ["quarantined", "truncated"]
