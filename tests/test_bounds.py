@@ -88,8 +88,8 @@ def test_a_batch_of_hostile_files_is_refused_line_by_line_and_the_good_file_impo
     (folder / "a-good.html").write_text(GOOD_PAGE, encoding="utf-8")
     os.mkfifo(folder / "b-pipe.html")
     (folder / "c-zero.html").symlink_to("/dev/zero")
-    _gzip_bomb(folder / "d-bomb.html.gz", 1500)
-    _warc_bomb(folder / "e-bomb.warc.gz", 2000)
+    _gzip_bomb(folder / "d-bomb.html.gz", 200)  # the limit is max_page_bytes, 20 MB
+    _warc_bomb(folder / "e-bomb.warc.gz", 300)  # the record limit is 100 MB
     good_lines = "".join(
         json.dumps({"url": f"https://example.org/{i}", "title": "T", "text": GOOD_PAGE[200:]})
         + "\n"
@@ -332,7 +332,8 @@ def test_a_truncated_page_checked_again_unchanged_is_not_a_new_version(tmp_path:
     settings = Settings(allow_private=True, per_host_delay=0.0, max_text_chars=5_000, workers=1)
     later = utcnow()
     with running_site() as site:
-        save_source(store, f"{site.base_url}/_hostile/poison-article", "article")
+        url = f"{site.base_url}/_hostile/poison-article?chars=30000&attributes=1000"
+        save_source(store, url, "article")
         for _ in range(2):
             watcher = Watcher(store, settings, clock=lambda at=later: at, analyse=False)
             try:

@@ -53,7 +53,7 @@ def huge_feed(base: str, entries: int) -> bytes:
     ).encode()
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=4)
 def poison_article(characters: int = 1_200_000, attributes: int = 50_000) -> bytes:
     """An article page with ``characters`` of quote-rich text and a tag of many attributes."""
     many = " ".join(f'data-a{i}="{i}"' for i in range(attributes))

@@ -394,7 +394,9 @@ class _Handler(BaseHTTPRequestHandler):
             base = f"http://{self.headers.get('Host') or site.base_url.removeprefix('http://')}"
             self._send(200, huge_feed(base, number), "application/rss+xml; charset=utf-8")
         elif name == "poison-article":
-            self._send(200, poison_article(), "text/html; charset=utf-8")
+            size = min(int((query.get("chars") or ["1200000"])[0]), 5_000_000)
+            attributes = min(int((query.get("attributes") or ["50000"])[0]), 500_000)
+            self._send(200, poison_article(size, attributes), "text/html; charset=utf-8")
         else:
             self._send(404, error_html(404), "text/html")
 
