@@ -189,3 +189,38 @@ def test_the_installed_command_fails_in_one_line_too(
     done = subprocess.run(command, cwd=where, capture_output=True, text=True, timeout=120)
     assert_one_line(done.returncode, done.stderr, status)
     assert done.stderr.startswith("newstrail: ")
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Any]:
+    from servers import running_site
+
+    with running_site() as running:
+        yield running
+
+
+@pytest.mark.parametrize("command", ["check", "sources add"])
+def test_a_refusal_by_the_server_is_one_line_that_says_what_happened(
+    where: Path, site: Any, command: str
+) -> None:
+    """429 with a Retry-After of 31 years, 503 for ever: one line each, and no long wait."""
+    (where / "fast.toml").write_text("retries = 2\nper_host_delay = 0.0\n")
+    status = 1 if command == "check" else 5
+    cases = {
+        f"{site.base_url}/_hostile/retry-after?n=99&after=999999999&key={command}": (
+            "HTTP 429, the server asks to wait 11574 days (more than the 30 s newstrail "
+            "waits); not retried"
+        ),
+        f"{site.base_url}/_hostile/status?n=503": "HTTP 503 after 3 attempts",
+    }
+    for url, expected in cases.items():
+        code, _, err = run("--config", "fast.toml", *command.split(), url, "--allow-private")
+        assert_one_line(code, err, status)
+        assert expected in err, err
+
+
+def test_an_unreachable_robots_txt_is_reported_as_unreachable(where: Path, dead_port: int) -> None:
+    url = f"http://127.0.0.1:{dead_port}/news/story.html"
+    code, _, err = run("check", url, "--allow-private")
+    assert_one_line(code, err, 1)
+    assert "robots.txt unreachable" in err and "disallowed" not in err, err

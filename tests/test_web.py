@@ -152,6 +152,50 @@ async def test_bad_parameters_are_400_not_500(client: httpx.AsyncClient, archive
     ).status_code == 404
 
 
+HUGE = "99999999999999999999"  # past 64 bits: no id column can hold it
+
+
+async def test_ids_past_64_bits_are_404_and_bad_numbers_400(
+    client: httpx.AsyncClient, archive: Archive
+) -> None:
+    """Every numeric path and query parameter is checked before a query runs.
+
+    Such ids reached the driver (OverflowError, NumericValueOutOfRange): a 500,
+    or a dropped connection for the streamed exports.
+    """
+    edited = archive.edited_article
+    for path in (
+        f"/stories/{HUGE}",
+        f"/stories/{HUGE}.json",
+        f"/articles/{HUGE}",
+        f"/articles/{HUGE}.json",
+        f"/articles/{HUGE}/diff",
+        f"/sources/{HUGE}",
+        f"/articles/{HUGE}.warc",
+        f"/stories/{HUGE}.warc",
+        f"/sources/{HUGE}/changes.atom",
+        f"/stories/{HUGE}/changes.atom",
+        f"/articles/{HUGE}/changes.atom",
+        "/stories/-1",
+    ):
+        response = await client.get(path)
+        assert response.status_code == 404, path
+    for method_path in (f"/follows/{HUGE}/delete", f"/sources/feeds/{HUGE}/delete"):
+        assert (await client.post(method_path)).status_code == 404, method_path
+    for path in (
+        f"/articles/{edited}/diff?from={HUGE}",
+        f"/articles/{edited}/diff.json?to={HUGE}",
+        f"/export/articles.jsonl?limit={HUGE}",
+        f"/export/versions.csv?story={HUGE}",
+        f"/export/versions.csv?article={HUGE}",
+        f"/search?q=road&story={HUGE}",
+        f"/search.json?q=road&page={HUGE}",
+    ):
+        response = await client.get(path)
+        assert response.status_code == 400, path
+        assert "error" in response.text or "invalid" in response.text
+
+
 async def test_openapi_lists_the_json_twins(client: httpx.AsyncClient) -> None:
     schema = (await client.get("/openapi.json")).json()
     assert "/stories/{story_id}.json" in schema["paths"]

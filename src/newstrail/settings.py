@@ -42,6 +42,12 @@ class Settings:
     connect_timeout: float = _setting(10.0, "Seconds to wait for a connection.")
     read_timeout: float = _setting(20.0, "Seconds to wait between bytes of a response.")
     total_timeout: float = _setting(60.0, "Seconds allowed for a whole response.")
+    max_text_chars: int = _setting(
+        200_000, "Longest article text kept per version; longer text is truncated and noted."
+    )
+    max_paragraphs: int = _setting(
+        5_000, "Most paragraphs kept per version; more are truncated and noted."
+    )
     max_redirects: int = _setting(5, "Redirects followed before giving up.")
     retries: int = _setting(3, "Retries on 429 and 5xx responses.")
     per_host_concurrency: int = _setting(2, "Simultaneous requests to one host.")
@@ -52,6 +58,9 @@ class Settings:
     retire_after_days: float = _setting(40.0, "Retire an article once its interval passes this.")
     per_source_budget: int = _setting(50, "Most checks of one source per watch pass.")
     feed_interval_minutes: float = _setting(15.0, "How often feeds and sitemaps are polled.")
+    max_new_per_poll: int = _setting(
+        1_000, "Most new articles one feed or sitemap adds per poll; the rest come next pass."
+    )
     lease_minutes: float = _setting(5.0, "How long a watcher holds a claimed article.")
     workers: int = _setting(2, "Processes used for extraction in bulk commands.")
     host: str = _setting("127.0.0.1", "Address the web app binds.")

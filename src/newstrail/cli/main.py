@@ -15,6 +15,7 @@ from newstrail.cli import (
     imports,
     operations,
     stories,
+    upkeep,
     watching,
     web,
 )
@@ -48,6 +49,8 @@ for command in (
     web.token,
     demo.demo,
     demo.fixture_site,
+    upkeep.check_store,
+    upkeep.quarantine,
 ):
     cli.add_command(command)
 add_logging_options(cli)  # -v, -q and --log-format on the root and on every command

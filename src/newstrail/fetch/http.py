@@ -50,7 +50,7 @@ from newstrail.fetch.errors import (
     TooLarge,
     TooManyRedirects,
 )
-from newstrail.fetch.politeness import HostGate, backoff_delay, origin_of
+from newstrail.fetch.politeness import HostGate, backoff_delay, origin_of, retry_after_seconds
 from newstrail.fetch.robots import (
     MAX_ROBOTS_BYTES,
     RobotsCache,
@@ -63,6 +63,18 @@ DEFAULT_USER_AGENT = f"newstrail/{__version__} (+https://github.com/newstrail/ne
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Statuses worth retrying: overload and transient upstream failures.
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_HOST_PAUSE = 3600.0  # a host that asks for longer is paused for an hour of this run
+
+
+def _duration(seconds: float) -> str:
+    """``seconds`` for people: "45 s", "3 h", "11574 days"."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.0f} days"
+
+
 # Gone pages are results, not errors: the watcher records the deletion.
 _GONE_STATUSES = frozenset({404, 410})
 
@@ -233,6 +245,20 @@ class Fetcher:
                 attempt += 1
                 continue
             if response.status in _RETRY_STATUSES and attempt < self.settings.retries:
+                asked = retry_after_seconds(response.headers.get("retry-after"))
+                if asked is not None and asked > self.settings.backoff_max:
+                    # Waiting a capped while and asking again would be refused
+                    # again (a probe's 429 with Retry-After: 999999999 cost 94 s
+                    # of retries): give up now, say when to come back, and keep
+                    # the host paused for the rest of this run.
+                    self._pause_host(response.url, min(asked, MAX_HOST_PAUSE))
+                    raise HTTPStatusError(
+                        f"{response.url}: HTTP {response.status}, the server asks to wait "
+                        f"{_duration(asked)} (more than the {self.settings.backoff_max:.0f} s "
+                        "newstrail waits); not retried",
+                        url=url,
+                        status=response.status,
+                    )
                 delay = self._backoff(attempt, response.headers.get("retry-after"))
                 self._pause_host(response.url, delay)
                 await self._pause(delay, url)
@@ -449,6 +475,10 @@ class Fetcher:
                 if delay is not None:
                     gate.delay = max(gate.delay, min(delay, self.settings.backoff_max))
         if not rules.allows(self.settings.user_agent, url):
+            if rules.source.startswith("robots.txt unreachable"):
+                # RFC 9309 says to crawl nothing then; say it was unreachable,
+                # not that the site disallows the URL.
+                raise RobotsDisallowed(f"{url}: not fetched: {rules.source}", url=url)
             raise RobotsDisallowed(f"{url}: disallowed by {rules.source}", url=url)
 
 

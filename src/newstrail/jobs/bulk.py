@@ -292,8 +292,8 @@ def _warc_files(paths: list[Path], report: BulkReport) -> Iterator[Path]:
             yield from sorted(
                 p for p in path.rglob("*") if p.is_file() and p.name.endswith(WARC_SUFFIXES)
             )
-        elif path.is_file():
-            yield path
+        elif path.exists():
+            yield path  # a FIFO or device is refused when opened (inputs.open_regular)
         else:
             report.files += 1
             report.failures.append(f"{path}: no such file")

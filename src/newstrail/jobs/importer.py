@@ -12,23 +12,25 @@ files themselves lack: ``{"files": {"a.txt": {"source": "WION", "url": "…", "d
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from newstrail.errors import ImportFailure
-from newstrail.extract.article import extract_html
 from newstrail.extract.boilerplate import clean_text
 from newstrail.extract.newssniffer import is_newssniffer_page, parse_newssniffer
 from newstrail.extract.outlets import NEWSSNIFFER_SOURCES, recognise_outlet
 from newstrail.extract.plaintext import extract_text
 from newstrail.extract.records import EXTRACTOR_NAME, EXTRACTOR_VERSION, Extracted
+from newstrail.jobs.inputs import MAX_LINE_SLACK, LimitedGzipLines, is_regular, read_limited
+from newstrail.jobs.limits import bound_capture, bound_text, extract_html_bounded
+from newstrail.jobs.quarantine import note, record_failure
 from newstrail.settings import Settings
 from newstrail.store.database import Store, utcnow
 from newstrail.text.encoding import decode_html, decode_text_file
@@ -39,6 +41,7 @@ TEXT_SUFFIXES = (".txt", ".text")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 MANIFEST = "manifest.json"
+MAX_MANIFEST_BYTES = 10_000_000
 
 Progress = Callable[[str], None]
 
@@ -109,7 +112,10 @@ def import_paths(
             progress(str(path))
         try:
             for capture in captures_from_file(path, hints, settings):
+                capture = bound_capture(capture, settings)
                 recorded = record_capture(store, capture)
+                if capture.truncated:
+                    note_truncation(store, recorded.article_id, "record", capture.truncated)
                 report.count(recorded)
                 if after_record:
                     after_record(recorded)
@@ -117,7 +123,17 @@ def import_paths(
             report.failures.append(str(failure))
         except OSError as error:
             report.failures.append(f"{path}: {error.strerror or error}")
+        except Exception as error:  # a file that breaks a stage must not stop the batch
+            reason = f"{path}: {type(error).__name__}: {error}"
+            report.failures.append(reason)
+            record_failure(store, "file", path.resolve(), "import", reason)
     return report
+
+
+def note_truncation(store: Store, article_id: int, stage: str, reason: str) -> None:
+    """Record that an article's text was cut to the limits before ``stage``."""
+    with store.write() as connection:
+        note(connection, "article", article_id, stage, "truncated", reason, article_id=article_id)
 
 
 def _walk(paths: list[Path], report: ImportReport) -> Iterator[tuple[Path, dict[str, Any]]]:
@@ -125,9 +141,12 @@ def _walk(paths: list[Path], report: ImportReport) -> Iterator[tuple[Path, dict[
     for path in paths:
         if path.is_dir():
             manifest = _read_manifest(path, report)
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            for child in sorted(p for p in path.rglob("*") if not p.is_dir()):
                 if child.name == MANIFEST or any(part.startswith(".") for part in child.parts):
                     continue
+                # FIFOs, devices and symlinks to them are yielded too: reading
+                # refuses them with one line (inputs.open_regular), so the user
+                # learns why a file in the folder was not imported.
                 yield child, manifest.get(str(child.relative_to(path)), {})
         elif path.exists():
             yield path, _read_manifest(path.parent, report).get(path.name, {})
@@ -137,14 +156,14 @@ def _walk(paths: list[Path], report: ImportReport) -> Iterator[tuple[Path, dict[
 
 def _read_manifest(folder: Path, report: ImportReport) -> dict[str, dict[str, Any]]:
     manifest = folder / MANIFEST
-    if not manifest.is_file():
+    if not is_regular(manifest):
         return {}
     try:
-        files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+        files = json.loads(read_limited(manifest, MAX_MANIFEST_BYTES).decode("utf-8"))["files"]
         if not isinstance(files, dict):
             raise TypeError
         return files
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, ImportFailure):
         report.failures.append(f'{manifest}: ignored, not a manifest ({{"files": {{…}}}})')
         return {}
 
@@ -164,7 +183,7 @@ def captures_from_file(path: Path, hints: dict[str, Any], settings: Settings) ->
         raise ImportFailure(
             f"{path}: unsupported file type (expected .html, .txt, .jsonl or .warc)"
         )
-    data = _read_limited(path, settings.max_page_bytes)
+    data = read_limited(path, settings.max_page_bytes)
     if b"\x00" in data[:8192]:
         raise ImportFailure(f"{path}: binary file, not HTML or text")
     if not data.strip():
@@ -175,27 +194,9 @@ def captures_from_file(path: Path, hints: dict[str, Any], settings: Settings) ->
         yield from _captures_from_text(path, data, hints)
 
 
-def _read_limited(path: Path, limit: int) -> bytes:
-    """The file's bytes (gunzipped for .gz), refusing anything over ``limit``."""
-    size = path.stat().st_size
-    if size > limit:
-        raise ImportFailure(f"{path}: too large ({size / 1e6:.1f} MB > {limit / 1e6:.0f} MB limit)")
-    data = path.read_bytes()
-    if path.name.lower().endswith(".gz"):
-        try:
-            # Decompress in bounded steps so a gzip bomb cannot exhaust memory.
-            inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
-            data = inflater.decompress(data, limit + 1)
-        except zlib.error as error:
-            raise ImportFailure(f"{path}: corrupt gzip ({error})") from error
-        if len(data) > limit:
-            raise ImportFailure(f"{path}: too large once decompressed (> {limit / 1e6:.0f} MB)")
-    return data
-
-
 def _capture_from_html(path: Path, data: bytes, hints: dict[str, Any]) -> Capture:
     html = decode_html(data)
-    extracted = extract_html(html, hints.get("url"))
+    extracted = extract_html_bounded(html, hints.get("url"))
     if not extracted.text.strip():
         raise ImportFailure(f"{path}: no article text found in the page")
     url = hints.get("url") or extracted.url or _text_urn(extracted.text)
@@ -277,68 +278,130 @@ def _captures_from_newssniffer(
         )
 
 
+class JsonlRecord(BaseModel):
+    """One JSON Lines article: the fields read, their types and their longest lengths.
+
+    Strict types: ``"html": 42`` or a list as ``title`` is refused with the
+    field named, not coerced or left to fail deeper in with a traceback. Other
+    fields (an ``id``, a crawler's metadata) are ignored.
+    """
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    url: str | None = Field(default=None, max_length=8192)
+    title: str | None = Field(default=None, max_length=2000)
+    text: str | None = None
+    html: str | None = None
+    date: str | None = Field(default=None, max_length=64)
+    source: str | None = Field(default=None, max_length=200)
+    author: str | None = Field(default=None, max_length=1000)
+    lang: str | None = Field(default=None, max_length=35)
+    captured_at: str | None = Field(default=None, max_length=64)
+
+
+def _schema_problem(error: ValidationError) -> str:
+    """The first problem of a record, naming its field: "field 'html': Input should be …"."""
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first.get("loc", ())) or "record"
+    more = f" (+{error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"field {field!r}: {first.get('msg')}{more}"
+
+
 def _captures_from_jsonl(path: Path, settings: Settings) -> Iterator[Capture]:
-    """One capture per line: ``url``, ``title``, ``text``, ``date``, ``source``, ``html``."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    """One capture per line: ``url``, ``title``, ``text``, ``date``, ``source``, ``html``.
+
+    Each line is checked against ``JsonlRecord``; a bad line is counted and
+    named (file, line, field) in one ImportFailure at the end, after the good
+    lines were imported. A line is read at most ``max_page_bytes`` long and the
+    file at most 100 × that decompressed, so neither a huge line nor a gzip
+    bomb is held in memory.
+    """
     bad_lines: list[str] = []
     good = 0
-    with opener(path, "rt", encoding="utf-8", errors="replace") as lines:
-        for number, line in enumerate(lines, 1):
+    limit = settings.max_page_bytes
+    lines = LimitedGzipLines(path, line_limit=limit + MAX_LINE_SLACK, total_limit=100 * limit)
+    try:
+        for number, line in lines:
+            if line is None:
+                bad_lines.append(f"line {number}: longer than {limit / 1e6:.0f} MB, skipped")
+                continue
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = json.loads(line.decode("utf-8", errors="replace"))
                 if not isinstance(record, dict):
-                    raise ValueError("not an object")
-                capture = _capture_from_record(record, settings)
+                    raise ImportFailure(f"a JSON {type(record).__name__}, not an object")
+                capture = _capture_from_record(JsonlRecord.model_validate(record), settings)
+            except ValidationError as error:
+                bad_lines.append(f"line {number}: {_schema_problem(error)}")
+                continue
             except (ValueError, ImportFailure) as error:
                 bad_lines.append(f"line {number}: {error}")
                 continue
             good += 1
             yield capture
+    except ImportFailure as failure:  # the file itself broke off: say so, with the counts
+        bad_lines.insert(0, str(failure).removeprefix(f"{path}: "))
     if bad_lines:
         more = f" (+{len(bad_lines) - 1} more)" if len(bad_lines) > 1 else ""
         raise ImportFailure(f"{path}: {bad_lines[0]}{more}; {good} lines imported")
 
 
-def _capture_from_record(record: dict[str, Any], settings: Settings) -> Capture:
-    html = record.get("html")
-    url = record.get("url") or None
+def _capture_from_record(record: JsonlRecord, settings: Settings) -> Capture:
+    html = record.html
+    url = record.url or None
     if html:
         raw = html.encode("utf-8")
         if len(raw) > settings.max_page_bytes:
-            raise ImportFailure("html too large")
-        extracted = extract_html(html, url)
-        if record.get("title"):
-            extracted = replace(extracted, title=record["title"])
+            raise ImportFailure("field 'html': too large")
+        extracted = extract_html_bounded(html, url)
+        if record.title:
+            extracted = replace(extracted, title=record.title)
         origin, content_type = "import:jsonl", "text/html"
     else:
-        text = record.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise ImportFailure("no text")
-        raw = json.dumps(record, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        text = record.text
+        if text is None or not text.strip():
+            raise ImportFailure("no text (neither 'text' nor 'html' is given)")
+        raw = json.dumps(
+            record.model_dump(exclude_none=True), sort_keys=True, ensure_ascii=False
+        ).encode("utf-8")
+        # Cut before cleaning too (cleaning a megabyte is work as well); the
+        # reason then gives the length as given, and bound_capture cuts exactly.
+        precut = bound_text(text, 2 * settings.max_text_chars, 2 * settings.max_paragraphs)
+        if len(raw) > settings.max_page_bytes:
+            raise ImportFailure("field 'text': too large")
         extracted = Extracted(
-            title=record.get("title") or None,
-            author=record.get("author") or None,
+            title=record.title or None,
+            author=record.author or None,
             date=None,
             site=None,
-            text=clean_text(text),
+            text=clean_text(precut.value),
             url=url,
-            language=record.get("lang") or None,
+            language=record.lang or None,
             extractor=f"{EXTRACTOR_NAME}/{EXTRACTOR_VERSION}",
         )
         origin, content_type = "import:jsonl", "application/json"
-    extracted = _with_date(extracted, record.get("date"))
-    outlet = recognise_outlet(url, extracted.text, record.get("source"), extracted.site)
+    extracted = _with_date(extracted, record.date)
+    outlet = recognise_outlet(url, extracted.text, record.source, extracted.site)
     return Capture(
+        truncated=None if html or precut.reason is None else _cut_reason(text, settings),
         url=url or _text_urn(extracted.text),
         extracted=extracted,
         origin=origin,
-        captured_at=_captured_at(record),
+        captured_at=_captured_at({"captured_at": record.captured_at}),
         raw=raw,
         content_type=content_type,
         source_name=outlet.name,
         source_domain=outlet.domain,
+    )
+
+
+def _cut_reason(text: str | None, settings: Settings) -> str:
+    """Why a record's text was cut, measured on the text as given."""
+    text = text or ""
+    return (
+        f"text truncated ({len(text):,} characters, {text.count(chr(10)) + 1:,} lines; "
+        f"limits {settings.max_text_chars:,} characters, {settings.max_paragraphs:,} paragraphs)"
     )
 
 

@@ -110,6 +110,11 @@ def due_query(
             a.c.state.in_(states) if len(states) > 1 else a.c.state == states[0],
             a.c.next_check_at <= now,
             sa.or_(a.c.lease_expires_at.is_(None), a.c.lease_expires_at <= now),
+            # A quarantined article (jobs/quarantine.py) is kept but not checked.
+            ~sa.exists().where(
+                schema.quarantine.c.article_id == a.c.id,
+                schema.quarantine.c.state == "quarantined",
+            ),
         )
         .order_by(a.c.next_check_at, a.c.id)
         .limit(page)
@@ -158,10 +163,11 @@ def claim_due(
         return []
     if per_source_budget is not None and per_source_budget <= 0:
         raise InvalidInput(f"per_source_budget must be positive, not {per_source_budget}")
-    with store.write() as connection:
-        return claim_due_in(
+    return store.transact(
+        lambda connection: claim_due_in(
             connection, worker, now, limit, lease, per_source_budget, only_ids=only_ids
         )
+    )
 
 
 def claim_due_in(
@@ -216,15 +222,19 @@ def _choose(
 ) -> list[int]:
     """The ids to claim: due order, at most ``per_source_budget`` per source."""
     chosen: list[int] = []
-    per_source: Counter[int | None] = Counter()
+    # Budgets are per watched source (feed) within an outlet: two feeds of one
+    # outlet (or of one test site) each get their share, so a feed with
+    # 10,000 new entries cannot take the pass from another feed's three.
+    per_source: Counter[tuple[int | None, int | None]] = Counter()
     page = limit if per_source_budget is None else min(limit * FIRST_PAGE_FACTOR, MAX_PAGE)
     after: tuple[datetime, int] | None = None
     while True:
         rows = connection.execute(due_query(now, page, after=after, only_ids=only_ids)).all()
         for row in rows:
-            if per_source_budget is not None and per_source[row.source_id] >= per_source_budget:
+            key = (row.source_id, row.feed_id)
+            if per_source_budget is not None and per_source[key] >= per_source_budget:
                 continue
-            per_source[row.source_id] += 1
+            per_source[key] += 1
             chosen.append(row.id)
             if len(chosen) == limit:
                 return chosen

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from newstrail.jobs.leases import Release, release_all
 from newstrail.store import schema
@@ -56,17 +57,20 @@ class CheckLedger:
         if not self._entries:
             return
         entries, self._entries = self._entries, []
-        with store.write() as connection:
-            for rows in _same_keys(e.check for e in entries if e.check is not None):
-                connection.execute(schema.checks.insert(), rows)
-            events = [e.event for e in entries if e.event is not None]
-            if events:
-                connection.execute(schema.article_events.insert(), events)
-            _update_articles(
-                connection,
-                [{"id": e.release.article_id, **e.article} for e in entries if e.article],
-            )
-            release_all(connection, [e.release for e in entries], self.worker)
+        store.transact(lambda connection: self._write(connection, entries))
+
+    def _write(self, connection: Connection, entries: list[Entry]) -> None:
+        """The batch's rows, in the caller's transaction (run again on a conflict)."""
+        for rows in _same_keys(e.check for e in entries if e.check is not None):
+            connection.execute(schema.checks.insert(), rows)
+        events = [e.event for e in entries if e.event is not None]
+        if events:
+            connection.execute(schema.article_events.insert(), events)
+        _update_articles(
+            connection,
+            [{"id": e.release.article_id, **e.article} for e in entries if e.article],
+        )
+        release_all(connection, [e.release for e in entries], self.worker)
 
 
 def _same_keys(rows: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]]]:

@@ -55,7 +55,7 @@ def place_and_analyse(
     Returns:
         The ids of the stories analysed.
     """
-    from newstrail.coverage.analysis import analyse_stories
+    from newstrail.jobs.quarantine import analyse_within_budget
     from newstrail.stories.placement import place_articles
 
     placements = place_articles(store, new_articles)
@@ -80,7 +80,7 @@ def place_and_analyse(
                 )
             ).scalars()
         )
-    analyse_stories(store, sorted(alive))
+    analyse_within_budget(store, sorted(alive))
     return alive
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,11 +38,12 @@ from newstrail.fetch.feeds import DiscoveredEntry, discover, filter_urls
 from newstrail.fetch.http import Fetcher, FetchSettings
 from newstrail.settings import Settings
 from newstrail.store import schema
-from newstrail.store.database import Store
+from newstrail.store.database import Store, insert_ignoring_duplicates
 from newstrail.text.urls import canonicalise
 
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
+PAGE = 500  # URLs looked up (and articles inserted) per transaction
 
 
 def feed_entry_of(entry: DiscoveredEntry) -> FeedEntry | None:
@@ -139,6 +140,7 @@ class WatchReport:
     host_attempts: Counter[str] = field(default_factory=Counter)
     host_failures: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    retries: int = 0  # transactions run again after a transient conflict (Store.transact)
 
     @property
     def checks(self) -> int:
@@ -201,6 +203,8 @@ class WatchReport:
             )
             more = f" and {len(suspects) - 5} more" if len(suspects) > 5 else ""
             parts.append(f"suspect: {shown}{more}")
+        if self.retries:
+            parts.append(f"{self.retries} store conflicts retried")
         if not self.succeeded and self.errors:
             parts.append(f"first error: {self.errors[0]}")
         return "; ".join(parts) + f" ({self.seconds:.1f} s)"
@@ -216,6 +220,7 @@ class WatchReport:
             "new_versions": self.new_versions,
             "errors": dict(self.error_kinds),
             "suspects": self.suspects(),
+            "retries": self.retries,
             "succeeded": self.succeeded,
             "seconds": round(self.seconds, 3),
         }
@@ -241,17 +246,42 @@ class FeedPoller:
         self.worker = worker
 
     async def poll_due(self, fetcher: Fetcher, report: WatchReport) -> None:
-        """Poll every active feed whose time has come; new article URLs become due articles."""
+        """Poll every active feed whose time has come; new article URLs become due articles.
+
+        Due feeds are leased to this watcher first (as article checks are), so
+        two watchers on one store never poll the same feed at once.
+        """
+        due = self.store.transact(self._claim_feeds)
+        await asyncio.gather(*(self._poll_feed(fetcher, feed, report) for feed in due))
+
+    def _claim_feeds(self, connection: sa.Connection) -> list[Any]:
+        """Lease the due, free, active feeds to this watcher (SKIP LOCKED on PostgreSQL)."""
         now = self.clock()
         f = schema.feeds
-        with self.store.read() as connection:
-            due = connection.execute(
-                sa.select(f).where(
+        free = sa.or_(f.c.lease_expires_at.is_(None), f.c.lease_expires_at <= now)
+        ids: list[int] = list(
+            connection.execute(
+                sa.select(f.c.id)
+                .where(
                     f.c.active.is_(True),
                     sa.or_(f.c.next_check_at.is_(None), f.c.next_check_at <= now),
+                    free,
                 )
+                .order_by(f.c.id)
+                .with_for_update(skip_locked=True)
+            ).scalars()
+        )
+        if not ids:
+            return []
+        until = now + timedelta(minutes=self.settings.lease_minutes)
+        return list(
+            connection.execute(
+                f.update()
+                .where(f.c.id.in_(ids), free)
+                .values(lease_owner=self.worker, lease_expires_at=until)
+                .returning(*f.c)
             ).all()
-        await asyncio.gather(*(self._poll_feed(fetcher, feed, report) for feed in due))
+        )
 
     async def _poll_feed(self, fetcher: Fetcher, feed: Any, report: WatchReport) -> None:
         now = self.clock()
@@ -259,6 +289,8 @@ class FeedPoller:
             "last_checked_at": now,
             "check_count": schema.feeds.c.check_count + 1,
             "next_check_at": now + timedelta(minutes=feed_interval(feed.options, self.settings)),
+            "lease_owner": None,
+            "lease_expires_at": None,
         }
         report.feeds_polled += 1
         try:
@@ -269,12 +301,13 @@ class FeedPoller:
                 hints: dict[str, FeedEntry] = {}
                 urls = await self._discover(fetcher, feed, values, hints)
                 options = feed.options or {}
-                for url in filter_urls(
+                wanted = filter_urls(
                     urls, options.get("include") or [], options.get("exclude") or []
-                ):
-                    self.ensure_article(
-                        url, feed.source_id, feed.id, now, report, entry=hints.get(url)
-                    )
+                )
+                if self._add_new_articles(wanted, feed, now, report, hints):
+                    # More new entries than one poll takes: the rest come with the
+                    # next pass, so fetch the feed again then, unconditionally.
+                    values.update(next_check_at=now, etag=None, last_modified=None)
                 values.update(last_success_at=now, last_error=None)
         except FetchError as error:
             report.feed_errors += 1
@@ -285,9 +318,11 @@ class FeedPoller:
             report.add_error(f"{feed.url}: {error}", error_kind(error))
             values.update(last_error=str(error), error_count=schema.feeds.c.error_count + 1)
         report.attempt(feed.url, failed=values.get("last_error") is not None)
-        with self.store.write() as connection:
+
+        def settle(connection: sa.Connection) -> None:
+            f = schema.feeds
             connection.execute(
-                schema.feeds.update().where(schema.feeds.c.id == feed.id).values(**values)
+                f.update().where(f.c.id == feed.id, f.c.lease_owner == self.worker).values(**values)
             )
             connection.execute(
                 schema.checks.insert().values(
@@ -298,6 +333,8 @@ class FeedPoller:
                     worker=self.worker,
                 )
             )
+
+        self.store.transact(settle)
 
     async def _discover(
         self,
@@ -328,6 +365,102 @@ class FeedPoller:
             ).article_urls
         return urls
 
+    def _add_new_articles(
+        self,
+        urls: Iterable[str],
+        feed: Any,
+        now: datetime,
+        report: WatchReport,
+        hints: dict[str, FeedEntry] | None = None,
+    ) -> bool:
+        """Create up to ``max_new_per_poll`` articles for URLs not seen before.
+
+        Returns:
+            True when more new URLs were listed than one poll takes: the feed is
+            then polled again next pass, and the rest are added a page at a time,
+            so a sitemap of 50,000 URLs never fills the queue at once.
+        """
+        room = self.settings.max_new_per_poll
+        candidates = list(dict.fromkeys(urls))
+        for start in range(0, len(candidates), PAGE):
+            page = candidates[start : start + PAGE]
+
+            def add(connection: sa.Connection, page: list[str] = page, room: int = room) -> int:
+                return self._add_page(connection, page, room, feed, now, hints or {})
+
+            added = self.store.transact(add)
+            report.discovered += added
+            room -= added
+            if room == 0:
+                return start + PAGE < len(candidates) or self._any_unknown(candidates[start:])
+        return False
+
+    def _add_page(
+        self,
+        connection: sa.Connection,
+        page: list[str],
+        room: int,
+        feed: Any,
+        now: datetime,
+        hints: dict[str, FeedEntry],
+    ) -> int:
+        """Insert at most ``room`` of ``page``'s unknown URLs; returns how many."""
+        a = schema.articles
+        listed = sa.select(a.c.url).where(a.c.url.in_(page))
+        known: set[str] = set(connection.execute(listed).scalars())
+        added = 0
+        for url in page:
+            if url in known:
+                continue
+            if added == room:
+                break
+            added += self._insert_article(
+                connection, url, feed.source_id, feed.id, now, hints.get(url)
+            )
+        return added
+
+    def _any_unknown(self, urls: list[str]) -> bool:
+        """Whether any of ``urls`` is not an article yet."""
+        a = schema.articles
+        with self.store.read() as connection:
+            for start in range(0, len(urls), PAGE):
+                page = urls[start : start + PAGE]
+                known = connection.execute(
+                    sa.select(sa.func.count()).select_from(a).where(a.c.url.in_(page))
+                ).scalar_one()
+                if known < len(page):
+                    return True
+        return False
+
+    def _insert_article(
+        self,
+        connection: sa.Connection,
+        url: str,
+        source_id: int | None,
+        feed_id: int | None,
+        now: datetime,
+        entry: FeedEntry | None = None,
+    ) -> int:
+        """Insert an article row due now unless its URL exists; 1 if inserted, else 0.
+
+        ``ON CONFLICT DO NOTHING``: two watchers discovering one URL at once
+        both succeed (a read-then-insert made one die on ``uq_articles_url``).
+        """
+        outlet = outlet_from_url(url) if source_id is None else None
+        if outlet is not None:
+            source_id = self.store.ensure_source(connection, outlet.name, outlet.domain)
+        values = {
+            "url": url,
+            "source_id": source_id,
+            "feed_id": feed_id,
+            "feed_entry": entry.to_dict() if entry is not None else None,
+            "state": "active",
+            "version_count": 0,
+            "first_seen_at": now,
+            "next_check_at": now,
+        }
+        return int(insert_ignoring_duplicates(connection, schema.articles, values, ["url"]))
+
     def ensure_article(
         self,
         url: str,
@@ -341,26 +474,15 @@ class FeedPoller:
 
         ``entry`` is what the feed said about it, stored for extraction to weigh.
         """
-        a = schema.articles
-        with self.store.write() as connection:
+
+        def ensure(connection: sa.Connection) -> tuple[int, int]:
+            a = schema.articles
             row = connection.execute(sa.select(a.c.id).where(a.c.url == url)).first()
             if row is not None:
-                return int(row.id)
-            outlet = outlet_from_url(url) if source_id is None else None
-            if outlet is not None:
-                source_id = self.store.ensure_source(connection, outlet.name, outlet.domain)
-            result = connection.execute(
-                a.insert().values(
-                    url=url,
-                    source_id=source_id,
-                    feed_id=feed_id,
-                    feed_entry=entry.to_dict() if entry is not None else None,
-                    state="active",
-                    version_count=0,
-                    first_seen_at=now,
-                    next_check_at=now,
-                )
-            )
-            assert result.inserted_primary_key is not None
-            report.discovered += 1
-            return int(result.inserted_primary_key[0])
+                return int(row.id), 0
+            added = self._insert_article(connection, url, source_id, feed_id, now, entry)
+            return connection.execute(sa.select(a.c.id).where(a.c.url == url)).scalar_one(), added
+
+        article_id, added = self.store.transact(ensure)
+        report.discovered += added
+        return int(article_id)

@@ -28,7 +28,7 @@ from newstrail.fetch.http import Fetcher, FetchSettings
 from newstrail.jobs.polling import fetch_settings
 from newstrail.settings import Settings
 from newstrail.store import schema
-from newstrail.store.database import Store, utcnow
+from newstrail.store.database import Store, insert_ignoring_duplicates, utcnow
 from newstrail.text.urls import canonicalise
 
 
@@ -127,38 +127,40 @@ def save_source(
     """
     options = validate_options(dict(options or {}))
     now = utcnow()
-    with store.write() as connection:
+
+    def save(connection: sa.Connection) -> int:
+        saved_name, saved_options, saved_kind = name, options, kind
         existing = connection.execute(
-            sa.select(schema.feeds.c.id, schema.feeds.c.name, schema.feeds.c.options).where(
+            sa.select(schema.feeds.c.name, schema.feeds.c.options, schema.feeds.c.kind).where(
                 schema.feeds.c.url == url
             )
         ).first()
         if existing is not None:
-            name = name or existing.name
-            options = {**(existing.options or {}), **options}
+            saved_name = name or existing.name
+            saved_options = {**(existing.options or {}), **options}
             if kind == "feed":  # "learn it at the first poll": keep what was learnt
-                kind = connection.execute(
-                    sa.select(schema.feeds.c.kind).where(schema.feeds.c.id == existing.id)
-                ).scalar_one()
-        outlet = outlet_from_name(name) if name else outlet_from_url(url)
+                saved_kind = existing.kind
+        outlet = outlet_from_name(saved_name) if saved_name else outlet_from_url(url)
         source_id = store.ensure_source(connection, outlet.name, outlet.domain) if outlet else None
         values = {
-            "kind": kind,
-            "name": name,
+            "kind": saved_kind,
+            "name": saved_name,
             "source_id": source_id,
-            "options": options,
+            "options": saved_options,
             "active": True,
         }
-        if existing:
-            connection.execute(
-                schema.feeds.update().where(schema.feeds.c.id == existing.id).values(**values)
-            )
-            return int(existing.id)
-        result = connection.execute(
-            schema.feeds.insert().values(url=url, created_at=now, next_check_at=None, **values)
+        # An upsert: two `sources add` (or config loads) of one URL both succeed.
+        insert_ignoring_duplicates(
+            connection,
+            schema.feeds,
+            {"url": url, "created_at": now, "next_check_at": None, **values},
+            ["url"],
+            update=values,
         )
-        assert result.inserted_primary_key is not None
-        return int(result.inserted_primary_key[0])
+        f = schema.feeds
+        return int(connection.execute(sa.select(f.c.id).where(f.c.url == url)).scalar_one())
+
+    return store.transact(save)
 
 
 def list_sources(store: Store) -> list[SourceRecord]:

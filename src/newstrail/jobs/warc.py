@@ -19,9 +19,10 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from newstrail.errors import ImportFailure
-from newstrail.extract.article import extract_html
 from newstrail.extract.outlets import recognise_outlet
 from newstrail.extract.records import ExtractionError
+from newstrail.jobs.inputs import open_regular
+from newstrail.jobs.limits import extract_html_bounded
 from newstrail.settings import Settings
 from newstrail.text.encoding import decode_html
 from newstrail.text.urls import canonicalise
@@ -29,6 +30,8 @@ from newstrail.versions.recording import Capture
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 MAX_REASON = 120  # characters of the underlying error kept in the one-line report
+RECORD_LIMIT_FACTOR = 5  # a record may hold up to 5 pages' worth (headers, a PDF, …)
+MIN_RECORD_LIMIT = 100_000_000
 
 
 @dataclass(frozen=True)
@@ -74,13 +77,24 @@ def read_warc(path: Path, settings: Settings, start: int = 0) -> Iterator[WarcEn
             entries already yielded stay valid.
     """
     offset = start
+    # A record may declare more than a page (WARCs hold videos and PDFs), but a
+    # record inflating past this is refused: warcio decompresses a record whole
+    # to reach the next one, so a gzip member of endless zeros held ~3 GB.
+    record_limit = max(settings.max_page_bytes * RECORD_LIMIT_FACTOR, MIN_RECORD_LIMIT)
     try:
-        with path.open("rb") as stream:
+        with open_regular(path) as stream:
             stream.seek(start)
             records = ArchiveIterator(stream)
             for record in records:
                 if not record.rec_type or not record.rec_headers.get_header("WARC-Type"):
                     raise ArchiveLoadFailed("record without a WARC-Type")
+                declared = _declared_length(record)
+                if declared is None or declared > record_limit:
+                    shown = "no valid" if declared is None else f"{declared / 1e6:.0f} MB of"
+                    raise ImportFailure(
+                        f"{path}: record after byte {offset} declares {shown} content "
+                        f"(limit {record_limit / 1e6:.0f} MB); the rest of the file is not read"
+                    )
                 capture = _record_capture(record, settings)
                 # Ask for the offset only after the body was read: warcio's offset
                 # call moves past the record and leaves the body empty.
@@ -92,6 +106,16 @@ def read_warc(path: Path, settings: Settings, start: int = 0) -> Iterator[WarcEn
     except (EOFError, OSError, ValueError, zlib.error) as error:
         reason = _one_line(error)
         raise ImportFailure(f"{path}: WARC breaks off after byte {offset}: {reason}") from error
+
+
+def _declared_length(record: object) -> int | None:
+    """The record's WARC Content-Length, or None when it is missing or not a number."""
+    value = record.rec_headers.get_header("Content-Length")  # type: ignore[attr-defined]
+    try:
+        length = int(value)
+    except (TypeError, ValueError):
+        return None
+    return length if length >= 0 else None
 
 
 def _one_line(error: Exception) -> str:
@@ -123,7 +147,7 @@ def _capture(url: str, body: bytes, content_type: str, warc_date: str | None) ->
     if "charset=" in content_type:
         charset = content_type.split("charset=", 1)[1].split(";")[0].strip() or None
     try:
-        extracted = extract_html(decode_html(body, charset), url)
+        extracted = extract_html_bounded(decode_html(body, charset), url)
     except ExtractionError:  # an empty or binary response: skip this record only
         return None
     if not extracted.text.strip():

@@ -35,13 +35,13 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
-from newstrail.extract.article import extract_html
 from newstrail.extract.records import Extracted, FeedEntry
 from newstrail.fetch.errors import FetchError, FetchStopped
 from newstrail.fetch.http import Fetcher, FetchResult
 from newstrail.jobs.alerts.outbox import queue_alerts
 from newstrail.jobs.leases import Claim, Release, claim_due, reserve_host_slot
 from newstrail.jobs.ledger import CheckLedger, Entry
+from newstrail.jobs.limits import bound_capture, bound_extracted, extract_html_bounded
 from newstrail.jobs.passes import record_pass
 from newstrail.jobs.polling import (
     FeedPoller,
@@ -50,13 +50,14 @@ from newstrail.jobs.polling import (
     fetch_settings,
     source_host_options,
 )
+from newstrail.jobs.quarantine import note, record_failure
 from newstrail.jobs.schedule import RecheckPolicy, after_error, next_check
 from newstrail.settings import Settings
 from newstrail.store import schema
 from newstrail.store.database import Store, utcnow
 from newstrail.text.encoding import decode_html
 from newstrail.text.urls import canonicalise, registered_domain
-from newstrail.versions.recording import Capture, record_capture
+from newstrail.versions.recording import Capture, Recorded, record_capture
 
 Clock = Callable[[], datetime]
 # http→https and www. redirects lead to the same page, not to another article.
@@ -68,7 +69,7 @@ def extract_page(
     body: bytes, charset: str | None, url: str | None, feed: FeedEntry | None = None
 ) -> Extracted:
     """Decode and extract one fetched page (runs in a worker process)."""
-    return extract_html(decode_html(body, charset), url, feed=feed)
+    return extract_html_bounded(decode_html(body, charset), url, feed=feed)
 
 
 def reextract(raw: bytes, url: str | None, feed: FeedEntry | None = None) -> Extracted:
@@ -131,6 +132,7 @@ class Watcher:
         # Sources' allow_private and User-Agent, re-read each pass so a source
         # added while the watcher runs is fetched as it asked.
         fetcher.set_host_options(*source_host_options(self.store))
+        retries_before = self.store.retries
         self._feed_options_seen.clear()
         await self._poller.poll_due(fetcher, report)
         claims = claim_due(
@@ -144,6 +146,7 @@ class Watcher:
         await self._check_all(fetcher, claims, report)
         if not fetcher.stopped:  # stopping: the next watcher places them (_update_stories)
             self._update_stories(report)
+        report.retries = self.store.retries - retries_before
         report.seconds = time.monotonic() - began
         record_pass(self.store, self.worker, report, self.clock())
         level = logging.INFO if report.succeeded else logging.ERROR
@@ -199,6 +202,13 @@ class Watcher:
         self._update_stories(report)
         return report
 
+    def _reextract(self, raw: bytes, url: str | None, feed: FeedEntry | None = None) -> Extracted:
+        """``reextract`` within the same text limits as a capture (else a cut capture of
+        unchanged bytes differs from its own re-extraction, and reads as an edit)."""
+        extracted = reextract(raw, url, feed)
+        limits = (self.settings.max_text_chars, self.settings.max_paragraphs)
+        return bound_extracted(extracted, *limits)[0]
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
@@ -229,6 +239,11 @@ class Watcher:
             except (FetchStopped, asyncio.CancelledError):
                 self._hand_back(claim)
                 raise
+            except Exception as error:  # one article's failure is its own, not the pass's
+                message = f"{claim.url}: {type(error).__name__}: {error}"
+                report.errors.append(" ".join(message.split())[:500])
+                report.outcomes["error"] += 1
+                self._hand_back(claim)
             done += 1
             if self._ledger.full:
                 self._ledger.write(self.store)
@@ -295,6 +310,10 @@ class Watcher:
             extracted = await self._extract(result, feed)
         except Exception as error:  # a page that breaks the extractor must not stop the watcher
             message = f"{claim.url}: extraction failed: {type(error).__name__}: {error}"
+            # Twice and the article is quarantined: no longer claimed (leases.py).
+            record_failure(
+                self.store, "article", claim.article_id, "extract", message, claim.article_id
+            )
             self._fail(claim, check, started, report, message, "extraction")
             return
         canonical = self._declared_canonical(claim.url, extracted.url)
@@ -309,12 +328,17 @@ class Watcher:
             final_url=result.final_url,
             feed_id=claim.feed_id,
         )
-        with self.store.write() as connection:
+        capture = bound_capture(capture, self.settings)
+
+        def store_capture(connection: sa.Connection) -> tuple[bool, Recorded]:
             duplicate = canonical is not None and not self._adopt_url(
                 connection, claim.article_id, canonical
             )
             recorded = record_capture(
-                self.store, capture, connection, reextract=functools.partial(reextract, feed=feed)
+                self.store,
+                capture,
+                connection,
+                reextract=functools.partial(self._reextract, feed=feed),
             )
             if recorded.version_id is not None and recorded.outcome in ("new", "flipflop"):
                 # In this transaction: the version and its alerts are kept, or neither.
@@ -327,6 +351,12 @@ class Watcher:
                 .where(a.c.id == claim.article_id)
                 .values(etag=result.etag, last_modified=result.last_modified)
             )
+            if capture.truncated:
+                cut, article = capture.truncated, recorded.article_id
+                note(connection, "article", article, "record", "truncated", cut, article_id=article)
+            return duplicate, recorded
+
+        duplicate, recorded = self.store.transact(store_capture)
         if duplicate:
             # Another address of an article we already follow: the version went to
             # that article, and this address is not checked again.

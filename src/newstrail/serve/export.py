@@ -247,8 +247,30 @@ def export_jsonl(store: Store, kind: str, **filters: Any) -> Iterator[str]:
         yield json.dumps(record, ensure_ascii=False) + "\n"
 
 
+# OWASP's CSV-injection rule: a cell starting with one of these is run as a
+# formula by Excel, LibreOffice and Google Sheets (``=HYPERLINK(...)`` turns a
+# quoted article into a live link that leaks the next cell), so it is prefixed
+# with a single quote, which spreadsheets show as text and do not display.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> object:
+    """``value`` as a spreadsheet shows it as text: formula-like strings get a leading ``'``.
+
+    Numbers are left alone (``-3`` is a number, not a formula); strings are
+    checked after leading spaces too, which some spreadsheets skip.
+    """
+    if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 def export_csv(store: Store, kind: str, **filters: Any) -> Iterator[str]:
-    """Records of ``kind`` as CSV text, the header first, one chunk per row."""
+    """Records of ``kind`` as CSV text, the header first, one chunk per row.
+
+    Cells a spreadsheet would run as formulas are neutralised (``neutralise_cell``);
+    the JSON Lines export keeps every value exactly as stored.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -262,7 +284,7 @@ def export_csv(store: Store, kind: str, **filters: Any) -> Iterator[str]:
     yield flush()
     for record in export_records(store, kind, **filters):
         writer.writerow(
-            " ".join(map(str, value)) if isinstance(value, list) else value
+            neutralise_cell(" ".join(map(str, value)) if isinstance(value, list) else value)
             for value in record.values()
         )
         yield flush()

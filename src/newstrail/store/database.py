@@ -10,14 +10,18 @@ are stored once.
 from __future__ import annotations
 
 import hashlib
+import random
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+import sqlalchemy.dialects.postgresql
+import sqlalchemy.dialects.sqlite
 import zstandard
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -33,6 +37,25 @@ from newstrail.store import schema
 # another 10 % for 6x the time, not worth it on the watcher's hot path.
 ZSTD_LEVEL = 10
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+# Transient conflicts: PostgreSQL's serialization_failure and deadlock_detected
+# SQLSTATEs, and SQLite's "database is locked" / "database is busy".
+TRANSIENT_SQLSTATES = ("40001", "40P01")
+RETRY_ATTEMPTS = 6
+RETRY_BASE = 0.05
+T = TypeVar("T")
+
+
+def is_transient(error: sa.exc.DBAPIError) -> bool:
+    """Whether ``error`` is a conflict that running the transaction again resolves."""
+    state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    if state in TRANSIENT_SQLSTATES:
+        return True
+    message = str(error.orig).lower()
+    return isinstance(error, sa.exc.OperationalError) and (
+        "database is locked" in message or "database is busy" in message
+    )
 
 
 def utcnow() -> datetime:
@@ -88,6 +111,7 @@ class Store:
         # transactions at once: threads take turns (file and PostgreSQL stores
         # give each transaction its own connection).
         self._turns = threading.RLock() if self.url == "sqlite://" else None
+        self.retries = 0  # transient conflicts retried by transact()
         try:
             if self.url == "sqlite://":
                 # One shared connection, or every checkout would see a new empty database.
@@ -160,6 +184,35 @@ class Store:
         ):
             yield connection
 
+    def transact(self, work: Callable[[Connection], T], *, attempts: int = RETRY_ATTEMPTS) -> T:
+        """Run ``work`` in a write transaction, again (with backoff) if it hit a transient conflict.
+
+        PostgreSQL may abort a transaction for a serialization failure or a
+        deadlock, and SQLite may answer ``database is locked`` when a writer
+        holds the lock past ``busy_timeout``; the right response to each is to
+        run the whole unit of work again. ``work`` must therefore only write
+        through ``connection`` (its effects are rolled back with it). Each
+        retry is counted in ``retries``, which a pass reports.
+
+        Raises:
+            StoreError: the conflict persisted through ``attempts`` runs.
+        """
+        for attempt in range(attempts):
+            try:
+                with self.write() as connection:
+                    return work(connection)
+            except sa.exc.DBAPIError as error:
+                if not is_transient(error):
+                    raise
+                self.retries += 1
+                if attempt == attempts - 1:
+                    raise StoreError(
+                        f"store busy: {type(error.orig).__name__} persisted through "
+                        f"{attempts} attempts"
+                    ) from error
+                time.sleep(min(RETRY_BASE * 2**attempt, 2.0) * (0.5 + random.random()))
+        raise AssertionError("unreachable")  # pragma: no cover
+
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only snapshot."""
@@ -181,14 +234,18 @@ class Store:
         ).first()
         if exists is None:
             compressed = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(data)
-            connection.execute(
-                schema.blobs.insert().values(
-                    sha256=digest,
-                    size=len(data),
-                    compression="zstd",
-                    data=compressed,
-                    created_at=utcnow(),
-                )
+            # Another worker may store the same bytes at the same moment.
+            insert_ignoring_duplicates(
+                connection,
+                schema.blobs,
+                {
+                    "sha256": digest,
+                    "size": len(data),
+                    "compression": "zstd",
+                    "data": compressed,
+                    "created_at": utcnow(),
+                },
+                ["sha256"],
             )
         return digest
 
@@ -228,11 +285,48 @@ class Store:
             if domain and row.domain is None:
                 connection.execute(table.update().where(table.c.id == row.id).values(domain=domain))
             return int(row.id)
-        result = connection.execute(
-            table.insert().values(name=name, domain=domain, created_at=utcnow())
+        # Two workers may meet the same new outlet at once: insert unless either
+        # unique column (name, domain) is taken meanwhile, then read it back.
+        connection.execute(
+            dialect_insert(connection, table)
+            .values(name=name, domain=domain, created_at=utcnow())
+            .on_conflict_do_nothing()
         )
-        assert result.inserted_primary_key is not None
-        return int(result.inserted_primary_key[0])
+        condition = table.c.domain == domain if domain else table.c.name == name
+        row = connection.execute(sa.select(table.c.id).where(condition)).first()
+        if row is None:  # the name was taken by an outlet with another domain
+            row = connection.execute(sa.select(table.c.id).where(table.c.name == name)).first()
+        assert row is not None
+        return int(row.id)
+
+
+def dialect_insert(connection: Connection, table: sa.Table) -> Any:
+    """The dialect's INSERT for ``table``, which has ``on_conflict_do_nothing``/``_update``."""
+    if connection.dialect.name == "postgresql":
+        return sa.dialects.postgresql.insert(table)
+    return sa.dialects.sqlite.insert(table)
+
+
+def insert_ignoring_duplicates(
+    connection: Connection,
+    table: sa.Table,
+    values: dict[str, Any],
+    conflict_columns: list[str],
+    update: dict[str, Any] | None = None,
+) -> bool:
+    """Insert a row unless one with the same ``conflict_columns`` exists; True if inserted.
+
+    ``INSERT … ON CONFLICT DO NOTHING`` (or ``DO UPDATE SET update``) on both
+    SQLite and PostgreSQL: two workers that discover the same thing at once
+    both succeed, where a read-then-insert let the slower one die on the
+    unique constraint (seen on PostgreSQL in 3 of 6 runs of two watchers).
+    """
+    statement = dialect_insert(connection, table).values(**values)
+    if update:
+        statement = statement.on_conflict_do_update(index_elements=conflict_columns, set_=update)
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=conflict_columns)
+    return bool(connection.execute(statement).rowcount)
 
 
 def text_sha256(text: str) -> str:

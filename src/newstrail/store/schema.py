@@ -86,6 +86,9 @@ feeds = Table(
     Column("last_error", Text),
     Column("check_count", Integer, nullable=False, default=0),
     Column("error_count", Integer, nullable=False, default=0),
+    # A poll is leased like an article check: one watcher polls a feed at a time.
+    Column("lease_owner", String(200)),
+    _utc("lease_expires_at"),
 )
 
 articles = Table(
@@ -412,4 +415,24 @@ watchers = Table(
     Column("pass_seconds", Float, nullable=False),  # summed over passes
     # Running totals: {"checks": {outcome: n}, "errors": {kind: n}, "polls": n, ...}
     Column("totals", JSON, nullable=False),
+)
+
+# Items whose work was bounded: truncated before a stage, failing, or
+# quarantined (kept, but skipped by the watcher and left out of story analysis).
+# One row per (kind, key, stage); jobs/quarantine.py keeps it.
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),  # article | story | feed | file
+    Column("key", Text, nullable=False),  # the article/story/feed id, or a file path
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE")),
+    Column("stage", String(20), nullable=False),  # extract | record | analysis | poll
+    Column("state", String(12), nullable=False),  # truncated | failing | quarantined
+    Column("reason", Text, nullable=False),
+    Column("failures", Integer, nullable=False, default=0),
+    _utc("first_at", nullable=False),
+    _utc("last_at", nullable=False),
+    UniqueConstraint("kind", "key", "stage", name="uq_quarantine_item_stage"),
+    Index("ix_quarantine_article_state", "article_id", "state"),
 )

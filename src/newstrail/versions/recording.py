@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Row
 
 from newstrail.extract.records import Extracted
 from newstrail.store import schema
-from newstrail.store.database import Store, text_sha256, utcnow
+from newstrail.store.database import Store, dialect_insert, text_sha256, utcnow
 from newstrail.store.search import index_entry
 from newstrail.versions.diff import VersionText
 from newstrail.versions.edits import is_trivial_change
@@ -52,6 +52,8 @@ class Capture:
     # False when the raw bytes hold several versions (a NewsSniffer page), so
     # equal bytes do not mean an equal version.
     raw_is_one_version: bool = True
+    # Why the extraction was cut to the size limits (jobs/limits.py), or None.
+    truncated: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,11 +92,24 @@ def record_capture(
     article = _find_article(connection, capture.url)
     if article is None:
         article_id = _create_article(store, connection, capture)
-        version_id = _insert_version(connection, article_id, 1, "new", None, capture, raw_sha)
-        _after_version(connection, article_id, capture, visible=True)
-        return Recorded(article_id, version_id, "new", True, raw_sha)
+        if article_id is not None:
+            version_id = _insert_version(connection, article_id, 1, "new", None, capture, raw_sha)
+            _after_version(connection, article_id, capture, visible=True)
+            return Recorded(article_id, version_id, "new", True, raw_sha)
+        # Another worker created it since we looked: record against theirs.
+        article = _find_article(connection, capture.url)
+        assert article is not None
 
     latest = _latest_version(connection, article.id)
+    if latest is None and article.extractor != capture.extracted.extractor:
+        # A row made before its first capture (a watcher's discovery) has no
+        # extractor yet: pin this one, or every later check would re-extract
+        # the stored bytes as if an older extractor had made them.
+        connection.execute(
+            schema.articles.update()
+            .where(schema.articles.c.id == article.id)
+            .values(extractor=capture.extracted.extractor)
+        )
     outcome, same_as = _classify(store, connection, article, latest, capture, raw_sha, reextract)
     if outcome == "unchanged":
         return Recorded(article.id, None, "unchanged", False, raw_sha)
@@ -210,8 +225,14 @@ def lead_title(text: str, limit: int = 90) -> str | None:
 
 
 def _find_article(connection: Connection, url: str) -> Row[tuple[object, ...]] | None:
+    """The article at ``url``, locked on PostgreSQL until the transaction ends.
+
+    The lock serialises two workers recording the same article (an import
+    beside a watcher): without it both read the same latest version and both
+    insert number n + 1 (SQLite's write lock already serialises them).
+    """
     return connection.execute(
-        sa.select(schema.articles).where(schema.articles.c.url == url)
+        sa.select(schema.articles).where(schema.articles.c.url == url).with_for_update()
     ).first()
 
 
@@ -224,12 +245,14 @@ def _latest_version(connection: Connection, article_id: int) -> Row[tuple[object
     ).first()
 
 
-def _create_article(store: Store, connection: Connection, capture: Capture) -> int:
+def _create_article(store: Store, connection: Connection, capture: Capture) -> int | None:
+    """The new article's id; None when another worker created the URL meanwhile."""
     source_id = None
     if capture.source_name:
         source_id = store.ensure_source(connection, capture.source_name, capture.source_domain)
+    statement = dialect_insert(connection, schema.articles)
     result = connection.execute(
-        schema.articles.insert().values(
+        statement.values(
             url=capture.url,
             source_id=source_id,
             feed_id=capture.feed_id,
@@ -240,9 +263,11 @@ def _create_article(store: Store, connection: Connection, capture: Capture) -> i
             version_count=0,
             first_seen_at=capture.captured_at,
         )
+        .on_conflict_do_nothing(index_elements=["url"])
+        .returning(schema.articles.c.id)
     )
-    assert result.inserted_primary_key is not None
-    return int(result.inserted_primary_key[0])
+    created = result.scalar()
+    return None if created is None else int(created)
 
 
 def _insert_version(

@@ -22,6 +22,8 @@ from newstrail.demo.fixture_site.hostile import (
     compressed,
     gzip_bomb,
     hostile_payload,
+    huge_feed,
+    poison_article,
 )
 from newstrail.demo.fixture_site.pages import (
     ROBOTS_TXT,
@@ -388,6 +390,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, b"<html><body><p>Slow but fine.</p></body></html>", "text/html")
         elif name == "status":
             self._send(number, b"status", "text/plain")
+        elif name == "huge-feed.xml":
+            base = f"http://{self.headers.get('Host') or site.base_url.removeprefix('http://')}"
+            self._send(200, huge_feed(base, number), "application/rss+xml; charset=utf-8")
+        elif name == "poison-article":
+            size = min(int((query.get("chars") or ["1200000"])[0]), 5_000_000)
+            attributes = min(int((query.get("attributes") or ["50000"])[0]), 500_000)
+            self._send(200, poison_article(size, attributes), "text/html; charset=utf-8")
         else:
             self._send(404, error_html(404), "text/html")
 

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from newstrail.errors import NotFound
 from newstrail.serve.follows import FOLLOW_KINDS, add_follow, remove_follow
+from newstrail.serve.web.params import RecordId
 from newstrail.serve.web.rendering import View, render, store_of
 from newstrail.serve.web.security import (
     CSRF_COOKIE,
@@ -116,7 +117,7 @@ def router() -> APIRouter:
         return _done(api, created.to_json(), "/follows", 201)
 
     @actions.post("/follows/{follow_id}/delete", summary="Stop following (token required)")
-    async def unfollow(request: Request, follow_id: int) -> Response:
+    async def unfollow(request: Request, follow_id: RecordId) -> Response:
         _, api = await authorise(request)
         try:
             remove_follow(store_of(request), follow_id)
@@ -162,7 +163,7 @@ def router() -> APIRouter:
     @actions.post(
         "/sources/feeds/{feed_id}/delete", summary="Stop watching a feed (token required)"
     )
-    async def remove_feed(request: Request, feed_id: int) -> Response:
+    async def remove_feed(request: Request, feed_id: RecordId) -> Response:
         _, api = await authorise(request)
         with store_of(request).write() as connection:
             deleted = connection.execute(

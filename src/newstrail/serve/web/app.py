@@ -25,6 +25,7 @@ from newstrail import __version__
 from newstrail.errors import InvalidInput, NotFound
 from newstrail.serve.web import actions, downloads, monitoring, pages, subscriptions
 from newstrail.serve.web.cache import PageCache
+from newstrail.serve.web.params import is_id_out_of_range
 from newstrail.serve.web.rendering import View, render, template_environment
 from newstrail.serve.web.security import SECURITY_HEADERS, ensure_token
 from newstrail.settings import Settings
@@ -107,6 +108,8 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
+        if is_id_out_of_range(list(error.errors())):
+            return _error(request, 404, f"no record at {request.url.path}: id out of range")
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in error.errors()
         )

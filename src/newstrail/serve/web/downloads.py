@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import StreamingResponse
 
 from newstrail.serve.export import EXPORT_KINDS, export_csv, export_jsonl, warc_records
+from newstrail.serve.web.params import LimitQuery, RecordId, RecordIdQuery
 from newstrail.serve.web.rendering import store_of
 
 KindPath = Annotated[str, Path(pattern="^(" + "|".join(EXPORT_KINDS) + ")$")]
@@ -21,9 +22,9 @@ def router() -> APIRouter:
     def jsonl(
         request: Request,
         kind: KindPath,
-        story: int | None = None,
-        article: int | None = None,
-        limit: Annotated[int | None, Query(ge=1)] = None,
+        story: RecordIdQuery = None,
+        article: RecordIdQuery = None,
+        limit: LimitQuery = None,
     ) -> StreamingResponse:
         lines = export_jsonl(
             store_of(request), kind, story_id=story, article_id=article, limit=limit
@@ -36,9 +37,9 @@ def router() -> APIRouter:
     def csv(
         request: Request,
         kind: KindPath,
-        story: int | None = None,
-        article: int | None = None,
-        limit: Annotated[int | None, Query(ge=1)] = None,
+        story: RecordIdQuery = None,
+        article: RecordIdQuery = None,
+        limit: LimitQuery = None,
     ) -> StreamingResponse:
         rows = export_csv(store_of(request), kind, story_id=story, article_id=article, limit=limit)
         return StreamingResponse(
@@ -48,7 +49,7 @@ def router() -> APIRouter:
         )
 
     @downloads.get("/articles/{article_id}.warc", summary="Every capture of an article as WARC")
-    def article_warc(request: Request, article_id: int) -> StreamingResponse:
+    def article_warc(request: Request, article_id: RecordId) -> StreamingResponse:
         return StreamingResponse(
             warc_records(store_of(request), article_id=article_id),
             media_type="application/warc",
@@ -58,7 +59,7 @@ def router() -> APIRouter:
     @downloads.get(
         "/stories/{story_id}.warc", summary="Every capture of a story's articles as WARC"
     )
-    def story_warc(request: Request, story_id: int) -> StreamingResponse:
+    def story_warc(request: Request, story_id: RecordId) -> StreamingResponse:
         return StreamingResponse(
             warc_records(store_of(request), story_id=story_id),
             media_type="application/warc",

@@ -14,6 +14,7 @@ from newstrail.serve.atom import describe_edit, list_changes
 from newstrail.serve.web.cache import ARCHIVE_STAMP, ARTICLE_STAMP, STORY_STAMP, stamp
 from newstrail.serve.web.diffs import word_diff
 from newstrail.serve.web.health import source_report
+from newstrail.serve.web.params import MAX_ID, RecordId, RecordIdQuery
 from newstrail.serve.web.rendering import View, cache_of, jsonable, store_of, twin
 from newstrail.serve.web.stories import get_story_json, list_story_summaries, timeline
 from newstrail.settings import Settings
@@ -33,7 +34,7 @@ def _parse_day(value: str | None, name: str) -> date | None:
         raise InvalidInput(f"{name} must be a date like 2024-05-31") from error
 
 
-def _article_data(store: Store, article_id: int) -> dict[str, Any]:
+def _article_data(store: Store, article_id: RecordId) -> dict[str, Any]:
     """An article's JSON: ``ArticleDetail`` plus the retired flag and described changes."""
     detail = get_article(store, article_id)
     data = detail.to_json()
@@ -61,7 +62,7 @@ def router() -> APIRouter:
         )
 
     @twin(pages, "/stories/{story_id}", summary="One story across outlets")
-    def story(request: Request, story_id: int) -> View:
+    def story(request: Request, story_id: RecordId) -> View:
         store, cache = store_of(request), cache_of(request)
         current = stamp(store, STORY_STAMP, story_id)
         if current is None:
@@ -90,7 +91,7 @@ def router() -> APIRouter:
         )
 
     @twin(pages, "/articles/{article_id}", summary="One article, its text and versions")
-    def article(request: Request, article_id: int) -> View:
+    def article(request: Request, article_id: RecordId) -> View:
         store, cache = store_of(request), cache_of(request)
         current = stamp(store, ARTICLE_STAMP, article_id)
         if current is None:
@@ -109,9 +110,9 @@ def router() -> APIRouter:
     @twin(pages, "/articles/{article_id}/diff", summary="Word diff between two versions")
     def diff(
         request: Request,
-        article_id: int,
-        from_number: Annotated[int | None, Query(alias="from", ge=1)] = None,
-        to_number: Annotated[int | None, Query(alias="to", ge=1)] = None,
+        article_id: RecordId,
+        from_number: Annotated[int | None, Query(alias="from", ge=1, le=MAX_ID)] = None,
+        to_number: Annotated[int | None, Query(alias="to", ge=1, le=MAX_ID)] = None,
     ) -> View:
         store = store_of(request)
         detail = get_article(store, article_id)
@@ -195,7 +196,7 @@ def router() -> APIRouter:
         return View("sources.html", data)
 
     @twin(pages, "/sources/{source_id}", summary="A source's health and change statistics")
-    def source(request: Request, source_id: int) -> View:
+    def source(request: Request, source_id: RecordId) -> View:
         store = store_of(request)
         data = source_report(store, source_id)
         data["recent_changes"] = [
@@ -208,7 +209,7 @@ def router() -> APIRouter:
         request: Request,
         q: str = "",
         source: str | None = None,
-        story: int | None = None,
+        story: RecordIdQuery = None,
         date_from: Annotated[str | None, Query(alias="from")] = None,
         date_to: Annotated[str | None, Query(alias="to")] = None,
         kind: Annotated[str | None, Query(pattern="^(article|quote)?$")] = None,

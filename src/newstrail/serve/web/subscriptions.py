@@ -12,6 +12,7 @@ from newstrail.errors import NotFound
 from newstrail.serve.atom import Change, changes_feed, list_changes
 from newstrail.serve.follows import followed_stories, list_follows, matching_article_ids
 from newstrail.serve.web.cache import ARCHIVE_STAMP, stamp
+from newstrail.serve.web.params import RecordId
 from newstrail.serve.web.rendering import View, cache_of, store_of, twin
 from newstrail.store import schema
 
@@ -52,7 +53,7 @@ def router() -> APIRouter:
         summary="Atom feed of a source's changes",
         response_class=Response,
     )
-    def source_changes(request: Request, source_id: int, only: OnlyFilter = None) -> Response:
+    def source_changes(request: Request, source_id: RecordId, only: OnlyFilter = None) -> Response:
         with store_of(request).read() as connection:
             name = connection.execute(
                 sa.select(schema.sources.c.name).where(schema.sources.c.id == source_id)
@@ -67,7 +68,7 @@ def router() -> APIRouter:
         summary="Atom feed of a story's changes",
         response_class=Response,
     )
-    def story_changes(request: Request, story_id: int, only: OnlyFilter = None) -> Response:
+    def story_changes(request: Request, story_id: RecordId, only: OnlyFilter = None) -> Response:
         from newstrail.serve.web.stories import get_story_json
 
         title = get_story_json(store_of(request), story_id).get("title") or f"story {story_id}"
@@ -79,7 +80,9 @@ def router() -> APIRouter:
         summary="Atom feed of an article's changes",
         response_class=Response,
     )
-    def article_changes(request: Request, article_id: int, only: OnlyFilter = None) -> Response:
+    def article_changes(
+        request: Request, article_id: RecordId, only: OnlyFilter = None
+    ) -> Response:
         from newstrail.serve.archive import get_article
 
         detail = get_article(store_of(request), article_id)
