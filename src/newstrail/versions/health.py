@@ -291,3 +291,48 @@ def flagged_sources(store: Store) -> list[FlaggedSource]:
             FlaggedSource(int(r.source_id), str(r.name), r.reason, r.since, int(r.held or 0))
             for r in connection.execute(query)
         ]
+
+
+RECENT_CAPTURES = 20
+
+
+def source_extraction(store: Store, source_id: int) -> dict[str, object]:
+    """A source's extraction health for its page: the flag, and figures over recent versions.
+
+    The figures (median words and paragraphs; share with a title, author and
+    date) are over the source's last RECENT_CAPTURES stored versions, held-back
+    ones shown apart.
+    """
+    h, a, v = schema.source_health, schema.articles, schema.versions
+    with store.read() as connection:
+        row = connection.execute(sa.select(h).where(h.c.source_id == source_id)).first()
+        recent = connection.execute(
+            sa.select(v.c.kind, v.c.text, v.c.title, v.c.byline, v.c.published)
+            .join(a, a.c.id == v.c.article_id)
+            .where(a.c.source_id == source_id)
+            .order_by(v.c.captured_at.desc(), v.c.id.desc())
+            .limit(RECENT_CAPTURES)
+        ).all()
+    stats = [CaptureStats.of(r.text, r.title, r.byline, r.published) for r in recent]
+    good = [s for s, r in zip(stats, recent, strict=True) if r.kind not in ("suspect", "teaser")]
+
+    def median(values: list[int]) -> int | None:
+        ordered = sorted(values)
+        return ordered[len(ordered) // 2] if ordered else None
+
+    def share(flags: list[bool]) -> float | None:
+        return round(sum(flags) / len(flags), 2) if flags else None
+
+    return {
+        "state": row.state if row is not None else "ok",
+        "reason": row.reason if row is not None else None,
+        "since": row.since.isoformat() if row is not None and row.since else None,
+        "held": sum(r.kind == "suspect" for r in recent),
+        "recent_versions": len(recent),
+        "median_words": median([s.words for s in good]),
+        "median_paragraphs": median([s.paragraphs for s in good]),
+        "with_title": share([s.title for s in good]),
+        "with_author": share([s.author for s in good]),
+        "with_date": share([s.date for s in good]),
+        "window": list(row.window) if row is not None else [],
+    }
