@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
@@ -38,8 +37,8 @@ from newstrail.extract.article import extract_html
 from newstrail.extract.records import Extracted, FeedEntry
 from newstrail.store import schema
 from newstrail.store.database import Store, text_sha256, utcnow
-from newstrail.store.search import index_entry
 from newstrail.text.encoding import decode_html
+from newstrail.versions.capture import Capture
 from newstrail.versions.diff import VersionText
 from newstrail.versions.edits import is_trivial_change
 from newstrail.versions.health import (
@@ -50,6 +49,14 @@ from newstrail.versions.health import (
     observe,
     source_state,
 )
+from newstrail.versions.rows import (
+    after_version,
+    create_article,
+    find_article,
+    insert_version,
+    latest_version,
+    lead_title,
+)
 from newstrail.versions.verification import Side, verify_change
 
 Reextract = Callable[[bytes, str | None], Extracted]
@@ -59,26 +66,6 @@ VISIBLE_KINDS = ("new", "flipflop")
 HELD_KINDS = ("suspect", "teaser")
 # Versions a capture may flip back to.
 FLIPFLOP_TARGETS = ("new", "trivial")
-
-
-@dataclass(frozen=True)
-class Capture:
-    """One observation of an article: where it came from, its bytes and its extraction."""
-
-    url: str
-    extracted: Extracted
-    origin: str
-    captured_at: datetime
-    raw: bytes | None = None
-    content_type: str | None = None
-    http_status: int | None = None
-    final_url: str | None = None
-    source_name: str | None = None
-    source_domain: str | None = None
-    feed_id: int | None = None
-    # False when the raw bytes hold several versions (a NewsSniffer page), so
-    # equal bytes do not mean an equal version.
-    raw_is_one_version: bool = True
 
 
 @dataclass(frozen=True)
@@ -135,17 +122,17 @@ def record_capture(
         with store.write() as own:
             return record_capture(store, capture, own, reextract)
     raw_sha = store.put_blob(connection, capture.raw) if capture.raw is not None else None
-    article = _find_article(connection, capture.url)
+    article = find_article(connection, capture.url)
     if article is None:
-        article_id = _create_article(store, connection, capture)
-        article = _find_article(connection, capture.url)
+        article_id = create_article(store, connection, capture)
+        article = find_article(connection, capture.url)
         assert article is not None
         decision = _first_capture(connection, article, capture)
         kind = decision.outcome
-        version_id = _insert_version(
+        version_id = insert_version(
             connection, article_id, 1, kind, None, capture, raw_sha, decision.verification
         )
-        _after_version(connection, article_id, capture, visible=kind in VISIBLE_KINDS)
+        after_version(connection, article_id, capture, visible=kind in VISIBLE_KINDS)
         return Recorded(
             article_id,
             version_id,
@@ -157,7 +144,7 @@ def record_capture(
             article.source_id,
         )
 
-    latest = _latest_version(connection, article.id)
+    latest = latest_version(connection, article.id)
     if latest is None:
         decision = _first_capture(connection, article, capture)
     else:
@@ -178,7 +165,7 @@ def record_capture(
             article.id, None, "unchanged", False, raw_sha, None, decision.source_health, source_id
         )
     number = (latest.number if latest else 0) + 1
-    version_id = _insert_version(
+    version_id = insert_version(
         connection,
         article.id,
         number,
@@ -189,7 +176,7 @@ def record_capture(
         decision.verification,
     )
     # A flip-flop restores an earlier text: it is the article's current state again.
-    _after_version(connection, article.id, capture, visible=decision.outcome in VISIBLE_KINDS)
+    after_version(connection, article.id, capture, visible=decision.outcome in VISIBLE_KINDS)
     return Recorded(
         article.id,
         version_id,
@@ -433,144 +420,4 @@ def _already_imported(
     )
 
 
-def lead_title(text: str, limit: int = 90) -> str | None:
-    """A display title for an article without a headline: its opening words.
-
-    Only the article's listing uses it; the version keeps ``title`` empty, as
-    the source had none.
-    """
-    words = text.split()
-    if not words:
-        return None
-    lead = ""
-    for word in words:
-        if len(lead) + len(word) + 1 > limit:
-            return lead + " …"
-        lead = f"{lead} {word}".strip()
-        if lead.endswith((".", "!", "?")) and len(lead) > 40:
-            return lead
-    return lead
-
-
-def _find_article(connection: Connection, url: str) -> Row[tuple[object, ...]] | None:
-    return connection.execute(
-        sa.select(schema.articles).where(schema.articles.c.url == url)
-    ).first()
-
-
-def _latest_version(connection: Connection, article_id: int) -> Row[tuple[object, ...]] | None:
-    return connection.execute(
-        sa.select(schema.versions)
-        .where(schema.versions.c.article_id == article_id)
-        .order_by(schema.versions.c.number.desc())
-        .limit(1)
-    ).first()
-
-
-def _create_article(store: Store, connection: Connection, capture: Capture) -> int:
-    source_id = None
-    if capture.source_name:
-        source_id = store.ensure_source(connection, capture.source_name, capture.source_domain)
-    result = connection.execute(
-        schema.articles.insert().values(
-            url=capture.url,
-            source_id=source_id,
-            feed_id=capture.feed_id,
-            title=capture.extracted.title or lead_title(capture.extracted.text),
-            published=capture.extracted.date,
-            state="active",
-            extractor=capture.extracted.extractor,
-            version_count=0,
-            first_seen_at=capture.captured_at,
-        )
-    )
-    assert result.inserted_primary_key is not None
-    return int(result.inserted_primary_key[0])
-
-
-def _insert_version(
-    connection: Connection,
-    article_id: int,
-    number: int,
-    kind: str,
-    same_as: int | None,
-    capture: Capture,
-    raw_sha: str | None,
-    verification: dict[str, object] | None = None,
-) -> int:
-    extracted = capture.extracted
-    result = connection.execute(
-        schema.versions.insert().values(
-            article_id=article_id,
-            number=number,
-            kind=kind,
-            same_as_id=same_as,
-            captured_at=capture.captured_at,
-            origin=capture.origin,
-            raw_sha256=raw_sha,
-            content_type=capture.content_type,
-            http_status=capture.http_status,
-            final_url=capture.final_url,
-            title=extracted.title,
-            byline=extracted.author,
-            published=extracted.date,
-            site_name=extracted.site,
-            language=extracted.language,
-            text=extracted.text,
-            text_sha256=text_sha256(extracted.text),
-            extractor=extracted.extractor,
-            evidence=dict(extracted.evidence) or None,
-            verification=verification or None,
-        )
-    )
-    assert result.inserted_primary_key is not None
-    return int(result.inserted_primary_key[0])
-
-
-def _after_version(
-    connection: Connection,
-    article_id: int,
-    capture: Capture,
-    *,
-    visible: bool,
-) -> None:
-    """Keep the article's summary columns and the search index in step."""
-    values: dict[str, object] = {"version_count": schema.articles.c.version_count + 1}
-    if visible:
-        values.update(
-            last_changed_at=capture.captured_at,
-            title=capture.extracted.title or lead_title(capture.extracted.text),
-        )
-        if capture.extracted.date:
-            values["published"] = capture.extracted.date
-    connection.execute(
-        schema.articles.update().where(schema.articles.c.id == article_id).values(**values)
-    )
-    if visible:
-        title, text = capture.extracted.title or "", capture.extracted.text
-        index_entry(connection, "article", article_id, title, text, replace=True)
-        if capture.extracted.site:
-            _name_source(connection, article_id, capture.extracted.site)
-
-
-def _name_source(connection: Connection, article_id: int, site: str) -> None:
-    """Give a source named after its bare host the name its pages state (og:site_name).
-
-    Sources found by polling are created from the URL alone ("example-news.com");
-    the first page that names its outlet ("Example News") names the source, unless
-    another source already has that name.
-    """
-    s, a = schema.sources, schema.articles
-    source = connection.execute(
-        sa.select(s.c.id, s.c.name, s.c.domain)
-        .join(a, a.c.source_id == s.c.id)
-        .where(a.c.id == article_id)
-    ).first()
-    name = " ".join(site.split())[:200]
-    if source is None or not source.domain or source.name != source.domain or not name:
-        return
-    if "." in name and name.lower().strip("/").endswith(source.domain):
-        return  # the page names itself by its host too
-    taken = connection.execute(sa.select(s.c.id).where(s.c.name == name)).first()
-    if taken is None:
-        connection.execute(s.update().where(s.c.id == source.id).values(name=name))
+__all__ = ["Capture", "Decision", "Recorded", "lead_title", "record_capture"]
