@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import json
 import random
 import re
@@ -50,6 +51,7 @@ from bench._common import BenchRun, fold_of, shared_data
 from newstrail.extract.article import extract_html
 from newstrail.extract.records import Extracted
 from newstrail.store.database import Store
+from newstrail.text.encoding import decode_html
 from newstrail.text.urls import registered_domain
 from newstrail.versions.diff import VersionText
 from newstrail.versions.edits import compare_versions
@@ -115,7 +117,7 @@ def redesign(
     raw: bytes, text: str, name: str, rng: random.Random, edit: bool
 ) -> tuple[bytes, str | None] | None:
     """The page under one template change (and a real edit when asked); None if not applicable."""
-    root = document_fromstring(raw)
+    root = document_fromstring(decode_html(raw))
     paragraphs = story_paragraphs(root, text)
     if len(paragraphs) < 3:
         return None
@@ -123,6 +125,10 @@ def redesign(
     head = root.find("head")
     if body is None or head is None:
         return None
+    for meta in head.iterfind("meta"):  # the page is written back as UTF-8: say so
+        if meta.get("charset") or (meta.get("http-equiv") or "").lower() == "content-type":
+            head.remove(meta)
+    head.insert(0, etree.Element("meta", charset="utf-8"))
     names = REDESIGNS[:-1] if name == "all" else (name,)
     for one in names:
         if one == "chrome":
@@ -178,7 +184,10 @@ def redesign(
             wrapper.append(lead)
     changed = None
     if edit:
-        target = paragraphs[len(paragraphs) // 2]
+        # In the first half of the story: some pages carry the next article
+        # below ("continued" bodies) and extraction takes both; an edit there is
+        # that other article's.
+        target = paragraphs[len(paragraphs) // 4 + 1]
         content = target.text_content()
         number = re.search(r"\b\d+\b", content)
         if number and rng.random() < 0.5:
@@ -203,7 +212,10 @@ def classify_only_changed(old: Extracted, new: Extracted) -> bool:
     return compare_versions(a, b).changed
 
 
-def run(limit: int) -> dict[str, Any]:
+def run(
+    limit: int, only_half: str | None = None, names: tuple[str, ...] = REDESIGNS
+) -> dict[str, Any]:
+    """Record every page and its redesigns; tally false changes and missed edits."""
     rng = random.Random(SEED)
     store = Store(":memory:")
     at = datetime(2026, 1, 1, tzinfo=UTC)
@@ -211,6 +223,9 @@ def run(limit: int) -> dict[str, Any]:
     used = 0
     skipped: dict[str, int] = defaultdict(int)
     for index, page in enumerate(load_pages(limit)):
+        half = "tune" if fold_of(page["group"], 2) == 0 else "check"
+        if only_half is not None and half != only_half:
+            continue
         raw = raw_of(page)
         try:
             first = extract_html(raw, page["url"])
@@ -218,9 +233,8 @@ def run(limit: int) -> dict[str, Any]:
             continue
         if len(first.text.split()) < MIN_WORDS:
             continue
-        half = "tune" if fold_of(page["group"], 2) == 0 else "check"
         used += 1
-        for name in REDESIGNS:
+        for name in names:
             for edit in (False, True):
                 made = redesign(raw, first.text, name, rng, edit)
                 if made is None:
@@ -257,6 +271,45 @@ def run(limit: int) -> dict[str, Any]:
     return results
 
 
+def real_captures() -> list[dict[str, Any]]:
+    """Every consecutive pair of ``shared/data/revisions`` recorded as a watcher would."""
+    base = shared_data() / "revisions"
+    manifest = json.loads((base / "manifest.json").read_text())
+    by_case: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for entry in manifest:
+        by_case[entry["case"]].append(entry)
+    store = Store(":memory:")
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = []
+    for case, entries in sorted(by_case.items()):
+        entries.sort(key=lambda e: e["version_index"])
+        observation = entries[0]["helper_observation"].lower()
+        expected = not (
+            observation.startswith("template/trivial") or "no-substantive-change" in observation
+        )
+        for number, (old, new) in enumerate(itertools.pairwise(entries)):
+            url = f"https://bench.invalid/revisions/{case}/{number}"
+            old_raw, new_raw = (base / old["file"]).read_bytes(), (base / new["file"]).read_bytes()
+            first = extract_html(old_raw, old["canonical_url"])
+            second = extract_html(new_raw, new["canonical_url"])
+            record_capture(store, Capture(url, first, "fetch", at, old_raw, "text/html"))
+            recorded = record_capture(
+                store, Capture(url, second, "fetch", at + timedelta(days=1), new_raw, "text/html")
+            )
+            rows.append(
+                {
+                    "case": case,
+                    "pair": [old["version_index"], new["version_index"]],
+                    "expected_changed": expected,
+                    "newstrail": recorded.visible,
+                    "outcome": recorded.outcome,
+                    "classify only": classify_only_changed(first, second),
+                    "text hash": text_hash_changed(first, second),
+                }
+            )
+    return rows
+
+
 def print_table(results: dict[str, Any]) -> None:
     print(f"pages used: {results['pages']}")
     print(f"{'system':14} {'half':6} {'redesign':11} {'false changes':>15} {'missed edits':>14}")
@@ -274,8 +327,14 @@ def main() -> None:
     arguments = parser.parse_args()
     bench = BenchRun("redesigns")
     results = run(arguments.pages)
+    results["real_captures"] = real_captures()
     bench.print_header()
     print_table(results)
+    print("\nreal capture pairs (shared/data/revisions): right answers per system")
+    pairs = results["real_captures"]
+    for system in ("newstrail", "classify only", "text hash"):
+        right = sum(row[system] == row["expected_changed"] for row in pairs)
+        print(f"  {system:14} {right}/{len(pairs)}")
     bench.write(results)
 
 

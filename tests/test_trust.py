@@ -28,6 +28,7 @@ from newstrail.store import schema
 from newstrail.store.database import Store
 from newstrail.versions.diff import VersionText
 from newstrail.versions.health import flagged_sources
+from newstrail.versions.rechecking import recheck_suspects
 from newstrail.versions.recording import Capture, record_capture
 from newstrail.versions.verification import Side, verify_change
 
@@ -313,3 +314,25 @@ def test_a_source_whose_template_breaks_is_flagged_and_publishes_no_false_versio
             sa.select(sa.func.count()).where(v.c.kind == "suspect")
         ).scalar_one()
     assert held >= 3 and set(alerted) <= {"new"}
+
+
+def test_suspect_captures_are_rechecked_after_an_extractor_upgrade(store: Store) -> None:
+    now = datetime(2025, 3, 1, tzinfo=UTC)
+    old = "newstrail/0+old"
+    story = [*PARAGRAPHS, *(p.replace("council", "board") for p in PARAGRAPHS)]
+    full = _capture(page(story), at=now)
+    first = record_capture(store, replace(full, extracted=replace(full.extracted, extractor=old)))
+    # The old extractor collapsed the next capture, whose page carries a real edit.
+    edited = [story[0], story[1].replace("7 to 2", "6 to 3"), *story[2:]]
+    capture = _capture(page(edited), at=now + timedelta(hours=1))
+    collapsed = replace(capture, extracted=replace(capture.extracted, text=story[0], extractor=old))
+    held = record_capture(store, collapsed)
+    assert held.outcome == "suspect", held
+    assert list_changes(store, article_id=first.article_id) == []
+
+    done = recheck_suspects(store, None, other_extractor=True)
+    assert [(d.version_id, d.outcome) for d in done] == [(held.version_id, "new")]
+    assert [c.version_id for c in list_changes(store, article_id=first.article_id)] == [
+        held.version_id
+    ]
+    assert recheck_suspects(store, None, other_extractor=True) == []

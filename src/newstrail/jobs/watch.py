@@ -57,7 +57,7 @@ from newstrail.store.database import Store, utcnow
 from newstrail.text.encoding import decode_html
 from newstrail.text.urls import canonicalise, registered_domain
 from newstrail.versions.health import flagged_sources
-from newstrail.versions.rechecking import recheck_suspects
+from newstrail.versions.rechecking import Rechecked, recheck_suspects
 from newstrail.versions.recording import Capture, record_capture
 
 Clock = Callable[[], datetime]
@@ -115,6 +115,7 @@ class Watcher:
         self._poller = FeedPoller(store, settings, clock, self.worker)
         self._caught_up = False  # see _update_stories
         self._recovered: set[int] = set()  # sources whose extraction recovered this pass
+        self._suspects_rechecked = False
 
     # -- passes ---------------------------------------------------------------
 
@@ -499,18 +500,24 @@ class Watcher:
     # -- extraction health -----------------------------------------------------
 
     def _recheck_recovered(self, report: WatchReport) -> None:
-        """Re-check the versions held back for sources that recovered in this pass;
-        publish (and alert on) those that turn out to be real edits."""
+        """Re-check held-back versions of sources that recovered in this pass (and,
+        on a watcher's first pass, those an older extractor produced); publish and
+        alert on those that turn out to be real edits."""
         recovered, self._recovered = self._recovered, set()
+        rechecked: list[Rechecked] = []
+        if not self._suspects_rechecked:  # once per watcher: after an extractor upgrade
+            rechecked += recheck_suspects(self.store, None, other_extractor=True)
+            self._suspects_rechecked = True
         for source_id in sorted(recovered):
-            for done in recheck_suspects(self.store, source_id):
-                if done.outcome not in ("new", "flipflop"):
-                    continue
-                with self.store.write() as connection:
-                    queue_alerts(
-                        connection, done.article_id, done.version_id, first=False, now=self.clock()
-                    )
-                report.changed_articles.append(done.article_id)
+            rechecked += recheck_suspects(self.store, source_id)
+        for done in rechecked:
+            if done.outcome not in ("new", "flipflop"):
+                continue
+            with self.store.write() as connection:
+                queue_alerts(
+                    connection, done.article_id, done.version_id, first=False, now=self.clock()
+                )
+            report.changed_articles.append(done.article_id)
         report.degraded_sources = [
             f"{flag.name} ({flag.reason})" for flag in flagged_sources(self.store)
         ]

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from newstrail.extract.records import Extracted
@@ -226,12 +228,25 @@ def observe(
     row = connection.execute(sa.select(h).where(h.c.source_id == source_id)).first()
     if row is None and degraded is None:
         return None
-    window: list[dict[str, object]] = list(row.window) if row is not None else []
+    if row is None:
+        # Two workers may meet here on PostgreSQL: the second insert does nothing,
+        # and both then update the one row under its lock.
+        insert = (postgres_insert if connection.dialect.name == "postgresql" else sqlite_insert)(h)
+        connection.execute(
+            insert.values(
+                source_id=source_id, state="ok", window=[], updated_at=at
+            ).on_conflict_do_nothing(index_elements=[h.c.source_id])
+        )
+    row = connection.execute(
+        sa.select(h).where(h.c.source_id == source_id).with_for_update()
+    ).first()
+    assert row is not None
+    window: list[dict[str, object]] = list(row.window or [])
     entry: dict[str, object] = {"at": at.isoformat(), "article_id": article_id}
     if degraded:
         entry["degraded"] = degraded
     window = [*window, entry][-WINDOW_KEPT:]
-    was_flagged = row is not None and row.state == "degraded"
+    was_flagged = row.state == "degraded"
     recent = window[-FLAG_WINDOW:]
     bad = [item for item in recent if item.get("degraded")]
     healthy_run = 0
@@ -250,11 +265,7 @@ def observe(
         values["extractor"] = extractor
     elif was_flagged and not flagged:
         values.update(state="ok", reason=None, since=at)
-    if row is None:
-        values.setdefault("state", "ok")
-        connection.execute(h.insert().values(source_id=source_id, **values))
-    else:
-        connection.execute(h.update().where(h.c.source_id == source_id).values(**values))
+    connection.execute(h.update().where(h.c.source_id == source_id).values(**values))
     if flagged != was_flagged:
         return "flagged" if flagged else "recovered"
     return None

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from newstrail.extract.records import Extracted
+from newstrail.extract.records import EXTRACTOR_NAME, EXTRACTOR_VERSION, Extracted
 from newstrail.store import schema
 from newstrail.store.database import Store, text_sha256
 from newstrail.store.search import index_entry
@@ -29,6 +29,8 @@ from newstrail.versions.recording import (
     lead_title,
 )
 
+CURRENT_EXTRACTOR = f"{EXTRACTOR_NAME}/{EXTRACTOR_VERSION}"
+
 
 @dataclass(frozen=True)
 class Rechecked:
@@ -39,8 +41,16 @@ class Rechecked:
     outcome: str  # new | flipflop | trivial | template | teaser | suspect
 
 
-def suspect_versions(store: Store, source_id: int | None = None) -> list[tuple[int, int]]:
-    """(article id, version id) of every suspect version, of one source or all, oldest first."""
+def suspect_versions(
+    store: Store, source_id: int | None = None, *, other_extractor: bool = False
+) -> list[tuple[int, int]]:
+    """(article id, version id) of suspect versions, oldest first.
+
+    Args:
+        store: the store.
+        source_id: of one source only.
+        other_extractor: only those extracted by another extractor than today's.
+    """
     v, a = schema.versions, schema.articles
     query = (
         sa.select(v.c.article_id, v.c.id)
@@ -50,12 +60,18 @@ def suspect_versions(store: Store, source_id: int | None = None) -> list[tuple[i
     )
     if source_id is not None:
         query = query.where(a.c.source_id == source_id)
+    if other_extractor:
+        query = query.where(v.c.extractor != CURRENT_EXTRACTOR)
     with store.read() as connection:
         return [(int(row.article_id), int(row.id)) for row in connection.execute(query)]
 
 
 def recheck_suspects(
-    store: Store, source_id: int | None, reextract: Reextract | None = None
+    store: Store,
+    source_id: int | None,
+    reextract: Reextract | None = None,
+    *,
+    other_extractor: bool = False,
 ) -> list[Rechecked]:
     """Re-check the suspect versions of a source (or of every source when None).
 
@@ -63,12 +79,16 @@ def recheck_suspects(
         store: the store.
         source_id: whose suspect versions; None for all.
         reextract: the current extractor over raw bytes; by default the HTML extractor.
+        other_extractor: only versions extracted by an older (or other) extractor:
+            what a watcher re-checks when it starts after an upgrade.
 
     Returns:
         What each suspect version became, in the order they were checked.
     """
     done: list[Rechecked] = []
-    for article_id, version_id in suspect_versions(store, source_id):
+    for article_id, version_id in suspect_versions(
+        store, source_id, other_extractor=other_extractor
+    ):
         with store.write() as connection:
             result = _recheck(store, connection, article_id, version_id, reextract)
         if result is not None:
@@ -84,7 +104,8 @@ def _recheck(
     reextract: Reextract | None,
 ) -> Rechecked | None:
     v, a = schema.versions, schema.articles
-    version = connection.execute(sa.select(v).where(v.c.id == version_id)).first()
+    # Locked: two watchers re-checking at once must not both publish it.
+    version = connection.execute(sa.select(v).where(v.c.id == version_id).with_for_update()).first()
     article = connection.execute(sa.select(a).where(a.c.id == article_id)).first()
     if version is None or article is None or version.kind != "suspect":
         return None  # another worker got there first

@@ -229,7 +229,10 @@ def _first_capture(
 ) -> Decision:
     """A first version is new, unless its source's extraction is flagged (then suspect)."""
     note: dict[str, object] = {}
-    access = access_state(capture.extracted, _html_of(capture.raw))
+    # What the page states (JSON-LD) and how its text ends: scanning the raw page
+    # for paywall markup too cost ~2 ms a new article (bench/watch.py "first"),
+    # and matters only against a stored full text (_check_change).
+    access = access_state(capture.extracted, None)
     if access:
         note["access"] = access
     state = source_state(connection, _int_or_none(article.source_id))

@@ -45,6 +45,7 @@ from newstrail.versions.edits import (
     compare_versions,
     is_correction_notice,
 )
+from newstrail.versions.furniture import is_prose
 
 # Elements that hold page furniture wherever they sit, and class/id/role words
 # that name it. A sentence inside one of these (below the article container) is
@@ -70,13 +71,18 @@ FURNITURE_TAGS = frozenset(
         "label",
     ]
 )
-FURNITURE_ATTRIBUTE = re.compile(
-    r"newsletter|promo|related|recirc|share|social|subscri|signup|sign-up|advert|"
-    r"(?:^|[-_ ])ads?(?:$|[-_ ])|banner|sidebar|widget|video|player|caption|outbrain|"
-    r"taboola|read-?more|more-?stories|cookie|consent|paywall|comment|teaser|popular|"
-    r"trending|most-read|breadcrumb|toolbar|byline-widget|login|account|embed",
-    re.IGNORECASE,
+# Words of class/id/role names (split at "-", "_" and camelCase) that name
+# furniture. Whole words, not substrings: a substring list dismissed a real
+# edit inside ABC's "voc-paywall" story wrapper (paywall markup wraps the story
+# itself; restricted pages are health.py's business).
+FURNITURE_WORDS = frozenset(
+    """newsletter newsletters promo promos promotion related recirc recirculation share
+    sharing sharebar social subscribe subscription signup advert adverts advertisement
+    advertising ad ads adslot banner sidebar widget video videos player caption outbrain
+    taboola readmore cookie cookies consent comments popular trending mostread breadcrumb
+    breadcrumbs toolbar login account""".split()  # noqa: SIM905 - a word list reads best as text
 )
+NAME_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 # Elements that wrap a whole story: the furniture search stops there (the 2020
 # BBC page wraps its article in "ContainerWithSidebarWrapper").
 STORY_TAGS = frozenset(["article", "main", "body"])
@@ -117,10 +123,14 @@ BLOCK_TAGS = frozenset(
         "form",
     ]
 )
-# How many shared sentences locate the article container, and which share of
-# them the container must hold (a footer line extracted twice must not widen it).
+# How many shared sentences locate the article container. The container holds
+# all of them: on a tune-half page whose story is split over two sibling blocks
+# (an ad between them), holding four fifths of them left a real edit "outside".
+# Only prose of CONTAINER_MIN_WORDS or more locates it, so a short footer line
+# extracted in both captures does not widen it to the whole page.
 CONTAINER_SAMPLE = 40
-CONTAINER_SHARE = 0.8
+CONTAINER_SHARE = 1.0
+CONTAINER_MIN_WORDS = 8
 CONTAINER_MIN_SHARED = 5
 # Words that say a byline came from page furniture, not from an author.
 NOT_A_PERSON = re.compile(
@@ -295,12 +305,9 @@ class Page:
                 break
             if element.tag in FURNITURE_TAGS:
                 return f"inside <{element.tag}>"
-            marks = " ".join(
-                str(element.get(name) or "") for name in ("class", "id", "role", "aria-label")
-            )
-            found = FURNITURE_ATTRIBUTE.search(marks)
+            found = _furniture_word(element)
             if found:
-                return f"inside a {found.group(0).strip(' -_').lower()} box"
+                return f"inside a {found} box"
         return None
 
     def in_story(self, unit: str, container: int | None) -> bool | None:
@@ -309,6 +316,15 @@ class Page:
         if index is None:
             return None
         return self.furniture_between(index, container) is None
+
+
+def _furniture_word(element: HtmlElement) -> str | None:
+    """The first furniture word in an element's class, id or role, if any."""
+    for name in ("class", "id", "role"):
+        for part in NAME_PART.findall(str(element.get(name) or "")):
+            if part.lower() in FURNITURE_WORDS:
+                return str(part).lower()
+    return None
 
 
 def _letters(text: str) -> str:
@@ -321,7 +337,8 @@ def _short(unit: str, limit: int = 80) -> str:
 
 
 def _sample(units: list[str]) -> list[str]:
-    """At most CONTAINER_SAMPLE units spread over the text."""
+    """At most CONTAINER_SAMPLE prose units spread over the text."""
+    units = [u for u in units if is_prose(u) and count_words(u) >= CONTAINER_MIN_WORDS]
     step = max(1, len(units) // CONTAINER_SAMPLE)
     return units[::step][:CONTAINER_SAMPLE]
 
@@ -351,17 +368,12 @@ class Check:
         new_units = [s for paragraph in diff.new_paragraphs for s in paragraph]
         # The sentences both captures share locate the story on each page; when
         # a rewrite left too few, each page's own extracted sentences do.
-        enough = len(shared) >= CONTAINER_MIN_SHARED
-        self.old_container = (
-            self.old_page.container(_sample(shared if enough else old_units))
-            if self.old_page
-            else None
-        )
-        self.new_container = (
-            self.new_page.container(_sample(shared if enough else new_units))
-            if self.new_page
-            else None
-        )
+        sample = _sample(shared)
+        enough = len(sample) >= CONTAINER_MIN_SHARED
+        old_sample = sample if enough else _sample(old_units)
+        new_sample = sample if enough else _sample(new_units)
+        self.old_container = self.old_page.container(old_sample) if self.old_page else None
+        self.new_container = self.new_page.container(new_sample) if self.new_page else None
 
     def unit(self, op: SentenceOp) -> str | None:
         """Why a changed sentence is not editorial, or None when it stands."""
