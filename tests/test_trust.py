@@ -336,3 +336,54 @@ def test_suspect_captures_are_rechecked_after_an_extractor_upgrade(store: Store)
         held.version_id
     ]
     assert recheck_suspects(store, None, other_extractor=True) == []
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
+def test_a_person_sees_the_access_state_and_why_a_capture_was_held(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    import uvicorn
+    from playwright.sync_api import sync_playwright
+
+    from newstrail.serve.web import create_app
+    from test_browser import ARTIFACTS, CHROMIUM_ARGS, free_port
+
+    store = Store(tmp_path / "held.db")
+    now = datetime(2025, 3, 1, tzinfo=UTC)
+    full = record_capture(store, _capture(page(PARAGRAPHS, free=True), at=now))
+    record_capture(store, _capture(page(PARAGRAPHS[:2], free=False), at=now + timedelta(hours=1)))
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(store, SETTINGS), host="127.0.0.1", port=port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            view = browser.new_page(viewport={"width": 1100, "height": 800})
+            view.goto(f"http://127.0.0.1:{port}/articles/{full.article_id}")
+            assert "Access: restricted" in view.locator("p.access").inner_text()
+            rows = view.locator("table.versions tbody tr")
+            assert rows.count() == 2
+            assert "teaser" in rows.nth(1).inner_text()
+            assert "not diffed" in rows.nth(1).locator("small.note").inner_text()
+            assert "held back" in rows.nth(1).inner_text() and rows.nth(1).locator("a").count() == 0
+            # The current text is the full one, not the teaser.
+            assert view.locator(".article-text p").count() == len(PARAGRAPHS)
+            ARTIFACTS.mkdir(exist_ok=True)
+            view.screenshot(path=str(ARTIFACTS / "held-teaser-article.png"), full_page=True)
+            browser.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        store.close()
