@@ -50,6 +50,9 @@ TOLERANCE = 0.01
 # The synthetic edits check-half articles edited for the gate: a quarter of the
 # bench's 160, ~4 s instead of ~15 s.
 EDITED_ARTICLES = 40
+# Pages the redesign gate takes from the extraction dev sets (the check half
+# of them is scored): ~40 extractions, a few seconds.
+GATED_REDESIGN_PAGES = 40
 
 
 @dataclass(frozen=True)
@@ -356,12 +359,42 @@ def reuse_scores() -> list[Score]:
     ]
 
 
+def redesigns_scores() -> list[Score]:
+    """Template-only redesigns of unseen pages, and real edits on top (``bench.redesigns``)."""
+    from bench import redesigns
+
+    results = redesigns.run(GATED_REDESIGN_PAGES, only_half="check", names=("all",))
+    cell = results["systems"]["newstrail"]["check"]["all"]
+    subset = (
+        f"extraction dev pages, check half by publisher, of the first {GATED_REDESIGN_PAGES} "
+        f"({cell['template_cases']} redesigns, {cell['edit_cases']} with an edit), every "
+        "template change at once"
+    )
+    return [
+        Score(
+            "redesigns.check-all.no_false_change",
+            "redesigns",
+            "share of template-only redesigns not reported as changed",
+            subset,
+            1 - cell["false_changes"] / max(cell["template_cases"], 1),
+        ),
+        Score(
+            "redesigns.check-all.edit_recall",
+            "redesigns",
+            "share of real edits on top of a redesign reported as changed",
+            subset,
+            1 - cell["missed_edits"] / max(cell["edit_cases"], 1),
+        ),
+    ]
+
+
 STAGES: dict[str, Callable[[], list[Score]]] = {
     "extraction": extraction_scores,
     "clustering": clustering_scores,
     "quotes": quotes_scores,
     "edits": edits_scores,
     "reuse": reuse_scores,
+    "redesigns": redesigns_scores,
 }
 
 

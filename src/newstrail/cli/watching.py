@@ -130,7 +130,9 @@ def sources_list(obj: Context, as_json: bool) -> None:
     if as_json:
         print_json_lines(s.to_json() for s in found)
         return
-    table = Table("id", "kind", "outlet", "url", "active", "checks", "errors", "last error")
+    table = Table(
+        "id", "kind", "outlet", "url", "active", "checks", "errors", "last error", "extraction"
+    )
     for s in found:
         table.add_row(
             str(s.id),
@@ -141,6 +143,44 @@ def sources_list(obj: Context, as_json: bool) -> None:
             str(s.check_count),
             str(s.error_count),
             s.last_error or "",
+            f"degraded: {s.extraction_degraded}" if s.extraction_degraded else "ok",
+        )
+    console.print(table)
+
+
+@sources.command("report")
+@click.option("--source", "source_id", type=int, help="One outlet (its id) [default: all].")
+@json_option(per="outlet")
+@click.pass_obj
+def sources_report(obj: Context, source_id: int | None, as_json: bool) -> None:
+    """The silent-edit record per outlet: factual edits and how many carried a notice.
+
+    Outlets are ranked by the share of their factual edits (numbers, quotes,
+    names, headline) published without a correction or update notice; --json
+    lists the articles behind every figure.
+
+    Example: newstrail sources report --json
+    """
+    from newstrail.serve.silent_edits import RANK_MIN_FACTUAL, outlet_records
+
+    records = outlet_records(obj.store, source_id)
+    if as_json:
+        print_json_lines(r.to_json() for r in records)
+        return
+    table = Table("outlet", "edits", "substantive", "factual", "noticed", "silent", "silent %")
+    for r in records:
+        share = r.silent_share
+        shown = f"{share * 100:.0f} %" if share is not None else "—"
+        if share is not None and len(r.factual) < RANK_MIN_FACTUAL:
+            shown += " (few)"
+        table.add_row(
+            f"{r.name} ({r.source_id})",
+            str(len(r.entries)),
+            str(len(r.substantive)),
+            str(len(r.factual)),
+            str(len(r.noticed)),
+            str(len(r.silent)),
+            shown,
         )
     console.print(table)
 

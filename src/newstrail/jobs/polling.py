@@ -139,6 +139,8 @@ class WatchReport:
     # Requests and failures per host: a host whose every request failed is suspect.
     host_attempts: Counter[str] = field(default_factory=Counter)
     host_failures: Counter[str] = field(default_factory=Counter)
+    # Sources whose extraction is flagged as degraded: "name (reason)".
+    degraded_sources: list[str] = field(default_factory=list)
     seconds: float = 0.0
     retries: int = 0  # transactions run again after a transient conflict (Store.transact)
 
@@ -205,6 +207,10 @@ class WatchReport:
             parts.append(f"suspect: {shown}{more}")
         if self.retries:
             parts.append(f"{self.retries} store conflicts retried")
+        if self.degraded_sources:
+            held = self.outcomes.get("suspect", 0)
+            shown = ", ".join(self.degraded_sources[:5])
+            parts.append(f"extraction degraded: {shown} ({held} versions held back)")
         if not self.succeeded and self.errors:
             parts.append(f"first error: {self.errors[0]}")
         return "; ".join(parts) + f" ({self.seconds:.1f} s)"
@@ -221,6 +227,7 @@ class WatchReport:
             "errors": dict(self.error_kinds),
             "suspects": self.suspects(),
             "retries": self.retries,
+            "degraded_sources": list(self.degraded_sources),
             "succeeded": self.succeeded,
             "seconds": round(self.seconds, 3),
         }

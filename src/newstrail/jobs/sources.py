@@ -48,6 +48,8 @@ class SourceRecord:
     check_count: int
     error_count: int
     options: dict[str, Any]
+    # Why the outlet's extraction is flagged as degraded (versions held back), or None.
+    extraction_degraded: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = dict(vars(self))
@@ -165,11 +167,14 @@ def save_source(
 
 def list_sources(store: Store) -> list[SourceRecord]:
     """Every watched URL with its health counters."""
-    f, s = schema.feeds, schema.sources
+    f, s, h = schema.feeds, schema.sources, schema.source_health
+    degraded = sa.case((h.c.state == "degraded", h.c.reason), else_=None)
     with store.read() as connection:
         rows = connection.execute(
-            sa.select(f, s.c.name.label("outlet"))
-            .select_from(f.outerjoin(s, s.c.id == f.c.source_id))
+            sa.select(f, s.c.name.label("outlet"), degraded.label("degraded"))
+            .select_from(
+                f.outerjoin(s, s.c.id == f.c.source_id).outerjoin(h, h.c.source_id == f.c.source_id)
+            )
             .order_by(f.c.id)
         ).all()
     return [
@@ -186,6 +191,7 @@ def list_sources(store: Store) -> list[SourceRecord]:
             check_count=r.check_count,
             error_count=r.error_count,
             options=r.options or {},
+            extraction_degraded=r.degraded,
         )
         for r in rows
     ]
@@ -262,8 +268,21 @@ def watch_summary(store: Store) -> str:
             .select_from(a)
             .where(a.c.state == "active", a.c.next_check_at <= now)
         ).scalar_one()
+        flagged: list[str] = list(
+            connection.execute(
+                sa.select(schema.sources.c.name)
+                .join(schema.source_health, schema.source_health.c.source_id == schema.sources.c.id)
+                .where(schema.source_health.c.state == "degraded")
+                .order_by(schema.sources.c.name)
+            )
+            .scalars()
+            .all()
+        )
     where = store.engine.url.render_as_string(hide_password=True)
-    return f"watching {feeds} sources and {active} active articles ({due} due now) in {where}"
+    line = f"watching {feeds} sources and {active} active articles ({due} due now) in {where}"
+    if flagged:
+        line += f"; extraction degraded (versions held back): {', '.join(flagged)}"
+    return line
 
 
 async def add_source(

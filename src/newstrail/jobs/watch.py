@@ -57,6 +57,8 @@ from newstrail.store import schema
 from newstrail.store.database import Store, utcnow
 from newstrail.text.encoding import decode_html
 from newstrail.text.urls import canonicalise, registered_domain
+from newstrail.versions.health import flagged_sources
+from newstrail.versions.rechecking import Rechecked, recheck_suspects
 from newstrail.versions.recording import Capture, Recorded, record_capture
 
 Clock = Callable[[], datetime]
@@ -113,6 +115,8 @@ class Watcher:
         self._ledger = CheckLedger(self.worker)
         self._poller = FeedPoller(store, settings, clock, self.worker)
         self._caught_up = False  # see _update_stories
+        self._recovered: set[int] = set()  # sources whose extraction recovered this pass
+        self._suspects_rechecked = False
 
     # -- passes ---------------------------------------------------------------
 
@@ -144,6 +148,7 @@ class Watcher:
             per_source_budget=self.settings.per_source_budget,
         )
         await self._check_all(fetcher, claims, report)
+        self._recheck_recovered(report)
         if not fetcher.stopped:  # stopping: the next watcher places them (_update_stories)
             self._update_stories(report)
         report.retries = self.store.retries - retries_before
@@ -340,7 +345,7 @@ class Watcher:
                 connection,
                 reextract=functools.partial(self._reextract, feed=feed),
             )
-            if recorded.version_id is not None and recorded.outcome in ("new", "flipflop"):
+            if recorded.visible and recorded.version_id is not None:  # held versions alert nobody
                 # In this transaction: the version and its alerts are kept, or neither.
                 first = claim.version_count == 0
                 queue_alerts(
@@ -364,8 +369,10 @@ class Watcher:
             check = check | {"version_id": recorded.version_id}
             self._end_article(claim, check, started, report, "moved", detail, canonical)
             return
-        outcome = "unchanged" if recorded.outcome == "unchanged" else recorded.outcome
-        if claim.version_count == 0 and recorded.version_id is not None:
+        if recorded.source_health == "recovered" and recorded.source_id is not None:
+            self._recovered.add(recorded.source_id)
+        outcome = recorded.outcome
+        if claim.version_count == 0 and recorded.visible:
             report.new_articles.append(claim.article_id)
         elif recorded.outcome == "new":
             report.changed_articles.append(claim.article_id)
@@ -519,6 +526,31 @@ class Watcher:
                 ).scalar()
             self._feed_options_seen[feed_id] = dict(options or {})
         return dict(self._feed_options_seen[feed_id])
+
+    # -- extraction health -----------------------------------------------------
+
+    def _recheck_recovered(self, report: WatchReport) -> None:
+        """Re-check held-back versions of sources that recovered in this pass (and,
+        on a watcher's first pass, those an older extractor produced); publish and
+        alert on those that turn out to be real edits."""
+        recovered, self._recovered = self._recovered, set()
+        rechecked: list[Rechecked] = []
+        if not self._suspects_rechecked:  # once per watcher: after an extractor upgrade
+            rechecked += recheck_suspects(self.store, None, other_extractor=True)
+            self._suspects_rechecked = True
+        for source_id in sorted(recovered):
+            rechecked += recheck_suspects(self.store, source_id)
+        for done in rechecked:
+            if done.outcome not in ("new", "flipflop"):
+                continue
+            with self.store.write() as connection:
+                queue_alerts(
+                    connection, done.article_id, done.version_id, first=False, now=self.clock()
+                )
+            report.changed_articles.append(done.article_id)
+        report.degraded_sources = [
+            f"{flag.name} ({flag.reason})" for flag in flagged_sources(self.store)
+        ]
 
     # -- stories --------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from newstrail.errors import NotFound
 from newstrail.store import schema
 from newstrail.store.database import Store
+from newstrail.versions.recording import HELD_KINDS, VISIBLE_KINDS
 
 RETIRED_NOTE = "last changed over {days} days ago and won't be checked again"
 
@@ -32,6 +33,8 @@ class VersionSummary:
     words: int
     origin: str
     same_as_id: int | None
+    # Why a version is held back or template-only (versions/verification.py).
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class ArticleDetail:
     language: str | None = None
     # Which evidence gave each field of the current version (date_source, ...).
     evidence: dict[str, Any] = field(default_factory=dict)
+    # free | restricted | teaser (what the latest capture's page says about access).
+    access: str = "free"
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self.article)
@@ -72,6 +77,7 @@ class ArticleDetail:
             site_name=self.site_name,
             language=self.language,
             evidence=self.evidence,
+            access=self.access,
             text=self.text,
             extractor=self.extractor,
             next_check_at=self.next_check_at,
@@ -188,10 +194,15 @@ def get_article(store: Store, id_or_url: str | int) -> ArticleDetail:
             words=len(v.text.split()),
             origin=v.origin,
             same_as_id=v.same_as_id,
+            note=(v.verification or {}).get("reason") if v.kind not in VISIBLE_KINDS else None,
         )
         for v in version_rows
     ]
-    current = version_rows[-1] if version_rows else None
+    # The current text is the last good one: a held-back capture is not the article.
+    good = [v for v in version_rows if v.kind not in HELD_KINDS]
+    current = (good or version_rows)[-1] if version_rows else None
+    latest = version_rows[-1] if version_rows else None
+    access = str((latest.verification or {}).get("access") or "free") if latest else "free"
     return ArticleDetail(
         article=_summary(row),
         byline=current.byline if current else None,
@@ -202,6 +213,7 @@ def get_article(store: Store, id_or_url: str | int) -> ArticleDetail:
         extractor=extra.extractor,
         next_check_at=extra.next_check_at,
         versions=versions,
+        access=access,
     )
 
 

@@ -24,9 +24,10 @@ from sqlalchemy.engine import Connection
 from newstrail.errors import InvalidInput
 from newstrail.store import schema
 from newstrail.store.database import Store, utcnow
+from newstrail.versions.recording import HELD_KINDS, VISIBLE_KINDS
 
 ONLY_CHOICES = ("substantive", "headline")
-CHANGE_KINDS = ("new", "flipflop")
+CHANGE_KINDS = VISIBLE_KINDS  # suspect, teaser and template versions never reach a feed
 # Characters XML 1.0 forbids; scraped text sometimes carries them and lxml refuses them.
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Fetch this many candidates per wanted change when a filter may drop most of them.
@@ -122,6 +123,18 @@ def _change_query() -> sa.Select[Any]:
     """The base query of changes (built once: constructing it costs ~4 ms a time)."""
     v, a, s, st = schema.versions, schema.articles, schema.sources, schema.story_articles
     previous = schema.versions.alias("previous")
+    # The version a change is told against: the last one before it that was not
+    # held back (a suspect or teaser capture is never the "before" of an edit).
+    earlier = schema.versions.alias("earlier")
+    before = (
+        sa.select(sa.func.max(earlier.c.number))
+        .where(
+            earlier.c.article_id == v.c.article_id,
+            earlier.c.number < v.c.number,
+            earlier.c.kind.not_in(HELD_KINDS),
+        )
+        .scalar_subquery()
+    )
     return (
         sa.select(
             v.c.id,
@@ -133,6 +146,7 @@ def _change_query() -> sa.Select[Any]:
             v.c.text,
             previous.c.title.label("previous_title"),
             previous.c.text.label("previous_text"),
+            previous.c.number.label("previous_number"),
             a.c.url,
             a.c.source_id,
             s.c.name.label("source"),
@@ -142,9 +156,7 @@ def _change_query() -> sa.Select[Any]:
             v.join(a, a.c.id == v.c.article_id)
             .join(
                 previous,
-                sa.and_(
-                    previous.c.article_id == v.c.article_id, previous.c.number == v.c.number - 1
-                ),
+                sa.and_(previous.c.article_id == v.c.article_id, previous.c.number == before),
             )
             .outerjoin(s, s.c.id == a.c.source_id)
             .outerjoin(st, st.c.article_id == a.c.id)
@@ -209,7 +221,7 @@ def list_changes(
                 version_id=row.id,
                 article_id=row.article_id,
                 number=row.number,
-                previous_number=row.number - 1,
+                previous_number=row.previous_number,
                 kind=row.kind,
                 captured_at=aware(row.captured_at),
                 url=row.url,

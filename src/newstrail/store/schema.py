@@ -12,6 +12,7 @@ The data model covers the whole system, even where a stage is not built yet:
     passages (reuse between two versions), summary_sentences, story_analyses
     follows, api_tokens, hosts (shared politeness), import_checkpoints
     alerts ──< alert_deliveries (the outbox: one row per alert and new version)
+    source_health (extraction health per source, and whether it is flagged)
     watchers (each watcher's last pass and running totals, for /healthz and /metrics)
 
 Times are stored as timezone-aware UTC datetimes; publication dates as
@@ -142,7 +143,10 @@ versions = Table(
     Column("id", Integer, primary_key=True),
     Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
     Column("number", Integer, nullable=False),  # 1, 2, ... per article
-    # new | trivial | flipflop (equal to the earlier version in same_as_id)
+    # new | trivial | flipflop (equal to the earlier version in same_as_id) |
+    # template (only template or extraction differed) | suspect (held back while
+    # the source's extraction is degraded) | teaser (restricted or truncated page).
+    # Only new and flipflop versions are visible: feeds, alerts, stories, analyses.
     Column("kind", String(10), nullable=False, default="new"),
     Column("same_as_id", ForeignKey("versions.id", ondelete="SET NULL")),
     _utc("captured_at", nullable=False),
@@ -162,6 +166,9 @@ versions = Table(
     Column("extractor", String(100), nullable=False),
     # Which evidence gave each field (date_source, title_source, ...): Extracted.evidence.
     Column("evidence", JSON),
+    # What checking a differing capture against both raw captures found
+    # (versions/verification.py): reason, dismissed edits, access state, health.
+    Column("verification", JSON),
     UniqueConstraint("article_id", "number", name="uq_versions_article_number"),
     Index("ix_versions_article_text", "article_id", "text_sha256"),
     Index("ix_versions_captured", "captured_at"),
@@ -400,6 +407,21 @@ alert_deliveries = Table(
     _utc("lease_expires_at"),
     UniqueConstraint("alert_id", "version_id", name="uq_alert_deliveries_alert_version"),
     Index("ix_alert_deliveries_due", "status", "next_attempt_at"),
+)
+
+source_health = Table(
+    "source_health",
+    metadata,
+    # Extraction health per source (versions/health.py): the recent assessments
+    # of captures that differed from their article's last good version, and
+    # whether the source is flagged (its would-be versions held back as suspect).
+    Column("source_id", ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
+    Column("state", String(10), nullable=False),  # ok | degraded
+    Column("reason", Text),
+    _utc("since"),
+    Column("extractor", String(100)),  # the extractor when the source was flagged
+    Column("window", JSON, nullable=False),  # [{"at", "article_id", "degraded", ...}]
+    _utc("updated_at", nullable=False),
 )
 
 watchers = Table(

@@ -151,6 +151,8 @@ class Comparison:
     stats: dict[str, int | float]
     significance: Significance
     diff: ArticleDiff = field(repr=False, compare=False)
+    # Indices in ``diff.sentences`` of the changes that are not page furniture.
+    visible: tuple[int, ...] = field(default=(), repr=False, compare=False)
 
     def types(self) -> set[str]:
         """The distinct edit types present."""
@@ -377,9 +379,10 @@ def compare_versions(old: VersionText, new: VersionText) -> Comparison:
         for key in (title_key(t), without_site(title_key(t)))
     }
     furniture = furniture_ops(diff, titles)
-    visible = [
-        op for i, op in enumerate(diff.sentences) if op.kind != "equal" and i not in furniture
-    ]
+    visible_indices = tuple(
+        i for i, op in enumerate(diff.sentences) if op.kind != "equal" and i not in furniture
+    )
+    visible = [diff.sentences[i] for i in visible_indices]
 
     edits = _field_edits(diff.fields)
     moved_paragraphs: set[int] = set()
@@ -424,6 +427,7 @@ def compare_versions(old: VersionText, new: VersionText) -> Comparison:
         stats=stats,
         significance=significance,
         diff=diff,
+        visible=visible_indices,
     )
 
 

@@ -35,6 +35,7 @@ from newstrail.demo.fixture_site.pages import (
     sitemap_index,
     sitemap_xml,
 )
+from newstrail.demo.fixture_site.redesigns import LEDGER_FEED, ledger_page
 from newstrail.demo.fixture_site.timeline import (
     OUTLETS,
     SITE_EPOCH,
@@ -125,6 +126,11 @@ class FixtureSite:
             paths.append("/synthetic/sitemap_index.xml")
         return [self.base_url + path for path in paths]
 
+    @property
+    def ledger_feed_url(self) -> str:
+        """The feed of The Ledger, whose template changes mid-watch (``redesigns.py``)."""
+        return self.base_url + LEDGER_FEED
+
     def article_url(self, key: str) -> str:
         """Absolute URL of a story's article page (where it was first published)."""
         return self.base_url + story_path(story_by_key(key))
@@ -176,6 +182,12 @@ class FixtureSite:
         for outlet in OUTLETS:
             if path == outlet.feed_path or path == f"/{outlet.slug}/sitemap-articles.xml.gz":
                 return feed_page(outlet, path, step, base)
+        if path.startswith("/ledger/"):
+            body = ledger_page(path, step, base)
+            if body is None:
+                return None
+            kind = "application/rss+xml" if path == LEDGER_FEED else "text/html; charset=utf-8"
+            return Page(200, body, kind, step)
         if path.startswith("/republic/private/"):
             return Page(200, b"<html><body><p>Private memo.</p></body></html>", "text/html")
         for story in STORIES:

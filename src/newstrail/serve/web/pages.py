@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from newstrail.errors import InvalidInput, NotFound
 from newstrail.serve.archive import RETIRED_NOTE, get_article
 from newstrail.serve.atom import describe_edit, list_changes
+from newstrail.serve.silent_edits import RANK_MIN_FACTUAL, outlet_records
 from newstrail.serve.web.cache import ARCHIVE_STAMP, ARTICLE_STAMP, STORY_STAMP, stamp
 from newstrail.serve.web.diffs import word_diff
 from newstrail.serve.web.health import source_report
@@ -21,6 +22,7 @@ from newstrail.settings import Settings
 from newstrail.store import schema
 from newstrail.store.database import Store
 from newstrail.store.search import SearchFilters, search
+from newstrail.versions.health import source_extraction
 
 SEARCH_PAGE_SIZE = 20
 
@@ -167,7 +169,7 @@ def router() -> APIRouter:
 
     @twin(pages, "/sources", summary="Sources (outlets) and the feeds watched for them")
     def sources(request: Request) -> View:
-        s, f, a = schema.sources, schema.feeds, schema.articles
+        s, f, a, h = schema.sources, schema.feeds, schema.articles, schema.source_health
         with store_of(request).read() as connection:
             counts = (
                 sa.select(a.c.source_id, sa.func.count().label("articles"))
@@ -180,8 +182,12 @@ def router() -> APIRouter:
                     s.c.name,
                     s.c.domain,
                     sa.func.coalesce(counts.c.articles, 0).label("articles"),
+                    sa.case((h.c.state == "degraded", h.c.reason), else_=None).label(
+                        "extraction_degraded"
+                    ),
                 )
                 .outerjoin(counts, counts.c.source_id == s.c.id)
+                .outerjoin(h, h.c.source_id == s.c.id)
                 .order_by(s.c.name)
             ).all()
             feed_rows = connection.execute(
@@ -195,6 +201,15 @@ def router() -> APIRouter:
         }
         return View("sources.html", data)
 
+    @twin(pages, "/sources/edits", summary="The silent-edit record: outlets ranked")
+    def source_edits(request: Request) -> View:
+        records = outlet_records(store_of(request))
+        data = {
+            "rank_min_factual": RANK_MIN_FACTUAL,
+            "outlets": [r.to_json(with_entries=False) for r in records],
+        }
+        return View("source_edits.html", data)
+
     @twin(pages, "/sources/{source_id}", summary="A source's health and change statistics")
     def source(request: Request, source_id: RecordId) -> View:
         store = store_of(request)
@@ -202,6 +217,8 @@ def router() -> APIRouter:
         data["recent_changes"] = [
             c.to_json() for c in list_changes(store, source_id=source_id, limit=10)
         ]
+        data["extraction"] = source_extraction(store, source_id)
+        data["silent_edits"] = outlet_records(store, source_id)[0].to_json()
         return View("source.html", data)
 
     @twin(pages, "/search", summary="Full-text search over articles and quotes")
