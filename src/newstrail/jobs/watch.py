@@ -24,7 +24,6 @@ import contextlib
 import functools
 import logging
 import os
-import re
 import socket
 import time
 from collections.abc import Callable
@@ -39,9 +38,11 @@ from newstrail.extract.records import Extracted, FeedEntry
 from newstrail.fetch.errors import FetchError, FetchStopped
 from newstrail.fetch.http import Fetcher, FetchResult
 from newstrail.jobs.alerts.outbox import queue_alerts
+from newstrail.jobs.extraction import extract_page, reextract, stored_feed_entry
 from newstrail.jobs.leases import Claim, Release, claim_due, reserve_host_slot
 from newstrail.jobs.ledger import CheckLedger, Entry
-from newstrail.jobs.limits import bound_capture, bound_extracted, extract_html_bounded
+from newstrail.jobs.limits import bound_capture, bound_extracted
+from newstrail.jobs.moves import adopt_url, declared_canonical, moved_elsewhere
 from newstrail.jobs.passes import record_pass
 from newstrail.jobs.polling import (
     FeedPoller,
@@ -55,36 +56,13 @@ from newstrail.jobs.schedule import RecheckPolicy, after_error, next_check
 from newstrail.settings import Settings
 from newstrail.store import schema
 from newstrail.store.database import Store, utcnow
-from newstrail.text.encoding import decode_html
-from newstrail.text.urls import canonicalise, registered_domain
+from newstrail.text.urls import canonicalise
 from newstrail.versions.health import flagged_sources
 from newstrail.versions.rechecking import Rechecked, recheck_suspects
 from newstrail.versions.recording import Capture, Recorded, record_capture
 
 Clock = Callable[[], datetime]
-# http→https and www. redirects lead to the same page, not to another article.
 log = logging.getLogger(__name__)
-_SCHEME_AND_WWW = re.compile(r"^https?://(www\.)?")
-
-
-def extract_page(
-    body: bytes, charset: str | None, url: str | None, feed: FeedEntry | None = None
-) -> Extracted:
-    """Decode and extract one fetched page (runs in a worker process)."""
-    return extract_html_bounded(decode_html(body, charset), url, feed=feed)
-
-
-def reextract(raw: bytes, url: str | None, feed: FeedEntry | None = None) -> Extracted:
-    """Re-run the current extractor on stored raw bytes (with the same feed entry)."""
-    return extract_page(raw, None, url, feed)
-
-
-def stored_feed_entry(store: Store, article_id: int) -> FeedEntry | None:
-    """What the feed said about an article when it was found, as stored by polling."""
-    a = schema.articles
-    with store.read() as connection:
-        stored = connection.execute(sa.select(a.c.feed_entry).where(a.c.id == article_id)).scalar()
-    return FeedEntry.from_dict(stored)
 
 
 class Watcher:
@@ -303,7 +281,7 @@ class Watcher:
             message = f"{claim.url}: HTTP {result.status}"
             self._fail(claim, check, started, report, message, "http")
             return
-        moved_to = self._moved_elsewhere(claim.url, result.final_url)
+        moved_to = moved_elsewhere(claim.url, result.final_url)
         if moved_to is not None:
             redirect = {"to": moved_to}
             self._end_article(claim, check, started, report, "moved", redirect, moved_to)
@@ -321,7 +299,7 @@ class Watcher:
             )
             self._fail(claim, check, started, report, message, "extraction")
             return
-        canonical = self._declared_canonical(claim.url, extracted.url)
+        canonical = declared_canonical(claim.url, extracted.url)
         capture = Capture(
             url=canonical or claim.url,
             extracted=extracted,
@@ -336,7 +314,7 @@ class Watcher:
         capture = bound_capture(capture, self.settings)
 
         def store_capture(connection: sa.Connection) -> tuple[bool, Recorded]:
-            duplicate = canonical is not None and not self._adopt_url(
+            duplicate = canonical is not None and not adopt_url(
                 connection, claim.article_id, canonical
             )
             recorded = record_capture(
@@ -411,39 +389,6 @@ class Watcher:
         wait = (start - utcnow()).total_seconds()
         if wait > 0:
             await asyncio.sleep(wait)
-
-    @staticmethod
-    def _declared_canonical(url: str, page_url: str | None) -> str | None:
-        """The page's own rel=canonical / og:url when it names another address of
-        the same article (same site, not its home page), else None."""
-        if not page_url:
-            return None
-        canonical = canonicalise(page_url)
-        if canonical == url or registered_domain(canonical) != registered_domain(url):
-            return None
-        if urlsplit(canonical).path in ("", "/"):
-            return None
-        return canonical
-
-    @staticmethod
-    def _adopt_url(connection: sa.Connection, article_id: int, canonical: str) -> bool:
-        """Give the article its canonical URL; False when another article has it."""
-        a = schema.articles
-        taken = connection.execute(sa.select(a.c.id).where(a.c.url == canonical)).first()
-        if taken is not None:
-            return int(taken.id) == article_id
-        connection.execute(a.update().where(a.c.id == article_id).values(url=canonical))
-        return True
-
-    @staticmethod
-    def _moved_elsewhere(url: str, final_url: str) -> str | None:
-        """The new address when a redirect took the article to a different page."""
-        final = canonicalise(final_url)
-        if final == url:
-            return None
-        if _SCHEME_AND_WWW.sub("", final).rstrip("/") == _SCHEME_AND_WWW.sub("", url).rstrip("/"):
-            return None  # http→https or www: same page
-        return final
 
     def _finish(
         self,
