@@ -187,6 +187,31 @@ def test_read_limited_refuses_bombs_and_non_files(tmp_path: Path) -> None:
         read_limited(link, 1000)
 
 
+def test_extract_refuses_pipes_and_devices_in_one_line_and_extracts_the_good_page(
+    tmp_path: Path,
+) -> None:
+    good = tmp_path / "good.html"
+    good.write_text(GOOD_PAGE, encoding="utf-8")
+    pipe = tmp_path / "pipe.html"
+    os.mkfifo(pipe)  # before: the read blocked for ever
+    zero = tmp_path / "zero.html"
+    zero.symlink_to("/dev/zero")  # before: an endless read
+    completed = subprocess.run(
+        [sys.executable, "-m", "newstrail", "extract", "--json", str(pipe), str(zero), str(good)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_cap_memory,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "Traceback" not in completed.stderr
+    refusals = [line for line in completed.stderr.splitlines() if "not a regular file" in line]
+    assert len(refusals) == 2
+    records = [json.loads(line) for line in completed.stdout.splitlines()]
+    extracted = [r for r in records if "error" not in r]
+    assert [r["title"] for r in extracted] == ["Floods close the valley road"]
+
+
 # -- bounded work per item: caps, budgets, quarantine ----------------------------
 
 

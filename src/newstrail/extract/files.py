@@ -1,13 +1,16 @@
 """Extract files from disk, many at once: what ``newstrail extract`` runs.
 
 Each file is read with a size limit (gzip inflated with a bound, so a bomb
-cannot exhaust memory), dispatched on its name (``.txt``/``.text`` as plain
+cannot exhaust memory) and only if it is a regular file (a named pipe would
+block for ever, ``/dev/zero`` behind a symlink would never end), dispatched on its name (``.txt``/``.text`` as plain
 text, everything else as HTML) and extracted in a worker process; a failure
 becomes an ``error`` entry for that file and the batch carries on.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 import zlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -64,11 +67,21 @@ def _extract_file_task(task: tuple[Path, str | None, int]) -> dict[str, object]:
 
 
 def _read_page(path: Path, max_bytes: int) -> bytes:
-    """A file's bytes, gunzipped if named ``.gz``, refusing more than ``max_bytes``."""
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise PageTooLarge(f"too large ({size} bytes > {max_bytes})")
-    data = path.read_bytes()
+    """A file's bytes, gunzipped if named ``.gz``, refusing more than ``max_bytes``.
+
+    Opened without blocking and checked with ``fstat`` on the open descriptor,
+    so a FIFO, a device or a symlink to one is refused before any read (and a
+    file swapped after a check cannot slip through).
+    """
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(descriptor, "rb") as file:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise ExtractionError("not a regular file, not read")
+        os.set_blocking(descriptor, True)
+        data = file.read(max_bytes + 1)  # bounded even if the file grows meanwhile
+    if len(data) > max_bytes:
+        raise PageTooLarge(f"too large (> {max_bytes} bytes)")
     if path.name.lower().endswith(".gz"):
         try:
             # Bounded inflation, so a gzip bomb cannot exhaust memory.
