@@ -2,9 +2,10 @@
 
 Each file is read with a size limit (gzip inflated with a bound, so a bomb
 cannot exhaust memory) and only if it is a regular file (a named pipe would
-block for ever, ``/dev/zero`` behind a symlink would never end), dispatched on its name (``.txt``/``.text`` as plain
-text, everything else as HTML) and extracted in a worker process; a failure
-becomes an ``error`` entry for that file and the batch carries on.
+block for ever, ``/dev/zero`` behind a symlink would never end), dispatched
+on its name (``.txt``/``.text`` as plain text, everything else as HTML) and
+extracted in a worker process; a failure becomes an ``error`` entry for that
+file and the batch carries on.
 """
 
 from __future__ import annotations
