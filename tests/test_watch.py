@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -552,3 +553,35 @@ def test_rel_canonical_makes_two_addresses_one_article(site: FixtureSite, tmp_pa
         ).scalar()
     assert rows == {scmp: "active", wion: "active", wion + "?page=1": "moved"}
     assert versions == 2  # the duplicate's capture went to the WION article, unchanged
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_extraction_past_its_budget_is_quarantined_and_the_pass_goes_on(
+    site: FixtureSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    from newstrail.jobs import limits
+    from newstrail.jobs.quarantine import list_quarantine
+
+    real_extract = limits.extract_html
+
+    def endless_on_wion(html: str, url: str | None, **kwargs: object) -> Extracted:
+        while url and "wion" in url:  # a page whose extraction never ends
+            pass
+        return real_extract(html, url, **kwargs)  # type: ignore[arg-type]
+
+    # The first extraction loads extruct and dateparser (seconds): done here,
+    # before the budget is short and before the worker processes fork from us.
+    with urllib.request.urlopen(site.article_url("xi-putin-scmp"), timeout=10) as response:
+        real_extract(response.read().decode("utf-8"), None)
+    # Worker processes are forked, so they see the patched extractor too.
+    monkeypatch.setattr(limits, "extract_html", endless_on_wion)
+    monkeypatch.setattr(limits, "EXTRACTION_SECONDS", 1.0)
+    store = Store(tmp_path / "b.db")
+    watcher = Watcher(store, SETTINGS.with_overrides(workers=workers), analyse=False)
+    urls = [site.article_url("xi-putin-wion"), site.article_url("xi-putin-scmp")]
+    report = asyncio.run(watcher.check_urls(urls))
+    watcher.close()
+    assert report.outcomes["new"] == 1 and report.outcomes["error"] == 1
+    assert any("over its 1 s budget" in error for error in report.errors), report.errors
+    (quarantined,) = list_quarantine(store)
+    assert quarantined.stage == "extract" and "wion" in quarantined.reason

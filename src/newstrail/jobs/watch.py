@@ -41,7 +41,7 @@ from newstrail.jobs.alerts.outbox import queue_alerts
 from newstrail.jobs.extraction import extract_page, reextract, stored_feed_entry
 from newstrail.jobs.leases import Claim, Release, claim_due, reserve_host_slot
 from newstrail.jobs.ledger import CheckLedger, Entry
-from newstrail.jobs.limits import bound_capture, bound_extracted
+from newstrail.jobs.limits import ExtractionOverBudget, bound_capture, bound_extracted
 from newstrail.jobs.moves import adopt_url, declared_canonical, moved_elsewhere
 from newstrail.jobs.passes import record_pass
 from newstrail.jobs.polling import (
@@ -291,6 +291,22 @@ class Watcher:
         feed = stored_feed_entry(self.store, claim.article_id)
         try:
             extracted = await self._extract(result, feed)
+        except ExtractionOverBudget as error:  # at once: a second try would cost as much
+            message = f"{claim.url}: {error}"
+            article = claim.article_id
+            with self.store.write() as connection:
+                note(
+                    connection,
+                    "article",
+                    article,
+                    "extract",
+                    "quarantined",
+                    message,
+                    article_id=article,
+                    failed=True,
+                )
+            self._fail(claim, check, started, report, message, "extraction")
+            return
         except Exception as error:  # a page that breaks the extractor must not stop the watcher
             message = f"{claim.url}: extraction failed: {type(error).__name__}: {error}"
             # Twice and the article is quarantined: no longer claimed (leases.py).
