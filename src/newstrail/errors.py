@@ -13,6 +13,7 @@ their subclasses; classes defined in another module name it in brackets::
     ├── StoreError            the store cannot be opened, migrated or written
     ├── ImportFailure         one input could not be imported (the batch goes on)
     ├── BudgetExceeded        an item's stage ran past its time budget  [jobs.quarantine]
+    │   └── ExtractionOverBudget  a page's extraction did  [jobs.limits]
     ├── ExtractionError*      an input cannot be turned into an article  [extract.article]
     │   ├── PageTooLarge      the page is over the size limit, refused before parsing
     │   └── EmptyPage         the page or text is empty or only whitespace

@@ -25,9 +25,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from types import FrameType
 
-from newstrail.errors import NewstrailError
 from newstrail.extract.article import extract_html
 from newstrail.extract.records import Extracted, FeedEntry
+from newstrail.jobs.quarantine import BudgetExceeded
 from newstrail.settings import Settings
 from newstrail.versions.recording import Capture
 
@@ -112,7 +112,7 @@ def bound_extracted(
     return replace(extracted, text=bounded.value), bounded.reason
 
 
-class ExtractionOverBudget(NewstrailError):
+class ExtractionOverBudget(BudgetExceeded):
     """A page's extraction ran past ``EXTRACTION_SECONDS``."""
 
 
