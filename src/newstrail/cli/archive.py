@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -11,35 +12,83 @@ from rich.table import Table
 from newstrail.cli.app import Context
 from newstrail.cli.options import json_option
 from newstrail.cli.output import console, errors, print_json_lines
-from newstrail.serve.archive import get_article, list_articles, to_json
+from newstrail.serve.archive import get_article
+
+DAY = click.DateTime(formats=["%Y-%m-%d"])
 
 
 @click.command()
 @json_option(per="article")
 @click.option("--limit", type=click.IntRange(1), default=100, show_default=True)
-@click.option("--source", help="Only articles from this source (outlet) name.")
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--outlet", "outlets", multiple=True, help="Only this outlet (repeatable).")
+@click.option("--source", "sources", multiple=True, hidden=True)  # the option's former name
+@click.option("--from", "date_from", type=DAY, help="Published (or first seen) on or after.")
+@click.option("--to", "date_to", type=DAY, help="Published (or first seen) on or before.")
+@click.option("--language", help="Language of the latest version, e.g. en.")
+@click.option("--changed/--unchanged", default=None, help="Only articles with (or without) edits.")
+@click.option("--state", type=click.Choice(["active", "retired", "deleted", "moved"]))
+@click.option("--story", "story_id", type=click.IntRange(1), help="Only this story's articles.")
+@click.option(
+    "--sort",
+    default="-last_changed",
+    show_default=True,
+    help="last_changed, first_seen, published, versions, title or outlet; - for descending.",
+)
 @click.pass_obj
-def articles(obj: Context, as_json: bool, limit: int, source: str | None) -> None:
-    """List stored articles, newest first.
+def articles(
+    obj: Context,
+    as_json: bool,
+    limit: int,
+    page: int,
+    outlets: tuple[str, ...],
+    sources: tuple[str, ...],
+    date_from: datetime | None,
+    date_to: datetime | None,
+    language: str | None,
+    changed: bool | None,
+    state: str | None,
+    story_id: int | None,
+    sort: str,
+) -> None:
+    """List stored articles with the web's /articles filters, most recently changed first.
 
-    Example: newstrail articles --source WION --json
+    Example: newstrail articles --outlet WION --changed --from 2024-05-01 --json
     """
-    found = list_articles(obj.store, limit=limit, source=source)
+    from newstrail.serve.browse import ArticleFilters, browse_articles, model_json
+
+    filters = ArticleFilters(
+        outlets=[*outlets, *sources],
+        published_from=date_from.date() if date_from else None,
+        published_to=date_to.date() if date_to else None,
+        language=language,
+        has_changes=changed,
+        state=state,
+        story_id=story_id,
+    )
+    found = browse_articles(obj.store, filters, sort=sort, page=page, per_page=limit)
     if as_json:
-        print_json_lines(to_json(found))
+        print_json_lines(model_json(row) for row in found.articles)
         return
-    table = Table("id", "source", "title", "published", "versions", "state", "story")
-    for article in found:
+    table = Table("id", "outlet", "title", "published", "versions", "state", "story")
+    for article in found.articles:
         table.add_row(
             str(article.id),
-            article.source or "",
+            article.outlet or "",
             article.title or article.url,
-            article.published or "",
-            str(article.versions),
+            str(article.published or ""),
+            str(article.version_count),
             article.state,
             str(article.story_id or ""),
         )
     console.print(table)
+    console.print(listing_footer(len(found.articles), found.article_count, "article", page))
+
+
+def listing_footer(shown: int, total: int, noun: str, page: int) -> str:
+    """``3 of 12 articles (page 1)``, with the plural only where it belongs."""
+    plural = noun if total == 1 else ("stories" if noun == "story" else noun + "s")
+    return f"{shown} of {total} {plural}" + (f" (page {page})" if page > 1 or shown < total else "")
 
 
 @click.command()

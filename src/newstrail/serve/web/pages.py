@@ -12,6 +12,7 @@ from newstrail.errors import InvalidInput, NotFound
 from newstrail.serve.archive import RETIRED_NOTE, get_article
 from newstrail.serve.atom import describe_edit, list_changes
 from newstrail.serve.silent_edits import RANK_MIN_FACTUAL, outlet_records
+from newstrail.serve.web import browse
 from newstrail.serve.web.cache import ARCHIVE_STAMP, ARTICLE_STAMP, STORY_STAMP, stamp
 from newstrail.serve.web.diffs import word_diff
 from newstrail.serve.web.health import source_report
@@ -48,6 +49,7 @@ def _article_data(store: Store, article_id: RecordId) -> dict[str, Any]:
 def router() -> APIRouter:
     """The read-only pages and their JSON twins."""
     pages = APIRouter()
+    browse.register(pages)
 
     @twin(pages, "/", summary="Latest stories and changes")
     def home(request: Request) -> View:
