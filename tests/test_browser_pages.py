@@ -83,3 +83,55 @@ def test_stories_list_sorts_and_links(site: Site, view: Any) -> None:
     shoot(view, "stories")
     view.locator("table.listing tbody td:first-child > a").first.click()
     view.wait_for_url("**/stories/*")
+
+
+def xi_story(site: Site) -> dict[str, Any]:
+    """The imported Xi–Putin story (four outlets)."""
+    from test_browser import corpus_story
+
+    return corpus_story(site)
+
+
+def test_story_page_reads_at_a_glance(site: Site, view: Any) -> None:
+    story = xi_story(site)
+    view.goto(f"{site.base_url}/stories/{story['id']}")
+    fold = view.viewport_size["height"]
+    # The coverage grid is the first thing under the title, and on screen.
+    grid = view.locator("#coverage")
+    assert grid.bounding_box()["y"] < fold
+    rows = view.locator("#coverage .grid-row:not(.axis) strong.outlet").all_inner_texts()
+    assert set(rows) == {"Republic World", "WION", "South China Morning Post", "Newsweek"}
+    # Key quotes: the one three outlets carry word for word comes first, by Xi Jinping.
+    first_key = view.locator("#key-quotes blockquote").first
+    assert "not affected by changes" in first_key.inner_text()
+    assert "Xi Jinping" in first_key.locator("strong.speaker").inner_text()
+    assert "carried by 3 outlets" in first_key.inner_text()
+    speakers = view.locator("#quotes summary strong.speaker").all_inner_texts()
+    assert speakers[0] == "Xi Jinping" and len(speakers) == len(set(speakers))
+    # Sections a journalist looks for are on the page, in this order.
+    order = [
+        view.locator(f"#{name}").bounding_box()["y"]
+        for name in ("coverage", "summary", "key-quotes", "discrepancies", "exclusive", "quotes")
+    ]
+    assert order == sorted(order)
+    no_sideways_scroll(view)
+    shoot(view, "story")
+
+
+def test_a_citation_chip_opens_the_sentence_in_its_article(site: Site, view: Any) -> None:
+    story = xi_story(site)
+    view.goto(f"{site.base_url}/stories/{story['id']}")
+    chip = view.locator("#summary a.chip.cite").first
+    outlet = chip.inner_text()
+    sentence = story["summary"][0]["text"]
+    chip.click()
+    view.wait_for_url("**/articles/*?cite=*#cited")
+    marked = view.locator("mark#cited")
+    assert marked.count() == 1 and marked.is_visible()
+    assert outlet in view.locator("p.meta .outlet").inner_text()
+    shared = set(sentence.lower().split()) & set(marked.inner_text().lower().split())
+    assert len(shared) >= len(set(sentence.lower().split())) // 2
+    # Scrolled to it: the marked sentence is within the viewport.
+    box = marked.bounding_box()
+    assert 0 <= box["y"] < view.viewport_size["height"]
+    shoot(view, "cited-sentence")

@@ -18,7 +18,13 @@ from newstrail.serve.web.diffs import word_diff
 from newstrail.serve.web.health import source_report
 from newstrail.serve.web.params import MAX_ID, RecordId, RecordIdQuery
 from newstrail.serve.web.rendering import View, cache_of, jsonable, store_of, twin
-from newstrail.serve.web.stories import get_story_json, list_story_summaries, timeline
+from newstrail.serve.web.stories import (
+    cited_paragraphs,
+    coverage_grid,
+    get_story_json,
+    list_story_summaries,
+    quotes_at_a_glance,
+)
 from newstrail.settings import Settings
 from newstrail.store import schema
 from newstrail.store.database import Store
@@ -73,29 +79,23 @@ def router() -> APIRouter:
             raise NotFound(f"no story {story_id}")
         data = cache.get(("story", story_id), current, lambda: get_story_json(store, story_id))
         articles = data.get("articles", [])
-        outlets: dict[str, list[dict[str, Any]]] = {}
-        for article in articles:
-            outlets.setdefault(article.get("source") or "Unknown outlet", []).append(article)
-        speakers: dict[str, list[dict[str, Any]]] = {}
-        for quote in data.get("quotes", []):
-            speakers.setdefault(quote.get("speaker") or "Unattributed", []).append(quote)
-        titles = {str(a.get("id")): a.get("title") or a.get("url") for a in articles}
-        sources = {str(a.get("id")): a.get("source") or "Unknown outlet" for a in articles}
+        sources = {str(a.get("id")): a.get("outlet") or "Unknown outlet" for a in articles}
+        grid = coverage_grid(articles)
+        order = [a for row in grid["rows"] for a in row["articles"]]
+        quotes = quotes_at_a_glance(data.get("quotes", []), order)
         return View(
             "story.html",
             data,
-            {
-                "timeline": timeline(articles),
-                "outlets": outlets,
-                "speakers": speakers,
-                "article_titles": titles,
-                "article_sources": sources,
-            },
+            {"grid": grid, "quotes": quotes, "article_sources": sources},
             stamp=current,
         )
 
     @twin(pages, "/articles/{article_id}", summary="One article, its text and versions")
-    def article(request: Request, article_id: RecordId) -> View:
+    def article(
+        request: Request,
+        article_id: RecordId,
+        cite: Annotated[str | None, Query(max_length=500)] = None,
+    ) -> View:
         store, cache = store_of(request), cache_of(request)
         current = stamp(store, ARTICLE_STAMP, article_id)
         if current is None:
@@ -107,7 +107,11 @@ def router() -> APIRouter:
         return View(
             "article.html",
             data,
-            {"changes_by_number": changes, "retired_note": note},
+            {
+                "changes_by_number": changes,
+                "retired_note": note,
+                "paragraphs": cited_paragraphs(data["text"], cite),
+            },
             stamp=(current, note),
         )
 
