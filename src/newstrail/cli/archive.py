@@ -162,18 +162,54 @@ def compare(obj: Context, old: str, new: str, as_json: bool) -> None:
 @click.option(
     "--to", "to_number", type=click.IntRange(1), help="Newer version number [default: latest]."
 )
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["side", "text", "unified", "json"]),
+    help="side: coloured columns [default on a terminal]; text: [-deleted-]{+inserted+} "
+    "markers [default when piped]; unified: a unified diff of paragraphs; json.",
+)
+@click.option(
+    "--png",
+    "png_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the diff as a PNG to share, cropped to the changed paragraphs.",
+)
 @click.pass_obj
-def diff(obj: Context, article: str, from_number: int | None, to_number: int | None) -> None:
-    """Show a coloured side-by-side word diff of two versions of an article.
+def diff(
+    obj: Context,
+    article: str,
+    from_number: int | None,
+    to_number: int | None,
+    output_format: str | None,
+    png_file: Path | None,
+) -> None:
+    """Show the word diff of two versions of an article (by id or URL).
 
-    Example: newstrail diff 5 --from 1 --to 2
+    Example: newstrail diff 5 --from 1 --to 2 --format text --png edit.png
     """
-    from newstrail.serve.terminal import render_side_by_side, version_pair
-    from newstrail.versions.diff import diff_versions
+    from newstrail.serve.diff_rows import as_text, as_unified, load_version_diff
 
-    old, new, labels = version_pair(obj.store, article, from_number, to_number)
-    console.print(labels)
-    console.print(render_side_by_side(diff_versions(old, new), console.width))
+    found = load_version_diff(obj.store, article, from_number, to_number)
+    if png_file is not None:
+        from newstrail.serve.diff_image import render_diff_png
+
+        png_file.write_bytes(render_diff_png(found))
+        errors.print(f"wrote {png_file}", markup=False, highlight=False)
+    output_format = output_format or ("side" if sys.stdout.isatty() else "text")
+    if output_format == "json":
+        print_json_lines([found.to_json()])
+    elif output_format == "text":
+        sys.stdout.write(as_text(found))
+    elif output_format == "unified":
+        sys.stdout.write(as_unified(found))
+    else:
+        from newstrail.serve.terminal import render_side_by_side, version_pair
+        from newstrail.versions.diff import diff_versions
+
+        old, new, labels = version_pair(obj.store, article, found.old.number, found.new.number)
+        console.print(labels)
+        console.print(render_side_by_side(diff_versions(old, new), console.width))
 
 
 @click.command()

@@ -11,10 +11,11 @@ from fastapi import APIRouter, Query, Request
 from newstrail.errors import InvalidInput, NotFound
 from newstrail.serve.archive import RETIRED_NOTE, get_article
 from newstrail.serve.atom import describe_edit, list_changes
+from newstrail.serve.diff_rows import load_version_diff, operations
 from newstrail.serve.silent_edits import RANK_MIN_FACTUAL, outlet_records
-from newstrail.serve.web import browse
+from newstrail.serve.web import browse, diffs
 from newstrail.serve.web.cache import ARCHIVE_STAMP, ARTICLE_STAMP, STORY_STAMP, stamp
-from newstrail.serve.web.diffs import word_diff
+from newstrail.serve.web.diffs import diff_page
 from newstrail.serve.web.health import source_report
 from newstrail.serve.web.params import MAX_ID, RecordId, RecordIdQuery
 from newstrail.serve.web.rendering import View, cache_of, jsonable, store_of, twin
@@ -56,6 +57,7 @@ def router() -> APIRouter:
     """The read-only pages and their JSON twins."""
     pages = APIRouter()
     browse.register(pages)
+    diffs.register(pages)
 
     @twin(pages, "/", summary="Latest stories and changes")
     def home(request: Request) -> View:
@@ -121,57 +123,18 @@ def router() -> APIRouter:
         article_id: RecordId,
         from_number: Annotated[int | None, Query(alias="from", ge=1, le=MAX_ID)] = None,
         to_number: Annotated[int | None, Query(alias="to", ge=1, le=MAX_ID)] = None,
+        mode: Annotated[str, Query(pattern="^(side|inline)$")] = "side",
     ) -> View:
-        store = store_of(request)
-        detail = get_article(store, article_id)
-        numbers = [v.number for v in detail.versions]
-        if not numbers:
-            raise NotFound(f"article {article_id} has no versions")
-        to_number = to_number or numbers[-1]
-        from_number = from_number or max(to_number - 1, numbers[0])
-        v = schema.versions
-        with store.read() as connection:
-            rows = {
-                row.number: row
-                for row in connection.execute(
-                    sa.select(v.c.number, v.c.title, v.c.text, v.c.captured_at, v.c.kind).where(
-                        v.c.article_id == article_id, v.c.number.in_([from_number, to_number])
-                    )
-                )
-            }
-        if from_number not in rows or to_number not in rows:
-            raise NotFound(f"article {article_id} has no version {from_number} or {to_number}")
-        old, new = rows[from_number], rows[to_number]
-        words = word_diff(old.text, new.text)
-        edit = describe_edit(old.title, old.text, new.title, new.text)
+        found = load_version_diff(store_of(request), article_id, from_number, to_number)
+        edit = describe_edit(found.old.title, found.old_text, found.new.title, found.new_text)
         data = {
-            "article_id": article_id,
-            "url": detail.article.url,
-            "source": detail.article.source,
-            "from": {
-                "number": old.number,
-                "title": old.title,
-                "captured_at": old.captured_at,
-                "kind": old.kind,
-            },
-            "to": {
-                "number": new.number,
-                "title": new.title,
-                "captured_at": new.captured_at,
-                "kind": new.kind,
-            },
-            "title_changed": edit.title_changed,
+            **found.to_json(),
+            "source": found.outlet,
             "description": edit.description,
             "substantive": edit.substantive,
-            "words_added": words.words_added,
-            "words_removed": words.words_removed,
-            "operations": words.operations,
+            "operations": operations(found.rows),
         }
-        return View(
-            "diff.html",
-            jsonable(data),
-            {"diff": words, "numbers": numbers, "title": detail.article.title},
-        )
+        return View("diff.html", jsonable(data), {**diff_page(found), "mode": mode})
 
     @twin(pages, "/sources", summary="Sources (outlets) and the feeds watched for them")
     def sources(request: Request) -> View:
