@@ -12,7 +12,6 @@ from rich.table import Table
 from newstrail.cli.app import Context
 from newstrail.cli.options import json_option
 from newstrail.cli.output import console, errors, print_json_lines
-from newstrail.serve.archive import get_article
 
 DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -100,6 +99,8 @@ def show(obj: Context, article: str, as_json: bool) -> None:
 
     Example: newstrail show 3
     """
+    from newstrail.serve.archive import get_article
+
     detail = get_article(obj.store, article)
     if as_json:
         print_json_lines([detail.to_json()])
