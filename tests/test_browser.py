@@ -146,11 +146,11 @@ def test_article_diff_marks_the_edit(site: Site, page: Any) -> None:
     page.goto(f"{site.base_url}/articles/{article}")
     page.get_by_role("link", name="headline changed", exact=False).first.click()
     page.wait_for_url("**/diff?from=2&to=3")
-    assert "210" in page.locator("td.old del").all_inner_texts()[0]
-    assert any("212" in text for text in page.locator("td.new ins").all_inner_texts())
+    assert "210" in page.locator(".row.changed .old del").all_inner_texts()[0]
+    assert any("212" in text for text in page.locator(".row.changed .new ins").all_inner_texts())
     page.select_option("select[name=from]", "1")
     page.get_by_role("button", name="Compare").click()
-    page.wait_for_url("**/diff?from=1&to=3")
+    page.wait_for_url("**/diff?from=1&to=3&mode=side")
     shoot(page, "diff")
 
 
@@ -164,7 +164,7 @@ def test_corpus_article_with_versions_has_a_diff(site: Site, page: Any) -> None:
     if not corpus:
         pytest.skip("no corpus article was stored with two versions (the RT NewsSniffer page)")
     page.goto(f"{site.base_url}/articles/{corpus[0].id}/diff")
-    assert page.locator("table.diff td.old").count() == 1
+    assert page.locator("div.diff .row.changed").count() >= 1
     shoot(page, "corpus-diff")
 
 

@@ -140,19 +140,26 @@ def test_a_citation_chip_opens_the_sentence_in_its_article(site: Site, view: Any
 def test_diff_page_side_by_side_on_desktop_inline_on_a_phone(site: Site, view: Any) -> None:
     article = site.archive.edited_article
     view.goto(f"{site.base_url}/articles/{article}/diff?from=1&to=3")
-    changed = view.locator("tbody tr.changed").first
+    changed = view.locator("div.diff .row.changed").first
     if view.width_name == "desktop":
-        assert changed.locator("td.old").is_visible() and changed.locator("td.new").is_visible()
-        assert not changed.locator("td.inline").is_visible()
-        assert "210" in changed.locator("td.old del").first.inner_text()
+        assert changed.locator(".old").is_visible() and changed.locator(".new").is_visible()
+        assert not changed.locator(".inline").is_visible()
+        assert "210" in changed.locator(".old del").first.inner_text()
     else:  # two 170 px columns were unreadable: one column, deletions then insertions
-        assert changed.locator("td.inline").is_visible()
-        assert not changed.locator("td.old").is_visible()
-        inline = changed.locator("td.inline")
+        assert changed.locator(".inline").is_visible()
+        assert not changed.locator(".old").is_visible()
+        inline = changed.locator(".inline")
         assert "210" in inline.locator("del").first.inner_text()
         assert "212" in inline.locator("ins").first.inner_text()
-    titles = view.locator("tr.titles td:visible")
+    titles = view.locator(".row.titles > div:visible")
     assert titles.locator("ins").count() >= 1  # the headline's new words are marked
+    if view.width_name == "desktop":  # the two columns share the width (no empty third)
+        old_box, new_box = (
+            changed.locator(".old").bounding_box(),
+            changed.locator(".new").bounding_box(),
+        )
+        assert abs(old_box["width"] - new_box["width"]) < 2
+        assert new_box["x"] + new_box["width"] > view.viewport_size["width"] * 0.8
     no_sideways_scroll(view)
     shoot(view, "diff")
     image = view.request.get(site.base_url + view.locator("a.share").get_attribute("href"))

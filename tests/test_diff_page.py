@@ -80,21 +80,20 @@ def test_page_marks_the_headline_folds_unchanged_text_and_has_an_inline_mode(
             f"/articles/{article}/diff.json",
         )
     tree = lxml_html.fromstring(side.text)
-    title_row = tree.xpath("//tr[@class='titles']")[0]
-    assert [d.text for d in title_row.xpath("./td[contains(@class,'old')]//del")] == ["passes"]
+    title_row = tree.xpath("//div[@class='row titles']")[0]
+    assert [d.text for d in title_row.xpath("./div[@class='old']//del")] == ["passes"]
     assert "fails after late vote" in " ".join(
-        i.text for i in title_row.xpath("./td[contains(@class,'new')]//ins")
+        i.text for i in title_row.xpath("./div[@class='new']//ins")
     )
-    folds = [int(s.text.split()[0]) for s in tree.xpath("//tr[@class='fold']//summary")]
+    folds = [int(s.text.split()[0]) for s in tree.xpath("//details[@class='fold']/summary")]
     # 31 rows: the insert (row 3) and the edit (row 21) keep one paragraph open on each
     # side; rows 5-19 and 23-31 fold, row 1 alone is not worth a fold.
     assert folds == [15, 9]
-    changed = tree.xpath("//tbody/tr[@class='changed']")
-    assert (
-        len(changed) == 1
-        and "saga" in changed[0].xpath("./td[contains(@class,'new')]")[0].text_content()
-    )
-    assert len(tree.xpath("//tbody/tr[@class='added']")) == 1
+    changed = tree.xpath("//div[@class='row changed']")
+    assert len(changed) == 1 and "saga" in changed[0].xpath("./div[@class='new']")[0].text_content()
+    assert len(tree.xpath("//div[@class='row added']")) == 1
+    # Folded rows are whole rows: each holds version a, version b and the inline view.
+    assert all(len(row) == 3 for row in tree.xpath("//details[@class='fold']/div"))
     assert 'class="diff mode-inline"' in inline.text
     payload = data.json()
     assert payload["title_changed"] is True

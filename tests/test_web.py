@@ -108,9 +108,9 @@ async def test_diff_marks_deletions_and_insertions_side_by_side(
     client: httpx.AsyncClient, archive: Archive
 ) -> None:
     html = (await client.get(f"/articles/{archive.edited_article}/diff?from=1&to=3")).text
-    row = html[html.index('<tr class="changed">') :]
-    old = row[row.index('<td class="old changed">') : row.index('<td class="new changed">')]
-    new = row[row.index('<td class="new changed">') : row.index('<td class="inline changed">')]
+    row = html[html.index('<div class="row changed"') :]
+    old = row[row.index('<div class="old"') : row.index('<div class="new"')]
+    new = row[row.index('<div class="new"') : row.index('<div class="inline"')]
     assert "<del>" in old and "210" in old and "<ins>" not in old
     assert "<ins>" in new and "212" in new and "<del>" not in new
     data = (await client.get(f"/articles/{archive.edited_article}/diff.json?from=1&to=3")).json()
