@@ -68,7 +68,7 @@ def test_comparing_two_files_opens_no_store(
 
 def test_compare_stored_versions(corpus_db: str) -> None:
     code, out, _ = run("--db", corpus_db, "articles", "--json")
-    rt = next(a for a in json_lines(out) if a["source"] == "RT")
+    rt = next(a for a in json_lines(out) if a["outlet"] == "RT")
     code, out, _ = run("--db", corpus_db, "versions", str(rt["id"]), "--json")
     first, second = json_lines(out)
     code, out, _ = run("--db", corpus_db, "compare", str(first["id"]), str(second["id"]), "--json")
@@ -223,12 +223,12 @@ def test_exit_statuses_are_documented_in_the_readme_and_the_help() -> None:
 def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import newstrail.cli.archive
+    import newstrail.serve.browse
 
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(newstrail.cli.archive, "list_articles", broken)
+    monkeypatch.setattr(newstrail.serve.browse, "browse_articles", broken)
     db = str(tmp_path / "x.db")
     code, out, err = run("--db", db, "articles")
     assert code == 70 and out == "" and "Traceback" not in err

@@ -85,7 +85,7 @@ async def test_story_page_shows_timeline_outlets_quotes_and_summary(
     client: httpx.AsyncClient, archive: Archive
 ) -> None:
     html = (await client.get(f"/stories/{archive.story_id}")).text
-    assert '<svg class="timeline"' in html
+    assert '<svg class="track"' in html
     assert html.count("<circle") == 3  # one point per article
     assert "Wire Daily" in html and "The Evening Post" in html
     assert "Jane Roe" in html and "We will try again" in html
@@ -108,8 +108,9 @@ async def test_diff_marks_deletions_and_insertions_side_by_side(
     client: httpx.AsyncClient, archive: Archive
 ) -> None:
     html = (await client.get(f"/articles/{archive.edited_article}/diff?from=1&to=3")).text
-    old = html[html.index('<td class="old">') : html.index('<td class="new">')]
-    new = html[html.index('<td class="new">') :]
+    row = html[html.index('<div class="row changed"') :]
+    old = row[row.index('<div class="old"') : row.index('<div class="new"')]
+    new = row[row.index('<div class="new"') : row.index('<div class="inline"')]
     assert "<del>" in old and "210" in old and "<ins>" not in old
     assert "<ins>" in new and "212" in new and "<del>" not in new
     data = (await client.get(f"/articles/{archive.edited_article}/diff.json?from=1&to=3")).json()
@@ -439,17 +440,17 @@ def test_serve_with_two_workers_answers_from_each(tmp_path: Path) -> None:
         ([0, 3, 12], ["2024-01-01", "2024-01-04", "2024-01-07", "2024-01-10", "2024-01-13"]),
     ],
 )
-def test_timeline_ticks_are_distinct_days_within_the_story(
+def test_coverage_ticks_are_distinct_days_within_the_story(
     days: list[int], labels: list[str]
 ) -> None:
-    from newstrail.serve.web.stories import timeline
+    from newstrail.serve.web.stories import coverage_grid
 
     articles = [
-        {"id": n, "source": "Outlet", "published": f"2024-01-{1 + day:02d}T09:00:00+00:00"}
+        {"id": n, "source": "Outlet", "published": f"2024-01-{1 + day:02d}", "first_seen_at": None}
         for n, day in enumerate(days)
     ]
-    drawing = timeline(articles)
+    drawing = coverage_grid(articles)
     assert [tick["label"] for tick in drawing["ticks"]] == labels
     xs = [tick["x"] for tick in drawing["ticks"]]
     assert xs == sorted(xs) and len(set(xs)) == len(xs)
-    assert {point["x"] for point in drawing["points"]} <= {drawing["left"], *xs}
+    assert {a["x"] for row in drawing["rows"] for a in row["articles"]} <= set(xs)

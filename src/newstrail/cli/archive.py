@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -11,35 +12,82 @@ from rich.table import Table
 from newstrail.cli.app import Context
 from newstrail.cli.options import json_option
 from newstrail.cli.output import console, errors, print_json_lines
-from newstrail.serve.archive import get_article, list_articles, to_json
+
+DAY = click.DateTime(formats=["%Y-%m-%d"])
 
 
 @click.command()
 @json_option(per="article")
 @click.option("--limit", type=click.IntRange(1), default=100, show_default=True)
-@click.option("--source", help="Only articles from this source (outlet) name.")
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--outlet", "outlets", multiple=True, help="Only this outlet (repeatable).")
+@click.option("--source", "sources", multiple=True, hidden=True)  # the option's former name
+@click.option("--from", "date_from", type=DAY, help="Published (or first seen) on or after.")
+@click.option("--to", "date_to", type=DAY, help="Published (or first seen) on or before.")
+@click.option("--language", help="Language of the latest version, e.g. en.")
+@click.option("--changed/--unchanged", default=None, help="Only articles with (or without) edits.")
+@click.option("--state", type=click.Choice(["active", "retired", "deleted", "moved"]))
+@click.option("--story", "story_id", type=click.IntRange(1), help="Only this story's articles.")
+@click.option(
+    "--sort",
+    default="-last_changed",
+    show_default=True,
+    help="last_changed, first_seen, published, versions, title or outlet; - for descending.",
+)
 @click.pass_obj
-def articles(obj: Context, as_json: bool, limit: int, source: str | None) -> None:
-    """List stored articles, newest first.
+def articles(
+    obj: Context,
+    as_json: bool,
+    limit: int,
+    page: int,
+    outlets: tuple[str, ...],
+    sources: tuple[str, ...],
+    date_from: datetime | None,
+    date_to: datetime | None,
+    language: str | None,
+    changed: bool | None,
+    state: str | None,
+    story_id: int | None,
+    sort: str,
+) -> None:
+    """List stored articles with the web's /articles filters, most recently changed first.
 
-    Example: newstrail articles --source WION --json
+    Example: newstrail articles --outlet WION --changed --from 2024-05-01 --json
     """
-    found = list_articles(obj.store, limit=limit, source=source)
+    from newstrail.serve.browse import ArticleFilters, browse_articles, model_json
+
+    filters = ArticleFilters(
+        outlets=[*outlets, *sources],
+        published_from=date_from.date() if date_from else None,
+        published_to=date_to.date() if date_to else None,
+        language=language,
+        has_changes=changed,
+        state=state,
+        story_id=story_id,
+    )
+    found = browse_articles(obj.store, filters, sort=sort, page=page, per_page=limit)
     if as_json:
-        print_json_lines(to_json(found))
+        print_json_lines(model_json(row) for row in found.articles)
         return
-    table = Table("id", "source", "title", "published", "versions", "state", "story")
-    for article in found:
+    table = Table("id", "outlet", "title", "published", "versions", "state", "story")
+    for article in found.articles:
         table.add_row(
             str(article.id),
-            article.source or "",
+            article.outlet or "",
             article.title or article.url,
-            article.published or "",
-            str(article.versions),
+            str(article.published or ""),
+            str(article.version_count),
             article.state,
             str(article.story_id or ""),
         )
     console.print(table)
+    console.print(listing_footer(len(found.articles), found.article_count, "article", page))
+
+
+def listing_footer(shown: int, total: int, noun: str, page: int) -> str:
+    """``3 of 12 articles (page 1)``, with the plural only where it belongs."""
+    plural = noun if total == 1 else ("stories" if noun == "story" else noun + "s")
+    return f"{shown} of {total} {plural}" + (f" (page {page})" if page > 1 or shown < total else "")
 
 
 @click.command()
@@ -51,6 +99,8 @@ def show(obj: Context, article: str, as_json: bool) -> None:
 
     Example: newstrail show 3
     """
+    from newstrail.serve.archive import get_article
+
     detail = get_article(obj.store, article)
     if as_json:
         print_json_lines([detail.to_json()])
@@ -113,18 +163,54 @@ def compare(obj: Context, old: str, new: str, as_json: bool) -> None:
 @click.option(
     "--to", "to_number", type=click.IntRange(1), help="Newer version number [default: latest]."
 )
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["side", "text", "unified", "json"]),
+    help="side: coloured columns [default on a terminal]; text: [-deleted-]{+inserted+} "
+    "markers [default when piped]; unified: a unified diff of paragraphs; json.",
+)
+@click.option(
+    "--png",
+    "png_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the diff as a PNG to share, cropped to the changed paragraphs.",
+)
 @click.pass_obj
-def diff(obj: Context, article: str, from_number: int | None, to_number: int | None) -> None:
-    """Show a coloured side-by-side word diff of two versions of an article.
+def diff(
+    obj: Context,
+    article: str,
+    from_number: int | None,
+    to_number: int | None,
+    output_format: str | None,
+    png_file: Path | None,
+) -> None:
+    """Show the word diff of two versions of an article (by id or URL).
 
-    Example: newstrail diff 5 --from 1 --to 2
+    Example: newstrail diff 5 --from 1 --to 2 --format text --png edit.png
     """
-    from newstrail.serve.terminal import render_side_by_side, version_pair
-    from newstrail.versions.diff import diff_versions
+    from newstrail.serve.diff_rows import as_text, as_unified, load_version_diff
 
-    old, new, labels = version_pair(obj.store, article, from_number, to_number)
-    console.print(labels)
-    console.print(render_side_by_side(diff_versions(old, new), console.width))
+    found = load_version_diff(obj.store, article, from_number, to_number)
+    if png_file is not None:
+        from newstrail.serve.diff_image import render_diff_png
+
+        png_file.write_bytes(render_diff_png(found))
+        errors.print(f"wrote {png_file}", markup=False, highlight=False)
+    output_format = output_format or ("side" if sys.stdout.isatty() else "text")
+    if output_format == "json":
+        print_json_lines([found.to_json()])
+    elif output_format == "text":
+        sys.stdout.write(as_text(found))
+    elif output_format == "unified":
+        sys.stdout.write(as_unified(found))
+    else:
+        from newstrail.serve.terminal import render_side_by_side, version_pair
+        from newstrail.versions.diff import diff_versions
+
+        old, new, labels = version_pair(obj.store, article, found.old.number, found.new.number)
+        console.print(labels)
+        console.print(render_side_by_side(diff_versions(old, new), console.width))
 
 
 @click.command()

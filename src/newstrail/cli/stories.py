@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,39 @@ from newstrail.cli.output import console, errors, print_json_lines
 @click.command()
 @json_option(per="story")
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--outlet", "outlets", multiple=True, help="Only stories this outlet carries.")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Seen on or after.")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Seen on or before.")
+@click.option("--min-articles", type=click.IntRange(1), help="At least this many articles.")
+@click.option("--max-articles", type=click.IntRange(1), help="At most this many articles.")
+@click.option(
+    "--sort",
+    default="-last_seen",
+    show_default=True,
+    help="last_seen, first_seen, articles, outlets or title; - for descending.",
+)
 @click.option("--rebuild", is_flag=True, help="Recompute every story from the store first.")
 @click.pass_obj
-def stories(obj: Context, as_json: bool, limit: int, rebuild: bool) -> None:
-    """List stories: articles from different outlets about one event.
+def stories(
+    obj: Context,
+    as_json: bool,
+    limit: int,
+    page: int,
+    outlets: tuple[str, ...],
+    date_from: datetime | None,
+    date_to: datetime | None,
+    min_articles: int | None,
+    max_articles: int | None,
+    sort: str,
+    rebuild: bool,
+) -> None:
+    """List stories (articles from different outlets about one event) with /stories' filters.
 
-    Example: newstrail stories --json
+    Example: newstrail stories --outlet WION --min-articles 3 --json
     """
+    from newstrail.cli.archive import listing_footer
+    from newstrail.serve.browse import StoryFilters, browse_stories, model_json
     from newstrail.stories.placement import rebuild_stories
     from newstrail.stories.reading import list_stories
 
@@ -33,21 +60,29 @@ def stories(obj: Context, as_json: bool, limit: int, rebuild: bool) -> None:
 
         rebuild_stories(obj.store)
         analyse_stories(obj.store, [s.id for s in list_stories(obj.store, limit=10**9)])
-    found = list_stories(obj.store, limit=limit)
+    filters = StoryFilters(
+        outlets=list(outlets),
+        seen_from=date_from.date() if date_from else None,
+        seen_to=date_to.date() if date_to else None,
+        min_articles=min_articles,
+        max_articles=max_articles,
+    )
+    found = browse_stories(obj.store, filters, sort=sort, page=page, per_page=limit)
     if as_json:
-        print_json_lines(s.to_json() for s in found)
+        print_json_lines(model_json(story) for story in found.stories)
         return
     table = Table("id", "title", "first seen", "last seen", "articles", "outlets")
-    for story in found:
+    for story in found.stories:
         table.add_row(
             str(story.id),
             story.title or "",
             story.first_seen.strftime("%Y-%m-%d") if story.first_seen else "",
             story.last_seen.strftime("%Y-%m-%d") if story.last_seen else "",
-            ", ".join(map(str, story.article_ids)),
+            str(story.article_count),
             ", ".join(story.outlets),
         )
     console.print(table)
+    console.print(listing_footer(len(found.stories), found.story_count, "story", page))
 
 
 @click.command()

@@ -5,9 +5,14 @@
 2. Start the fixture news site on 127.0.0.1 and watch it for a simulated
    afternoon: articles arrive through feeds and sitemaps, then edits, a
    correction, a flip-flop, a deletion and a redirect appear as versions
-   and events. (Kept in its own store: the fixture site republishes the same
-   seed texts, which would otherwise sit beside the imported copies.)
-3. ``make demo`` then serves the imported store in the web app.
+   and events. Each outlet's feed is added under the outlet's name, as a
+   user would with ``sources add URL --name``: the site lives at 127.0.0.1,
+   which has no registered domain to name an outlet after. The watched
+   articles are then placed into stories and analysed.
+3. ``make demo`` then serves the watched store in the web app, so the edits
+   the terminal showed are there too. (The watched store is kept apart from
+   the imported one: the fixture site republishes the same seed texts, which
+   would otherwise sit beside the imported copies as duplicates.)
 """
 
 from __future__ import annotations
@@ -70,6 +75,8 @@ def import_demo(store: Store, settings: Settings, console: Console) -> None:
 def watch_demo(store: Store, settings: Settings, console: Console, steps: int = 7) -> None:
     """Watch the fixture news site through its timeline and print what appeared."""
     from newstrail.demo.fixture_site import FixtureSite
+    from newstrail.demo.fixture_site.timeline import OUTLETS
+    from newstrail.jobs.pipeline import place_and_analyse, unplaced_articles
     from newstrail.jobs.sources import add_source
     from newstrail.jobs.watch import Watcher
     from newstrail.serve.terminal import version_rows
@@ -78,8 +85,9 @@ def watch_demo(store: Store, settings: Settings, console: Console, steps: int = 
     settings = settings.with_overrides(allow_private=True, per_host_delay=0.0, workers=1)
     simulated = [datetime(2024, 5, 1, 9, 0, tzinfo=UTC)]
     with FixtureSite() as site:
-        for feed in site.feed_urls:
-            asyncio.run(add_source(store, settings, feed, None, {}))
+        for outlet in OUTLETS:
+            feed = site.base_url + outlet.feed_path
+            asyncio.run(add_source(store, settings, feed, outlet.name, {}))
         watcher = Watcher(store, settings, clock=lambda: simulated[0], analyse=False)
         try:
             for _ in range(steps + 1):
@@ -89,6 +97,8 @@ def watch_demo(store: Store, settings: Settings, console: Console, steps: int = 
                 simulated[0] += timedelta(hours=1)
         finally:
             watcher.close()
+    placed = place_and_analyse(store, unplaced_articles(store))
+    console.print(f"Placed the watched articles into {len(placed)} analysed stories.")
     table = Table("article", "versions", "state", "latest change", title="What the watcher kept")
     for article in list_articles(store):
         rows = version_rows(store, str(article.id), include_trivial=True)
@@ -98,7 +108,7 @@ def watch_demo(store: Store, settings: Settings, console: Console, steps: int = 
 
 
 def run_demo(db_file: Path, settings: Settings, console: Console, *, watch: bool = True) -> Path:
-    """The whole demo; returns the store to serve."""
+    """The whole demo; returns the store to serve: the watched one when it watched."""
     db_file.parent.mkdir(parents=True, exist_ok=True)
     with Store(db_file) as store:
         import_demo(store, settings, console)
@@ -110,4 +120,5 @@ def run_demo(db_file: Path, settings: Settings, console: Console, *, watch: bool
         with Store(watch_file) as store:
             watch_demo(store, settings, console)
         console.print(f"Watched articles are in {watch_file}: newstrail --db {watch_file} articles")
+        return watch_file
     return db_file

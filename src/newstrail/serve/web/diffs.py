@@ -1,76 +1,126 @@
-"""Side-by-side word diffs of two versions (NewsSniffer layout: version a | version b).
+"""The diff page's HTML: aligned rows with marked words, unchanged stretches folded.
 
-difflib's SequenceMatcher over word and whitespace tokens gives the opcodes;
-it runs at about 2 ms for two 1,000-word versions here, and whitespace tokens
-keep paragraph breaks in place so the columns read like the article.
-``diff-match-patch`` was the alternative: character-level and faster, but its
-word mode needs the line-encoding trick and its output then needs re-splitting.
+Rows come from ``serve.diff_rows`` (paragraphs paired by similarity, words by
+difflib). Here each row's runs become escaped HTML with ``<del>``/``<ins>``,
+and runs of unchanged paragraphs farther than ``CONTEXT`` rows from a change
+fold into one ``<details>`` row, as GitHub folds unchanged lines: the edit is
+what a reader came for.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 from markupsafe import Markup, escape
 
+from newstrail.serve.diff_rows import DiffRow, Segment, VersionDiff, load_version_diff
+from newstrail.serve.web.params import MAX_ID, RecordId
+from newstrail.serve.web.rendering import store_of
 from newstrail.serve.web.security import sanitize_html
 
-TOKEN = re.compile(r"\s+|[^\s]+")
+CONTEXT = 1  # unchanged paragraphs kept open on each side of a change
+MIN_FOLD = 2  # fewer unchanged paragraphs than this are not worth a fold
 
 
 @dataclass(frozen=True)
-class WordDiff:
-    """The two columns of a diff, as safe HTML, plus the raw operations."""
+class HtmlRow:
+    """A row as the template shows it."""
 
-    old_html: Markup
-    new_html: Markup
-    operations: list[dict[str, Any]]
-    words_added: int
-    words_removed: int
-
-
-def _escaped(tokens: list[str]) -> str:
-    return "".join(str(escape(token)) for token in tokens)
+    kind: str
+    old: Markup
+    new: Markup
+    inline: Markup
 
 
-def word_diff(old_text: str, new_text: str) -> WordDiff:
-    """Diff two texts word by word.
+def segments_html(segments: tuple[Segment, ...]) -> Markup:
+    """Runs as escaped HTML, deletions in ``<del>`` and insertions in ``<ins>``."""
+    parts = []
+    for segment in segments:
+        text = str(escape(segment.text))
+        if segment.tag == "delete":
+            parts.append(f"<del>{text}</del>")
+        elif segment.tag == "insert":
+            parts.append(f"<ins>{text}</ins>")
+        else:
+            parts.append(text)
+    # The markup is ours and every run was escaped; nh3 is the second line of defence.
+    return sanitize_html("".join(parts))
 
-    Args:
-        old_text: version a.
-        new_text: version b.
 
-    Returns:
-        Version a with deletions in ``<del>``, version b with insertions in
-        ``<ins>``, and the non-equal operations for the JSON API.
-    """
-    old_tokens, new_tokens = TOKEN.findall(old_text), TOKEN.findall(new_text)
-    matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
-    old_parts: list[str] = []
-    new_parts: list[str] = []
-    operations: list[dict[str, Any]] = []
-    added = removed = 0
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        old_chunk, new_chunk = old_tokens[i1:i2], new_tokens[j1:j2]
-        if tag == "equal":
-            old_parts.append(_escaped(old_chunk))
-            new_parts.append(_escaped(new_chunk))
-            continue
-        if old_chunk:
-            old_parts.append(f"<del>{_escaped(old_chunk)}</del>")
-            removed += sum(1 for token in old_chunk if not token.isspace())
-        if new_chunk:
-            new_parts.append(f"<ins>{_escaped(new_chunk)}</ins>")
-            added += sum(1 for token in new_chunk if not token.isspace())
-        operations.append({"type": tag, "old": "".join(old_chunk), "new": "".join(new_chunk)})
-    # The markup is ours and every token was escaped; nh3 is the second line of defence.
-    return WordDiff(
-        old_html=sanitize_html("".join(old_parts)),
-        new_html=sanitize_html("".join(new_parts)),
-        operations=operations,
-        words_added=added,
-        words_removed=removed,
+def html_row(row: DiffRow) -> HtmlRow:
+    """One row's three renderings: version a, version b, and inline."""
+    return HtmlRow(
+        row.kind, segments_html(row.old), segments_html(row.new), segments_html(row.inline)
     )
+
+
+def folded(rows: list[DiffRow]) -> list[dict[str, Any]]:
+    """Rows grouped for display: ``{"fold": False, "rows": [one]}`` or a fold of many.
+
+    An unchanged row within ``CONTEXT`` rows of a change stays open; longer
+    unchanged runs (at least ``MIN_FOLD``) become one fold.
+    """
+    changed = [index for index, row in enumerate(rows) if row.kind != "equal"]
+    near = {
+        index
+        for change in changed
+        for index in range(change - CONTEXT, change + CONTEXT + 1)
+        if 0 <= index < len(rows)
+    }
+    groups: list[dict[str, Any]] = []
+    pending: list[HtmlRow] = []
+
+    def flush() -> None:
+        if len(pending) >= MIN_FOLD:
+            groups.append({"fold": True, "rows": list(pending)})
+        else:
+            groups.extend({"fold": False, "rows": [row]} for row in pending)
+        pending.clear()
+
+    for index, row in enumerate(rows):
+        if row.kind == "equal" and index not in near:
+            pending.append(html_row(row))
+            continue
+        flush()
+        groups.append({"fold": False, "rows": [html_row(row)]})
+    flush()
+    return groups
+
+
+def diff_page(diff: VersionDiff) -> dict[str, Any]:
+    """The template context of a diff page: headline row and folded groups."""
+    return {
+        "headline": html_row(diff.headline),
+        "groups": folded(diff.rows),
+        "numbers": diff.numbers,
+        "title": diff.article_title,
+    }
+
+
+def register(pages: APIRouter) -> None:
+    """Add ``/articles/{id}/diff.png``: the diff as a shareable image."""
+
+    @pages.get(
+        "/articles/{article_id}/diff.png",
+        summary="The diff as a PNG, cropped to the changed paragraphs",
+        response_class=Response,
+        responses={200: {"content": {"image/png": {}}, "description": "A PNG image."}},
+    )
+    def diff_png(
+        request: Request,
+        article_id: RecordId,
+        from_number: Annotated[int | None, Query(alias="from", ge=1, le=MAX_ID)] = None,
+        to_number: Annotated[int | None, Query(alias="to", ge=1, le=MAX_ID)] = None,
+    ) -> Response:
+        from newstrail.serve.diff_image import render_diff_png
+
+        found = load_version_diff(store_of(request), article_id, from_number, to_number)
+        name = f"article-{article_id}-v{found.old.number}-v{found.new.number}.png"
+        return Response(
+            render_diff_png(found),
+            media_type="image/png",
+            headers={"Content-Disposition": f'inline; filename="{name}"'},
+        )

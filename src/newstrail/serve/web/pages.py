@@ -11,13 +11,21 @@ from fastapi import APIRouter, Query, Request
 from newstrail.errors import InvalidInput, NotFound
 from newstrail.serve.archive import RETIRED_NOTE, get_article
 from newstrail.serve.atom import describe_edit, list_changes
+from newstrail.serve.diff_rows import load_version_diff, operations
 from newstrail.serve.silent_edits import RANK_MIN_FACTUAL, outlet_records
+from newstrail.serve.web import browse, diffs
 from newstrail.serve.web.cache import ARCHIVE_STAMP, ARTICLE_STAMP, STORY_STAMP, stamp
-from newstrail.serve.web.diffs import word_diff
+from newstrail.serve.web.diffs import diff_page
 from newstrail.serve.web.health import source_report
 from newstrail.serve.web.params import MAX_ID, RecordId, RecordIdQuery
 from newstrail.serve.web.rendering import View, cache_of, jsonable, store_of, twin
-from newstrail.serve.web.stories import get_story_json, list_story_summaries, timeline
+from newstrail.serve.web.stories import (
+    cited_paragraphs,
+    coverage_grid,
+    get_story_json,
+    list_story_summaries,
+    quotes_at_a_glance,
+)
 from newstrail.settings import Settings
 from newstrail.store import schema
 from newstrail.store.database import Store
@@ -48,6 +56,8 @@ def _article_data(store: Store, article_id: RecordId) -> dict[str, Any]:
 def router() -> APIRouter:
     """The read-only pages and their JSON twins."""
     pages = APIRouter()
+    browse.register(pages)
+    diffs.register(pages)
 
     @twin(pages, "/", summary="Latest stories and changes")
     def home(request: Request) -> View:
@@ -71,29 +81,23 @@ def router() -> APIRouter:
             raise NotFound(f"no story {story_id}")
         data = cache.get(("story", story_id), current, lambda: get_story_json(store, story_id))
         articles = data.get("articles", [])
-        outlets: dict[str, list[dict[str, Any]]] = {}
-        for article in articles:
-            outlets.setdefault(article.get("source") or "Unknown outlet", []).append(article)
-        speakers: dict[str, list[dict[str, Any]]] = {}
-        for quote in data.get("quotes", []):
-            speakers.setdefault(quote.get("speaker") or "Unattributed", []).append(quote)
-        titles = {str(a.get("id")): a.get("title") or a.get("url") for a in articles}
-        sources = {str(a.get("id")): a.get("source") or "Unknown outlet" for a in articles}
+        sources = {str(a.get("id")): a.get("outlet") or "Unknown outlet" for a in articles}
+        grid = coverage_grid(articles)
+        order = [a for row in grid["rows"] for a in row["articles"]]
+        quotes = quotes_at_a_glance(data.get("quotes", []), order)
         return View(
             "story.html",
             data,
-            {
-                "timeline": timeline(articles),
-                "outlets": outlets,
-                "speakers": speakers,
-                "article_titles": titles,
-                "article_sources": sources,
-            },
+            {"grid": grid, "quotes": quotes, "article_sources": sources},
             stamp=current,
         )
 
     @twin(pages, "/articles/{article_id}", summary="One article, its text and versions")
-    def article(request: Request, article_id: RecordId) -> View:
+    def article(
+        request: Request,
+        article_id: RecordId,
+        cite: Annotated[str | None, Query(max_length=500)] = None,
+    ) -> View:
         store, cache = store_of(request), cache_of(request)
         current = stamp(store, ARTICLE_STAMP, article_id)
         if current is None:
@@ -105,7 +109,11 @@ def router() -> APIRouter:
         return View(
             "article.html",
             data,
-            {"changes_by_number": changes, "retired_note": note},
+            {
+                "changes_by_number": changes,
+                "retired_note": note,
+                "paragraphs": cited_paragraphs(data["text"], cite),
+            },
             stamp=(current, note),
         )
 
@@ -115,57 +123,18 @@ def router() -> APIRouter:
         article_id: RecordId,
         from_number: Annotated[int | None, Query(alias="from", ge=1, le=MAX_ID)] = None,
         to_number: Annotated[int | None, Query(alias="to", ge=1, le=MAX_ID)] = None,
+        mode: Annotated[str, Query(pattern="^(side|inline)$")] = "side",
     ) -> View:
-        store = store_of(request)
-        detail = get_article(store, article_id)
-        numbers = [v.number for v in detail.versions]
-        if not numbers:
-            raise NotFound(f"article {article_id} has no versions")
-        to_number = to_number or numbers[-1]
-        from_number = from_number or max(to_number - 1, numbers[0])
-        v = schema.versions
-        with store.read() as connection:
-            rows = {
-                row.number: row
-                for row in connection.execute(
-                    sa.select(v.c.number, v.c.title, v.c.text, v.c.captured_at, v.c.kind).where(
-                        v.c.article_id == article_id, v.c.number.in_([from_number, to_number])
-                    )
-                )
-            }
-        if from_number not in rows or to_number not in rows:
-            raise NotFound(f"article {article_id} has no version {from_number} or {to_number}")
-        old, new = rows[from_number], rows[to_number]
-        words = word_diff(old.text, new.text)
-        edit = describe_edit(old.title, old.text, new.title, new.text)
+        found = load_version_diff(store_of(request), article_id, from_number, to_number)
+        edit = describe_edit(found.old.title, found.old_text, found.new.title, found.new_text)
         data = {
-            "article_id": article_id,
-            "url": detail.article.url,
-            "source": detail.article.source,
-            "from": {
-                "number": old.number,
-                "title": old.title,
-                "captured_at": old.captured_at,
-                "kind": old.kind,
-            },
-            "to": {
-                "number": new.number,
-                "title": new.title,
-                "captured_at": new.captured_at,
-                "kind": new.kind,
-            },
-            "title_changed": edit.title_changed,
+            **found.to_json(),
+            "source": found.outlet,
             "description": edit.description,
             "substantive": edit.substantive,
-            "words_added": words.words_added,
-            "words_removed": words.words_removed,
-            "operations": words.operations,
+            "operations": operations(found.rows),
         }
-        return View(
-            "diff.html",
-            jsonable(data),
-            {"diff": words, "numbers": numbers, "title": detail.article.title},
-        )
+        return View("diff.html", jsonable(data), {**diff_page(found), "mode": mode})
 
     @twin(pages, "/sources", summary="Sources (outlets) and the feeds watched for them")
     def sources(request: Request) -> View:

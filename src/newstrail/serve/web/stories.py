@@ -1,4 +1,4 @@
-"""Stories as the web app shows them: a list for the home page, one story in full, its timeline.
+"""Stories as the web app shows them: a list for the home page, one story at a glance.
 
 One story comes from ``newstrail.serve.stories.get_story``. The home page list is
 one grouped query here instead of ``list_stories``, which reads each story's
@@ -7,7 +7,8 @@ members separately (21 queries for 20 stories).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import re
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from newstrail.serve.stories import get_story
 from newstrail.store import schema
 from newstrail.store.database import Store
+from newstrail.text.sentences import split_sentences
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -72,76 +74,258 @@ def get_story_json(store: Store, story_id: int) -> dict[str, Any]:
 
 
 def article_day(article: dict[str, Any]) -> date | None:
-    """The day an article was published, when the article says.
-
-    When newstrail first saw it is no stand-in: an import years later would
-    stretch the timeline to the import day.
-    """
-    for key in ("published",):
-        value = article.get(key)
-        if isinstance(value, str) and len(value) >= 10:
-            try:
-                return date.fromisoformat(value[:10])
-            except ValueError:
-                continue
+    """The day an article was published, when the article says."""
+    value = article.get("published")
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
     return None
 
 
-def timeline(
-    articles: list[dict[str, Any]], width: int = 720, row_height: int = 28
-) -> dict[str, Any]:
-    """Coordinates for the story timeline SVG: one row per outlet, time along x.
+def _moment(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# When newstrail first saw an undated article stands in for its date only
+# near the dated ones: an import years later would stretch the axis to the
+# import day (the bundled RT page was imported in 2026 about a 2020 call).
+UNDATED_REACH = timedelta(days=7)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def appeared(article: dict[str, Any], dated_start: datetime | None) -> datetime | None:
+    """When an article appeared: first seen on its publication day, else that day.
+
+    An undated article counts from when it was first seen, if that is within
+    ``UNDATED_REACH`` of the story's dated articles; otherwise None (unknown).
+    """
+    first_seen = _moment(article.get("first_seen_at"))
+    day = article_day(article)
+    if day is not None:
+        if first_seen is not None and first_seen.date() == day:
+            return first_seen  # watched: the hour it appeared
+        return datetime.combine(day, time.min, tzinfo=UTC)
+    if first_seen is None:
+        return None
+    if dated_start is not None and abs(first_seen - dated_start) > UNDATED_REACH:
+        return None
+    return first_seen
+
+
+def _ticks(start: datetime, end: datetime, position: Any, dates_only: bool) -> list[dict[str, Any]]:
+    """Up to five distinct axis labels: dates, or times when the story has them."""
+    span = end - start
+    if dates_only or span > timedelta(days=4):
+        first, later = "%Y-%m-%d", "%Y-%m-%d"
+    elif span > timedelta(days=1):
+        first, later = "%Y-%m-%d %H:%M", "%m-%d %H:%M"
+    else:
+        first, later = "%Y-%m-%d %H:%M", "%H:%M"
+    count = 1 if span.total_seconds() == 0 else 5
+    ticks, labels = [], set()
+    for step in range(count):
+        moment = start + span * (step / max(count - 1, 1))
+        if dates_only:  # a date-only story: ticks on whole days
+            moment = datetime.combine(moment.date(), time.min, UTC)
+        label = moment.strftime(first if step == 0 else later)
+        if label not in labels:
+            labels.add(label)
+            ticks.append({"x": position(moment), "label": label})
+    return ticks
+
+
+def coverage_grid(articles: list[dict[str, Any]]) -> dict[str, Any]:
+    """The story at a glance: one row per outlet (first to report on top), time across.
+
+    Each article is a dot where it appeared, each later visible version a
+    tick where it was captured (linking to that diff); positions are
+    percentages of the track, so the drawing fits any width.
 
     Returns:
-        ``rows`` (outlet, y), ``points`` (article id, title, x, y, day),
-        ``ticks`` (x, label), and the drawing's ``width`` and ``height``.
+        ``rows`` (outlet, first, articles with x and changes with x, counts),
+        ``ticks`` (x, label) and ``undated`` (articles with no known time).
     """
-    left, right = 170, 45  # room for the last date label
-    dated = [(article, article_day(article)) for article in articles]
-    days = [day for _, day in dated if day is not None]
-    outlets = sorted({article.get("source") or "Unknown outlet" for article in articles})
-    row_of = {outlet: index for index, outlet in enumerate(outlets)}
-    start = min(days) if days else None
-    span = max(((max(days) - start).days if start else 0), 1)
-    plot = width - left - right
-    points = []
+    dated_days = [day for day in map(article_day, articles) if day is not None]
+    dated_start = datetime.combine(min(dated_days), time.min, UTC) if dated_days else None
+    placed = [(article, appeared(article, dated_start)) for article in articles]
+    moments = [moment for _, moment in placed if moment is not None]
+    for article, moment in placed:
+        if moment is not None:
+            moments.extend(
+                m for m in (_moment(c.get("captured_at")) for c in article.get("changes", [])) if m
+            )
+    start, end = (min(moments), max(moments)) if moments else (None, None)
+
+    def position(moment: datetime) -> float:
+        if start is None or end is None or end == start:
+            return 50.0
+        return round(3 + 94 * (moment - start) / (end - start), 2)
+
+    rows: dict[str, dict[str, Any]] = {}
     undated = []
-    for article, day in dated:
-        if day is None or start is None:
+    for article, moment in sorted(placed, key=lambda pair: (pair[1] is None, pair[1] or EPOCH)):
+        outlet = article.get("outlet") or article.get("source") or "Unknown outlet"
+        if moment is None:
             undated.append(
-                {"id": article.get("id"), "source": article.get("source") or "Unknown outlet"}
+                {"id": article.get("id"), "outlet": outlet, "title": article.get("title")}
             )
             continue
-        offset = (day - start).days / span
-        row = row_of[article.get("source") or "Unknown outlet"]
-        points.append(
+        row = rows.setdefault(
+            outlet, {"outlet": outlet, "first_at": moment, "articles": [], "change_count": 0}
+        )
+        changes = [
+            {**change, "x": position(when), "when": when.strftime("%Y-%m-%d %H:%M")}
+            for change in article.get("changes", [])
+            if (when := _moment(change.get("captured_at"))) is not None
+        ]
+        row["change_count"] += len(changes)
+        row["articles"].append(
             {
                 "id": article.get("id"),
                 "title": article.get("title") or article.get("url") or "",
-                "x": round(left + offset * plot, 1),
-                "y": row * row_height + row_height // 2 + 4,
-                "day": day.isoformat() if day else "undated",
+                "state": article.get("state") or "active",
+                "x": position(moment),
+                "when": moment.strftime("%Y-%m-%d %H:%M"),
+                "changes": changes,
             }
         )
-    ticks = []
-    if start is not None:
-        # Whole days only, each labelled once: up to five, spread over the span
-        # (a story of one day gets one tick, not five labels of two dates).
-        last = (max(days) - start).days
-        count = min(5, last + 1)
-        for offset in sorted({round(step * last / max(count - 1, 1)) for step in range(count)}):
-            label = date.fromordinal(start.toordinal() + offset).isoformat()
-            ticks.append({"x": round(left + offset / span * plot, 1), "label": label})
-    height = len(outlets) * row_height + 30
+    first_at = min((row["first_at"] for row in rows.values()), default=None)
+    # "First" only says something when not every outlet shares the earliest time.
+    leaders = [row for row in rows.values() if row["first_at"] == first_at]
+    for row in rows.values():
+        row["first"] = row in leaders and len(leaders) < len(rows)
+        row["first_at"] = row["first_at"].strftime("%Y-%m-%d %H:%M")
+    for article in undated:  # an outlet with only undated articles still gets its row
+        row = rows.setdefault(
+            article["outlet"],
+            {"outlet": article["outlet"], "first": False, "articles": [], "change_count": 0},
+        )
+        row["undated_count"] = row.get("undated_count", 0) + 1
     return {
-        "rows": [
-            {"outlet": o, "y": i * row_height + row_height // 2 + 8} for o, i in row_of.items()
-        ],
-        "points": points,
+        "rows": list(rows.values()),
+        "ticks": _ticks(start, end, position, all(m.time() == time.min for m in moments))
+        if start and end
+        else [],
         "undated": undated,
-        "ticks": ticks,
-        "width": width,
-        "height": height,
-        "axis_y": len(outlets) * row_height + 4,
-        "left": left,
     }
+
+
+def _reach(quote: dict[str, Any]) -> set[str]:
+    """The outlets that carry a quote word for word or nearly."""
+    outlets = {str(s) for s in quote.get("sources") or []}
+    outlets.update(str(v["source"]) for v in quote.get("variants") or [] if v.get("source"))
+    return outlets
+
+
+def _name_tokens(name: str) -> frozenset[str]:
+    return frozenset(name.lower().replace(".", " ").split())
+
+
+def merged_speakers(names: list[str]) -> dict[str, str]:
+    """Each speaker name mapped to the fullest name it is part of ("Xi" → "Xi Jinping").
+
+    A name whose words all appear in exactly one longer name is merged into
+    it; one that fits two longer names ("Li" in "Li Lifan" and "Li Yonghui")
+    is ambiguous and kept apart.
+    """
+    unique = sorted(set(names), key=lambda n: (-len(_name_tokens(n)), n))
+    merged: dict[str, str] = {}
+    for name in unique:
+        tokens = _name_tokens(name)
+        fuller = [other for other in unique if tokens < _name_tokens(other)]
+        roots = {merged.get(other, other) for other in fuller}
+        merged[name] = roots.pop() if len(roots) == 1 else name
+    return merged
+
+
+def quotes_at_a_glance(
+    quotes: list[dict[str, Any]], articles: list[dict[str, Any]], key_count: int = 5
+) -> dict[str, Any]:
+    """Key quotes first, then every quote under its (merged) speaker.
+
+    Order: by how many outlets carry a quote, then by when its first article
+    appeared; speakers by the reach of their most carried quote, then first
+    appearance. (Alphabetical order put the story's main voice 27th of 29.)
+
+    Returns:
+        ``key`` (up to ``key_count`` quotes), ``speakers`` [(name, quotes)].
+    """
+    order = {article.get("id"): index for index, article in enumerate(articles)}
+    speaker_of = merged_speakers([q["speaker"] for q in quotes if q.get("speaker")])
+    ranked = []
+    for position, quote in enumerate(quotes):
+        reach = _reach(quote)
+        first = order.get(quote.get("first_article_id"), len(order))
+        speaker = speaker_of.get(quote.get("speaker") or "", None) or "Unattributed"
+        chips: dict[str, dict[str, Any]] = {}  # one per outlet: its first carrying article
+        for variant in quote.get("variants") or []:
+            if variant.get("source"):
+                chips.setdefault(str(variant["source"]), variant)
+        for source in quote.get("sources") or []:
+            chips.setdefault(str(source), {"source": source, "article_id": None})
+        shown = {**quote, "speaker": speaker, "reach": sorted(reach), "chips": list(chips.values())}
+        ranked.append((shown, (-len(reach), first, position)))
+    ranked.sort(key=lambda pair: pair[1])
+    by_speaker: dict[str, list[dict[str, Any]]] = {}
+    for quote, _ in ranked:
+        by_speaker.setdefault(quote["speaker"], []).append(quote)
+    carried = [quote for quote, _ in ranked if len(quote["reach"]) > 1]
+    return {
+        "key": (carried or [quote for quote, _ in ranked])[:key_count],
+        "speakers": list(by_speaker.items()),
+    }
+
+
+def _words(text: str) -> set[str]:
+    return {word for word in re.findall(r"\w+", text.lower()) if len(word) > 2}
+
+
+def cited_paragraphs(text: str, cite: str | None) -> list[dict[str, str]]:
+    """The article's paragraphs, the one holding the cited sentence split around it.
+
+    The sentence is found word for word, else as the sentence sharing most
+    words with it (at least half): a summary sentence cites articles that say
+    the same thing in their own words.
+
+    Returns:
+        One dict a paragraph: ``before``, ``mark`` (the cited sentence or ""), ``after``.
+    """
+    paragraphs = [p for p in text.split("\n") if p.strip()]
+    found = [{"before": p, "mark": "", "after": ""} for p in paragraphs]
+    cite = (cite or "").strip()
+    if not cite:
+        return found
+    for index, paragraph in enumerate(paragraphs):
+        start = paragraph.find(cite)
+        if start >= 0:
+            found[index] = {
+                "before": paragraph[:start],
+                "mark": cite,
+                "after": paragraph[start + len(cite) :],
+            }
+            return found
+    wanted = _words(cite)
+    best: tuple[float, int, str] = (0.0, -1, "")
+    for index, paragraph in enumerate(paragraphs):
+        for sentence in split_sentences(paragraph):
+            shared = len(wanted & _words(sentence)) / max(len(wanted), 1)
+            if shared > best[0]:
+                best = (shared, index, sentence)
+    shared, index, sentence = best
+    if index >= 0 and shared >= 0.5:
+        paragraph = paragraphs[index]
+        start = paragraph.find(sentence)
+        found[index] = {
+            "before": paragraph[:start],
+            "mark": sentence,
+            "after": paragraph[start + len(sentence) :],
+        }
+    return found

@@ -1,0 +1,504 @@
+"""Browse the archive: articles and stories filtered, sorted and paged, with facets.
+
+One read model for ``/articles``, ``/stories`` (and their JSON twins) and the
+``newstrail articles`` / ``newstrail stories`` list commands, so a filter
+means the same thing everywhere and the CLI's ``--json`` has the web's field
+names. Paging is by offset over an order that always ends in the id, so a
+page never repeats or skips a row while nothing is written; facet counts
+(datasette's) are taken over the filtered rows, so each says how many rows
+choosing it would leave.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel, Field
+
+from newstrail.errors import InvalidInput
+from newstrail.store import schema
+from newstrail.store.database import Store
+from newstrail.versions.recording import VISIBLE_KINDS
+
+MAX_PER_PAGE = 200
+ARTICLE_STATES = ("active", "retired", "deleted", "moved")
+
+
+class ArticleRow(BaseModel):
+    """An article as every list shows it (web JSON, CLI ``--json``)."""
+
+    id: int
+    url: str
+    outlet: str | None = Field(description="The source's name; null when no source is known.")
+    title: str | None
+    published: date | None = Field(description="Publication date, when the page gives one.")
+    first_seen_at: datetime
+    last_changed_at: datetime | None
+    version_count: int
+    language: str | None = Field(description="Language of the latest visible version.")
+    state: str = Field(description="active | retired | deleted | moved")
+    story_id: int | None
+
+
+class StoryRow(BaseModel):
+    """A story as listed."""
+
+    id: int
+    title: str | None
+    state: str
+    first_seen: datetime | None
+    last_seen: datetime | None
+    article_count: int
+    outlet_count: int
+    outlets: list[str] = Field(description="Outlets, in the order they first carried it.")
+    article_ids: list[int] = Field(description="Articles, in the order they were first seen.")
+
+
+class FacetValue(BaseModel):
+    """One value a filter can take, with how many rows it would leave."""
+
+    value: str
+    count: int
+
+
+class ArticleFilters(BaseModel):
+    """Which articles to list; every field is optional."""
+
+    outlets: list[str] = Field(default_factory=list, description="Any of these outlets.")
+    published_from: date | None = Field(
+        default=None, description="Published (or first seen) on or after."
+    )
+    published_to: date | None = Field(
+        default=None, description="Published (or first seen) on or before."
+    )
+    language: str | None = None
+    has_changes: bool | None = Field(
+        default=None, description="More than one version (or exactly one)."
+    )
+    state: str | None = Field(default=None, description="active | retired | deleted | moved")
+    story_id: int | None = None
+
+
+class StoryFilters(BaseModel):
+    """Which stories to list; every field is optional."""
+
+    outlets: list[str] = Field(default_factory=list, description="Carried by any of these.")
+    seen_from: date | None = Field(default=None, description="Last seen on or after.")
+    seen_to: date | None = Field(default=None, description="First seen on or before.")
+    min_articles: int | None = Field(default=None, ge=1)
+    max_articles: int | None = Field(default=None, ge=1)
+
+
+class ArticlePage(BaseModel):
+    """One page of articles with the total, the facets and the query that chose them."""
+
+    articles: list[ArticleRow]
+    article_count: int = Field(description="Articles matching the filters, on all pages.")
+    page: int
+    per_page: int
+    page_count: int
+    sort: str
+    filters: ArticleFilters
+    outlets: list[FacetValue]
+    languages: list[FacetValue]
+    states: list[FacetValue]
+
+
+class StoryPage(BaseModel):
+    """One page of stories with the total, the outlet facet and the query."""
+
+    stories: list[StoryRow]
+    story_count: int = Field(description="Stories matching the filters, on all pages.")
+    page: int
+    per_page: int
+    page_count: int
+    sort: str
+    filters: StoryFilters
+    outlets: list[FacetValue]
+
+
+@dataclass(frozen=True)
+class Sorting:
+    """A sort key by name; a leading ``-`` asks for descending order."""
+
+    name: str
+    descending: bool
+
+    @property
+    def label(self) -> str:
+        return ("-" if self.descending else "") + self.name
+
+
+def parse_sort(text: str, allowed: dict[str, Any]) -> Sorting:
+    """``-last_changed`` → Sorting("last_changed", True); raises InvalidInput."""
+    name = text.lstrip("-")
+    if name not in allowed:
+        raise InvalidInput(f"sort must be one of {', '.join(sorted(allowed))} (prefix - for desc)")
+    return Sorting(name, text.startswith("-"))
+
+
+_A, _S, _SA, _V, _ST = (
+    schema.articles,
+    schema.sources,
+    schema.story_articles,
+    schema.versions,
+    schema.stories,
+)
+latest_language = (
+    sa.select(_V.c.language)
+    .where(_V.c.article_id == _A.c.id, _V.c.kind.in_(VISIBLE_KINDS))
+    .order_by(_V.c.number.desc())
+    .limit(1)
+    .correlate(_A)
+    .scalar_subquery()
+)
+ARTICLE_SORTS: dict[str, Any] = {
+    "last_changed": _A.c.last_changed_at,
+    "first_seen": _A.c.first_seen_at,
+    "published": _A.c.published,
+    "versions": _A.c.version_count,
+    "title": _A.c.title,
+    "outlet": _S.c.name,
+}
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _article_conditions(filters: ArticleFilters, *, with_outlet: bool = True) -> list[Any]:
+    """WHERE clauses for ``filters`` (the outlet one left out for the outlet facet)."""
+    conditions: list[Any] = []
+    if filters.outlets and with_outlet:
+        conditions.append(_S.c.name.in_(filters.outlets))
+    # An undated article is placed by when it was first seen, as the story timeline does.
+    if filters.published_from is not None:
+        day = filters.published_from
+        conditions.append(
+            sa.or_(
+                _A.c.published >= day.isoformat(),
+                sa.and_(_A.c.published.is_(None), _A.c.first_seen_at >= _day_start(day)),
+            )
+        )
+    if filters.published_to is not None:
+        day = filters.published_to
+        after = _day_start(date.fromordinal(day.toordinal() + 1))
+        conditions.append(
+            sa.or_(
+                _A.c.published <= day.isoformat(),
+                sa.and_(_A.c.published.is_(None), _A.c.first_seen_at < after),
+            )
+        )
+    if filters.language:
+        conditions.append(latest_language == filters.language)
+    if filters.has_changes is not None:
+        conditions.append(
+            _A.c.version_count > 1 if filters.has_changes else _A.c.version_count <= 1
+        )
+    if filters.state:
+        if filters.state not in ARTICLE_STATES:
+            raise InvalidInput(f"state must be one of {', '.join(ARTICLE_STATES)}")
+        conditions.append(_A.c.state == filters.state)
+    if filters.story_id is not None:
+        conditions.append(_SA.c.story_id == filters.story_id)
+    return conditions
+
+
+_ARTICLE_FROM = _A.outerjoin(_S, _S.c.id == _A.c.source_id).outerjoin(
+    _SA, _SA.c.article_id == _A.c.id
+)
+
+
+def _facet(connection: sa.Connection, column: Any, conditions: list[Any]) -> list[FacetValue]:
+    """Counts of each non-null value of ``column`` over the filtered articles, largest first."""
+    counted = sa.func.count().label("n")
+    rows = connection.execute(
+        sa.select(column.label("value"), counted)
+        .select_from(_ARTICLE_FROM)
+        .where(*conditions, column.is_not(None))
+        .group_by(column)
+        .order_by(counted.desc(), column)
+    ).all()
+    return [FacetValue(value=str(row.value), count=int(row.n)) for row in rows]
+
+
+def browse_articles(
+    store: Store,
+    filters: ArticleFilters | None = None,
+    *,
+    sort: str = "-last_changed",
+    page: int = 1,
+    per_page: int = 50,
+) -> ArticlePage:
+    """One page of articles matching ``filters``, sorted, with facet counts.
+
+    Args:
+        store: the store to read.
+        filters: which articles; None lists all.
+        sort: a key of ``ARTICLE_SORTS``, ``-`` first for descending; ties go by id.
+        page: 1-based page number.
+        per_page: rows a page (the web caps it at ``MAX_PER_PAGE``).
+
+    Returns:
+        The page, the total count, and outlet/language/state facets.
+    """
+    filters = filters or ArticleFilters()
+    sorting = parse_sort(sort, ARTICLE_SORTS)
+    page, per_page = max(page, 1), max(per_page, 1)
+    key = ARTICLE_SORTS[sorting.name]
+    order = [key.desc().nulls_last(), _A.c.id.desc()]
+    if not sorting.descending:
+        order = [key.asc().nulls_last(), _A.c.id.asc()]
+    conditions = _article_conditions(filters)
+    query = (
+        sa.select(
+            _A.c.id,
+            _A.c.url,
+            _S.c.name.label("outlet"),
+            _A.c.title,
+            _A.c.published,
+            _A.c.first_seen_at,
+            _A.c.last_changed_at,
+            _A.c.version_count,
+            latest_language.label("language"),
+            _A.c.state,
+            _SA.c.story_id,
+        )
+        .select_from(_ARTICLE_FROM)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    with store.read() as connection:
+        rows = connection.execute(query).all()
+        total = connection.execute(
+            sa.select(sa.func.count()).select_from(_ARTICLE_FROM).where(*conditions)
+        ).scalar_one()
+        outlets = _facet(connection, _S.c.name, _article_conditions(filters, with_outlet=False))
+        languages = _facet(connection, latest_language, conditions)
+        states = _facet(connection, _A.c.state, conditions)
+    return ArticlePage(
+        articles=[_article_row(row) for row in rows],
+        article_count=int(total),
+        page=page,
+        per_page=per_page,
+        page_count=max(1, -(-int(total) // per_page)),
+        sort=sorting.label,
+        filters=filters,
+        outlets=outlets,
+        languages=languages,
+        states=states,
+    )
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    """A stored timestamp with its UTC offset (SQLite returns it naive)."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _published(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:  # a partial date ("2024-05") read from a page: not a day
+        return None
+
+
+def _article_row(row: Any) -> ArticleRow:
+    first_seen = _as_utc(row.first_seen_at)
+    assert first_seen is not None  # NOT NULL column
+    return ArticleRow(
+        id=row.id,
+        url=row.url,
+        outlet=row.outlet,
+        title=row.title,
+        published=_published(row.published),
+        first_seen_at=first_seen,
+        last_changed_at=_as_utc(row.last_changed_at),
+        version_count=row.version_count,
+        language=row.language,
+        state=row.state,
+        story_id=row.story_id,
+    )
+
+
+article_count_column = sa.func.count(_SA.c.article_id)
+outlet_count_column = sa.func.count(sa.distinct(_A.c.source_id))
+STORY_SORTS: dict[str, Any] = {
+    "last_seen": _ST.c.last_seen,
+    "first_seen": _ST.c.first_seen,
+    "articles": article_count_column,
+    "outlets": outlet_count_column,
+    "title": _ST.c.title,
+}
+
+
+def _story_conditions(filters: StoryFilters, *, with_outlet: bool = True) -> list[Any]:
+    conditions: list[Any] = [_ST.c.state != "merged"]
+    if filters.outlets and with_outlet:
+        carried = (
+            sa.select(_SA.c.story_id)
+            .select_from(
+                _SA.join(_A, _A.c.id == _SA.c.article_id).join(_S, _S.c.id == _A.c.source_id)
+            )
+            .where(_S.c.name.in_(filters.outlets))
+        )
+        conditions.append(_ST.c.id.in_(carried))
+    if filters.seen_from is not None:
+        conditions.append(_ST.c.last_seen >= _day_start(filters.seen_from))
+    if filters.seen_to is not None:
+        after = _day_start(date.fromordinal(filters.seen_to.toordinal() + 1))
+        conditions.append(_ST.c.first_seen < after)
+    return conditions
+
+
+def _size_conditions(filters: StoryFilters) -> list[Any]:
+    having: list[Any] = []
+    if filters.min_articles is not None:
+        having.append(article_count_column >= filters.min_articles)
+    if filters.max_articles is not None:
+        having.append(article_count_column <= filters.max_articles)
+    return having
+
+
+def _grouped_stories(filters: StoryFilters, *, with_outlet: bool = True) -> sa.Select[Any]:
+    """Stories matching ``filters`` with their article and outlet counts."""
+    return (
+        sa.select(
+            _ST.c.id,
+            _ST.c.title,
+            _ST.c.state,
+            _ST.c.first_seen,
+            _ST.c.last_seen,
+            article_count_column.label("article_count"),
+            outlet_count_column.label("outlet_count"),
+        )
+        .select_from(_STORY_FROM)
+        .where(*_story_conditions(filters, with_outlet=with_outlet))
+        .group_by(_ST.c.id, _ST.c.title, _ST.c.state, _ST.c.first_seen, _ST.c.last_seen)
+        .having(*_size_conditions(filters))
+    )
+
+
+_STORY_FROM = _ST.outerjoin(_SA, _SA.c.story_id == _ST.c.id).outerjoin(
+    _A, _A.c.id == _SA.c.article_id
+)
+
+
+def browse_stories(
+    store: Store,
+    filters: StoryFilters | None = None,
+    *,
+    sort: str = "-last_seen",
+    page: int = 1,
+    per_page: int = 50,
+) -> StoryPage:
+    """One page of stories matching ``filters``, sorted, with the outlet facet.
+
+    Args:
+        store: the store to read.
+        filters: which stories; None lists every story not merged into another.
+        sort: a key of ``STORY_SORTS``, ``-`` first for descending; ties go by id.
+        page: 1-based page number.
+        per_page: rows a page (the web caps it at ``MAX_PER_PAGE``).
+
+    Returns:
+        The page, the total count, and how many matching stories each outlet carries.
+    """
+    filters = filters or StoryFilters()
+    sorting = parse_sort(sort, STORY_SORTS)
+    page, per_page = max(page, 1), max(per_page, 1)
+    key = STORY_SORTS[sorting.name]
+    order = [key.desc().nulls_last(), _ST.c.id.desc()]
+    if not sorting.descending:
+        order = [key.asc().nulls_last(), _ST.c.id.asc()]
+    grouped = _grouped_stories(filters)
+    with store.read() as connection:
+        rows = connection.execute(
+            grouped.order_by(*order).limit(per_page).offset((page - 1) * per_page)
+        ).all()
+        total = connection.execute(
+            sa.select(sa.func.count()).select_from(grouped.subquery())
+        ).scalar_one()
+        members = _story_members(connection, [row.id for row in rows])
+        facet_stories = _grouped_stories(filters, with_outlet=False).subquery()
+        counted = sa.func.count(sa.distinct(_SA.c.story_id)).label("n")
+        facet_rows = connection.execute(
+            sa.select(_S.c.name, counted)
+            .select_from(
+                _SA.join(_A, _A.c.id == _SA.c.article_id).join(_S, _S.c.id == _A.c.source_id)
+            )
+            .where(_SA.c.story_id.in_(sa.select(facet_stories.c.id)))
+            .group_by(_S.c.name)
+            .order_by(counted.desc(), _S.c.name)
+        ).all()
+    return StoryPage(
+        stories=[
+            StoryRow(
+                id=row.id,
+                title=row.title,
+                state=row.state,
+                first_seen=_as_utc(row.first_seen),
+                last_seen=_as_utc(row.last_seen),
+                article_count=row.article_count,
+                outlet_count=row.outlet_count,
+                outlets=members.get(row.id, ([], []))[0],
+                article_ids=members.get(row.id, ([], []))[1],
+            )
+            for row in rows
+        ],
+        story_count=int(total),
+        page=page,
+        per_page=per_page,
+        page_count=max(1, -(-int(total) // per_page)),
+        sort=sorting.label,
+        filters=filters,
+        outlets=[FacetValue(value=row.name, count=int(row.n)) for row in facet_rows],
+    )
+
+
+def _story_members(
+    connection: sa.Connection, story_ids: list[int]
+) -> dict[int, tuple[list[str], list[int]]]:
+    """Each story's outlets and article ids, in the order they were first seen."""
+    if not story_ids:
+        return {}
+    rows = connection.execute(
+        sa.select(_SA.c.story_id, _A.c.id, _S.c.name)
+        .select_from(
+            _SA.join(_A, _A.c.id == _SA.c.article_id).outerjoin(_S, _S.c.id == _A.c.source_id)
+        )
+        .where(_SA.c.story_id.in_(story_ids))
+        .order_by(_SA.c.story_id, _A.c.first_seen_at, _A.c.id)
+    ).all()
+    members: dict[int, tuple[list[str], list[int]]] = {}
+    for row in rows:
+        names, ids = members.setdefault(row.story_id, ([], []))
+        ids.append(row.id)
+        if row.name is not None and row.name not in names:
+            names.append(row.name)
+    return members
+
+
+def model_json(model: BaseModel) -> dict[str, Any]:
+    """A listing as JSON-ready data, timestamps as ``2026-11-23T08:15:00+00:00``.
+
+    pydantic writes UTC as ``Z``; every other newstrail output writes ``+00:00``.
+    """
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        if isinstance(value, dict):
+            return {key: plain(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [plain(item) for item in value]
+        return value
+
+    data: dict[str, Any] = plain(model.model_dump())
+    return data
