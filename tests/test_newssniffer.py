@@ -61,3 +61,32 @@ def test_ordinary_text_is_not_a_newssniffer_page(seeds_dir: Path) -> None:
     assert not is_newssniffer_page(text)
     with pytest.raises(ValueError, match="not a NewsSniffer"):
         parse_newssniffer(text)
+
+
+def test_an_imported_newssniffer_page_has_no_version_from_the_future(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from newstrail.jobs.importer import import_paths
+    from newstrail.jobs.pipeline import bundled_corpus
+    from newstrail.settings import Settings
+    from newstrail.store import schema
+    from newstrail.store.database import Store
+
+    store = Store(tmp_path / "n.db")
+    before = datetime.now(UTC)
+    import_paths(store, [bundled_corpus() / "004_4194502402888506.txt"], Settings())
+    after = datetime.now(UTC)
+    with store.read() as connection:
+        seen = (
+            connection.execute(
+                sa.select(schema.versions.c.captured_at).order_by(schema.versions.c.number)
+            )
+            .scalars()
+            .all()
+        )
+    seen = [t if t.tzinfo else t.replace(tzinfo=UTC) for t in seen]  # SQLite gives naive UTC
+    assert len(seen) == 2
+    assert seen[1] - seen[0] == timedelta(hours=3)  # what the page says
+    assert before <= seen[1] <= after  # the later version is dated at import, not 3 h ahead

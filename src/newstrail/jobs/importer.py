@@ -247,10 +247,17 @@ def _captures_from_newssniffer(
     if not declared and not page.url and page.source:
         declared = NEWSSNIFFER_SOURCES.get(page.source, page.source)
     outlet = recognise_outlet(url if "://" in url else None, text, declared)
-    first_seen = _captured_at(hints)
     # NewsSniffer gives how much later the second version was seen, not when
-    # the first was: the first is dated at import, the second that much later.
-    later = first_seen + (page.delay or timedelta(seconds=1))
+    # either was. Given a capture time, that is the first version's; without
+    # one, the second version is dated at import and the first that much
+    # earlier (dating the first at import put the second in the future).
+    delay = page.delay or timedelta(seconds=1)
+    if hints.get("captured_at"):
+        first_seen = _captured_at(hints)
+        later = first_seen + delay
+    else:
+        later = utcnow()
+        first_seen = later - delay
     for title, paragraphs, seen in zip(
         page.titles, page.paragraphs, (first_seen, later), strict=True
     ):
