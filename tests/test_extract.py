@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bench._common import shared_data
 from bench.extraction import page_counts, precision_recall, shingles
 from newstrail.extract.article import extract_html
 from newstrail.extract.boilerplate import clean_text
@@ -269,6 +270,26 @@ def test_huge_page_is_refused_before_parsing(tmp_path: Path) -> None:
     bomb.write_bytes(gzip.compress(b" " * 100_000))
     (result,) = extract_files([bomb], max_bytes=10_000)
     assert "too large" in str(result["error"])
+
+
+def test_text_page_is_measured_in_utf8_bytes() -> None:
+    # 3,000 characters, 6,000 bytes: over a 5,000-byte limit although its length is not.
+    page = "<html><body><p>" + "\u00e9" * 3000 + "</p></body></html>"
+    with pytest.raises(PageTooLarge, match="too large"):
+        extract_html(page, max_bytes=5000)
+    assert extract_html(page, max_bytes=len(page.encode()) + 1).text
+
+
+def test_a_page_precision_mode_fails_on_is_read_without_it() -> None:
+    """A fundus-meta page whose precision passes keep 16% of its prose (recall 0.11 before)."""
+    folder = shared_data() / "extraction" / "fundus-meta"
+    if not folder.is_dir():
+        pytest.skip("gold data not present (NEWSTRAIL_SHARED_DATA)")
+    key = "MallorcaMagazin_2025_04_16"
+    truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))[key]
+    page = gzip.decompress((folder / "html" / f"{key}.html.gz").read_bytes())
+    tp, _fp, fn = page_counts(truth["body"], extract_html(page, truth["url"]).text)
+    assert tp / (tp + fn) > 0.9
 
 
 def test_non_utf8_page_bytes_are_decoded_before_extraction() -> None:

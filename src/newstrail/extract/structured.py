@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 # schema.org types that describe one article (NewsArticle and its subtypes,
@@ -139,9 +140,14 @@ def _flatten(item: Any) -> Iterator[dict[str, Any]]:
         yield from _flatten(item.get("@graph"))
 
 
+# libxml2 answers this in C; ElementPath's ``find(".//*[@itemscope]")`` walked
+# every element in Python (1.7 ms a page, a tenth of our metadata time).
+_HAS_ITEMSCOPE = etree.XPath("boolean(.//*[@itemscope])")
+
+
 def _microdata_items(tree: HtmlElement, url: str | None) -> Iterator[dict[str, Any]]:
     """schema.org microdata items in extruct's shape (``properties`` flattened into the item)."""
-    if tree.find(".//*[@itemscope]") is None:
+    if not _HAS_ITEMSCOPE(tree):
         return
     from extruct.w3cmicrodata import MicrodataExtractor
 
