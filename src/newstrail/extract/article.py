@@ -174,7 +174,10 @@ def _extract_body(tree: HtmlElement, url: str | None) -> str:
         #    gold). Dropping favor_precision from step 2 instead also lifted
         #    fundus-meta but cost 0.002 on ScrapingHub and made one ScrapingHub
         #    page 8x slower (its recall escalation runs jusText).
-        if _too_little(text, tree):
+        #    Only a small *share* of the prose triggers it, not a short text: on
+        #    a short page that precision reads whole (a brief, a paywall teaser)
+        #    the pass without it folds the headline and byline into the body.
+        if len(text) < _MIN_PARAGRAPH_SHARE * _paragraph_chars(tree):
             text = _trafilatura_text(tree, url, fast=False) or text
     # 4. Recall mode as a last resort when precision finds (almost) nothing,
     #    taken only if it finds an article's worth: on a page of navigation alone
