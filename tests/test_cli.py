@@ -223,13 +223,14 @@ def test_exit_statuses_are_documented_in_the_readme_and_the_help() -> None:
 def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import newstrail.cli.archive
+    import newstrail.serve.archive
 
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(newstrail.cli.archive, "list_articles", broken)
+    monkeypatch.setattr(newstrail.serve.archive, "list_articles", broken)
     db = str(tmp_path / "x.db")
+    assert run("--db", db, "migrate")[0] == 0
     code, out, err = run("--db", db, "articles")
     assert code == 70 and out == "" and "Traceback" not in err
     assert err.splitlines() == [

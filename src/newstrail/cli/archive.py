@@ -11,7 +11,6 @@ from rich.table import Table
 from newstrail.cli.app import Context
 from newstrail.cli.options import json_option
 from newstrail.cli.output import console, errors, print_json_lines
-from newstrail.serve.archive import get_article, list_articles, to_json
 
 
 @click.command()
@@ -24,6 +23,8 @@ def articles(obj: Context, as_json: bool, limit: int, source: str | None) -> Non
 
     Example: newstrail articles --source WION --json
     """
+    from newstrail.serve.archive import list_articles, to_json
+
     found = list_articles(obj.store, limit=limit, source=source)
     if as_json:
         print_json_lines(to_json(found))
@@ -51,6 +52,8 @@ def show(obj: Context, article: str, as_json: bool) -> None:
 
     Example: newstrail show 3
     """
+    from newstrail.serve.archive import get_article
+
     detail = get_article(obj.store, article)
     if as_json:
         print_json_lines([detail.to_json()])

@@ -8,7 +8,6 @@ import click
 
 from newstrail.cli.app import Context
 from newstrail.cli.output import console
-from newstrail.store.database import Store
 
 
 @click.command()
@@ -36,6 +35,7 @@ def demo(obj: Context, db_file: Path, watch: bool, serve: bool) -> None:
     served = run_demo(db_file, obj.settings, console, watch=watch)
     if serve:
         from newstrail.serve.web.app import serve as serve_app
+        from newstrail.store.database import Store
 
         settings = obj.settings.with_overrides(db=str(served))
         console.print(

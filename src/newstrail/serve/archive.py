@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from newstrail.errors import NotFound
 from newstrail.store import schema
 from newstrail.store.database import Store
-from newstrail.versions.recording import HELD_KINDS, VISIBLE_KINDS
+from newstrail.versions.kinds import HELD_KINDS, VISIBLE_KINDS
 
 RETIRED_NOTE = "last changed over {days} days ago and won't be checked again"
 

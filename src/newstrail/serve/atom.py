@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from newstrail.errors import InvalidInput
 from newstrail.store import schema
 from newstrail.store.database import Store, utcnow
-from newstrail.versions.recording import HELD_KINDS, VISIBLE_KINDS
+from newstrail.versions.kinds import HELD_KINDS, VISIBLE_KINDS
 
 ONLY_CHOICES = ("substantive", "headline")
 CHANGE_KINDS = VISIBLE_KINDS  # suspect, teaser and template versions never reach a feed

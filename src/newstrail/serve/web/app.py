@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from dataclasses import asdict
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newstrail import __version__
-from newstrail.errors import InvalidInput, NotFound
+from newstrail.errors import ConfigError, InvalidInput, NotFound
 from newstrail.serve.web import actions, downloads, monitoring, pages, subscriptions
 from newstrail.serve.web.cache import PageCache
 from newstrail.serve.web.params import is_id_out_of_range
@@ -152,6 +153,9 @@ def serve(store: Store, settings: Settings, *, announce: bool = True, workers: i
         raise InvalidInput("workers must be at least 1")
     if workers > 1 and store.url == "sqlite://":
         raise InvalidInput("an in-memory store cannot be served by several worker processes")
+    # Bind first: on a busy port the command fails in one line before a
+    # first-run API token is minted and printed for a server that never ran.
+    listening = listen_on(settings.host, settings.port)
     token = ensure_token(store)
     if announce:
         if token:
@@ -159,16 +163,19 @@ def serve(store: Store, settings: Settings, *, announce: bool = True, workers: i
         workers_note = f" ({workers} worker processes)" if workers > 1 else ""
         print(f"newstrail serving on http://{settings.host}:{settings.port}/{workers_note}")
     if workers == 1:
-        uvicorn.run(
+        config = uvicorn.Config(
             create_app(store, settings), host=settings.host, port=settings.port, log_level="warning"
         )
+        uvicorn.Server(config).run(sockets=[listening])
         return
+    from uvicorn.supervisors import Multiprocess
+
     # uvicorn starts each worker by importing an app factory, which takes no
     # arguments: the settings (with the store's URL) go through the environment
     # the workers inherit.
     os.environ[WORKER_SETTINGS] = json.dumps(asdict(settings.with_overrides(db=store.url)))
     store.close()
-    uvicorn.run(
+    config = uvicorn.Config(
         f"{__name__}:{create_app_in_worker.__name__}",
         factory=True,
         workers=workers,
@@ -176,3 +183,21 @@ def serve(store: Store, settings: Settings, *, announce: bool = True, workers: i
         port=settings.port,
         log_level="warning",
     )
+    Multiprocess(config, sockets=[listening]).run()
+
+
+def listen_on(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (as uvicorn binds it); ConfigError if taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((host, port))
+        listening.listen(2048)
+    except OSError as error:
+        listening.close()
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {error.strerror or error} (choose another --port)"
+        ) from error
+    listening.set_inheritable(True)
+    return listening
