@@ -180,6 +180,32 @@ def test_search_from_the_header(site: Site, page: Any) -> None:
     shoot(page, "search")
 
 
+@pytest.mark.parametrize(("width", "label"), [(1280, "desktop"), (390, "phone")])
+def test_search_shows_counts_facets_and_superseded_text(
+    site: Site, browser: Any, width: int, label: str
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(f"{site.base_url}/search?q=minister OR 190")
+    count = page.locator("p.hit-count").inner_text()
+    assert " hits for " in count
+    assert page.locator(".facet h2").all_inner_texts()[:1] == ["OUTLET"]
+    page.locator(".facet a", has_text="Wire Daily").first.click()
+    page.wait_for_url("**source=Wire%20Daily**")
+    metas = page.locator("ol.results .meta").all_inner_texts()
+    assert metas and all(meta.startswith("Wire Daily") for meta in metas)
+    page.goto(f"{site.base_url}/search?q=190")
+    badge = page.locator("ol.results li.superseded .badge")
+    assert badge.count() == 1 and "earlier version" in badge.inner_text()
+    assert page.locator("ol.results li.superseded mark").first.inner_text() == "190"
+    # Nothing wider than the screen on a phone.
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"page is {overflow}px wider than the {label} viewport"
+    page.goto(f"{site.base_url}/search?q=minister OR 190")
+    page.screenshot(path=str(ARTIFACTS / f"search-{label}.png"), full_page=True)
+    context.close()
+
+
 def test_hostile_article_runs_nothing(site: Site, page: Any) -> None:
     violations: list[str] = []
     page.on("console", lambda message: violations.append(message.text))

@@ -249,7 +249,7 @@ async def test_search_page_survives_fts_syntax(client: httpx.AsyncClient, archiv
     ]:
         response = await client.get("/search.json", params={"q": query})
         assert response.status_code == 200, query
-    hits = (await client.get("/search.json", params={"q": 'minister"'})).json()["results"]
+    hits = (await client.get("/search.json", params={"q": 'minister"'})).json()["hits"]
     assert hits
 
 

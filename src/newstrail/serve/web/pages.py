@@ -21,7 +21,7 @@ from newstrail.serve.web.stories import get_story_json, list_story_summaries, ti
 from newstrail.settings import Settings
 from newstrail.store import schema
 from newstrail.store.database import Store
-from newstrail.store.search import SearchFilters, search
+from newstrail.store.search import SearchFilters, SearchResults, find
 from newstrail.versions.health import source_extraction
 
 SEARCH_PAGE_SIZE = 20
@@ -239,8 +239,8 @@ def router() -> APIRouter:
             date_to=_parse_day(date_to, "to"),
             kind=kind or None,
         )
-        hits = (
-            search(
+        results = (
+            find(
                 store_of(request),
                 q,
                 filters,
@@ -248,7 +248,7 @@ def router() -> APIRouter:
                 offset=(page - 1) * SEARCH_PAGE_SIZE,
             )
             if q.strip()
-            else []
+            else SearchResults("", [], 0)
         )
         data = {
             "q": q,
@@ -260,8 +260,9 @@ def router() -> APIRouter:
                 "kind": kind,
             },
             "page": page,
-            "results": [hit.to_json() for hit in hits],
+            "page_size": SEARCH_PAGE_SIZE,
+            **results.to_json(),
         }
-        return View("search.html", data, {"hits": hits})
+        return View("search.html", data, {"hits": results.hits})
 
     return pages
