@@ -115,7 +115,7 @@ def corpus_story(site: Site) -> dict[str, Any]:
     """The imported story with the most outlets (the Xi–Putin call)."""
     summaries = [s for s in list_story_summaries(site.store) if s["id"] != site.archive.story_id]
     assert summaries, "importing the corpus built no stories"
-    best = max(summaries, key=lambda s: (s["outlets"], -s["id"]))
+    best = max(summaries, key=lambda s: (s["outlet_count"], -s["id"]))
     return get_story_json(site.store, best["id"])
 
 
@@ -123,7 +123,7 @@ def test_story_page_shows_outlets_quotes_and_summary(site: Site, page: Any) -> N
     story = corpus_story(site)
     page.goto(f"{site.base_url}/stories/{story['id']}")
     assert page.locator("h1").inner_text() == (story["title"] or "Untitled story")
-    outlets = {a["source"] for a in story["articles"] if a["source"]}
+    outlets = {a["outlet"] for a in story["articles"] if a["outlet"]}
     assert len(outlets) >= 2
     shown = set(page.locator("#outlets strong.outlet").all_inner_texts())
     assert shown == outlets
@@ -159,7 +159,7 @@ def test_corpus_article_with_versions_has_a_diff(site: Site, page: Any) -> None:
     from newstrail.serve.archive import list_articles
 
     versioned = [
-        a for a in list_articles(site.store) if a.versions >= 2 and a.url.startswith("http")
+        a for a in list_articles(site.store) if a.version_count >= 2 and a.url.startswith("http")
     ]
     corpus = [a for a in versioned if a.id != site.archive.edited_article]
     if not corpus:

@@ -68,7 +68,7 @@ def test_comparing_two_files_opens_no_store(
 
 def test_compare_stored_versions(corpus_db: str) -> None:
     code, out, _ = run("--db", corpus_db, "articles", "--json")
-    rt = next(a for a in json_lines(out) if a["source"] == "RT")
+    rt = next(a for a in json_lines(out) if a["outlet"] == "RT")
     code, out, _ = run("--db", corpus_db, "versions", str(rt["id"]), "--json")
     first, second = json_lines(out)
     code, out, _ = run("--db", corpus_db, "compare", str(first["id"]), str(second["id"]), "--json")

@@ -75,7 +75,7 @@ async def test_story_json_has_articles_quotes_and_summary(
         archive.other_article,
         archive.xss_article,
     }
-    assert set(story["articles"][0]) >= {"id", "url", "source", "title", "published"}
+    assert set(story["articles"][0]) >= {"id", "url", "outlet", "title", "published"}
     assert story["quotes"][0]["speaker"] == "Jane Roe"
     assert set(story["quotes"][0]["sources"]) == {"Wire Daily", "The Evening Post"}
     assert story["summary"][0]["sources"] == ["Wire Daily", "The Evening Post"]

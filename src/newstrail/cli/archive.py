@@ -34,10 +34,10 @@ def articles(obj: Context, as_json: bool, limit: int, source: str | None) -> Non
     for article in found:
         table.add_row(
             str(article.id),
-            article.source or "",
+            article.outlet or "",
             article.title or article.url,
             article.published or "",
-            str(article.versions),
+            str(article.version_count),
             article.state,
             str(article.story_id or ""),
         )
@@ -64,7 +64,7 @@ def show(obj: Context, article: str, as_json: bool) -> None:
     date_source = detail.evidence.get("date_source")
     published = f"{a.published} ({date_source})" if a.published and date_source else a.published
     console.print(
-        f"{a.source or 'unknown source'} · published {published or 'unknown'} · {a.url}",
+        f"{a.outlet or 'unknown source'} · published {published or 'unknown'} · {a.url}",
         markup=False,
         highlight=False,
     )

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
 
 from newstrail.errors import InvalidInput, NotFound
+from newstrail.serve import models
 from newstrail.serve.archive import RETIRED_NOTE, get_article
 from newstrail.serve.atom import describe_edit, list_changes
 from newstrail.serve.silent_edits import RANK_MIN_FACTUAL, outlet_records
@@ -49,7 +50,7 @@ def router() -> APIRouter:
     """The read-only pages and their JSON twins."""
     pages = APIRouter()
 
-    @twin(pages, "/", summary="Latest stories and changes")
+    @twin(pages, "/", summary="Latest stories and changes", model=models.Home)
     def home(request: Request) -> View:
         store = store_of(request)
 
@@ -63,7 +64,7 @@ def router() -> APIRouter:
             "home.html", cache_of(request).get("home", stamp(store, ARCHIVE_STAMP), compute)
         )
 
-    @twin(pages, "/stories/{story_id}", summary="One story across outlets")
+    @twin(pages, "/stories/{story_id}", summary="One story across outlets", model=models.Story)
     def story(request: Request, story_id: RecordId) -> View:
         store, cache = store_of(request), cache_of(request)
         current = stamp(store, STORY_STAMP, story_id)
@@ -73,12 +74,12 @@ def router() -> APIRouter:
         articles = data.get("articles", [])
         outlets: dict[str, list[dict[str, Any]]] = {}
         for article in articles:
-            outlets.setdefault(article.get("source") or "Unknown outlet", []).append(article)
+            outlets.setdefault(article.get("outlet") or "Unknown outlet", []).append(article)
         speakers: dict[str, list[dict[str, Any]]] = {}
         for quote in data.get("quotes", []):
             speakers.setdefault(quote.get("speaker") or "Unattributed", []).append(quote)
         titles = {str(a.get("id")): a.get("title") or a.get("url") for a in articles}
-        sources = {str(a.get("id")): a.get("source") or "Unknown outlet" for a in articles}
+        sources = {str(a.get("id")): a.get("outlet") or "Unknown outlet" for a in articles}
         return View(
             "story.html",
             data,
@@ -92,7 +93,12 @@ def router() -> APIRouter:
             stamp=current,
         )
 
-    @twin(pages, "/articles/{article_id}", summary="One article, its text and versions")
+    @twin(
+        pages,
+        "/articles/{article_id}",
+        summary="One article, its text and versions",
+        model=models.ArticleDetail,
+    )
     def article(request: Request, article_id: RecordId) -> View:
         store, cache = store_of(request), cache_of(request)
         current = stamp(store, ARTICLE_STAMP, article_id)
@@ -109,7 +115,12 @@ def router() -> APIRouter:
             stamp=(current, note),
         )
 
-    @twin(pages, "/articles/{article_id}/diff", summary="Word diff between two versions")
+    @twin(
+        pages,
+        "/articles/{article_id}/diff",
+        summary="Word diff between two versions",
+        model=models.Diff,
+    )
     def diff(
         request: Request,
         article_id: RecordId,
@@ -141,7 +152,7 @@ def router() -> APIRouter:
         data = {
             "article_id": article_id,
             "url": detail.article.url,
-            "source": detail.article.source,
+            "outlet": detail.article.outlet,
             "from": {
                 "number": old.number,
                 "title": old.title,
@@ -167,12 +178,17 @@ def router() -> APIRouter:
             {"diff": words, "numbers": numbers, "title": detail.article.title},
         )
 
-    @twin(pages, "/sources", summary="Sources (outlets) and the feeds watched for them")
+    @twin(
+        pages,
+        "/sources",
+        summary="Sources (outlets) and the feeds watched for them",
+        model=models.Sources,
+    )
     def sources(request: Request) -> View:
         s, f, a, h = schema.sources, schema.feeds, schema.articles, schema.source_health
         with store_of(request).read() as connection:
             counts = (
-                sa.select(a.c.source_id, sa.func.count().label("articles"))
+                sa.select(a.c.source_id, sa.func.count().label("article_count"))
                 .group_by(a.c.source_id)
                 .subquery()
             )
@@ -181,7 +197,7 @@ def router() -> APIRouter:
                     s.c.id,
                     s.c.name,
                     s.c.domain,
-                    sa.func.coalesce(counts.c.articles, 0).label("articles"),
+                    sa.func.coalesce(counts.c.article_count, 0).label("article_count"),
                     sa.case((h.c.state == "degraded", h.c.reason), else_=None).label(
                         "extraction_degraded"
                     ),
@@ -201,7 +217,12 @@ def router() -> APIRouter:
         }
         return View("sources.html", data)
 
-    @twin(pages, "/sources/edits", summary="The silent-edit record: outlets ranked")
+    @twin(
+        pages,
+        "/sources/edits",
+        summary="The silent-edit record: outlets ranked",
+        model=models.SourceEdits,
+    )
     def source_edits(request: Request) -> View:
         records = outlet_records(store_of(request))
         data = {
@@ -210,7 +231,12 @@ def router() -> APIRouter:
         }
         return View("source_edits.html", data)
 
-    @twin(pages, "/sources/{source_id}", summary="A source's health and change statistics")
+    @twin(
+        pages,
+        "/sources/{source_id}",
+        summary="A source's health and change statistics",
+        model=models.SourceReport,
+    )
     def source(request: Request, source_id: RecordId) -> View:
         store = store_of(request)
         data = source_report(store, source_id)
@@ -221,7 +247,9 @@ def router() -> APIRouter:
         data["silent_edits"] = outlet_records(store, source_id)[0].to_json()
         return View("source.html", data)
 
-    @twin(pages, "/search", summary="Full-text search over articles and quotes")
+    @twin(
+        pages, "/search", summary="Full-text search over articles and quotes", model=models.Search
+    )
     def search_page(
         request: Request,
         q: str = "",

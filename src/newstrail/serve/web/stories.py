@@ -59,8 +59,8 @@ def list_story_summaries(store: Store, limit: int = 20) -> list[dict[str, Any]]:
             "title": r.title,
             "first_seen": iso(r.first_seen),
             "last_seen": iso(r.last_seen),
-            "articles": r.articles,
-            "outlets": r.outlets,
+            "article_count": r.articles,
+            "outlet_count": r.outlets,
         }
         for r in rows
     ]
@@ -99,7 +99,7 @@ def timeline(
     left, right = 170, 45  # room for the last date label
     dated = [(article, article_day(article)) for article in articles]
     days = [day for _, day in dated if day is not None]
-    outlets = sorted({article.get("source") or "Unknown outlet" for article in articles})
+    outlets = sorted({article.get("outlet") or "Unknown outlet" for article in articles})
     row_of = {outlet: index for index, outlet in enumerate(outlets)}
     start = min(days) if days else None
     span = max(((max(days) - start).days if start else 0), 1)
@@ -109,11 +109,11 @@ def timeline(
     for article, day in dated:
         if day is None or start is None:
             undated.append(
-                {"id": article.get("id"), "source": article.get("source") or "Unknown outlet"}
+                {"id": article.get("id"), "source": article.get("outlet") or "Unknown outlet"}
             )
             continue
         offset = (day - start).days / span
-        row = row_of[article.get("source") or "Unknown outlet"]
+        row = row_of[article.get("outlet") or "Unknown outlet"]
         points.append(
             {
                 "id": article.get("id"),
