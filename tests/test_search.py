@@ -389,3 +389,15 @@ def test_cli_search_filters_counts_and_marks_matches_without_colour(
     assert summary["facets"]["outlet"] == [{"value": "Wire Daily", "count": 1}]
     bad = runner.invoke(cli, ["--db", str(db), "search", "x", "--from", "yesterday"])
     assert bad.exit_code == 2
+
+
+def test_counts_beyond_the_scan_limit_say_at_least(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newstrail.store.search as searching
+
+    _index(store, ROAD_NEWS)
+    assert not searching.find(store, "road OR bridge").capped
+    monkeypatch.setattr(searching, "SCAN_LIMIT", 2)
+    capped = searching.find(store, "road OR bridge")
+    assert capped.capped and capped.total == 2 and capped.to_json()["hit_count_capped"]

@@ -268,6 +268,9 @@ class Search(Strict):
     page_size: int
     query: str = Field(description="The query as understood (words, phrases, OR, exclusions).")
     hit_count: int
+    hit_count_capped: bool = Field(
+        description="More matches than were counted: hit_count and facets are of the best-ranked."
+    )
     hits: list[SearchHit]
     facets: dict[str, list[Facet]]
     notes: list[str]

@@ -33,7 +33,8 @@ def print_search_results(
     """The hits as a table under a line saying how many there are (and the facets)."""
     shown = f"{offset + 1}–{offset + len(results.hits)} of " if results.hits else ""
     console.print(
-        f"{shown}{counted(results.total, 'hit')} for {results.query or '(no words)'}",
+        f"{shown}{'at least ' if results.capped else ''}{counted(results.total, 'hit')} "
+        f"for {results.query or '(no words)'}",
         markup=False,
         highlight=False,
     )

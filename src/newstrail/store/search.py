@@ -51,6 +51,11 @@ __all__ = [
 MARK_START = "\x02"
 MARK_END = "\x03"
 FACET_LIMIT = 10
+# Hits counted and faceted at most: beyond this many matches, the count and the
+# facets are those of the best-ranked SCAN_LIMIT (the page says "at least").
+# Joining and grouping every match of a common word grows with the archive;
+# ranking them (bm25/ts_rank) is the one pass over all matches that remains.
+SCAN_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -116,11 +121,14 @@ class SearchResults:
     total: int
     facets: dict[str, list[Facet]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    # More than SCAN_LIMIT matches: total and facets are those of the best-ranked.
+    capped: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
             "query": self.query,
             "hit_count": self.total,
+            "hit_count_capped": self.capped,
             "hits": [hit.to_json() for hit in self.hits],
             "facets": {
                 name: [facet.to_json() for facet in values] for name, values in self.facets.items()
@@ -194,27 +202,43 @@ def joined(columns: str) -> str:
     JOIN articles AS a ON a.id = CASE WHEN m.kind = 'quote' THEN q.article_id ELSE m.ref END
     LEFT JOIN sources AS s ON s.id = a.source_id
     LEFT JOIN story_articles AS st ON st.article_id = a.id
-    WHERE (m.kind != 'former' OR NOT EXISTS (
-        SELECT 1 FROM matched AS c WHERE c.kind = 'article' AND c.ref = m.ref))
+    WHERE (m.kind != 'former'
+           OR m.ref NOT IN (SELECT c.ref FROM matched AS c WHERE c.kind = 'article'))
     """
 
 
 def _facets(
     connection: Connection, prefix: str, where: str, params: dict[str, Any], postgres: bool
 ) -> tuple[int, dict[str, list[Facet]]]:
-    """The total and the facets of every match (``prefix`` defines ``matched``)."""
-    facets: dict[str, list[Facet]] = {}
+    """The total and the facets of the matches (``prefix`` defines ``matched``).
+
+    One grouped query for all three facets, summed here: each facet as its own
+    query ran the search and its joins again (4 passes instead of 2 for a
+    page; 'said' over 20,000 articles, 10,884 hits: 600 ms CPU, now ~100).
+    """
+    columns = ", ".join(f"{expression} AS {name}" for name, expression in FACETS.items())
+    scanned = "(SELECT count(*) FROM matched) AS scanned"
+    sql = f"{prefix} {joined(f'{columns}, {scanned}, count(*) AS n')}{where} GROUP BY 1, 2, 3"
+    rows = connection.execute(sa.text(_for_postgres(sql) if postgres else sql), params).all()
+    counts: dict[str, dict[str | int | None, int]] = {name: {} for name in FACETS}
     total = 0
-    for name, expression in FACETS.items():
-        sql = (
-            f"{prefix} {joined(f'{expression} AS value, count(*) AS n')}{where} "
-            "GROUP BY 1 ORDER BY n DESC, value"
-        )
-        rows = connection.execute(sa.text(_for_postgres(sql) if postgres else sql), params).all()
-        values = [Facet(row.value, int(row.n)) for row in rows]
-        if name == "outlet":
-            total = sum(facet.count for facet in values)
-        facets[name] = values[:FACET_LIMIT]
+    if rows and int(rows[0].scanned) >= SCAN_LIMIT:
+        counts["capped"] = {}
+    for row in rows:
+        total += int(row.n)
+        for name in FACETS:
+            value = getattr(row, name)
+            counts[name][value] = counts[name].get(value, 0) + int(row.n)
+    facets = {
+        name: [
+            Facet(value, n)
+            for value, n in sorted(values.items(), key=lambda item: (-item[1], str(item[0])))
+        ][:FACET_LIMIT]
+        for name, values in counts.items()
+        if name in FACETS
+    }
+    if "capped" in counts:
+        facets["capped"] = []
     return total, facets
 
 
@@ -231,11 +255,12 @@ class Fts5Search:
         where = "".join(f" AND {clause}" for clause in clauses)
         # Headline matches weigh 4x body matches (bm25 column weights).
         prefix = (
-            "WITH matched AS (SELECT rowid AS row_id, kind, CAST(ref AS INTEGER) AS ref, "
+            "WITH matched AS MATERIALIZED (SELECT rowid AS row_id, kind, "
+            "CAST(ref AS INTEGER) AS ref, "
             "bm25(search_index, 0.0, 0.0, 4.0, 1.0) AS score "
-            "FROM search_index WHERE search_index MATCH :match)"
+            "FROM search_index WHERE search_index MATCH :match ORDER BY score LIMIT :scan)"
         )
-        params["match"] = match
+        params.update(match=match, scan=SCAN_LIMIT)
         rows = connection.execute(
             sa.text(
                 f"{prefix} {joined(PAGE_COLUMNS)}{where} "
@@ -275,11 +300,12 @@ class PostgresSearch:
         where = "".join(f" AND {clause}" for clause in clauses)
         prefix = (
             "WITH query AS (SELECT to_tsquery('english', :terms) AS terms), "
-            "matched AS (SELECT 0 AS row_id, i.kind, i.ref, i.body, "
+            "matched AS MATERIALIZED (SELECT 0 AS row_id, i.kind, i.ref, i.body, "
             "-ts_rank(i.document, query.terms) AS score "
-            "FROM search_index AS i, query WHERE i.document @@ query.terms)"
+            "FROM search_index AS i, query WHERE i.document @@ query.terms "
+            "ORDER BY score LIMIT :scan)"
         )
-        params["terms"] = terms
+        params.update(terms=terms, scan=SCAN_LIMIT)
         columns = PAGE_COLUMNS.replace("m.row_id,", "m.body,")
         sql = (
             f"{prefix} SELECT j.*, ts_headline('english', j.body, query.terms, "
@@ -347,7 +373,8 @@ def find(
         hits, total, facets = backend_for(store).find(
             connection, query, filters or SearchFilters(), limit, offset
         )
-    return SearchResults(str(query), hits, total, facets, query.notes)
+    capped = facets.pop("capped", None) is not None
+    return SearchResults(str(query), hits, total, facets, query.notes, capped)
 
 
 def search(
