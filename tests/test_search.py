@@ -300,6 +300,9 @@ def test_counts_facets_and_highlights(store: Store) -> None:
         "lanes",
         "lane",
     }
+    # Counted from the page itself when it holds every hit: the same as counted in SQL.
+    whole = find(store, "road OR bridge", limit=50)
+    assert (whole.total, whole.facets) == (results.total, results.facets)
     only = find(store, "road OR bridge", SearchFilters(source="Outlet 1"))
     assert only.total == 2 and {h.outlet for h in only.hits} == {"Outlet 1"}
 
