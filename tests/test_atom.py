@@ -27,7 +27,7 @@ def test_changes_skip_first_and_trivial_versions(store: Store, archive: Archive)
     ]
     change = changes[0]
     assert change.title_changed and change.substantive
-    assert change.source == "Wire Daily" and change.story_id == archive.story_id
+    assert change.outlet == "Wire Daily" and change.story_id == archive.story_id
     assert change.diff_path() == f"/articles/{archive.edited_article}/diff?from=2&to=3"
 
 

@@ -318,7 +318,7 @@ def test_check_store_names_each_problem_and_fails(tmp_path: Path) -> None:
     runner = CliRunner()
     clean = runner.invoke(cli, ["--db", str(db), "check-store"])
     # One imported article, not yet placed into a story: that is the only problem.
-    assert clean.exit_code == 1 and "stories: 1 articles in no story: 1" in clean.stdout
+    assert clean.exit_code == 1 and "stories: 1 article in no story: 1" in clean.stdout
     with store.write() as connection:
         version = dict(
             connection.execute(schema.versions.select()).mappings().one(), id=None, number=2
@@ -332,9 +332,9 @@ def test_check_store_names_each_problem_and_fails(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["--db", str(db), "check-store"])
     lines = result.stdout.strip().splitlines()
     assert result.exit_code == 1
-    assert any(line.startswith("versions: 1 articles hold two consecutive equal") for line in lines)
-    assert any(line.startswith("versions: 1 articles' version_count is wrong") for line in lines)
-    assert any(line.startswith("leases: 1 articles leased more than a day ahead") for line in lines)
+    assert any(line.startswith("versions: 1 article with two consecutive equal") for line in lines)
+    assert any(line.startswith("versions: version_count wrong on 1 article") for line in lines)
+    assert any(line.startswith("leases: 1 article leased more than a day ahead") for line in lines)
     store.close()
 
 

@@ -115,7 +115,7 @@ def corpus_story(site: Site) -> dict[str, Any]:
     """The imported story with the most outlets (the Xi–Putin call)."""
     summaries = [s for s in list_story_summaries(site.store) if s["id"] != site.archive.story_id]
     assert summaries, "importing the corpus built no stories"
-    best = max(summaries, key=lambda s: (s["outlets"], -s["id"]))
+    best = max(summaries, key=lambda s: (s["outlet_count"], -s["id"]))
     return get_story_json(site.store, best["id"])
 
 
@@ -123,7 +123,7 @@ def test_story_page_shows_outlets_quotes_and_summary(site: Site, page: Any) -> N
     story = corpus_story(site)
     page.goto(f"{site.base_url}/stories/{story['id']}")
     assert page.locator("h1").inner_text() == (story["title"] or "Untitled story")
-    outlets = {a["source"] for a in story["articles"] if a["source"]}
+    outlets = {a["outlet"] for a in story["articles"] if a["outlet"]}
     assert len(outlets) >= 2
     shown = set(page.locator("#outlets strong.outlet").all_inner_texts())
     assert shown == outlets
@@ -158,7 +158,7 @@ def test_corpus_article_with_versions_has_a_diff(site: Site, page: Any) -> None:
     from newstrail.serve.archive import list_articles
 
     versioned = [
-        a for a in list_articles(site.store) if a.versions >= 2 and a.url.startswith("http")
+        a for a in list_articles(site.store) if a.version_count >= 2 and a.url.startswith("http")
     ]
     corpus = [a for a in versioned if a.id != site.archive.edited_article]
     if not corpus:
@@ -177,6 +177,34 @@ def test_search_from_the_header(site: Site, page: Any) -> None:
     assert results.count() >= 2
     assert page.locator("ol.results mark").first.inner_text().lower() == "putin"
     shoot(page, "search")
+
+
+@pytest.mark.parametrize(("width", "label"), [(1280, "desktop"), (390, "phone")])
+def test_search_shows_counts_facets_and_superseded_text(
+    site: Site, browser: Any, width: int, label: str
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(f"{site.base_url}/search?q=minister OR 190")
+    count = page.locator("p.hit-count").inner_text()
+    assert " hits for " in count
+    assert page.locator(".facet h2").all_inner_texts()[:1] == ["OUTLET"]
+    page.locator(".facet a", has_text="Wire Daily").first.click()
+    page.wait_for_url("**source=Wire%20Daily**")
+    metas = page.locator("ol.results .meta").all_inner_texts()
+    assert metas and all(meta.startswith("Wire Daily") for meta in metas)
+    page.goto(f"{site.base_url}/search?q=190")
+    badge = page.locator("ol.results li.superseded .badge")
+    assert (
+        badge.count() == 1 and "earlier version" in badge.inner_text().lower()
+    )  # CSS may set the case
+    assert page.locator("ol.results li.superseded mark").first.inner_text() == "190"
+    # Nothing wider than the screen on a phone.
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"page is {overflow}px wider than the {label} viewport"
+    page.goto(f"{site.base_url}/search?q=minister OR 190")
+    page.screenshot(path=str(ARTIFACTS / f"search-{label}.png"), full_page=True)
+    context.close()
 
 
 def test_hostile_article_runs_nothing(site: Site, page: Any) -> None:

@@ -230,6 +230,7 @@ def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(
 
     monkeypatch.setattr(newstrail.serve.browse, "browse_articles", broken)
     db = str(tmp_path / "x.db")
+    assert run("--db", db, "migrate")[0] == 0
     code, out, err = run("--db", db, "articles")
     assert code == 70 and out == "" and "Traceback" not in err
     assert err.splitlines() == [

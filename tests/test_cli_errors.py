@@ -23,6 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from newstrail.cli.main import cli
+from newstrail.store.database import Store
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +69,7 @@ def where(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "bad.jsonl").write_text('{"id": "a", "title": "T", "text": "x"}\n{"id": \n')
     (tmp_path / "bad.toml").write_text("workers = [[[\n")
     (tmp_path / "not-a-db.db").write_bytes(b"this is not a sqlite database" * 100)
+    Store(tmp_path / "store.db").close()  # read commands refuse a store that does not exist
     monkeypatch.chdir(tmp_path)
     for name in ("NEWSTRAIL_DB", "NEWSTRAIL_DATABASE_URL", "NEWSTRAIL_CONFIG", "NEWSTRAIL_DEBUG"):
         monkeypatch.delenv(name, raising=False)
@@ -117,7 +119,7 @@ def test_watch_once_with_a_bad_source(where: Path, dead_port: int, url: str) -> 
     (where / "sources.toml").write_text(f'[[sources]]\nurl = "{address}"\n')
     code, _, err = run("--config", "sources.toml", "watch", "--once", *flags)
     assert_one_line(code, err, 1)  # the pass's summary line, naming the first error
-    assert err.startswith("newstrail: pass: 1 feeds polled (1 failed)")
+    assert err.startswith("newstrail: pass: 1 feed polled (1 failed)")
     assert f"first error: {address}" in err
 
 
@@ -144,8 +146,11 @@ PATH_CASES = [
     (["export", "articles", "-o", "a-dir"], 2),
     (["export", "articles", "-o", "no-dir/articles.jsonl"], 1),
     (["export", "warc", "--article", "1", "-o", "no-dir/captures.warc.gz"], 3),
-    (["--db", "no-dir/news.db", "articles"], 4),
-    (["--db", "a-file.txt/news.db", "articles"], 4),
+    # A read command given a store that does not exist: "no store at …" (and no file made).
+    (["--db", "no-dir/news.db", "articles"], 3),
+    (["--db", "a-file.txt/news.db", "articles"], 3),
+    (["--db", "no-dir/news.db", "import", "a-file.txt"], 4),
+    (["--db", "a-file.txt/news.db", "import", "a-file.txt"], 4),
     (["--db", "not-a-db.db", "articles"], 4),
     (["--config", "missing.toml", "articles"], 2),
     (["--config", "bad.toml", "articles"], 2),

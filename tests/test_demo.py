@@ -34,7 +34,7 @@ def test_watched_store_names_outlets_and_shows_every_kind_of_change(tmp_path: Pa
     changes = home["changes"]
     assert changes, "the served store shows the watched edits"
     names = {outlet.name for outlet in OUTLETS}
-    assert {change["source"] for change in changes} <= names
+    assert {change["outlet"] for change in changes} <= names
     kinds = {change["kind"] for change in changes}
     assert "flipflop" in kinds
     descriptions = " ".join(change["description"] for change in changes)

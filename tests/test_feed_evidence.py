@@ -106,7 +106,7 @@ def test_feed_date_dates_a_page_whose_only_year_is_a_copyright_line(
     assert detail["language"] == "en"
     # A second pass sees the same page: the feed entry is weighed again, so nothing changed.
     asyncio.run(Watcher(store, SETTINGS, analyse=False).run_once())
-    assert get_article(store, article_id).article.versions == 1
+    assert get_article(store, article_id).article.version_count == 1
 
 
 def test_sitemap_lastmod_is_not_kept_as_a_publication_date() -> None:

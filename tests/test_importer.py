@@ -50,7 +50,7 @@ def test_bundled_corpus_imports_five_articles_and_two_rt_versions(store: Store) 
     report = import_paths(store, [bundled_corpus()], Settings())
     assert report.failures == []
     assert report.new_articles == 5
-    articles = {a.source: a for a in list_articles(store)}
+    articles = {a.outlet: a for a in list_articles(store)}
     assert set(articles) == {"Republic World", "WION", "South China Morning Post", "Newsweek", "RT"}
     rt = get_article(store, articles["RT"].id)
     assert [v.title for v in rt.versions] == [
@@ -96,7 +96,7 @@ def test_html_and_gzipped_html(store: Store, tmp_path: Path) -> None:
     assert report.new_articles == 1 and report.new_versions == 1  # same canonical URL: two versions
     (article,) = list_articles(store)
     assert article.url == "https://www.example-times.com/news/harbour-bridge"
-    assert article.source == "Example Times"  # the page names its outlet: not the bare host
+    assert article.outlet == "Example Times"  # the page names its outlet: not the bare host
     detail = get_article(store, article.id)
     assert "43 million euros" in detail.text and "All rights reserved" not in detail.text
     assert detail.byline == "Jane Doe"
@@ -129,7 +129,7 @@ def test_jsonl_lines_and_bad_lines(store: Store, tmp_path: Path) -> None:
         and "line 3" in report.failures[0]
     )
     by_url = {a.url: a for a in list_articles(store)}
-    assert by_url["https://www.scmp.com/a"].source == "South China Morning Post"
+    assert by_url["https://www.scmp.com/a"].outlet == "South China Morning Post"
     assert by_url["https://www.scmp.com/a"].published == "2021-01-02"
 
 

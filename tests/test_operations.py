@@ -240,10 +240,10 @@ def test_force_polls_every_feed_now(tmp_path: Path) -> None:
     with FixtureSite() as site:
         feed = site.base_url + OUTLETS[0].feed_path
         run(tmp_path, "sources", "add", feed, "--allow-private")
-        assert "1 feeds polled" in run(tmp_path, "watch", "--once")[2]
+        assert "1 feed polled" in run(tmp_path, "watch", "--once")[2]
         assert "0 feeds polled" in run(tmp_path, "watch", "--once")[2]  # not due for 15 min
         _, _, err = run(tmp_path, "watch", "--once", "--force")
-        assert "forced: 1 feeds" in err and "1 feeds polled" in err
+        assert "forced: 1 feed" in err and "1 feed polled" in err
 
 
 def test_sources_import_reports_every_entry_once(tmp_path: Path) -> None:

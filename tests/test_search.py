@@ -9,16 +9,14 @@ import pytest
 import sqlalchemy as sa
 
 from newstrail.store.database import Store
+from newstrail.store.query import parse_query, to_fts5, to_tsquery
 from newstrail.store.search import (
     MARK_END,
     MARK_START,
     SearchFilters,
-    fts5_query,
     index_entry,
-    index_rowid,
     rebuild_index,
     search,
-    tsquery,
 )
 from test_web_support import Archive, seed_archive
 
@@ -31,24 +29,31 @@ def archive(store: Store) -> Archive:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("budget vote", '"budget" "vote"'),
+        ("budget vote", '"budget" AND "vote"'),
         ('"', None),
-        ("AND(", '"AND"'),
+        ("AND(", '"AND"'),  # a word here: only a bare AND is the operator
         ("minist*", '"minist"*'),
-        ("NEAR(a b) OR c", '"NEAR" "a" "b" "OR" "c"'),
-        ("col:umn ^x -y", '"col" "umn" "x" "y"'),
+        # Words joined by punctuation stay together, as a phrase.
+        ("NEAR(a b) OR c", '"NEAR a" AND ("b" OR "c")'),
+        ("col:umn ^x -y", '"col umn" AND "x" NOT "y"'),
+        ('"lane closures" OR detour -bridge', '("lane closures" OR "detour") NOT "bridge"'),
+        ('unclosed "phrase here', '"unclosed" AND "phrase here"'),
+        ("NOT only", None),
         ("", None),
     ],
 )
-def test_user_input_becomes_quoted_phrases(text: str, expected: str | None) -> None:
-    assert fts5_query(text) == expected
+def test_user_input_becomes_a_safe_fts5_expression(text: str, expected: str | None) -> None:
+    assert to_fts5(parse_query(text)) == expected
 
 
 def test_finds_articles_by_current_text_with_marked_snippet(store: Store, archive: Archive) -> None:
     hits = search(store, "212 188")
     assert [h.article_id for h in hits] == [archive.edited_article]
     assert f"{MARK_START}212{MARK_END}" in hits[0].snippet
-    assert search(store, "210 190") == []  # only the latest visible version is indexed
+    # Text only an earlier version carried is found, and said to be superseded.
+    earlier = search(store, "210 190")
+    assert [h.article_id for h in earlier] == [archive.edited_article]
+    assert earlier[0].superseded and not hits[0].superseded
 
 
 def test_finds_quotes_with_their_speaker(store: Store, archive: Archive) -> None:
@@ -82,7 +87,8 @@ def test_prefix_search_and_paging(store: Store, archive: Archive) -> None:
 
 
 def test_rebuild_counts_articles_and_quotes(store: Store, archive: Archive) -> None:
-    assert rebuild_index(store) == 4 + 2  # four articles, two quotes
+    # Four articles, two quotes, and the superseded text of the one edited article.
+    assert rebuild_index(store) == 4 + 2 + 1
 
 
 def test_recording_a_capture_updates_the_index(store: Store) -> None:
@@ -115,21 +121,24 @@ def test_recording_a_capture_updates_the_index(store: Store) -> None:
     record_capture(
         store, capture("Rivers rose across the plain overnight, and three towns were evacuated.")
     )
-    assert search(store, "valley") == [] and len(search(store, "evacuated")) == 1
+    assert len(search(store, "evacuated")) == 1
+    (former,) = search(store, "valley")
+    assert former.superseded  # the old paragraph, no longer the article's text
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("budget vote", "'budget' & 'vote'"),
-        ("it's AND(x", "'it' & 's' & 'AND' & 'x'"),
+        ("it's AND(x", "('it' <-> 's') & ('AND' <-> 'x')"),
         ("parliam*", "'parliam':*"),
-        ("!(a | b) <-> c", "'a' & 'b' & 'c'"),
+        ("!(a | b) <-> c", "('a' | 'b') & 'c'"),
+        ('"lane closures" OR detour -bridge', "(('lane' <-> 'closures') | 'detour') & !'bridge'"),
         ("'", None),
     ],
 )
 def test_postgres_queries_are_quoted_lexemes(text: str, expected: str | None) -> None:
-    assert tsquery(text) == expected
+    assert to_tsquery(parse_query(text)) == expected
 
 
 # -- keeping the index in step --------------------------------------------------------
@@ -211,9 +220,187 @@ def test_migration_0004_renumbers_an_existing_index_and_drops_stale_entries(
         rows = connection.execute(
             sa.text("SELECT rowid, kind, ref, body FROM search_index ORDER BY rowid")
         ).all()
+    # 0004's scheme, 2 * ref + (kind = 'quote'); 0010 moves them to 4 * ref + slot.
     assert [tuple(row) for row in rows] == [
-        (index_rowid("article", 7), "article", 7, "second text"),
-        (index_rowid("quote", 7), "quote", 7, "a quote"),
-        (index_rowid("article", 8), "article", 8, "other text"),
+        (14, "article", 7, "second text"),
+        (15, "quote", 7, "a quote"),
+        (16, "article", 8, "other text"),
     ]
     store.close()
+
+
+# -- search that finds: stems, phrases, OR and NOT, counts and facets, the past -----------
+
+
+def _index(store: Store, entries: dict[int, tuple[str, str]]) -> None:
+    """Articles (one source each) with the given (title, text), indexed as current."""
+    from newstrail.store import schema
+
+    with store.write() as connection:
+        for ref, (title, text) in entries.items():
+            source = Store.ensure_source(connection, f"Outlet {ref % 2}", None)
+            connection.execute(
+                schema.articles.insert().values(
+                    id=ref,
+                    url=f"https://news.example/{ref}",
+                    source_id=source,
+                    title=title,
+                    published=f"2024-0{1 + ref % 2}-15",
+                    state="active",
+                    version_count=1,
+                    first_seen_at=T_SEEN,
+                    last_changed_at=T_SEEN,
+                )
+            )
+            index_entry(connection, "article", ref, title, text, replace=False)
+
+
+T_SEEN = __import__("datetime").datetime(2024, 1, 15, tzinfo=__import__("datetime").UTC)
+ROAD_NEWS = {
+    1: ("Lanes closed", "Two lanes of the ring road close for repairs on Monday."),
+    2: ("Detour signed", "Drivers follow a detour while the bridge is repaired."),
+    3: ("Bridge reopens", "The bridge reopens to traffic; the lane closures end."),
+    4: ("Council meets", "The council will vote on closing the road to lorries."),
+}
+
+
+def test_stemming_finds_other_forms_of_a_word(store: Store) -> None:
+    _index(store, ROAD_NEWS)
+    assert {h.article_id for h in search(store, "lane")} == {1, 3}
+    assert {h.article_id for h in search(store, "repair")} == {1, 2}
+    assert {h.article_id for h in search(store, "closing")} >= {1, 4}
+
+
+def test_phrases_or_and_not(store: Store) -> None:
+    _index(store, ROAD_NEWS)
+    assert {h.article_id for h in search(store, '"lane closures"')} == {3}
+    assert {h.article_id for h in search(store, '"closures lane"')} == set()
+    assert {h.article_id for h in search(store, "detour OR council")} == {2, 4}
+    assert {h.article_id for h in search(store, "bridge -detour")} == {3}
+    assert {h.article_id for h in search(store, "bridge NOT reopens")} == {2}
+    assert search(store, "-bridge") == []  # exclusions alone find nothing
+    for hostile in ['"', "NEAR(", "title:x", "a AND", "OR", "(((", "*", "-"]:
+        search(store, hostile)  # never a syntax error
+
+
+def test_counts_facets_and_highlights(store: Store) -> None:
+    from newstrail.store.search import find
+
+    _index(store, ROAD_NEWS)
+    results = find(store, "road OR bridge", limit=1)
+    assert results.total == 4 and len(results.hits) == 1
+    outlets = {facet.value: facet.count for facet in results.facets["outlet"]}
+    assert outlets == {"Outlet 0": 2, "Outlet 1": 2}
+    months = {facet.value: facet.count for facet in results.facets["month"]}
+    assert months == {"2024-01": 2, "2024-02": 2}
+    page = find(store, "lanes", limit=5)
+    assert page.total == 2
+    assert all(hit.to_json()["highlights"] for hit in page.hits)
+    assert {w.lower() for hit in page.hits for w in hit.to_json()["highlights"]} <= {
+        "lanes",
+        "lane",
+    }
+    # Counted from the page itself when it holds every hit: the same as counted in SQL.
+    whole = find(store, "road OR bridge", limit=50)
+    assert (whole.total, whole.facets) == (results.total, results.facets)
+    only = find(store, "road OR bridge", SearchFilters(source="Outlet 1"))
+    assert only.total == 2 and {h.outlet for h in only.hits} == {"Outlet 1"}
+
+
+def test_a_hit_only_in_superseded_text_says_so(store: Store) -> None:
+    _index(store, {5: ("Mayor denies report", "The mayor denied the report on Tuesday.")})
+    with store.write() as connection:
+        index_entry(
+            connection,
+            "article",
+            5,
+            "Mayor confirms report",
+            "The mayor confirmed the report on Wednesday.",
+            replace=True,
+        )
+    (past,) = search(store, "denied")
+    assert past.superseded and past.article_id == 5 and MARK_START in past.snippet
+    (current,) = search(store, "mayor")  # current text matches: one hit, not superseded
+    assert not current.superseded
+    (headline,) = search(store, "denies")
+    assert headline.superseded
+    with store.write() as connection:  # the paragraph comes back: it is current again
+        index_entry(
+            connection,
+            "article",
+            5,
+            "Mayor",
+            "The mayor denied the report on Tuesday.",
+            replace=True,
+        )
+    (back,) = search(store, "denied")
+    assert not back.superseded
+
+
+def test_migration_0010_rebuilds_the_index_with_stemming_and_superseded_text(
+    tmp_path: Path,
+) -> None:
+    from alembic import command
+
+    db = tmp_path / "old.db"
+    old = Store(db, migrate=False)
+    with old.write() as connection:
+        command.upgrade(old._alembic_config(connection), "0009_change_checks")
+    archive = seed_archive(old)  # writes the index with the old tokenizer and rowids
+    old.close()
+    store = Store(db)
+    with store.read() as connection:
+        sql = connection.execute(
+            sa.text("SELECT sql FROM sqlite_master WHERE name = 'search_index'")
+        ).scalar_one()
+    assert "porter" in sql
+    # "resign" finds "resigned" (the edited article's text): stemming after migrating.
+    resign = {h.article_id for h in search(store, "resign", SearchFilters(kind="article"))}
+    assert archive.edited_article in resign
+    (past,) = search(store, "210 190")
+    assert past.superseded and past.article_id == archive.edited_article
+    store.close()
+
+
+def test_cli_search_filters_counts_and_marks_matches_without_colour(
+    tmp_path: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from newstrail.cli.main import cli
+
+    db = tmp_path / "s.db"
+    store = Store(db)
+    archive = seed_archive(store)
+    store.close()
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", str(db), "search", "minister", "--kind", "article"])
+    assert result.exit_code == 0, result.output
+    assert "3 hits for minister" in result.output
+    assert "**minister**" in result.output  # a marker, not colour alone, in a pipe
+    dated = runner.invoke(
+        cli, ["--db", str(db), "search", "minister", "--from", "2024-03-02", "--json"]
+    )
+    hits = [__import__("json").loads(line) for line in dated.output.splitlines()]
+    assert {h["article_id"] for h in hits} == {archive.other_article}
+    assert {"outlet", "superseded", "highlights"} <= set(hits[0])
+    faceted = runner.invoke(
+        cli, ["--db", str(db), "search", "minister", "--outlet", "Wire Daily", "--facets", "--json"]
+    )
+    (summary,) = [__import__("json").loads(line) for line in faceted.output.splitlines()]
+    assert summary["hit_count"] == 1
+    assert summary["facets"]["outlet"] == [{"value": "Wire Daily", "count": 1}]
+    bad = runner.invoke(cli, ["--db", str(db), "search", "x", "--from", "yesterday"])
+    assert bad.exit_code == 2
+
+
+def test_counts_beyond_the_scan_limit_say_at_least(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newstrail.store.search as searching
+
+    _index(store, ROAD_NEWS)
+    assert not searching.find(store, "road OR bridge").capped
+    monkeypatch.setattr(searching, "SCAN_LIMIT", 2)
+    capped = searching.find(store, "road OR bridge")
+    assert capped.capped and capped.total == 2 and capped.to_json()["hit_count_capped"]

@@ -75,7 +75,7 @@ async def test_story_json_has_articles_quotes_and_summary(
         archive.other_article,
         archive.xss_article,
     }
-    assert set(story["articles"][0]) >= {"id", "url", "source", "title", "published"}
+    assert set(story["articles"][0]) >= {"id", "url", "outlet", "title", "published"}
     assert story["quotes"][0]["speaker"] == "Jane Roe"
     assert set(story["quotes"][0]["sources"]) == {"Wire Daily", "The Evening Post"}
     assert story["summary"][0]["sources"] == ["Wire Daily", "The Evening Post"]
@@ -250,7 +250,7 @@ async def test_search_page_survives_fts_syntax(client: httpx.AsyncClient, archiv
     ]:
         response = await client.get("/search.json", params={"q": query})
         assert response.status_code == 200, query
-    hits = (await client.get("/search.json", params={"q": 'minister"'})).json()["results"]
+    hits = (await client.get("/search.json", params={"q": 'minister"'})).json()["hits"]
     assert hits
 
 

@@ -38,6 +38,8 @@ one line on stderr and an exit status (``newstrail.cli.app``).
 
 from __future__ import annotations
 
+import re
+
 
 class NewstrailError(Exception):
     """Base class for errors newstrail raises on purpose."""
@@ -61,3 +63,24 @@ class NotFound(NewstrailError):
 
 class ImportFailure(NewstrailError):
     """One input could not be imported; the message names the input and the reason."""
+
+
+# Secrets that a message may carry: a URL's password (postgresql://u:pw@host),
+# a secret query parameter or key=value pair (libpq DSNs, webhook URLs), and an
+# HTTP bearer token. Kept here, below everything, so the CLI's error printer,
+# logging and the web app all share one definition.
+_URL_PASSWORD = re.compile(r"(?P<keep>\b[a-z][a-z0-9+.-]*://[^:/?#@\s]*:)[^@/?#\s]+(?=@)", re.I)
+_SECRET_PAIR = re.compile(
+    r"(?P<keep>\b(?:password|passwd|pwd|token|access_token|api[_-]?key|secret|"
+    r"client_secret|auth)\s*[=:]\s*['\"]?)(?!\*\*\*)[^\s'\"&#,;)]+",
+    re.I,
+)
+_BEARER = re.compile(r"(?P<keep>\bBearer\s+)[A-Za-z0-9._~+/=-]+", re.I)
+REDACTED = "***"
+
+
+def redact(message: str) -> str:
+    """``message`` with passwords, tokens and keys replaced by ``***``."""
+    for pattern in (_URL_PASSWORD, _SECRET_PAIR, _BEARER):
+        message = pattern.sub(lambda match: match.group("keep") + REDACTED, message)
+    return message

@@ -66,7 +66,9 @@ class Settings:
     host: str = _setting("127.0.0.1", "Address the web app binds.")
     port: int = _setting(8080, "Port the web app listens on.")
     public_url: str = _setting(
-        "", "The web app's address as readers reach it, for links in alerts (e.g. https://…)."
+        "",
+        "The web app's address as readers reach it (e.g. https://…): absolute links in "
+        "alerts and Atom feeds, and the authority of feed entries' tag: ids.",
     )
     smtp_host: str = _setting("", "SMTP server for email alerts (empty: no email).")
     smtp_port: int = _setting(587, "SMTP port (587 submission, 465 with smtp_security = ssl).")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import click
 from rich.table import Table
 
@@ -132,6 +130,8 @@ def alerts_deliver(obj: Context) -> None:
 
     Example: newstrail alerts deliver
     """
+    import asyncio
+
     from newstrail.jobs.alerts.delivery import deliver_due
 
     report = asyncio.run(deliver_due(obj.store, obj.settings))

@@ -13,7 +13,7 @@ import sys
 import traceback
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -25,10 +25,15 @@ from newstrail.errors import (
     NewstrailError,
     NotFound,
     StoreError,
+    redact,
 )
 from newstrail.fetch.errors import FetchError
 from newstrail.settings import Settings, config_file, load_settings
-from newstrail.store.database import Store
+
+if TYPE_CHECKING:
+    # Imported where a store is opened: sqlalchemy costs ~0.3 s of CPU that
+    # --version, -h and usage errors do not need (bench/startup.py).
+    from newstrail.store.database import Store
 
 
 class ExitStatus(IntEnum):
@@ -75,8 +80,8 @@ def exit_status_help() -> str:
 
 
 def say(message: str) -> None:
-    """One line on stderr, ``newstrail: <message>``, however the message was laid out."""
-    click.echo("newstrail: " + " ".join(message.split()), err=True)
+    """One line on stderr, ``newstrail: <message>``, with any password or token redacted."""
+    click.echo("newstrail: " + redact(" ".join(message.split())), err=True)
 
 
 def report(error: BaseException, *, debug: bool) -> ExitStatus:
@@ -139,6 +144,38 @@ class NewstrailGroup(click.Group):
             ctx.exit(report(error, debug=bool(ctx.params.get("debug"))))
 
 
+# Commands that only read: they refuse a SQLite file that does not exist rather
+# than create an empty store and answer "nothing found" for a mistyped --db.
+READ_COMMANDS = frozenset(
+    {
+        "articles",
+        "show",
+        "versions",
+        "diff",
+        "compare",
+        "search",
+        "export",
+        "stories",
+        "story",
+        "sources list",
+        "sources report",
+        "alerts list",
+        "alerts log",
+        "follow list",
+        "check-store",
+        "quarantine list",
+    }
+)
+
+
+def is_read_command(ctx: click.Context | None) -> bool:
+    """Whether the running command (below the root) only reads the store."""
+    if ctx is None:
+        return False
+    path = ctx.command_path.split(" ", 1)
+    return len(path) == 2 and path[1] in READ_COMMANDS
+
+
 class Context:
     """What every command gets: resolved settings and a lazily opened store."""
 
@@ -149,8 +186,12 @@ class Context:
 
     @property
     def store(self) -> Store:
+        """The store; a read command refuses one that does not exist (exit status 3)."""
         if self._store is None:
-            self._store = Store(self.settings.db)
+            from newstrail.store.database import Store
+
+            create = not is_read_command(click.get_current_context(silent=True))
+            self._store = Store(self.settings.db, create=create)
         return self._store
 
 

@@ -110,7 +110,7 @@ def show(obj: Context, article: str, as_json: bool) -> None:
     date_source = detail.evidence.get("date_source")
     published = f"{a.published} ({date_source})" if a.published and date_source else a.published
     console.print(
-        f"{a.source or 'unknown source'} · published {published or 'unknown'} · {a.url}",
+        f"{a.outlet or 'unknown source'} · published {published or 'unknown'} · {a.url}",
         markup=False,
         highlight=False,
     )
@@ -244,10 +244,16 @@ def versions(obj: Context, article: str, as_json: bool, show_all: bool) -> None:
 
 @click.command()
 @click.argument("text")
-@click.option("--source", help="Only this outlet.")
+@click.option("--outlet", "--source", "source", help="Only this outlet (name or source id).")
 @click.option("--story", "story_id", type=int, help="Only this story.")
 @click.option("--kind", type=click.Choice(["article", "quote"]), help="Only articles or quotes.")
+@click.option(
+    "--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Published on or after."
+)
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Published on or before.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0, help="Hits to skip (paging).")
+@click.option("--facets", is_flag=True, help="Also count hits by outlet, story and month.")
 @json_option(per="hit")
 @click.pass_obj
 def search(
@@ -256,28 +262,44 @@ def search(
     source: str | None,
     story_id: int | None,
     kind: str | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
     limit: int,
+    offset: int,
+    facets: bool,
     as_json: bool,
 ) -> None:
-    """Full-text search over articles and quotes.
+    """Full-text search over articles (current and earlier text) and quotes.
 
-    Example: newstrail search "Sino-Russian relations" --kind quote
+    Words are all required and stemmed ("lane" finds "lanes"); "a phrase" keeps
+    words together; OR accepts either side; -word or NOT word excludes; word*
+    matches a prefix. A hit only in text the article no longer carries is
+    marked superseded. With --json, one hit per line (--facets: one object with
+    the count, the facets and the hits).
+
+    Example: newstrail search '"lane closures" OR detour -bridge' --outlet WION --from 2024-01-01
     """
-    from dataclasses import asdict
+    from newstrail.store.search import SearchFilters, find
 
-    from newstrail.store.search import SearchFilters
-    from newstrail.store.search import search as run_search
-
-    filters = SearchFilters(source=source, story_id=story_id, kind=kind)
-    hits = run_search(obj.store, text, filters, limit=limit)
+    filters = SearchFilters(
+        source=source,
+        story_id=story_id,
+        kind=kind,
+        date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None,
+    )
+    results = find(obj.store, text, filters, limit=limit, offset=offset)
+    for note in results.notes:
+        errors.print(f"newstrail: {note}", markup=False, highlight=False)
     if as_json:
-        print_json_lines(asdict(hit) for hit in hits)
+        if facets:
+            print_json_lines([results.to_json()])
+        else:
+            print_json_lines(hit.to_json() for hit in results.hits)
         return
-    table = Table("kind", "article", "source", "title", "snippet")
-    for hit in hits:
-        snippet = " ".join(hit.snippet.split())
-        table.add_row(hit.kind, str(hit.article_id), hit.source or "", hit.title or "", snippet)
-    console.print(table)
+    from newstrail.serve.searching import print_search_results
+
+    print_search_results(console, results, offset=offset, facets=facets)
 
 
 @click.command()

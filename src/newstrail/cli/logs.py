@@ -25,6 +25,8 @@ from typing import Any, TextIO
 
 import click
 
+from newstrail.errors import redact
+
 LOG_FORMATS = ("text", "json")
 # Attributes every LogRecord has; anything else on a record came from ``extra=``.
 _STANDARD_ATTRIBUTES = frozenset(
@@ -49,19 +51,19 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
         }
         entry.update(structured_fields(record))
         if record.exc_info:
-            entry["traceback"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+            entry["traceback"] = redact(self.formatException(record.exc_info))
+        return redact(json.dumps(entry, ensure_ascii=False, default=str))
 
 
 class TextFormatter(logging.Formatter):
     """``HH:MM:SS message`` for information, ``newstrail: message`` for problems."""
 
     def format(self, record: logging.LogRecord) -> str:
-        message = " ".join(record.getMessage().split())  # one record, one line
+        message = redact(" ".join(record.getMessage().split()))  # one record, one line
         if record.levelno >= logging.WARNING:
             return f"newstrail: {message}"
         return f"{datetime.fromtimestamp(record.created):%H:%M:%S} {message}"

@@ -14,6 +14,7 @@ from rich.table import Table
 from newstrail.cli.app import Context, ExitStatus
 from newstrail.cli.options import json_option
 from newstrail.cli.output import console, errors, print_json_lines
+from newstrail.text.counts import counted
 
 
 @click.command()
@@ -52,11 +53,13 @@ def stories(
     """
     from newstrail.cli.archive import listing_footer
     from newstrail.serve.browse import StoryFilters, browse_stories, model_json
-    from newstrail.stories.placement import rebuild_stories
     from newstrail.stories.reading import list_stories
 
     if rebuild:
+        # Imported only here: the clusterer pulls in numpy and scikit-learn
+        # (~1.7 s of CPU that listing does not need; bench/startup.py).
         from newstrail.coverage.analysis import analyse_stories
+        from newstrail.stories.placement import rebuild_stories
 
         rebuild_stories(obj.store)
         analyse_stories(obj.store, [s.id for s in list_stories(obj.store, limit=10**9)])
@@ -147,7 +150,7 @@ def cluster(input_path: Path, output_path: Path) -> None:
         for article_id, story_id in cluster_jsonl(input_path, progress=advance):
             out.write(json.dumps({"id": article_id, "story": story_id}) + "\n")
             count += 1
-    errors.print(f"{count} articles clustered into {output_path}")
+    errors.print(f"{counted(count, 'article')} clustered into {output_path}")
 
 
 @click.command()

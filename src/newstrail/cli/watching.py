@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 from collections import Counter
@@ -49,6 +48,8 @@ def sources_add(ctx: click.Context, /, url: str, name: str | None, **_flags: Any
 
     obj: Context = ctx.obj
     options = source_options_given(ctx.params)
+    import asyncio
+
     source_id, kind = asyncio.run(add_source(obj.store, obj.settings, url, name, options))
     console.print(f"source {source_id}: {kind} {url}", highlight=False)
 
@@ -244,6 +245,8 @@ def check(obj: Context, urls: tuple[str, ...], allow_private: bool | None) -> No
     settings = obj.settings.with_overrides(allow_private=allow_private)
     watcher = Watcher(obj.store, settings)
     try:
+        import asyncio
+
         report = asyncio.run(watcher.check_urls(list(urls)))
     finally:
         watcher.close()

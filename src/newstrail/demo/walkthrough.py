@@ -50,19 +50,19 @@ def import_demo(store: Store, settings: Settings, console: Console) -> None:
     for article in list_articles(store):
         table.add_row(
             str(article.id),
-            article.source or "",
+            article.outlet or "",
             article.title or "",
             article.published or "",
-            str(article.versions),
+            str(article.version_count),
             str(article.story_id or ""),
         )
     console.print(table)
     for article in list_articles(store):
-        if article.versions > 1:
+        if article.version_count > 1:
             detail = get_article(store, article.id)
             console.print(
-                f"[bold]{article.source}[/bold] article {article.id} "
-                f"has {article.versions} versions:"
+                f"[bold]{article.outlet}[/bold] article {article.id} "
+                f"has {article.version_count} versions:"
             )
             for version in detail.versions:
                 console.print(f"  version {version.number}: {version.title}", highlight=False)

@@ -29,6 +29,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from newstrail.errors import InvalidInput
+from newstrail.text.counts import counted
 from newstrail.text.urls import canonicalise
 
 Kind = Literal["rss", "atom", "sitemap", "sitemapindex", "newssitemap", "html"]
@@ -197,7 +198,7 @@ def _discover_feed(body: bytes, url: str, kind: Kind) -> Discovery:
     error = None
     if parsed.get("bozo"):
         reason = " ".join(str(parsed.get("bozo_exception", "unknown error")).split())
-        error = f"{url}: malformed {kind} feed ({reason}); kept {len(entries)} entries"
+        error = f"{url}: malformed {kind} feed ({reason}); kept {counted(len(entries), 'entry')}"
     return Discovery(kind, entries=_unique(entries), error=error)
 
 

@@ -28,6 +28,7 @@ from newstrail.jobs.leases import as_utc
 from newstrail.jobs.pipeline import stale_stories, unplaced_articles
 from newstrail.store import schema
 from newstrail.store.database import Store, utcnow
+from newstrail.text.counts import counted
 
 LEASE_HORIZON = timedelta(days=1)
 SHOWN = 5  # ids shown per problem line
@@ -71,7 +72,8 @@ def check_store(store: Store) -> list[Problem]:
             problems.append(
                 Problem(
                     "leases",
-                    f"{len(far)} articles leased more than a day ahead (until {ends:%Y-%m-%d}): "
+                    f"{counted(len(far), 'article')} leased more than a day ahead "
+                    f"(until {ends:%Y-%m-%d}): "
                     f"{_ids([row.id for row in far])}",
                 )
             )
@@ -90,14 +92,15 @@ def check_store(store: Store) -> list[Problem]:
     unplaced = unplaced_articles(store)
     if unplaced:
         problems.append(
-            Problem("stories", f"{len(unplaced)} articles in no story: {_ids(unplaced)}")
+            Problem("stories", f"{counted(len(unplaced), 'article')} in no story: {_ids(unplaced)}")
         )
     stale = stale_stories(store)
     if stale:
         problems.append(
             Problem(
                 "analyses",
-                f"{len(stale)} stories analysed before their latest versions: {_ids(stale)}",
+                f"{counted(len(stale), 'story')} analysed before their latest versions: "
+                f"{_ids(stale)}",
             )
         )
     return problems
@@ -153,23 +156,26 @@ def _versions(connection: sa.Connection) -> list[Problem]:
         problems.append(
             Problem(
                 "versions",
-                f"{len(duplicates)} articles hold two consecutive equal versions: "
+                f"{counted(len(duplicates), 'article')} with two consecutive equal versions: "
                 f"{_ids(duplicates)}",
             )
         )
-    counted = (
+    tallies = (
         sa.select(v.c.article_id, sa.func.count().label("n")).group_by(v.c.article_id).subquery()
     )
     wrong: list[int] = list(
         connection.execute(
             sa.select(a.c.id)
-            .outerjoin(counted, counted.c.article_id == a.c.id)
-            .where(a.c.version_count != sa.func.coalesce(counted.c.n, 0))
+            .outerjoin(tallies, tallies.c.article_id == a.c.id)
+            .where(a.c.version_count != sa.func.coalesce(tallies.c.n, 0))
             .order_by(a.c.id)
         ).scalars()
     )
     if wrong:
         problems.append(
-            Problem("versions", f"{len(wrong)} articles' version_count is wrong: {_ids(wrong)}")
+            Problem(
+                "versions",
+                f"version_count wrong on {counted(len(wrong), 'article')}: {_ids(wrong)}",
+            )
         )
     return problems

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from newstrail.jobs.importer import WARC_SUFFIXES, ImportReport, import_paths
 from newstrail.store import schema
+from newstrail.text.counts import counted
 
 if TYPE_CHECKING:
     from newstrail.jobs.bulk import BulkReport
@@ -217,13 +218,16 @@ class ImportSummary:
     def line(self) -> str:
         f, w = self.files, self.warcs
         text = (
-            f"{f.inputs} files: {f.new_articles} new articles, {f.new_versions} new versions, "
-            f"{f.trivial_versions} trivial, {f.flipflops} flip-flops, {f.unchanged} unchanged"
+            f"{counted(f.inputs, 'file')}: {counted(f.new_articles, 'new article')}, "
+            f"{counted(f.new_versions, 'new version')}, "
+            f"{f.trivial_versions} trivial, {counted(f.flipflops, 'flip-flop')}, "
+            f"{f.unchanged} unchanged"
         )
         if w is not None and w.files:
             text += (
-                f"; {w.files} WARC files: {w.captures} captures, {w.new_articles} new articles, "
-                f"{w.new_versions} new versions, {w.unchanged} unchanged"
+                f"; {counted(w.files, 'WARC file')}: {counted(w.captures, 'capture')}, "
+                f"{counted(w.new_articles, 'new article')}, "
+                f"{counted(w.new_versions, 'new version')}, {w.unchanged} unchanged"
                 f"{', ' + str(w.files_resumed) + ' resumed' if w.files_resumed else ''}"
             )
         return text + f"; {len(self.failures)} failed"

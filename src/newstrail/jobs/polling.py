@@ -39,6 +39,7 @@ from newstrail.fetch.http import Fetcher, FetchSettings
 from newstrail.settings import Settings
 from newstrail.store import schema
 from newstrail.store.database import Store, insert_ignoring_duplicates
+from newstrail.text.counts import counted
 from newstrail.text.urls import canonicalise
 
 Clock = Callable[[], datetime]
@@ -186,13 +187,13 @@ class WatchReport:
     def line(self) -> str:
         """The pass in one line: polls, checks, new versions, errors by kind, suspects."""
         counts = ", ".join(f"{n} {k}" for k, n in sorted(self.outcomes.items())) or "nothing due"
-        polled = f"{self.feeds_polled} feeds polled"
+        polled = f"{counted(self.feeds_polled, 'feed')} polled"
         if self.feed_errors:
             polled += f" ({self.feed_errors} failed)"
         parts = [
-            f"{polled}, {self.discovered} new articles found",
-            f"{self.checks} checks: {counts}",
-            f"{self.new_versions} new versions",
+            f"{polled}, {counted(self.discovered, 'new article')} found",
+            f"{counted(self.checks, 'check')}: {counts}",
+            counted(self.new_versions, "new version"),
         ]
         if self.error_kinds:
             kinds = ", ".join(f"{n} {k}" for k, n in self.error_kinds.most_common())
@@ -206,11 +207,11 @@ class WatchReport:
             more = f" and {len(suspects) - 5} more" if len(suspects) > 5 else ""
             parts.append(f"suspect: {shown}{more}")
         if self.retries:
-            parts.append(f"{self.retries} store conflicts retried")
+            parts.append(f"{counted(self.retries, 'store conflict')} retried")
         if self.degraded_sources:
             held = self.outcomes.get("suspect", 0)
             shown = ", ".join(self.degraded_sources[:5])
-            parts.append(f"extraction degraded: {shown} ({held} versions held back)")
+            parts.append(f"extraction degraded: {shown} ({counted(held, 'version')} held back)")
         if not self.succeeded and self.errors:
             parts.append(f"first error: {self.errors[0]}")
         return "; ".join(parts) + f" ({self.seconds:.1f} s)"

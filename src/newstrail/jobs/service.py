@@ -16,6 +16,7 @@ from newstrail.jobs.polling import WatchReport
 from newstrail.jobs.watch import Watcher
 from newstrail.settings import Settings
 from newstrail.store.database import Store
+from newstrail.text.counts import counted
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,11 @@ def run_watch(
 
     if force:
         feeds, articles = force_due(store)
-        log.info("forced: %d feeds and %d failed articles due now", feeds, articles)
+        log.info(
+            "forced: %s and %s due now",
+            counted(feeds, "feed"),
+            counted(articles, "failed article"),
+        )
     # Once: the pass's summary line is the whole story (cron mails what is printed).
     log.log(logging.DEBUG if once else logging.INFO, watch_summary(store))
     watcher: Watcher

@@ -29,6 +29,7 @@ from newstrail.jobs.polling import fetch_settings
 from newstrail.settings import Settings
 from newstrail.store import schema
 from newstrail.store.database import Store, insert_ignoring_duplicates, utcnow
+from newstrail.text.counts import counted
 from newstrail.text.urls import canonicalise
 
 
@@ -279,7 +280,10 @@ def watch_summary(store: Store) -> str:
             .all()
         )
     where = store.engine.url.render_as_string(hide_password=True)
-    line = f"watching {feeds} sources and {active} active articles ({due} due now) in {where}"
+    line = (
+        f"watching {counted(feeds, 'source')} and {counted(active, 'active article')} "
+        f"({due} due now) in {where}"
+    )
     if flagged:
         line += f"; extraction degraded (versions held back): {', '.join(flagged)}"
     return line

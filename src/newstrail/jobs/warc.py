@@ -24,6 +24,7 @@ from newstrail.extract.records import ExtractionError
 from newstrail.jobs.inputs import open_regular
 from newstrail.jobs.limits import extract_html_bounded
 from newstrail.settings import Settings
+from newstrail.text.counts import counted
 from newstrail.text.encoding import decode_html
 from newstrail.text.urls import canonicalise
 from newstrail.versions.recording import Capture
@@ -57,7 +58,9 @@ def captures_from_warc(path: Path, settings: Settings) -> Iterator[Capture]:
             yield entry.capture
     if found == 0:
         skipped = records
-        raise ImportFailure(f"{path}: no HTML article in the WARC ({skipped} records skipped)")
+        raise ImportFailure(
+            f"{path}: no HTML article in the WARC ({counted(skipped, 'record')} skipped)"
+        )
 
 
 def read_warc(path: Path, settings: Settings, start: int = 0) -> Iterator[WarcEntry]:

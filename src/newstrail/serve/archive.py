@@ -7,7 +7,7 @@ person sees in a table and what a program gets as JSON come from one query.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from newstrail.errors import NotFound
 from newstrail.store import schema
 from newstrail.store.database import Store
-from newstrail.versions.recording import HELD_KINDS, VISIBLE_KINDS
+from newstrail.versions.kinds import HELD_KINDS, VISIBLE_KINDS
 
 RETIRED_NOTE = "last changed over {days} days ago and won't be checked again"
 
@@ -26,10 +26,12 @@ class VersionSummary:
     """One stored version, without its text."""
 
     id: int
+    article_id: int
     number: int
     kind: str
     captured_at: datetime
     title: str | None
+    text_sha256: str
     words: int
     origin: str
     same_as_id: int | None
@@ -43,13 +45,14 @@ class ArticleSummary:
 
     id: int
     url: str
-    source: str | None
+    outlet: str | None  # the source's name (serve/models.py: one vocabulary)
     title: str | None
     published: str | None
-    state: str
-    versions: int
     first_seen_at: datetime
     last_changed_at: datetime | None
+    version_count: int
+    language: str | None
+    state: str
     story_id: int | None = None
 
 
@@ -64,7 +67,6 @@ class ArticleDetail:
     extractor: str | None
     next_check_at: datetime | None
     versions: list[VersionSummary] = field(default_factory=list)
-    language: str | None = None
     # Which evidence gave each field of the current version (date_source, ...).
     evidence: dict[str, Any] = field(default_factory=dict)
     # free | restricted | teaser (what the latest capture's page says about access).
@@ -75,7 +77,6 @@ class ArticleDetail:
         data.update(
             byline=self.byline,
             site_name=self.site_name,
-            language=self.language,
             evidence=self.evidence,
             access=self.access,
             text=self.text,
@@ -87,9 +88,15 @@ class ArticleDetail:
         return jsonable
 
 
+def iso_utc(value: datetime) -> str:
+    """A timestamp as ISO 8601 in UTC with its offset (a naive one is taken as UTC)."""
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return aware.isoformat()
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.isoformat()
+        return iso_utc(value)
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -107,15 +114,23 @@ def to_json(record: Any) -> Any:
 
 
 def _summary_query() -> sa.Select[Any]:
-    a, s, sa_ = schema.articles, schema.sources, schema.story_articles
+    a, s, sa_, v = schema.articles, schema.sources, schema.story_articles, schema.versions
+    language = (
+        sa.select(v.c.language)
+        .where(v.c.article_id == a.c.id, v.c.kind.in_(VISIBLE_KINDS))
+        .order_by(v.c.number.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     return sa.select(
         a.c.id,
         a.c.url,
-        s.c.name.label("source"),
+        s.c.name.label("outlet"),
         a.c.title,
         a.c.published,
         a.c.state,
         a.c.version_count,
+        language.label("language"),
         a.c.first_seen_at,
         a.c.last_changed_at,
         sa_.c.story_id,
@@ -128,13 +143,14 @@ def _summary(row: Any) -> ArticleSummary:
     return ArticleSummary(
         id=row.id,
         url=row.url,
-        source=row.source,
+        outlet=row.outlet,
         title=row.title,
         published=row.published,
-        state=row.state,
-        versions=row.version_count,
         first_seen_at=row.first_seen_at,
         last_changed_at=row.last_changed_at,
+        version_count=row.version_count,
+        language=row.language,
+        state=row.state,
         story_id=row.story_id,
     )
 
@@ -187,10 +203,12 @@ def get_article(store: Store, id_or_url: str | int) -> ArticleDetail:
     versions = [
         VersionSummary(
             id=v.id,
+            article_id=v.article_id,
             number=v.number,
             kind=v.kind,
             captured_at=v.captured_at,
             title=v.title,
+            text_sha256=v.text_sha256,
             words=len(v.text.split()),
             origin=v.origin,
             same_as_id=v.same_as_id,
@@ -208,7 +226,6 @@ def get_article(store: Store, id_or_url: str | int) -> ArticleDetail:
         byline=current.byline if current else None,
         site_name=current.site_name if current else None,
         text=current.text if current else "",
-        language=current.language if current else None,
         evidence=dict(current.evidence or {}) if current else {},
         extractor=extra.extractor,
         next_check_at=extra.next_check_at,

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import difflib
 import functools
+import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from feedgen.feed import FeedGenerator
@@ -24,7 +26,7 @@ from sqlalchemy.engine import Connection
 from newstrail.errors import InvalidInput
 from newstrail.store import schema
 from newstrail.store.database import Store, utcnow
-from newstrail.versions.recording import HELD_KINDS, VISIBLE_KINDS
+from newstrail.versions.kinds import HELD_KINDS, VISIBLE_KINDS
 
 ONLY_CHOICES = ("substantive", "headline")
 CHANGE_KINDS = VISIBLE_KINDS  # suspect, teaser and template versions never reach a feed
@@ -46,15 +48,18 @@ class Change:
     captured_at: datetime
     url: str
     title: str | None
-    source: str | None
+    outlet: str | None
     source_id: int | None
     story_id: int | None
     description: str
     title_changed: bool
     substantive: bool
+    # The word diff against the previous published version, escaped HTML (feeds only).
+    diff_html: str | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)
+        del data["diff_html"]
         data["captured_at"] = self.captured_at.isoformat()
         return data
 
@@ -176,6 +181,7 @@ def list_changes(
     only: str | None = None,
     limit: int = 50,
     connection: Connection | None = None,
+    with_diffs: bool = False,
 ) -> list[Change]:
     """The latest changes, newest first, optionally for one source, story or article.
 
@@ -188,6 +194,7 @@ def list_changes(
         only: ``substantive`` or ``headline`` to keep only those edits.
         limit: most changes returned.
         connection: an open read transaction to use.
+        with_diffs: also make each change's ``diff_html`` (for feeds).
 
     Returns:
         The changes, each described.
@@ -226,13 +233,16 @@ def list_changes(
                 captured_at=aware(row.captured_at),
                 url=row.url,
                 title=row.title,
-                source=row.source,
+                outlet=row.source,
                 source_id=row.source_id,
                 story_id=row.story_id,
                 description=("reverted to an earlier version; " if row.kind == "flipflop" else "")
                 + edit.description,
                 title_changed=edit.title_changed,
                 substantive=edit.substantive,
+                diff_html=diff_html(row.previous_title, row.previous_text, row.title, row.text)
+                if with_diffs
+                else None,
             )
         )
         if len(changes) == limit:
@@ -249,20 +259,85 @@ def _xml_text(text: str | None) -> str:
     return XML_INVALID.sub("", text or "")
 
 
-def changes_feed(changes: list[Change], *, title: str, feed_url: str, base_url: str) -> bytes:
+# Words a feed entry's diff shows at most: a feed reader is not the diff page.
+DIFF_WORDS_MAX = 400
+
+
+def diff_html(
+    old_title: str | None, old_text: str | None, new_title: str | None, new_text: str | None
+) -> str:
+    """The word diff of a change as escaped HTML: ``<del>``/``<ins>``, unchanged runs elided.
+
+    difflib on word tokens (as the web diff does): a feed entry needs the
+    changed words with a little context, not the alignment of the diff page.
+    """
+    parts: list[str] = []
+    if (old_title or "") != (new_title or ""):
+        parts.append(
+            f"<p>Headline: <del>{html.escape(old_title or '')}</del> "
+            f"<ins>{html.escape(new_title or '')}</ins></p>"
+        )
+    old_words, new_words = (old_text or "").split(), (new_text or "").split()
+    matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
+    shown: list[str] = []
+    budget = DIFF_WORDS_MAX
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if budget <= 0:
+            shown.append("…")
+            break
+        if tag == "equal":
+            run = old_words[i1:i2]
+            if len(run) > 12:
+                run = [*run[:6], "…", *run[-6:]]
+            shown.append(html.escape(" ".join(run)))
+            continue
+        if i2 > i1:
+            shown.append(f"<del>{html.escape(' '.join(old_words[i1:i2]))}</del>")
+        if j2 > j1:
+            shown.append(f"<ins>{html.escape(' '.join(new_words[j1:j2]))}</ins>")
+        budget -= (i2 - i1) + (j2 - j1)
+    if shown:
+        parts.append("<p>" + " ".join(shown) + "</p>")
+    return "".join(parts)
+
+
+def tag_id(authority: str, change: Change) -> str:
+    """The entry's stable id, ``tag:<authority>,<YYYY-MM-DD>:version/<id>`` (RFC 4151).
+
+    It names the version, not the URL the feed was fetched from, so it stays the
+    same whatever host name or proxy the reader used.
+    """
+    return f"tag:{authority},{change.captured_at:%Y-%m-%d}:version/{change.version_id}"
+
+
+def tag_authority(public_url: str) -> str:
+    """The tag authority: ``public_url``'s host, else ``newstrail.invalid`` (RFC 2606)."""
+    host = urlsplit(public_url).hostname if public_url else None
+    return host or "newstrail.invalid"
+
+
+def changes_feed(
+    changes: list[Change],
+    *,
+    title: str,
+    feed_url: str,
+    base_url: str,
+    authority: str = "newstrail.invalid",
+) -> bytes:
     """An Atom document listing ``changes``, each entry linking to its diff.
 
     Args:
-        changes: the changes, newest first.
+        changes: the changes, newest first (``diff_html`` becomes each entry's content).
         title: the feed's title.
-        feed_url: the feed's own absolute URL (its id and rel=self link).
+        feed_url: the feed's own absolute URL (its rel=self link).
         base_url: the site's absolute base URL, without a trailing slash.
+        authority: the host that mints the entries' ``tag:`` ids (``tag_authority``).
 
     Returns:
         The feed as UTF-8 XML bytes.
     """
     feed = FeedGenerator()
-    feed.id(feed_url)
+    feed.id(f"tag:{authority},2024-01-01:feed{urlsplit(feed_url).path}")
     feed.title(_xml_text(title))
     feed.author({"name": "newstrail"})
     feed.link(href=feed_url, rel="self")
@@ -271,16 +346,18 @@ def changes_feed(changes: list[Change], *, title: str, feed_url: str, base_url: 
     for change in changes:
         entry = feed.add_entry(order="append")
         diff_url = base_url + change.diff_path()
-        entry.id(f"{base_url}/versions/{change.version_id}")
+        entry.id(tag_id(authority, change))
         entry.title(_xml_text(f"{change.title or change.url} — {change.description}"))
         entry.link(href=diff_url, rel="alternate")
         entry.updated(change.captured_at)
         entry.published(change.captured_at)
         entry.summary(
             _xml_text(
-                f"{change.source or 'Unknown source'}: version {change.number} of {change.url}. "
+                f"{change.outlet or 'Unknown outlet'}: version {change.number} of {change.url}. "
                 f"{change.description}."
             )
         )
+        if change.diff_html:
+            entry.content(_xml_text(change.diff_html), type="html")
         entry.category(term="headline" if change.title_changed else "text")
     return bytes(feed.atom_str(pretty=True))

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from newstrail.errors import InvalidInput
 from newstrail.store import schema
 from newstrail.store.database import Store
-from newstrail.versions.recording import VISIBLE_KINDS
+from newstrail.versions.kinds import VISIBLE_KINDS
 
 MAX_PER_PAGE = 200
 ARTICLE_STATES = ("active", "retired", "deleted", "moved")

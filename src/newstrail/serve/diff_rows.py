@@ -218,7 +218,7 @@ def load_version_diff(
     return VersionDiff(
         article_id=detail.article.id,
         url=detail.article.url,
-        outlet=detail.article.source,
+        outlet=detail.article.outlet,
         article_title=detail.article.title,
         old=VersionInfo(old.number, old.title, _utc(old.captured_at), old.kind),
         new=VersionInfo(new.number, new.title, _utc(new.captured_at), new.kind),

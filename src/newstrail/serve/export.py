@@ -41,16 +41,18 @@ _a, _v, _s, _st, _q = (
 )
 
 COLUMNS: dict[str, list[str]] = {
+    # The article fields of every JSON route and CLI --json (serve/models.py: Article).
     "articles": [
         "id",
         "url",
-        "source",
+        "outlet",
         "title",
         "published",
-        "state",
-        "version_count",
         "first_seen_at",
         "last_changed_at",
+        "version_count",
+        "language",
+        "state",
         "story_id",
     ],
     "versions": [
@@ -93,13 +95,19 @@ def _query(
             sa.select(
                 _a.c.id,
                 _a.c.url,
-                _s.c.name.label("source"),
+                _s.c.name.label("outlet"),
                 _a.c.title,
                 _a.c.published,
-                _a.c.state,
-                _a.c.version_count,
                 _a.c.first_seen_at,
                 _a.c.last_changed_at,
+                _a.c.version_count,
+                sa.select(_v.c.language)
+                .where(_v.c.article_id == _a.c.id, _v.c.kind.in_(("new", "flipflop")))
+                .order_by(_v.c.number.desc())
+                .limit(1)
+                .scalar_subquery()
+                .label("language"),
+                _a.c.state,
                 _st.c.story_id,
             )
             .select_from(

@@ -30,7 +30,7 @@ from newstrail.store.database import Store
 from newstrail.text.sentences import split_paragraphs
 from newstrail.versions.diff import VersionText
 from newstrail.versions.edits import compare_versions, is_correction_notice
-from newstrail.versions.recording import VISIBLE_KINDS
+from newstrail.versions.kinds import VISIBLE_KINDS
 
 # Edit types that change a fact, by the kind of fact.
 FACT_KINDS = {

@@ -24,7 +24,7 @@ from newstrail.stories.reading import (
     story_members,
     story_summary,
 )
-from newstrail.versions.recording import VISIBLE_KINDS
+from newstrail.versions.kinds import VISIBLE_KINDS
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,11 @@ class StoryDetail:
         # ~10 % of an uncached story read (cProfile, 200 stories).
         data["articles"] = [
             {
-                **vars(a),
-                "outlet": a.source,
+                "id": a.id,
+                "url": a.url,
+                "outlet": a.source,  # one vocabulary: serve/models.py
+                "title": a.title,
+                "published": a.published,
                 "first_seen_at": _utc(a.first_seen_at).isoformat(),
                 **self.history.get(a.id, {}),
             }

@@ -18,6 +18,7 @@ from newstrail.errors import InvalidInput, NewstrailError, NotFound
 from newstrail.serve.archive import resolve_article_id
 from newstrail.store import schema
 from newstrail.store.database import Store
+from newstrail.text.counts import counted
 from newstrail.versions.diff import ArticleDiff, Position, SentenceOp, VersionText
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ def print_story(console: Console, detail: StoryDetail) -> None:
     if story.first_seen and story.last_seen:
         span = f"{story.first_seen:%Y-%m-%d} – {story.last_seen:%Y-%m-%d} · "
     console.print(
-        f"{span}{len(detail.articles)} articles from "
+        f"{span}{counted(len(detail.articles), 'article')} from "
         f"{', '.join(story.outlets) or 'unknown outlets'}"
     )
     table = Table("id", "published", "source", "title", title="Articles")

@@ -11,27 +11,25 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
-import sqlalchemy.dialects.postgresql
-import sqlalchemy.dialects.sqlite
 import zstandard
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
-from newstrail.errors import StoreError
+from newstrail.errors import NotFound, StoreError, redact
 from newstrail.store import schema
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 # Level 10 compresses news HTML ~8x at ~60 MB/s on this machine; level 19 gained
 # another 10 % for 6x the time, not worth it on the watcher's hot path.
@@ -61,6 +59,26 @@ def is_transient(error: sa.exc.DBAPIError) -> bool:
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+def migration_head() -> str:
+    """The newest migration revision, read from the revision files' text.
+
+    Alembic's ``ScriptDirectory`` answers the same but costs ~0.4 s of imports
+    (alembic, mako) on every command; an up-to-date store, the usual case,
+    needs only this comparison (see ``bench/startup.py``).
+    """
+    pattern = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(.+)$", re.M)
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("[0-9]*.py"):
+        found = dict(pattern.findall(path.read_text(encoding="utf-8")))
+        revisions.add(found.get("revision", "").strip().strip("\"'"))
+        parents.update(re.findall(r"[\"']([^\"']+)[\"']", found.get("down_revision", "")))
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise StoreError(f"migrations have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop()
 
 
 def database_url(db: str | Path) -> str:
@@ -104,9 +122,30 @@ def _configure_sqlite(engine: Engine) -> None:
 class Store:
     """A newstrail store: open it, migrate it, read and write in transactions."""
 
-    def __init__(self, db: str | Path = ":memory:", *, migrate: bool = True) -> None:
-        """Open the store at ``db`` (path, ``:memory:`` or URL) and bring its schema up to date."""
+    def __init__(
+        self, db: str | Path = ":memory:", *, migrate: bool = True, create: bool = True
+    ) -> None:
+        """Open the store at ``db`` (path, ``:memory:`` or URL) and bring its schema up to date.
+
+        Args:
+            db: a SQLite file path, ``:memory:`` or a database URL.
+            migrate: apply pending migrations.
+            create: create a SQLite file that does not exist yet; commands that
+                only read pass False, so a mistyped ``--db`` fails instead of
+                answering from a new empty store.
+
+        Raises:
+            NotFound: ``create`` is False and there is no SQLite file at ``db``.
+            StoreError: the store cannot be opened or migrated.
+        """
         self.url = database_url(db)
+        if not create and self.url.startswith("sqlite:///"):
+            path = Path(self.url.removeprefix("sqlite:///"))
+            if not path.is_file():
+                raise NotFound(
+                    f"no store at {path} (check --db; 'newstrail import' or "
+                    "'newstrail watch' creates one)"
+                )
         # The in-memory store is one shared connection, which cannot hold two
         # transactions at once: threads take turns (file and PostgreSQL stores
         # give each transaction its own connection).
@@ -128,7 +167,7 @@ class Store:
             else:
                 self.engine = sa.create_engine(self.url, pool_pre_ping=True)
         except (sa.exc.ArgumentError, ModuleNotFoundError) as error:
-            raise StoreError(f"cannot open store {db}: {error}") from error
+            raise StoreError(f"cannot open store {redact(str(db))}: {error}") from error
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         if migrate:
@@ -151,6 +190,8 @@ class Store:
     # -- schema -------------------------------------------------------------
 
     def _alembic_config(self, connection: Connection) -> AlembicConfig:
+        from alembic.config import Config as AlembicConfig
+
         config = AlembicConfig()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection"] = connection
@@ -158,19 +199,32 @@ class Store:
 
     def schema_revision(self) -> str | None:
         """The migration revision the store is at (None before the first)."""
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
     def migrate(self) -> None:
         """Apply every pending migration, in one transaction."""
+        head = migration_head()
         try:
+            if self._current_revision() == head:
+                return  # up to date: no need to load alembic
+            from alembic import command
+
             with self.write() as connection:
-                current = MigrationContext.configure(connection).get_current_revision()
                 config = self._alembic_config(connection)
-                if current != ScriptDirectory.from_config(config).get_current_head():
-                    command.upgrade(config, "head")
+                command.upgrade(config, "head")
         except sa.exc.DBAPIError as error:
-            raise StoreError(f"cannot open store {self.url}: {error.orig}") from error
+            raise StoreError(f"cannot open store {redact(self.url)}: {error.orig}") from error
+
+    def _current_revision(self) -> str | None:
+        """The revision in ``alembic_version``, or None if the table is missing or empty."""
+        with self.read() as connection:
+            if not sa.inspect(connection).has_table("alembic_version"):
+                return None
+            row = connection.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+        return str(row[0][0]) if len(row) == 1 else None
 
     # -- transactions -------------------------------------------------------
 
@@ -303,8 +357,12 @@ class Store:
 def dialect_insert(connection: Connection, table: sa.Table) -> Any:
     """The dialect's INSERT for ``table``, which has ``on_conflict_do_nothing``/``_update``."""
     if connection.dialect.name == "postgresql":
-        return sa.dialects.postgresql.insert(table)
-    return sa.dialects.sqlite.insert(table)
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
 
 
 def insert_ignoring_duplicates(

@@ -23,6 +23,9 @@ module is what queries are written against.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -40,6 +43,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names so migrations can refer to them on every dialect.
 NAMING_CONVENTION = {
@@ -53,8 +58,32 @@ NAMING_CONVENTION = {
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware (UTC).
+
+    SQLite keeps no offset, so its rows came back naive while PostgreSQL's came
+    back aware, and JSON said ``2024-03-01T08:00:00`` in one place and
+    ``…+00:00`` in another. Every time newstrail writes is UTC; this type says
+    so on the way out, on both databases, and converts an aware value to UTC on
+    the way in.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value
+
+
 def _utc(name: str, **kwargs: object) -> Column[object]:
-    return Column(name, DateTime(timezone=True), **kwargs)  # type: ignore[arg-type]
+    return Column(name, UTCDateTime(), **kwargs)  # type: ignore[arg-type]
 
 
 sources = Table(

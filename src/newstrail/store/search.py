@@ -1,23 +1,27 @@
-"""Full-text search over articles (their current version) and quotes.
+"""Full-text search over articles (current and earlier text) and quotes.
 
 The index is the table ``search_index(kind, ref, title, body)``: FTS5 on
-SQLite, a tsvector column with a GIN index on PostgreSQL (migration 0002).
-``versions/recording.py`` keeps article rows in step as versions arrive (through
-``index_entry``) and ``rebuild_index`` refills the table from the archive
-(after a bulk load, or to add quotes). The query side differs per database behind ``SearchBackend``:
-bm25 and ``snippet`` on SQLite, ``ts_rank`` and ``ts_headline`` on PostgreSQL.
+SQLite (``porter unicode61`` since migration 0010: "lane" finds "lanes"), a
+tsvector column with a GIN index and the ``english`` configuration on
+PostgreSQL (migration 0002). Three kinds of entry: ``article`` (an article's
+current text, kept by ``versions/rows.py`` through ``index_entry``), ``quote``
+and ``former`` (the paragraphs and headlines an article no longer carries,
+so a hit only in an earlier version is found and said to be superseded).
+``rebuild_index`` refills the table from the archive. The query side differs
+per database: bm25 and ``snippet`` on SQLite, ``ts_rank`` and ``ts_headline``
+on PostgreSQL; both count every match and facet them by outlet, story and month.
 
-User input never reaches FTS5 syntax: each word becomes a quoted phrase
-(``AND(`` or a stray ``"`` is just text), with an optional trailing ``*`` kept
-as a prefix search.
+User input never reaches the search syntax as such: ``store/query.py`` parses
+words, phrases, OR, NOT and prefixes and writes the expression itself.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -25,17 +29,40 @@ from sqlalchemy.engine import Connection
 
 from newstrail.store.database import Store
 
+# Index maintenance lives in store/index.py; re-exported for the stages that keep it.
+from newstrail.store.index import drop_entries, index_entry, index_rowid, rebuild_index
+from newstrail.store.query import Query, parse_query, to_fts5, to_tsquery
+
+__all__ = [
+    "MARK_END",
+    "MARK_START",
+    "Facet",
+    "SearchFilters",
+    "SearchHit",
+    "SearchResults",
+    "drop_entries",
+    "find",
+    "index_entry",
+    "index_rowid",
+    "rebuild_index",
+    "search",
+]
+
 # Snippet markers: control characters no extracted text contains, so the web
 # layer can escape the snippet and only then turn them into <mark> tags.
 MARK_START = "\x02"
 MARK_END = "\x03"
-MAX_TERMS = 12
-WORD = re.compile(r"\w[\w'’-]*\*?", re.UNICODE)
+FACET_LIMIT = 10
+# Hits counted and faceted at most: beyond this many matches, the count and the
+# facets are those of the best-ranked SCAN_LIMIT (the page says "at least").
+# Joining and grouping every match of a common word grows with the archive;
+# ranking them (bm25/ts_rank) is the one pass over all matches that remains.
+SCAN_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
 class SearchFilters:
-    """Narrow a search to one source, a date range or one story."""
+    """Narrow a search to one outlet, a date range, one story or one kind."""
 
     source: str | None = None
     story_id: int | None = None
@@ -52,11 +79,13 @@ class SearchHit:
     ref: int
     article_id: int
     title: str | None
-    source: str | None
+    outlet: str | None
     published: str | None
     story_id: int | None
     snippet: str  # plain text with MARK_START/MARK_END around matches
     speaker: str | None = None
+    # The words matched only text the article no longer carries (an earlier version).
+    superseded: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,59 +93,70 @@ class SearchHit:
             "ref": self.ref,
             "article_id": self.article_id,
             "title": self.title,
-            "source": self.source,
+            "outlet": self.outlet,
             "published": self.published,
             "story_id": self.story_id,
             "speaker": self.speaker,
+            "superseded": self.superseded,
             "snippet": self.snippet.replace(MARK_START, "").replace(MARK_END, ""),
+            "highlights": highlights(self.snippet),
         }
 
 
-def query_terms(text: str) -> list[str]:
-    """The words of a user query, without any search-syntax characters."""
-    return WORD.findall(text)[:MAX_TERMS]
+@dataclass(frozen=True)
+class Facet:
+    """One value of a facet and how many hits have it."""
+
+    value: str | int | None
+    count: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"value": self.value, "count": self.count}
 
 
-def fts5_query(text: str) -> str | None:
-    """A safe FTS5 MATCH expression for ``text``: every word quoted, all required.
+@dataclass(frozen=True)
+class SearchResults:
+    """A page of hits, how many there are in all, and the facets of all of them."""
 
-    Returns:
-        None when the input has no words at all.
-    """
-    phrases = []
-    for term in query_terms(text):
-        prefix = term.endswith("*")
-        word = term.rstrip("*").replace('"', "")
-        if word:
-            phrases.append(f'"{word}"' + ("*" if prefix else ""))
-    return " ".join(phrases) or None
+    query: str
+    hits: list[SearchHit]
+    total: int
+    facets: dict[str, list[Facet]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    # More than SCAN_LIMIT matches: total and facets are those of the best-ranked.
+    capped: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "hit_count": self.total,
+            "hit_count_capped": self.capped,
+            "hits": [hit.to_json() for hit in self.hits],
+            "facets": {
+                name: [facet.to_json() for facet in values] for name, values in self.facets.items()
+            },
+            "notes": list(self.notes),
+        }
 
 
-def tsquery(text: str) -> str | None:
-    """A safe PostgreSQL ``to_tsquery`` expression for ``text``: every word required.
-
-    Words are reduced to letters and digits and quoted, so no tsquery operator
-    from the input survives; a trailing ``*`` becomes a ``:*`` prefix match.
-    """
-    parts = []
-    for term in query_terms(text):
-        pieces = re.sub(r"\W+", " ", term.rstrip("*")).split()
-        for index, piece in enumerate(pieces):
-            prefix = term.endswith("*") and index == len(pieces) - 1
-            parts.append(f"'{piece}'" + (":*" if prefix else ""))
-    return " & ".join(parts) or None
+def highlights(snippet: str) -> list[str]:
+    """The marked words of a snippet, in order."""
+    found = []
+    for part in snippet.split(MARK_START)[1:]:
+        found.append(part.split(MARK_END, 1)[0])
+    return found
 
 
 class SearchBackend(Protocol):
     """What a database-specific search implementation provides."""
 
-    def search(
-        self, connection: Connection, text: str, filters: SearchFilters, limit: int, offset: int
-    ) -> list[SearchHit]: ...
+    def find(
+        self, connection: Connection, query: Query, filters: SearchFilters, limit: int, offset: int
+    ) -> tuple[list[SearchHit], int, dict[str, list[Facet]]]: ...
 
 
 def _filter_clauses(filters: SearchFilters) -> tuple[list[str], dict[str, Any]]:
-    """SQL conditions on the joined article ``a`` / source ``s`` / story ``sa_`` rows."""
+    """SQL conditions on the matched entry ``m``, its article ``a``, source ``s``, story ``st``."""
     clauses: list[str] = []
     params: dict[str, Any] = {}
     if filters.source:
@@ -131,67 +171,151 @@ def _filter_clauses(filters: SearchFilters) -> tuple[list[str], dict[str, Any]]:
         params["story_id"] = filters.story_id
     # Articles without a published date are dated by when they were first seen.
     if filters.date_from is not None:
-        clauses.append("COALESCE(a.published, substr(a.first_seen_at, 1, 10)) >= :date_from")
+        clauses.append(f"{DAY} >= :date_from")
         params["date_from"] = filters.date_from.isoformat()
     if filters.date_to is not None:
-        clauses.append("COALESCE(a.published, substr(a.first_seen_at, 1, 10)) <= :date_to")
+        clauses.append(f"{DAY} <= :date_to")
         params["date_to"] = filters.date_to.isoformat()
+    if filters.kind == "quote":
+        clauses.append("m.kind = 'quote'")
+    elif filters.kind == "article":
+        clauses.append("m.kind != 'quote'")
     return clauses, params
+
+
+DAY = "COALESCE(a.published, substr(a.first_seen_at, 1, 10))"
+FACETS = {"outlet": "s.name", "story": "st.story_id", "month": f"substr({DAY}, 1, 7)"}
+PAGE_COLUMNS = (
+    "m.row_id, m.kind, m.ref, m.score, a.id AS article_id, a.title, a.published, "
+    f"s.name AS outlet, st.story_id, q.speaker_name, substr({DAY}, 1, 7) AS month, "
+    "(SELECT count(*) FROM matched) AS scanned"
+)
+
+
+# A ``former`` match is dropped when the article's current text matches too:
+# the hit is then the article, not its past.
+NOT_SUPERSEDED_DUPLICATE = (
+    "(m.kind != 'former' OR m.ref NOT IN (SELECT c.ref FROM matched AS c WHERE c.kind = 'article'))"
+)
+
+
+def joined(columns: str, source: str = "matched") -> str:
+    """Every matched entry ``m`` (from ``source``) joined to its article, outlet and story."""
+    return f"""
+    SELECT {columns}
+    FROM {source} AS m
+    LEFT JOIN quotes AS q ON m.kind = 'quote' AND q.id = m.ref
+    JOIN articles AS a ON a.id = CASE WHEN m.kind = 'quote' THEN q.article_id ELSE m.ref END
+    LEFT JOIN sources AS s ON s.id = a.source_id
+    LEFT JOIN story_articles AS st ON st.article_id = a.id
+    WHERE {NOT_SUPERSEDED_DUPLICATE}
+    """
+
+
+def page_source(filters: SearchFilters, clauses: list[str]) -> str | None:
+    """The page's entries ranked and cut before any join, when no filter needs the joins.
+
+    At 20,000 articles a two-word search (57 hits, median) cost 13.6 ms CPU
+    joining every match before cutting the page; ranking and cutting the
+    matches first, as before counts and facets existed, joins only the page.
+    """
+    if filters.source or filters.story_id is not None or filters.date_from or filters.date_to:
+        return None
+    kinds = "".join(f" AND {clause}" for clause in clauses)  # only m.kind clauses are left
+    return (
+        f"(SELECT * FROM matched AS m WHERE {NOT_SUPERSEDED_DUPLICATE}{kinds} "
+        "ORDER BY m.score, m.ref LIMIT :limit OFFSET :offset)"
+    )
+
+
+def _tally(rows: Iterable[Any]) -> tuple[int, dict[str, list[Facet]]]:
+    """The total and facets of rows with ``outlet``, ``story``, ``month`` and a count ``n``."""
+    counts: dict[str, dict[str | int | None, int]] = {name: {} for name in FACETS}
+    total = 0
+    for row in rows:
+        total += int(row.n)
+        for name in FACETS:
+            value = getattr(row, name)
+            counts[name][value] = counts[name].get(value, 0) + int(row.n)
+    facets = {
+        name: [
+            Facet(value, n)
+            for value, n in sorted(values.items(), key=lambda item: (-item[1], str(item[0])))
+        ][:FACET_LIMIT]
+        for name, values in counts.items()
+    }
+    return total, facets
+
+
+def _page_tally(
+    rows: Sequence[Any], limit: int, offset: int
+) -> tuple[int, dict[str, list[Facet]]] | None:
+    """The total and facets from the page itself when it holds every hit, else None.
+
+    Most searches fit on their first page; counting them again in SQL doubled
+    a search's server CPU (bench.web_load, 20,000 articles: 5.7 -> 16 ms).
+    """
+    if offset or len(rows) >= limit or (rows and int(rows[0].scanned) >= SCAN_LIMIT):
+        return None
+    return _tally(
+        SimpleNamespace(outlet=r.outlet, story=r.story_id, month=r.month, n=1) for r in rows
+    )
+
+
+def _facets(
+    connection: Connection, prefix: str, where: str, params: dict[str, Any], postgres: bool
+) -> tuple[int, dict[str, list[Facet]]]:
+    """The total and the facets of the matches (``prefix`` defines ``matched``).
+
+    One grouped query for all three facets, summed here: each facet as its own
+    query ran the search and its joins again (4 passes instead of 2 for a
+    page; 'said' over 20,000 articles, 10,884 hits: 600 ms CPU, now ~100).
+    """
+    columns = ", ".join(f"{expression} AS {name}" for name, expression in FACETS.items())
+    scanned = "(SELECT count(*) FROM matched) AS scanned"
+    sql = f"{prefix} {joined(f'{columns}, {scanned}, count(*) AS n')}{where} GROUP BY 1, 2, 3"
+    rows = connection.execute(sa.text(_for_postgres(sql) if postgres else sql), params).all()
+    total, facets = _tally(rows)
+    if rows and int(rows[0].scanned) >= SCAN_LIMIT:
+        facets["capped"] = []
+    return total, facets
 
 
 class Fts5Search:
     """Search through SQLite's FTS5 ``search_index`` table, ranked by bm25."""
 
-    def search(
-        self, connection: Connection, text: str, filters: SearchFilters, limit: int, offset: int
-    ) -> list[SearchHit]:
-        match = fts5_query(text)
+    def find(
+        self, connection: Connection, query: Query, filters: SearchFilters, limit: int, offset: int
+    ) -> tuple[list[SearchHit], int, dict[str, list[Facet]]]:
+        match = to_fts5(query)
         if match is None:
-            return []
+            return [], 0, {}
         clauses, params = _filter_clauses(filters)
-        if filters.kind in ("article", "quote"):
-            clauses.append("i.kind = :kind")
-            params["kind"] = filters.kind
-        # Quotes point at their article through quotes.article_id; one LEFT JOIN
-        # per kind gives both kinds one ranked query. Without filters on the
-        # joined tables the FTS table is ranked and cut to the page first, so
-        # only 20 rows are joined (at 100,000 articles: 3 ms instead of 12 ms
-        # for 573 matches). Snippets come last, for the page only: built in the
-        # ranked query they would be made for every match (9.6 ms instead of 2).
-        if clauses:
-            if filters.kind in ("article", "quote"):
-                clauses.append("i.kind = :kind")
-            ranked = "search_index"
-            order = "bm25(search_index, 0.0, 0.0, 4.0, 1.0)"
-            page = "LIMIT :limit OFFSET :offset"
-            where = "WHERE search_index MATCH :match" + "".join(f" AND {c}" for c in clauses)
-        else:
-            kind = " AND kind = :kind" if filters.kind in ("article", "quote") else ""
-            ranked = (
-                "(SELECT rowid, kind, ref, bm25(search_index, 0.0, 0.0, 4.0, 1.0) AS score "
-                f"FROM search_index WHERE search_index MATCH :match{kind} "
-                "ORDER BY score LIMIT :limit OFFSET :offset)"
-            )
-            order, page, where = "i.score", "", ""
-        params["kind"] = filters.kind
-        sql = f"""
-            SELECT i.rowid AS row_id, i.kind, CAST(i.ref AS INTEGER) AS ref,
-                   a.id AS article_id, a.title, a.published, s.name AS source,
-                   st.story_id, q.speaker_name
-            FROM {ranked} AS i
-            LEFT JOIN quotes AS q ON i.kind = 'quote' AND q.id = CAST(i.ref AS INTEGER)
-            JOIN articles AS a ON a.id = CASE WHEN i.kind = 'quote' THEN q.article_id
-                                              ELSE CAST(i.ref AS INTEGER) END
-            LEFT JOIN sources AS s ON s.id = a.source_id
-            LEFT JOIN story_articles AS st ON st.article_id = a.id
-            {where}
-            ORDER BY {order}
-            {page}
-        """
-        params.update(match=match, limit=limit, offset=offset)
-        rows = connection.execute(sa.text(sql), params).all()
+        where = "".join(f" AND {clause}" for clause in clauses)
+        # Headline matches weigh 4x body matches (bm25 column weights).
+        prefix = (
+            "WITH matched AS MATERIALIZED (SELECT rowid AS row_id, kind, "
+            "CAST(ref AS INTEGER) AS ref, "
+            "bm25(search_index, 0.0, 0.0, 4.0, 1.0) AS score "
+            "FROM search_index WHERE search_index MATCH :match ORDER BY score LIMIT :scan)"
+        )
+        params.update(match=match, scan=SCAN_LIMIT)
+        source = page_source(filters, clauses)
+        page = (
+            f"{joined(PAGE_COLUMNS, source)} ORDER BY m.score, m.ref"
+            if source
+            else f"{joined(PAGE_COLUMNS)}{where} ORDER BY m.score, m.ref "
+            "LIMIT :limit OFFSET :offset"
+        )
+        rows = connection.execute(
+            sa.text(f"{prefix} {page}"), {**params, "limit": limit, "offset": offset}
+        ).all()
+        tally = _page_tally(rows, limit, offset)
+        total, facets = tally or _facets(connection, prefix, where, params, postgres=False)
         if not rows:
-            return []
+            return [], total, facets
+        # Snippets for the page only: made for every match they cost 5x (9.6 ms
+        # instead of 2 at 100,000 articles, bench/web_load.py).
         snippets: dict[int, str] = dict(
             connection.execute(
                 sa.text(
@@ -203,67 +327,101 @@ class Fts5Search:
                 {"match": match, "rows": json.dumps([row.row_id for row in rows])},
             ).all()
         )
-        return [_hit(row, snippets.get(row.row_id, "")) for row in rows]
+        return [_hit(row, snippets.get(row.row_id, "")) for row in rows], total, facets
 
 
 class PostgresSearch:
     """Search PostgreSQL's ``search_index`` (migration 0002): tsvector, GIN index, ts_rank."""
 
-    def search(
-        self, connection: Connection, text: str, filters: SearchFilters, limit: int, offset: int
-    ) -> list[SearchHit]:
-        terms = tsquery(text)
+    def find(
+        self, connection: Connection, query: Query, filters: SearchFilters, limit: int, offset: int
+    ) -> tuple[list[SearchHit], int, dict[str, list[Facet]]]:
+        terms = to_tsquery(query)
         if terms is None:
-            return []
+            return [], 0, {}
         clauses, params = _filter_clauses(filters)
-        if filters.kind in ("article", "quote"):
-            clauses.append("i.kind = :kind")
-            params["kind"] = filters.kind
-        where = "".join(f" AND {clause}" for clause in clauses).replace(
-            "substr(a.first_seen_at, 1, 10)", "to_char(a.first_seen_at, 'YYYY-MM-DD')"
+        where = "".join(f" AND {clause}" for clause in clauses)
+        prefix = (
+            "WITH query AS (SELECT to_tsquery('english', :terms) AS terms), "
+            "matched AS MATERIALIZED (SELECT 0 AS row_id, i.kind, i.ref, i.body, "
+            "-ts_rank(i.document, query.terms) AS score "
+            "FROM search_index AS i, query WHERE i.document @@ query.terms "
+            "ORDER BY score LIMIT :scan)"
         )
-        sql = f"""
-            WITH query AS (SELECT to_tsquery('english', :terms) AS terms)
-            SELECT i.kind, i.ref,
-                   ts_headline('english', i.body, query.terms,
-                               'StartSel=' || chr(2) || ', StopSel=' || chr(3)
-                               || ', MaxWords=30, MinWords=12') AS snippet,
-                   a.id AS article_id, a.title, a.published, s.name AS source,
-                   st.story_id, q.speaker_name
-            FROM (
-                SELECT i.kind, i.ref, i.body, ts_rank(i.document, query.terms) AS rank
-                FROM search_index AS i, query WHERE i.document @@ query.terms
-            ) AS i
-            CROSS JOIN query
-            LEFT JOIN quotes AS q ON i.kind = 'quote' AND q.id = i.ref
-            JOIN articles AS a ON a.id = CASE WHEN i.kind = 'quote' THEN q.article_id ELSE i.ref END
-            LEFT JOIN sources AS s ON s.id = a.source_id
-            LEFT JOIN story_articles AS st ON st.article_id = a.id
-            WHERE TRUE{where}
-            ORDER BY i.rank DESC, i.ref
-            LIMIT :limit OFFSET :offset
-        """
-        params.update(terms=terms, limit=limit, offset=offset)
-        return [_hit(row, row.snippet) for row in connection.execute(sa.text(sql), params).all()]
+        params.update(terms=terms, scan=SCAN_LIMIT)
+        columns = PAGE_COLUMNS.replace("m.row_id,", "m.body,")
+        source = page_source(filters, clauses)
+        page = f"{joined(columns, source)}" if source else f"{joined(columns)}{where}"
+        sql = (
+            f"{prefix} SELECT j.*, ts_headline('english', j.body, query.terms, "
+            "'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=30, MinWords=12') "
+            f"AS snippet FROM ({page}) AS j CROSS JOIN query "
+            "ORDER BY j.score, j.ref" + ("" if source else " LIMIT :limit OFFSET :offset")
+        )
+        rows = connection.execute(
+            sa.text(_for_postgres(sql)), {**params, "limit": limit, "offset": offset}
+        )
+        found = rows.all()
+        hits = [_hit(row, row.snippet) for row in found]
+        tally = _page_tally(found, limit, offset)
+        total, facets = tally or _facets(connection, prefix, where, params, postgres=True)
+        return hits, total, facets
+
+
+def _for_postgres(sql: str) -> str:
+    """SQLite's date-of-a-timestamp expression, in PostgreSQL."""
+    return sql.replace("substr(a.first_seen_at, 1, 10)", "to_char(a.first_seen_at, 'YYYY-MM-DD')")
 
 
 def _hit(row: Any, snippet: str | None) -> SearchHit:
     return SearchHit(
-        kind=row.kind,
+        kind="quote" if row.kind == "quote" else "article",
         ref=int(row.ref),
         article_id=int(row.article_id),
         title=row.title,
-        source=row.source,
+        outlet=row.outlet,
         published=row.published,
         story_id=row.story_id,
         snippet=snippet or "",
         speaker=row.speaker_name,
+        superseded=row.kind == "former",
     )
 
 
 def backend_for(store: Store) -> SearchBackend:
     """The search implementation for the store's database."""
     return Fts5Search() if store.is_sqlite else PostgresSearch()
+
+
+def find(
+    store: Store,
+    text: str,
+    filters: SearchFilters | None = None,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+) -> SearchResults:
+    """Articles and quotes matching ``text``, best first, with their count and facets.
+
+    Args:
+        store: the store to search.
+        text: the user's query: words (all required), ``"phrases"``, ``OR``,
+            ``-word`` or ``NOT word``, ``prefix*`` (``store/query.py``).
+        filters: outlet, story, date range and kind restrictions.
+        limit: most hits returned.
+        offset: hits skipped (paging).
+
+    Returns:
+        A page of hits, the number of all hits, and facets by outlet, story and
+        month; no hits when ``text`` has no word to look for.
+    """
+    query = parse_query(text)
+    with store.read() as connection:
+        hits, total, facets = backend_for(store).find(
+            connection, query, filters or SearchFilters(), limit, offset
+        )
+    capped = facets.pop("capped", None) is not None
+    return SearchResults(str(query), hits, total, facets, query.notes, capped)
 
 
 def search(
@@ -274,117 +432,5 @@ def search(
     limit: int = 20,
     offset: int = 0,
 ) -> list[SearchHit]:
-    """Articles and quotes matching every word of ``text``, best first.
-
-    Args:
-        store: the store to search.
-        text: the user's query, taken as plain words (no operators).
-        filters: source, story, date range and kind restrictions.
-        limit: most hits returned.
-        offset: hits skipped (paging).
-
-    Returns:
-        The hits; empty when ``text`` has no words.
-    """
-    with store.read() as connection:
-        return backend_for(store).search(
-            connection, text, filters or SearchFilters(), limit, offset
-        )
-
-
-def index_rowid(kind: str, ref: int) -> int:
-    """The FTS5 rowid of an article's or a quote's entry: articles even, quotes odd.
-
-    FTS5 finds a row by rowid through its b-tree, but by any other column only
-    by reading the whole index: replacing an article's entry by (kind, ref)
-    cost ~4.5 ms per new version at 4,000 articles and grew with the archive
-    (bench/watch.py's first round). PostgreSQL indexes (kind, ref) instead.
-    """
-    return 2 * ref + (1 if kind == "quote" else 0)
-
-
-def index_entry(
-    connection: Connection, kind: str, ref: int, title: str, body: str, *, replace: bool
-) -> None:
-    """Add one article's or quote's entry to the search index (replacing its old one).
-
-    Args:
-        connection: an open write transaction.
-        kind: ``article`` or ``quote``.
-        ref: the article's or quote's id.
-        title: the headline (articles) or speaker (quotes).
-        body: the text.
-        replace: drop the entry's previous row first (an article's new version).
-    """
-    values: dict[str, Any] = {"kind": kind, "ref": ref, "title": title, "body": body}
-    sqlite = connection.dialect.name == "sqlite"
-    if sqlite:
-        values["rowid"] = index_rowid(kind, ref)
-    if replace:
-        where = "rowid = :rowid" if sqlite else "kind = :kind AND ref = :ref"
-        connection.execute(sa.text(f"DELETE FROM search_index WHERE {where}"), values)
-    columns = ", ".join(values)
-    placeholders = ", ".join(f":{name}" for name in values)
-    connection.execute(
-        sa.text(f"INSERT INTO search_index ({columns}) VALUES ({placeholders})"), values
-    )
-
-
-def drop_entries(connection: Connection, kind: str, refs: list[int]) -> None:
-    """Remove the search entries of these articles or quotes (in the caller's transaction)."""
-    if not refs:
-        return
-    if connection.dialect.name == "sqlite":
-        rowids = [index_rowid(kind, ref) for ref in refs]
-        statement = sa.text("DELETE FROM search_index WHERE rowid IN :rowids").bindparams(
-            sa.bindparam("rowids", expanding=True)
-        )
-        connection.execute(statement, {"rowids": rowids})
-    else:
-        statement = sa.text(
-            "DELETE FROM search_index WHERE kind = :kind AND ref IN :refs"
-        ).bindparams(sa.bindparam("refs", expanding=True))
-        connection.execute(statement, {"kind": kind, "refs": refs})
-
-
-def rebuild_index(store: Store) -> int:
-    """Refill ``search_index`` from each article's latest visible version and all quotes.
-
-    On SQLite each row gets its ``index_rowid``; PostgreSQL's table has no rowid.
-
-    Returns:
-        The number of rows indexed.
-    """
-    with store.write() as connection:
-        sqlite = connection.dialect.name == "sqlite"
-
-        def rows(kind: str, ref: str) -> tuple[str, str]:
-            """The INSERT's column list and the SELECT's leading columns for ``kind``."""
-            if not sqlite:
-                return "kind, ref", f"'{kind}', {ref}"
-            rowid = f"2 * {ref} + {index_rowid(kind, 0)}"  # index_rowid, in SQL
-            return "rowid, kind, ref", f"{rowid}, '{kind}', {ref}"
-
-        connection.execute(sa.text("DELETE FROM search_index"))
-        into, select = rows("article", "v.article_id")
-        articles = connection.execute(
-            sa.text(
-                f"INSERT INTO search_index ({into}, title, body) "
-                f"SELECT {select}, COALESCE(v.title, ''), v.text FROM versions AS v "
-                "WHERE v.number = (SELECT max(w.number) FROM versions AS w "
-                "WHERE w.article_id = v.article_id AND w.kind = 'new')"
-            )
-        ).rowcount
-        into, select = rows("quote", "id")
-        quotes = connection.execute(
-            sa.text(
-                f"INSERT INTO search_index ({into}, title, body) "
-                f"SELECT {select}, COALESCE(speaker_name, ''), text FROM quotes AS q "
-                # Only the quotes of each article's current version: older ones
-                # stay stored but are not what the article says now.
-                "WHERE q.version_id = (SELECT w.id FROM versions AS w "
-                "WHERE w.article_id = q.article_id AND w.kind IN ('new', 'flipflop') "
-                "ORDER BY w.number DESC LIMIT 1)"
-            )
-        ).rowcount
-    return int(articles) + int(quotes)
+    """The hits of ``find`` alone (for callers that need no count or facets)."""
+    return find(store, text, filters, limit=limit, offset=offset).hits

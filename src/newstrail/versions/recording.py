@@ -49,6 +49,7 @@ from newstrail.versions.health import (
     observe,
     source_state,
 )
+from newstrail.versions.kinds import HELD_KINDS, VISIBLE_KINDS
 from newstrail.versions.rows import (
     after_version,
     create_article,
@@ -60,10 +61,6 @@ from newstrail.versions.rows import (
 from newstrail.versions.verification import Side, verify_change
 
 Reextract = Callable[[bytes, str | None], Extracted]
-# Versions readers see; the others are stored and shown only in an article's history.
-VISIBLE_KINDS = ("new", "flipflop")
-# Captures held back: never the text a later capture is compared with.
-HELD_KINDS = ("suspect", "teaser")
 # Versions a capture may flip back to.
 FLIPFLOP_TARGETS = ("new", "trivial")
 
@@ -434,4 +431,12 @@ def _already_imported(
     )
 
 
-__all__ = ["Capture", "Decision", "Recorded", "lead_title", "record_capture"]
+__all__ = [
+    "HELD_KINDS",
+    "VISIBLE_KINDS",
+    "Capture",
+    "Decision",
+    "Recorded",
+    "lead_title",
+    "record_capture",
+]

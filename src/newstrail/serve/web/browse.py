@@ -7,15 +7,11 @@ share. The read model is ``serve.browse``; these views only parse the query.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel
 
 from newstrail.errors import InvalidInput
 from newstrail.serve.browse import (
@@ -32,45 +28,13 @@ from newstrail.serve.browse import (
     model_json,
 )
 from newstrail.serve.web.params import MAX_ID
-from newstrail.serve.web.rendering import View, ViewFunction, render, store_of
+from newstrail.serve.web.rendering import View, store_of, twin
 
 PageQuery = Annotated[int, Query(ge=1, le=100_000)]
 PerPageQuery = Annotated[int, Query(ge=1, le=MAX_PER_PAGE)]
 OutletQuery = Annotated[list[str], Query(max_length=200)]
 DayQuery = Annotated[str | None, Query(max_length=10)]
 SizeQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
-
-
-def typed_twin(
-    router: APIRouter, path: str, *, summary: str, model: type[BaseModel]
-) -> Callable[[ViewFunction], ViewFunction]:
-    """``twin`` with a response model for the JSON route's OpenAPI schema."""
-
-    # Until rendering.twin takes ``model=``, the browse routes register themselves.
-    def decorate(view: ViewFunction) -> ViewFunction:
-        @functools.wraps(view)
-        def endpoint(**kwargs: Any) -> Response:
-            return render(kwargs["request"], view(**kwargs))
-
-        router.add_api_route(
-            path + ".json",
-            endpoint,
-            methods=["GET"],
-            summary=summary,
-            response_model=model,
-            response_class=JSONResponse,
-        )
-        router.add_api_route(
-            path,
-            endpoint,
-            methods=["GET"],
-            summary=summary,
-            include_in_schema=False,
-            response_class=HTMLResponse,
-        )
-        return view
-
-    return decorate
 
 
 def _day(value: str | None, name: str) -> date | None:
@@ -151,7 +115,7 @@ STORY_LABELS = {
 def register(pages: APIRouter) -> None:
     """Add ``/articles`` and ``/stories`` (and their ``.json`` twins) to ``pages``."""
 
-    @typed_twin(pages, "/articles", summary="Articles, filtered and paged", model=ArticlePage)
+    @twin(pages, "/articles", summary="Articles, filtered and paged", model=ArticlePage)
     def articles(
         request: Request,
         outlet: OutletQuery = [],  # noqa: B006 (FastAPI copies query defaults)
@@ -184,7 +148,7 @@ def register(pages: APIRouter) -> None:
         }
         return View("articles.html", model_json(found), context)
 
-    @typed_twin(pages, "/stories", summary="Stories, filtered and paged", model=StoryPage)
+    @twin(pages, "/stories", summary="Stories, filtered and paged", model=StoryPage)
     def stories(
         request: Request,
         outlet: OutletQuery = [],  # noqa: B006 (FastAPI copies query defaults)

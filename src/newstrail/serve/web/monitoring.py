@@ -25,6 +25,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from newstrail.errors import StoreError
+from newstrail.serve import models
 from newstrail.serve.operations import health, service_status, stale_after
 from newstrail.serve.web.rendering import store_of
 from newstrail.settings import Settings
@@ -116,7 +117,12 @@ def router() -> APIRouter:
     """The monitoring routes."""
     routes = APIRouter()
 
-    @routes.get("/healthz", summary="Store reachable, last watch pass, backlog")
+    @routes.get(
+        "/healthz",
+        summary="Store reachable, last watch pass, backlog",
+        response_model=models.Health,
+        responses={503: {"description": "The store is unreachable, or the watcher is down."}},
+    )
     def healthz(
         request: Request,
         require: Annotated[str | None, Query(pattern="^watcher$")] = None,
@@ -133,7 +139,12 @@ def router() -> APIRouter:
             return JSONResponse(body, status_code=503)
         return JSONResponse(body)
 
-    @routes.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    @routes.get(
+        "/metrics",
+        summary="Prometheus metrics",
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
     def metrics(request: Request) -> Response:
         registry = CollectorRegistry(auto_describe=False)
         registry.register(StoreCollector(store_of(request), request.app.state.settings))

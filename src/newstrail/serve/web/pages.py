@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
 
 from newstrail.errors import InvalidInput, NotFound
+from newstrail.serve import models
 from newstrail.serve.archive import RETIRED_NOTE, get_article
 from newstrail.serve.atom import describe_edit, list_changes
 from newstrail.serve.diff_rows import load_version_diff, operations
@@ -29,7 +30,7 @@ from newstrail.serve.web.stories import (
 from newstrail.settings import Settings
 from newstrail.store import schema
 from newstrail.store.database import Store
-from newstrail.store.search import SearchFilters, search
+from newstrail.store.search import SearchFilters, SearchResults, find
 from newstrail.versions.health import source_extraction
 
 SEARCH_PAGE_SIZE = 20
@@ -59,7 +60,7 @@ def router() -> APIRouter:
     browse.register(pages)
     diffs.register(pages)
 
-    @twin(pages, "/", summary="Latest stories and changes")
+    @twin(pages, "/", summary="Latest stories and changes", model=models.Home)
     def home(request: Request) -> View:
         store = store_of(request)
 
@@ -73,7 +74,7 @@ def router() -> APIRouter:
             "home.html", cache_of(request).get("home", stamp(store, ARCHIVE_STAMP), compute)
         )
 
-    @twin(pages, "/stories/{story_id}", summary="One story across outlets")
+    @twin(pages, "/stories/{story_id}", summary="One story across outlets", model=models.Story)
     def story(request: Request, story_id: RecordId) -> View:
         store, cache = store_of(request), cache_of(request)
         current = stamp(store, STORY_STAMP, story_id)
@@ -92,7 +93,12 @@ def router() -> APIRouter:
             stamp=current,
         )
 
-    @twin(pages, "/articles/{article_id}", summary="One article, its text and versions")
+    @twin(
+        pages,
+        "/articles/{article_id}",
+        summary="One article, its text and versions",
+        model=models.ArticleDetail,
+    )
     def article(
         request: Request,
         article_id: RecordId,
@@ -117,7 +123,12 @@ def router() -> APIRouter:
             stamp=(current, note),
         )
 
-    @twin(pages, "/articles/{article_id}/diff", summary="Word diff between two versions")
+    @twin(
+        pages,
+        "/articles/{article_id}/diff",
+        summary="Word diff between two versions",
+        model=models.Diff,
+    )
     def diff(
         request: Request,
         article_id: RecordId,
@@ -129,19 +140,23 @@ def router() -> APIRouter:
         edit = describe_edit(found.old.title, found.old_text, found.new.title, found.new_text)
         data = {
             **found.to_json(),
-            "source": found.outlet,
             "description": edit.description,
             "substantive": edit.substantive,
             "operations": operations(found.rows),
         }
         return View("diff.html", jsonable(data), {**diff_page(found), "mode": mode})
 
-    @twin(pages, "/sources", summary="Sources (outlets) and the feeds watched for them")
+    @twin(
+        pages,
+        "/sources",
+        summary="Sources (outlets) and the feeds watched for them",
+        model=models.Sources,
+    )
     def sources(request: Request) -> View:
         s, f, a, h = schema.sources, schema.feeds, schema.articles, schema.source_health
         with store_of(request).read() as connection:
             counts = (
-                sa.select(a.c.source_id, sa.func.count().label("articles"))
+                sa.select(a.c.source_id, sa.func.count().label("article_count"))
                 .group_by(a.c.source_id)
                 .subquery()
             )
@@ -150,7 +165,7 @@ def router() -> APIRouter:
                     s.c.id,
                     s.c.name,
                     s.c.domain,
-                    sa.func.coalesce(counts.c.articles, 0).label("articles"),
+                    sa.func.coalesce(counts.c.article_count, 0).label("article_count"),
                     sa.case((h.c.state == "degraded", h.c.reason), else_=None).label(
                         "extraction_degraded"
                     ),
@@ -170,7 +185,12 @@ def router() -> APIRouter:
         }
         return View("sources.html", data)
 
-    @twin(pages, "/sources/edits", summary="The silent-edit record: outlets ranked")
+    @twin(
+        pages,
+        "/sources/edits",
+        summary="The silent-edit record: outlets ranked",
+        model=models.SourceEdits,
+    )
     def source_edits(request: Request) -> View:
         records = outlet_records(store_of(request))
         data = {
@@ -179,7 +199,12 @@ def router() -> APIRouter:
         }
         return View("source_edits.html", data)
 
-    @twin(pages, "/sources/{source_id}", summary="A source's health and change statistics")
+    @twin(
+        pages,
+        "/sources/{source_id}",
+        summary="A source's health and change statistics",
+        model=models.SourceReport,
+    )
     def source(request: Request, source_id: RecordId) -> View:
         store = store_of(request)
         data = source_report(store, source_id)
@@ -190,7 +215,9 @@ def router() -> APIRouter:
         data["silent_edits"] = outlet_records(store, source_id)[0].to_json()
         return View("source.html", data)
 
-    @twin(pages, "/search", summary="Full-text search over articles and quotes")
+    @twin(
+        pages, "/search", summary="Full-text search over articles and quotes", model=models.Search
+    )
     def search_page(
         request: Request,
         q: str = "",
@@ -208,8 +235,8 @@ def router() -> APIRouter:
             date_to=_parse_day(date_to, "to"),
             kind=kind or None,
         )
-        hits = (
-            search(
+        results = (
+            find(
                 store_of(request),
                 q,
                 filters,
@@ -217,7 +244,7 @@ def router() -> APIRouter:
                 offset=(page - 1) * SEARCH_PAGE_SIZE,
             )
             if q.strip()
-            else []
+            else SearchResults("", [], 0)
         )
         data = {
             "q": q,
@@ -229,8 +256,9 @@ def router() -> APIRouter:
                 "kind": kind,
             },
             "page": page,
-            "results": [hit.to_json() for hit in hits],
+            "page_size": SEARCH_PAGE_SIZE,
+            **results.to_json(),
         }
-        return View("search.html", data, {"hits": hits})
+        return View("search.html", data, {"hits": results.hits})
 
     return pages

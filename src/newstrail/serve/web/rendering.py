@@ -19,7 +19,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import BaseModel
 
+from newstrail.serve.archive import iso_utc
 from newstrail.serve.web.cache import PageCache
 from newstrail.serve.web.security import (
     CSRF_COOKIE,
@@ -49,8 +51,10 @@ class View:
 
 
 def jsonable(value: Any) -> Any:
-    """``value`` with datetimes and dates as ISO strings, recursively."""
-    if isinstance(value, datetime | date):
+    """``value`` with datetimes (UTC, with offset) and dates as ISO strings, recursively."""
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
@@ -160,8 +164,18 @@ def json_twin(request: Request) -> str:
 ViewFunction = Callable[..., View]
 
 
-def twin(router: APIRouter, path: str, *, summary: str) -> Callable[[ViewFunction], ViewFunction]:
-    """Register a view at ``path`` (HTML) and ``path.json`` (JSON, in the OpenAPI schema)."""
+def twin(
+    router: APIRouter, path: str, *, summary: str, model: type[BaseModel]
+) -> Callable[[ViewFunction], ViewFunction]:
+    """Register a view at ``path`` (HTML) and ``path.json`` (JSON, in the OpenAPI schema).
+
+    Args:
+        router: the router to add both routes to.
+        path: the HTML page's path; the JSON twin is at ``path.json``.
+        summary: the OpenAPI summary.
+        model: the JSON's pydantic model (``serve/models.py``), its OpenAPI
+            schema; the data is returned as built, and tests validate it.
+    """
 
     def decorate(view: ViewFunction) -> ViewFunction:
         @functools.wraps(view)
@@ -171,7 +185,12 @@ def twin(router: APIRouter, path: str, *, summary: str) -> Callable[[ViewFunctio
         json_path = "/.json" if path == "/" else path + ".json"
         # The .json route goes first: "/stories/{id}" would otherwise claim "/stories/3.json".
         router.add_api_route(
-            json_path, endpoint, methods=["GET"], summary=summary, response_class=JSONResponse
+            json_path,
+            endpoint,
+            methods=["GET"],
+            summary=summary,
+            response_class=JSONResponse,
+            response_model=model,
         )
         router.add_api_route(
             path,

@@ -61,8 +61,8 @@ def list_story_summaries(store: Store, limit: int = 20) -> list[dict[str, Any]]:
             "title": r.title,
             "first_seen": iso(r.first_seen),
             "last_seen": iso(r.last_seen),
-            "articles": r.articles,
-            "outlets": r.outlets,
+            "article_count": r.articles,
+            "outlet_count": r.outlets,
         }
         for r in rows
     ]

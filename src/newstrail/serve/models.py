@@ -1,0 +1,311 @@
+"""The JSON the web app answers, as typed models: the OpenAPI schema and the tests' contract.
+
+One vocabulary everywhere (web JSON, CLI ``--json``, exports): a count is
+``<thing>_count`` (an int), a list is a plural noun and always a list, an
+article has ``outlet`` (its source's name), ``version_count`` and
+``language``, a version has ``article_id`` and ``text_sha256``, and every
+timestamp is ISO 8601 in UTC with its offset (``AwareDatetime`` refuses one
+without). Publication dates are ``YYYY-MM-DD``.
+
+Each JSON route names its model (``twin(..., model=...)``); the route still
+returns the data its read model built, so the model documents and checks it
+(``tests/test_api.py`` validates a real response of every route against its
+model) rather than re-serialising it. Models that describe per-story analyses
+type their envelope and leave the analysis records open (``dict``): their
+shape belongs to ``coverage/`` and is documented there.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+# The browse pages' models live beside the read model that fills them.
+from newstrail.serve.browse import ArticlePage as ArticlePage
+from newstrail.serve.browse import StoryPage as StoryPage
+
+
+class Strict(BaseModel):
+    """A model that refuses fields it does not declare (so a renamed field fails a test)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Article(Strict):
+    """An article as listed."""
+
+    id: int
+    url: str
+    outlet: str | None = Field(description="The source's (outlet's) name.")
+    title: str | None
+    published: date | None = Field(description="Publication date, YYYY-MM-DD.")
+    first_seen_at: AwareDatetime
+    last_changed_at: AwareDatetime | None
+    version_count: int
+    language: str | None
+    state: str = Field(description="active | retired | gone")
+    story_id: int | None
+
+
+class Version(Strict):
+    """One stored version, without its text."""
+
+    id: int
+    article_id: int
+    number: int
+    kind: str = Field(description="new | trivial | flipflop | template | suspect | teaser")
+    captured_at: AwareDatetime
+    title: str | None
+    text_sha256: str
+    words: int
+    origin: str
+    same_as_id: int | None
+    note: str | None = Field(description="Why a version is held back, if it is.")
+
+
+class Change(Strict):
+    """One published change to an article, described."""
+
+    version_id: int
+    article_id: int
+    number: int
+    previous_number: int
+    kind: str
+    captured_at: AwareDatetime
+    url: str
+    title: str | None
+    outlet: str | None
+    source_id: int | None
+    story_id: int | None
+    description: str
+    title_changed: bool
+    substantive: bool
+
+
+class ArticleDetail(Article):
+    """One article: metadata, current text, every version and its described changes."""
+
+    byline: str | None
+    site_name: str | None
+    evidence: dict[str, Any]
+    access: str = Field(description="free | restricted | teaser")
+    text: str
+    extractor: str | None
+    next_check_at: AwareDatetime | None
+    versions: list[Version]
+    retired: bool
+    changes: list[Change]
+
+
+class StoryListing(Strict):
+    """A story as listed on the home page."""
+
+    id: int
+    title: str | None
+    first_seen: AwareDatetime | None
+    last_seen: AwareDatetime | None
+    article_count: int
+    outlet_count: int
+
+
+class Home(Strict):
+    """The home page: the latest stories and changes."""
+
+    stories: list[StoryListing]
+    changes: list[Change]
+
+
+class StoryArticle(BaseModel):
+    """An article of a story."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: int
+    url: str
+    outlet: str | None
+    title: str | None
+    published: date | None
+    first_seen_at: AwareDatetime
+
+
+class Story(BaseModel):
+    """One story across outlets with what was computed about it.
+
+    Open to more fields: the story page's analyses grow (coverage grid,
+    speakers) and are typed where they are computed.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    id: int
+    title: str | None
+    state: str
+    first_seen: AwareDatetime | None
+    last_seen: AwareDatetime | None
+    article_ids: list[int]
+    outlets: list[str]
+    articles: list[StoryArticle]
+    analysed_at: AwareDatetime | None
+    analysed_version_ids: list[int]
+    stale: bool
+    quotes: list[dict[str, Any]]
+    summary: list[dict[str, Any]]
+    passages: list[dict[str, Any]]
+    exclusive: dict[str, Any]
+    discrepancies: list[dict[str, Any]]
+    moves: list[dict[str, Any]]
+
+
+class DiffSide(Strict):
+    """One side of a diff: which version."""
+
+    number: int
+    title: str | None
+    captured_at: AwareDatetime
+    kind: str
+
+
+class Diff(BaseModel):
+    """The word diff between two versions of an article."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    article_id: int
+    url: str
+    outlet: str | None
+    from_: DiffSide = Field(alias="from")
+    to: DiffSide
+    title_changed: bool
+    description: str
+    substantive: bool
+    words_added: int
+    words_removed: int
+    operations: list[dict[str, Any]]
+
+
+class Source(Strict):
+    """A source (outlet)."""
+
+    id: int
+    name: str
+    domain: str | None
+    article_count: int
+    extraction_degraded: str | None = Field(description="Why extraction is degraded, if it is.")
+
+
+class Feed(Strict):
+    """A watched feed, sitemap or page."""
+
+    id: int
+    url: str
+    kind: str
+    name: str | None
+    source_id: int | None
+    active: bool
+
+
+class Sources(Strict):
+    """Every source and watched feed."""
+
+    sources: list[Source]
+    feeds: list[Feed]
+
+
+class SourceEdits(Strict):
+    """The silent-edit record: outlets ranked."""
+
+    rank_min_factual: int
+    outlets: list[dict[str, Any]]
+
+
+class SourceReport(BaseModel):
+    """One source's health, feeds, change statistics and silent-edit record."""
+
+    model_config = ConfigDict(extra="allow")
+
+    recent_changes: list[Change]
+    extraction: dict[str, Any]
+    silent_edits: dict[str, Any]
+
+
+class SearchFilters(Strict):
+    """The filters a search was run with, as given."""
+
+    source: str | None
+    story: int | None
+    from_: str | None = Field(alias="from")
+    to: str | None
+    kind: str | None
+
+
+class SearchHit(Strict):
+    """One matching article or quote."""
+
+    kind: str = Field(description="article | quote")
+    ref: int = Field(description="The article's or quote's id.")
+    article_id: int
+    title: str | None
+    outlet: str | None
+    published: date | None
+    story_id: int | None
+    speaker: str | None
+    superseded: bool = Field(description="Matched only text the article no longer carries.")
+    snippet: str
+    highlights: list[str]
+
+
+class Facet(Strict):
+    """One value of a facet and how many hits have it."""
+
+    value: str | int | None
+    count: int
+
+
+class Search(Strict):
+    """A page of search hits, their total and facets by outlet, story and month."""
+
+    q: str
+    filters: SearchFilters
+    page: int
+    page_size: int
+    query: str = Field(description="The query as understood (words, phrases, OR, exclusions).")
+    hit_count: int
+    hit_count_capped: bool = Field(
+        description="More matches than were counted: hit_count and facets are of the best-ranked."
+    )
+    hits: list[SearchHit]
+    facets: dict[str, list[Facet]]
+    notes: list[str]
+
+
+class Follows(BaseModel):
+    """What the signed-in reader follows, and the stories and changes that match."""
+
+    model_config = ConfigDict(extra="allow")
+
+    follows: list[dict[str, Any]]
+    stories: list[dict[str, Any]]
+    changes: list[Change]
+
+
+class Backlog(Strict):
+    """Work waiting for the watcher."""
+
+    due_articles: int
+    due_feeds: int
+    pending_alerts: int
+
+
+class Health(Strict):
+    """Liveness and readiness: the store, the schema and the watcher."""
+
+    status: str
+    store: str
+    schema_revision: str | None
+    watcher: str
+    last_pass_at: AwareDatetime | None
+    last_pass_age_seconds: float | None
+    backlog: Backlog
+    watchers: list[dict[str, Any]]

@@ -1,0 +1,191 @@
+"""One API: every JSON route has a typed model, and what it answers validates against it.
+
+The OpenAPI document is walked route by route: a JSON route without a named
+schema, or a download documented as JSON, fails. Then each JSON route is asked
+for real data (the shared test archive) and the answer is validated against
+its route's own model; the CLI's ``--json`` and the exports use the same
+article fields. Atom entries carry stable ``tag:`` ids and the diff.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+from pydantic import BaseModel
+
+from newstrail.cli.main import cli
+from newstrail.serve import models
+from newstrail.serve.web.app import create_app
+from newstrail.settings import Settings
+from newstrail.store.database import Store
+from test_web_support import Archive, seed_archive
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+DOWNLOADS = {
+    "/export/{kind}.jsonl": "application/x-ndjson",
+    "/export/{kind}.csv": "text/csv",
+    "/articles/{article_id}.warc": "application/warc",
+    "/stories/{story_id}.warc": "application/warc",
+}
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def archive(store: Store) -> Archive:
+    return seed_archive(store)
+
+
+@pytest.fixture
+async def client(store: Store, archive: Archive) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(store, Settings(public_url="https://news.example.org"))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+def openapi() -> dict[str, Any]:
+    return create_app(Store(":memory:"), Settings()).openapi()
+
+
+def test_every_json_route_has_a_typed_schema() -> None:
+    schema = openapi()
+    untyped = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            content = operation["responses"].get("200", {}).get("content", {})
+            if "application/json" not in content:
+                continue
+            ref = content["application/json"].get("schema", {}).get("$ref", "")
+            if method == "get" and (not ref or ref.endswith("/View")):
+                untyped.append(f"{method.upper()} {path}")
+    assert untyped == [], f"JSON routes without a typed model: {untyped}"
+    assert "View" not in schema.get("components", {}).get("schemas", {})
+
+
+def test_downloads_and_feeds_are_documented_with_their_media_types() -> None:
+    paths = openapi()["paths"]
+    for path, media_type in DOWNLOADS.items():
+        assert list(paths[path]["get"]["responses"]["200"]["content"]) == [media_type], path
+    for path in [p for p in paths if p.endswith(".atom")]:
+        assert list(paths[path]["get"]["responses"]["200"]["content"]) == ["application/atom+xml"]
+
+
+def json_models() -> dict[str, type[BaseModel]]:
+    """Each GET JSON route's path and the model its OpenAPI schema names (in serve/models.py)."""
+    found = {}
+    for path, operations in openapi()["paths"].items():
+        content = operations.get("get", {}).get("responses", {}).get("200", {}).get("content", {})
+        ref = content.get("application/json", {}).get("schema", {}).get("$ref")
+        if ref:
+            found[path] = getattr(models, ref.rsplit("/", 1)[1])
+    return found
+
+
+@pytest.mark.anyio
+async def test_each_json_route_answers_what_its_model_says(
+    client: httpx.AsyncClient, archive: Archive
+) -> None:
+    concrete = {
+        "/.json": "/.json",
+        "/stories/{story_id}.json": f"/stories/{archive.story_id}.json",
+        "/articles/{article_id}.json": f"/articles/{archive.edited_article}.json",
+        "/articles/{article_id}/diff.json": f"/articles/{archive.edited_article}/diff.json",
+        "/sources.json": "/sources.json",
+        "/sources/edits.json": "/sources/edits.json",
+        "/sources/{source_id}.json": f"/sources/{archive.other_source_id}.json",
+        "/search.json": "/search.json?q=minister",
+        "/articles.json": "/articles.json?changed=yes",
+        "/stories.json": "/stories.json",
+        "/follows.json": "/follows.json",
+        "/healthz": "/healthz",
+    }
+    routes = json_models()
+    assert set(routes) == set(concrete), "a JSON route has no test request here"
+    for route, url in concrete.items():
+        response = await client.get(url)
+        assert response.status_code == 200, (url, response.text)
+        routes[route].model_validate(
+            response.json()
+        )  # raises on a missing, extra or mistyped field
+
+
+@pytest.mark.anyio
+async def test_timestamps_carry_their_offset_and_counts_are_named_as_counts(
+    client: httpx.AsyncClient, archive: Archive
+) -> None:
+    home = (await client.get("/.json")).json()
+    assert all(isinstance(s["article_count"], int) for s in home["stories"])
+    assert "articles" not in home["stories"][0]
+    article = (await client.get(f"/articles/{archive.edited_article}.json")).json()
+    assert article["first_seen_at"].endswith("+00:00")
+    assert all(v["captured_at"].endswith("+00:00") for v in article["versions"])
+    assert article["version_count"] == 3 and isinstance(article["versions"], list)
+    assert article["outlet"] == "Wire Daily"
+
+
+def test_cli_json_and_exports_use_the_api_field_names(store: Store, tmp_path: Any) -> None:
+    db = tmp_path / "api.db"
+    file_store = Store(db)
+    seed_archive(file_store)
+    file_store.close()
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["--db", str(db), "articles", "--json"])
+    assert listed.exit_code == 0, listed.output
+    for line in listed.output.splitlines():
+        models.Article.model_validate_json(line)
+    exported = runner.invoke(cli, ["--db", str(db), "export", "articles"])
+    assert exported.exit_code == 0, exported.output
+    for line in exported.output.splitlines():
+        record = json.loads(line)
+        models.Article.model_validate(record)
+
+
+@pytest.mark.anyio
+async def test_atom_entries_have_stable_tag_ids_the_diff_and_links_that_exist(
+    client: httpx.AsyncClient, archive: Archive
+) -> None:
+    feeds = []
+    for host in ("http://testserver", "http://other-name:8080"):
+        response = await client.get("/feeds/changes.atom", headers={"host": host.split("//")[1]})
+        assert response.headers["content-type"].startswith("application/atom+xml")
+        feeds.append(etree.fromstring(response.content))
+    ids = [[e.findtext(f"{ATOM}id") for e in feed.iter(f"{ATOM}entry")] for feed in feeds]
+    assert ids[0] and ids[0] == ids[1], "entry ids changed with the host name"
+    assert all(i.startswith("tag:news.example.org,") and ":version/" in i for i in ids[0])
+    entry = next(
+        e
+        for e in feeds[0].iter(f"{ATOM}entry")
+        if f"/articles/{archive.edited_article}/" in e.find(f"{ATOM}link").get("href")
+    )
+    content = entry.findtext(f"{ATOM}content")
+    assert entry.find(f"{ATOM}content").get("type") == "html"
+    assert "<del>190</del> <ins>188</ins>" in content  # the changed words, marked
+    assert "Headline: <del>Minister quits</del> <ins>Minister resigns over vote</ins>" in content
+    link = entry.find(f"{ATOM}link").get("href")
+    assert link.startswith("https://news.example.org/articles/")
+    path = link.removeprefix("https://news.example.org")
+    assert (await client.get(path)).status_code == 200
+
+
+@pytest.mark.anyio
+async def test_docs_are_served_from_local_files(client: httpx.AsyncClient) -> None:
+    page = await client.get("/docs")
+    assert page.status_code == 200
+    assert "https://" not in page.text and "http://" not in page.text  # no CDN
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    for asset in ("/static/docs/swagger-ui-bundle.js", "/static/docs/swagger-ui.css"):
+        response = await client.get(asset)
+        assert response.status_code == 200 and len(response.content) > 10_000, asset
+    assert (await client.get("/openapi.json")).json()["info"]["title"] == "newstrail"
+    other = await client.get("/")
+    assert "script-src" not in other.headers["content-security-policy"]
