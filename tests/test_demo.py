@@ -40,4 +40,4 @@ def test_watched_store_names_outlets_and_shows_every_kind_of_change(tmp_path: Pa
     descriptions = " ".join(change["description"] for change in changes)
     assert "headline changed" in descriptions and "correction" in descriptions
     assert {"deleted", "moved", "active"} <= states
-    assert {article["source"] for article in story["articles"]} == names
+    assert {article["outlet"] for article in story["articles"]} == names
