@@ -128,6 +128,7 @@ PATH_CASES = [
     (["import", "missing.html"], 1),
     (["import", "a-file.txt/inner.html"], 1),
     (["import", "nothing-importable"], 1),
+    (["import", "a-dir"], 1),  # an empty folder: "nothing to import", not "0 files"
     (["extract", "missing.html"], 1),
     (["extract", "a-dir"], 1),
     (["extract", "a-file.txt/inner.html"], 1),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from newstrail.cli.app import Context, ExitStatus
+from newstrail.cli.app import Context, ExitStatus, say
 from newstrail.cli.options import json_option
 from newstrail.cli.output import console, errors, print_json_lines
 
@@ -51,6 +51,19 @@ def import_command(
         until=until.date() if until else None,
         show_progress=not as_json,
     )
+    if summary.found_nothing:
+        # An empty folder is almost always a wrong path: say so instead of "0 files".
+        from newstrail.jobs.importer import (
+            HTML_SUFFIXES,
+            JSONL_SUFFIXES,
+            TEXT_SUFFIXES,
+            WARC_SUFFIXES,
+        )
+
+        kinds = ", ".join((*HTML_SUFFIXES, *TEXT_SUFFIXES, *JSONL_SUFFIXES, *WARC_SUFFIXES))
+        where = ", ".join(str(path) for path in paths)
+        say(f"nothing to import in {where}: no {kinds} files")
+        sys.exit(ExitStatus.FAILED)
     for failure in summary.failures:
         errors.print(f"skipped: {failure}", markup=False, highlight=False)
     if as_json:

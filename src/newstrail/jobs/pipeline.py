@@ -207,7 +207,13 @@ class ImportSummary:
     @property
     def succeeded(self) -> bool:
         imported = self.files.captures + (self.warcs.captures if self.warcs else 0)
-        return imported > 0 or not self.failures
+        return (imported > 0 or not self.failures) and not self.found_nothing
+
+    @property
+    def found_nothing(self) -> bool:
+        """No input file at all: an empty folder, or only files of other kinds."""
+        warc_files = self.warcs.files if self.warcs else 0
+        return self.files.inputs == 0 and warc_files == 0 and not self.failures
 
     def to_json(self) -> dict[str, object]:
         return {
