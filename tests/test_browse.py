@@ -12,13 +12,10 @@ import sqlalchemy as sa
 from lxml import html as lxml_html
 
 from newstrail.serve.browse import (
-    ArticleFilters,
-    ArticlePage,
-    StoryFilters,
-    StoryPage,
     browse_articles,
     browse_stories,
 )
+from newstrail.serve.models import ArticleFilters, ArticlePage, StoryFilters, StoryPage
 from newstrail.serve.web import create_app
 from newstrail.settings import Settings
 from newstrail.store import schema

@@ -54,7 +54,8 @@ def articles(
 
     Example: newstrail articles --outlet WION --changed --from 2024-05-01 --json
     """
-    from newstrail.serve.browse import ArticleFilters, browse_articles, model_json
+    from newstrail.serve.browse import browse_articles, model_json
+    from newstrail.serve.models import ArticleFilters
 
     filters = ArticleFilters(
         outlets=[*outlets, *sources],

@@ -52,7 +52,8 @@ def stories(
     Example: newstrail stories --outlet WION --min-articles 3 --json
     """
     from newstrail.cli.archive import listing_footer
-    from newstrail.serve.browse import StoryFilters, browse_stories, model_json
+    from newstrail.serve.browse import browse_stories, model_json
+    from newstrail.serve.models import StoryFilters
     from newstrail.stories.reading import list_stories
 
     if rebuild:

@@ -16,108 +16,24 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from newstrail.errors import InvalidInput
+from newstrail.serve.models import (
+    Article,
+    ArticleFilters,
+    ArticlePage,
+    FacetValue,
+    StoryFilters,
+    StoryPage,
+    StoryRow,
+)
 from newstrail.store import schema
 from newstrail.store.database import Store
 from newstrail.versions.kinds import VISIBLE_KINDS
 
 MAX_PER_PAGE = 200
 ARTICLE_STATES = ("active", "retired", "deleted", "moved")
-
-
-class ArticleRow(BaseModel):
-    """An article as every list shows it (web JSON, CLI ``--json``)."""
-
-    id: int
-    url: str
-    outlet: str | None = Field(description="The source's name; null when no source is known.")
-    title: str | None
-    published: date | None = Field(description="Publication date, when the page gives one.")
-    first_seen_at: datetime
-    last_changed_at: datetime | None
-    version_count: int
-    language: str | None = Field(description="Language of the latest visible version.")
-    state: str = Field(description="active | retired | deleted | moved")
-    story_id: int | None
-
-
-class StoryRow(BaseModel):
-    """A story as listed."""
-
-    id: int
-    title: str | None
-    state: str
-    first_seen: datetime | None
-    last_seen: datetime | None
-    article_count: int
-    outlet_count: int
-    outlets: list[str] = Field(description="Outlets, in the order they first carried it.")
-    article_ids: list[int] = Field(description="Articles, in the order they were first seen.")
-
-
-class FacetValue(BaseModel):
-    """One value a filter can take, with how many rows it would leave."""
-
-    value: str
-    count: int
-
-
-class ArticleFilters(BaseModel):
-    """Which articles to list; every field is optional."""
-
-    outlets: list[str] = Field(default_factory=list, description="Any of these outlets.")
-    published_from: date | None = Field(
-        default=None, description="Published (or first seen) on or after."
-    )
-    published_to: date | None = Field(
-        default=None, description="Published (or first seen) on or before."
-    )
-    language: str | None = None
-    has_changes: bool | None = Field(
-        default=None, description="More than one version (or exactly one)."
-    )
-    state: str | None = Field(default=None, description="active | retired | deleted | moved")
-    story_id: int | None = None
-
-
-class StoryFilters(BaseModel):
-    """Which stories to list; every field is optional."""
-
-    outlets: list[str] = Field(default_factory=list, description="Carried by any of these.")
-    seen_from: date | None = Field(default=None, description="Last seen on or after.")
-    seen_to: date | None = Field(default=None, description="First seen on or before.")
-    min_articles: int | None = Field(default=None, ge=1)
-    max_articles: int | None = Field(default=None, ge=1)
-
-
-class ArticlePage(BaseModel):
-    """One page of articles with the total, the facets and the query that chose them."""
-
-    articles: list[ArticleRow]
-    article_count: int = Field(description="Articles matching the filters, on all pages.")
-    page: int
-    per_page: int
-    page_count: int
-    sort: str
-    filters: ArticleFilters
-    outlets: list[FacetValue]
-    languages: list[FacetValue]
-    states: list[FacetValue]
-
-
-class StoryPage(BaseModel):
-    """One page of stories with the total, the outlet facet and the query."""
-
-    stories: list[StoryRow]
-    story_count: int = Field(description="Stories matching the filters, on all pages.")
-    page: int
-    per_page: int
-    page_count: int
-    sort: str
-    filters: StoryFilters
-    outlets: list[FacetValue]
 
 
 @dataclass(frozen=True)
@@ -309,10 +225,10 @@ def _published(value: str | None) -> date | None:
         return None
 
 
-def _article_row(row: Any) -> ArticleRow:
+def _article_row(row: Any) -> Article:
     first_seen = _as_utc(row.first_seen_at)
     assert first_seen is not None  # NOT NULL column
-    return ArticleRow(
+    return Article(
         id=row.id,
         url=row.url,
         outlet=row.outlet,

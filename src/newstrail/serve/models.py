@@ -17,14 +17,10 @@ shape belongs to ``coverage/`` and is documented there.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-
-# The browse pages' models live beside the read model that fills them.
-from newstrail.serve.browse import ArticlePage as ArticlePage
-from newstrail.serve.browse import StoryPage as StoryPage
 
 
 class Strict(BaseModel):
@@ -45,7 +41,7 @@ class Article(Strict):
     last_changed_at: AwareDatetime | None
     version_count: int
     language: str | None
-    state: str = Field(description="active | retired | gone")
+    state: str = Field(description="active | retired | deleted | moved")
     story_id: int | None
 
 
@@ -309,3 +305,83 @@ class Health(Strict):
     last_pass_age_seconds: float | None
     backlog: Backlog
     watchers: list[dict[str, Any]]
+
+
+# -- the browse pages, /articles and /stories (filled by serve/browse.py) --
+
+
+class StoryRow(BaseModel):
+    """A story as listed."""
+
+    id: int
+    title: str | None
+    state: str
+    first_seen: datetime | None
+    last_seen: datetime | None
+    article_count: int
+    outlet_count: int
+    outlets: list[str] = Field(description="Outlets, in the order they first carried it.")
+    article_ids: list[int] = Field(description="Articles, in the order they were first seen.")
+
+
+class FacetValue(BaseModel):
+    """One value a filter can take, with how many rows it would leave."""
+
+    value: str
+    count: int
+
+
+class ArticleFilters(BaseModel):
+    """Which articles to list; every field is optional."""
+
+    outlets: list[str] = Field(default_factory=list, description="Any of these outlets.")
+    published_from: date | None = Field(
+        default=None, description="Published (or first seen) on or after."
+    )
+    published_to: date | None = Field(
+        default=None, description="Published (or first seen) on or before."
+    )
+    language: str | None = None
+    has_changes: bool | None = Field(
+        default=None, description="More than one version (or exactly one)."
+    )
+    state: str | None = Field(default=None, description="active | retired | deleted | moved")
+    story_id: int | None = None
+
+
+class StoryFilters(BaseModel):
+    """Which stories to list; every field is optional."""
+
+    outlets: list[str] = Field(default_factory=list, description="Carried by any of these.")
+    seen_from: date | None = Field(default=None, description="Last seen on or after.")
+    seen_to: date | None = Field(default=None, description="First seen on or before.")
+    min_articles: int | None = Field(default=None, ge=1)
+    max_articles: int | None = Field(default=None, ge=1)
+
+
+class ArticlePage(BaseModel):
+    """One page of articles with the total, the facets and the query that chose them."""
+
+    articles: list[Article]
+    article_count: int = Field(description="Articles matching the filters, on all pages.")
+    page: int
+    per_page: int
+    page_count: int
+    sort: str
+    filters: ArticleFilters
+    outlets: list[FacetValue]
+    languages: list[FacetValue]
+    states: list[FacetValue]
+
+
+class StoryPage(BaseModel):
+    """One page of stories with the total, the outlet facet and the query."""
+
+    stories: list[StoryRow]
+    story_count: int = Field(description="Stories matching the filters, on all pages.")
+    page: int
+    per_page: int
+    page_count: int
+    sort: str
+    filters: StoryFilters
+    outlets: list[FacetValue]

@@ -19,14 +19,11 @@ from newstrail.serve.browse import (
     ARTICLE_STATES,
     MAX_PER_PAGE,
     STORY_SORTS,
-    ArticleFilters,
-    ArticlePage,
-    StoryFilters,
-    StoryPage,
     browse_articles,
     browse_stories,
     model_json,
 )
+from newstrail.serve.models import ArticleFilters, ArticlePage, StoryFilters, StoryPage
 from newstrail.serve.web.params import MAX_ID
 from newstrail.serve.web.rendering import View, store_of, twin
 
