@@ -107,14 +107,22 @@ def weight_cross_validated(
     """Accuracy and F1 when the word/character weight is also chosen on the other folds."""
     grid = [round(0.1 * step, 1) for step in range(11)]
     scores = {weight: paired_similarity(left, right, word_weight=weight) for weight in grid}
+    return choose_on_other_folds(scores, labels)
+
+
+def choose_on_other_folds(
+    scores: dict[float, NDArray[np.float64]], labels: NDArray[np.int64]
+) -> tuple[float, float, list[float]]:
+    """Accuracy and F1 when a weight (the key of ``scores``) and its threshold are
+    chosen on the other folds, with the weight chosen in each fold."""
     predicted = np.zeros(len(labels), dtype=np.int64)
     chosen = []
     folds = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED)
-    for train, test in folds.split(left, labels):
+    for train, test in folds.split(labels, labels):
         fits = []
-        for weight in grid:
-            threshold = best_threshold(scores[weight][train], labels[train])
-            accuracy = ((scores[weight][train] >= threshold) == labels[train]).mean()
+        for weight, values in scores.items():
+            threshold = best_threshold(values[train], labels[train])
+            accuracy = ((values[train] >= threshold) == labels[train]).mean()
             fits.append((accuracy, weight, threshold))
         _, weight, threshold = max(fits)
         chosen.append(weight)
@@ -192,19 +200,7 @@ def _msrp_semantic(left: list[str], right: list[str], labels: NDArray[np.int64])
             "fold_thresholds": [round(t, 3) for t in thresholds],
             "threshold_on_all": round(best_threshold(scores, labels), 3),
         }
-    predicted = np.zeros(len(labels), dtype=np.int64)
-    chosen = []
-    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED)
-    for train, test in folds.split(lexical, labels):
-        fits = []
-        for weight in grid:
-            threshold = best_threshold(blends[weight][train], labels[train])
-            accuracy = ((blends[weight][train] >= threshold) == labels[train]).mean()
-            fits.append((accuracy, weight, threshold))
-        _, weight, threshold = max(fits)
-        chosen.append(weight)
-        predicted[test] = blends[weight][test] >= threshold
-    accuracy, f1 = accuracy_f1(predicted, labels)
+    accuracy, f1, chosen = choose_on_other_folds(blends, labels)
     results["semantic_blend_weight_chosen_per_fold"] = {
         "cv_accuracy": accuracy,
         "cv_f1": f1,

@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 from newstrail.extract.article import extract_html
 from newstrail.extract.plaintext import extract_text
@@ -67,19 +68,43 @@ def _extract_file_task(task: tuple[Path, str | None, int]) -> dict[str, object]:
     return {"path": str(path), **extracted.to_dict()}
 
 
-def _read_page(path: Path, max_bytes: int) -> bytes:
-    """A file's bytes, gunzipped if named ``.gz``, refusing more than ``max_bytes``.
+def open_regular(path: Path) -> BinaryIO:
+    """``path`` opened for reading, if it is a regular file (a symlink's target must be one).
 
     Opened without blocking and checked with ``fstat`` on the open descriptor,
     so a FIFO, a device or a symlink to one is refused before any read (and a
-    file swapped after a check cannot slip through).
+    file swapped after a check cannot slip through). ``jobs/inputs.py`` reads
+    imports through it too.
+
+    Raises:
+        ExtractionError: not a regular file (says what it is).
+        OSError: the path cannot be opened.
     """
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(descriptor, "rb") as file:
-        mode = os.fstat(descriptor).st_mode
-        if not stat.S_ISREG(mode):
-            raise ExtractionError("not a regular file, not read")
-        os.set_blocking(descriptor, True)
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        raise ExtractionError(f"not a regular file ({_kind(mode)}), not read")
+    # O_NONBLOCK has no effect on a regular file's reads; clear it all the same.
+    os.set_blocking(descriptor, True)
+    return os.fdopen(descriptor, "rb")
+
+
+def _kind(mode: int) -> str:
+    """What a non-regular file is, in words."""
+    kinds = (
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a directory"),
+    )
+    return next((name for test, name in kinds if test(mode)), "not a file")
+
+
+def _read_page(path: Path, max_bytes: int) -> bytes:
+    """A file's bytes, gunzipped if named ``.gz``, refusing more than ``max_bytes``."""
+    with open_regular(path) as file:
         data = file.read(max_bytes + 1)  # bounded even if the file grows meanwhile
     if len(data) > max_bytes:
         raise PageTooLarge(f"too large (> {max_bytes} bytes)")

@@ -11,7 +11,6 @@ limit of bytes, decompressed or not, raising ``ImportFailure`` past it.
 
 from __future__ import annotations
 
-import os
 import stat
 import zlib
 from collections.abc import Iterator
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from newstrail.errors import ImportFailure
+from newstrail.extract.files import open_regular as open_regular_file
+from newstrail.extract.records import ExtractionError
 
 CHUNK = 1 << 16
 # Lines longer than this in a JSON Lines file are refused without being held
@@ -30,19 +31,15 @@ MAX_LINE_SLACK = 1 << 20
 def open_regular(path: Path) -> BinaryIO:
     """``path`` opened for reading; raises ImportFailure unless it is a regular file.
 
-    A symlink is followed, and what it points to must be a regular file too.
+    A symlink is followed, and what it points to must be a regular file too
+    (``extract.files.open_regular`` checks the opened descriptor).
     """
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        return open_regular_file(path)
     except OSError as error:
         raise ImportFailure(f"{path}: {error.strerror or error}") from error
-    mode = os.fstat(descriptor).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(descriptor)
-        raise ImportFailure(f"{path}: not a regular file ({_kind(mode)}), not read")
-    # O_NONBLOCK has no effect on a regular file's reads; clear it all the same.
-    os.set_blocking(descriptor, True)
-    return os.fdopen(descriptor, "rb")
+    except ExtractionError as error:
+        raise ImportFailure(f"{path}: {error}") from error
 
 
 def is_regular(path: Path) -> bool:
@@ -51,18 +48,6 @@ def is_regular(path: Path) -> bool:
         return stat.S_ISREG(path.stat().st_mode)
     except OSError:
         return False
-
-
-def _kind(mode: int) -> str:
-    """What a non-regular file is, in words."""
-    kinds = (
-        (stat.S_ISFIFO, "a named pipe"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-        (stat.S_ISDIR, "a directory"),
-    )
-    return next((name for test, name in kinds if test(mode)), "not a file")
 
 
 def read_limited(path: Path, limit: int) -> bytes:
