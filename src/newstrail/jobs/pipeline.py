@@ -57,10 +57,15 @@ def place_and_analyse(
         The ids of the stories analysed.
     """
     from newstrail.jobs.quarantine import analyse_within_budget
-    from newstrail.stories.placement import place_articles
+    from newstrail.stories.placement import changed_since_analysis, place_articles, revise_articles
 
+    # Placed articles with a version placement has not seen first, so an article
+    # rewritten onto another story leaves its old one before new articles arrive.
+    revisions = revise_articles(store, changed_since_analysis(store))
     placements = place_articles(store, new_articles)
     touched = {p.story_id for p in placements} | set(stories)
+    for revision in revisions:
+        touched |= {revision.from_story, revision.to_story}
     for placement in placements:
         touched |= {m.to_story for m in placement.moves} | {m.from_story for m in placement.moves}
     changed = list(changed_articles)
