@@ -612,3 +612,42 @@ def test_a_light_edit_leaves_the_article_in_its_story(tmp_path: Path) -> None:
     assert "rewritten" not in reasons
     _assert_current(store, court)
     store.close()
+
+
+def test_refresh_moves_an_article_a_killed_job_left_rewritten(tmp_path: Path) -> None:
+    from newstrail.extract.records import Extracted
+
+    store = Store(f"sqlite:///{tmp_path / 'news.db'}")
+    import_all(
+        store,
+        [_write_jsonl(tmp_path / "v1.jsonl", "https://news.test", _two_stories(False))],
+        SETTINGS,
+    )
+    court, fire = _story_of(store, "river-times"), _story_of(store, "valley-herald-fire")
+    url = "https://news.test/river-times"
+    text = "\n\n".join(REWRITTEN[1])
+    extracted = Extracted(
+        title=REWRITTEN[0],
+        author=None,
+        date="2024-05-08",
+        site="River Times",
+        text=text,
+        url=url,
+        language="en",
+        extractor="test/1",
+    )
+    # Stored, then the job is killed before placement and analysis.
+    record_capture(
+        store,
+        Capture(
+            url=url,
+            extracted=extracted,
+            origin="test",
+            captured_at=datetime(2024, 5, 8, 10, tzinfo=UTC),
+            raw=text.encode(),
+        ),
+    )
+    assert _story_of(store, "river-times") == court and stale_stories(store) == [court]
+    refresh_stories(store)
+    _assert_moved_to_fire(store, court, fire)
+    store.close()

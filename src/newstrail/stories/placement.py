@@ -245,17 +245,19 @@ def _refresh_stories(
 # -- re-placing changed articles -------------------------------------------------
 
 
-def changed_since_analysis(store: Store, article_ids: Iterable[int] = ()) -> list[int]:
-    """Placed articles whose current version their story's stored analysis did not read.
+def changed_since_analysis(
+    store: Store, article_ids: Iterable[int] = (), story_ids: Iterable[int] = ()
+) -> list[int]:
+    """Of these articles and these stories' members, those whose current version
+    their story's stored analysis did not read.
 
     Every job analyses the stories it touched after placing, so a version the
-    analysis did not read is one placement has not seen either: whichever path
-    brought it (watch, check, import, bulk import) or a job killed before its
-    end. Articles of stories never analysed were placed with their current
-    text. ``article_ids`` narrows the search (all placed articles when empty).
+    analysis did not read is one placement has not weighed either: whichever
+    path brought it (watch, check, import, bulk import) or a job killed before
+    its end (its story is then stale: pass the stale stories). Articles of
+    stories never analysed were placed with their current text.
     """
     v, members, analyses = schema.versions, schema.story_articles, schema.story_analyses
-    wanted = list(dict.fromkeys(article_ids))
     latest = (
         sa.select(v.c.article_id, sa.func.max(v.c.number).label("number"))
         .where(v.c.kind.in_(("new", "flipflop")))
@@ -268,17 +270,17 @@ def changed_since_analysis(store: Store, article_ids: Iterable[int] = ()) -> lis
         .join(v, sa.and_(v.c.article_id == latest.c.article_id, v.c.number == latest.c.number))
         .join(analyses, analyses.c.story_id == members.c.story_id)
     )
-    changed: list[int] = []
+    changed: set[int] = set()
     with store.read() as connection:
-        chunks: list[list[int] | None] = (
-            [wanted[i : i + 500] for i in range(0, len(wanted), 500)] if wanted else [None]
-        )
-        for chunk in chunks:
-            bounded = query if chunk is None else query.where(members.c.article_id.in_(chunk))
-            for row in connection.execute(bounded):
-                if row.id not in set(row.version_ids or ()):
-                    changed.append(int(row.article_id))
-    return sorted(set(changed))
+        for column, wanted in (
+            (members.c.article_id, list(dict.fromkeys(article_ids))),
+            (members.c.story_id, list(dict.fromkeys(story_ids))),
+        ):
+            for start in range(0, len(wanted), 500):  # bounded IN lists
+                for row in connection.execute(query.where(column.in_(wanted[start : start + 500]))):
+                    if row.id not in set(row.version_ids or ()):
+                        changed.add(int(row.article_id))
+    return sorted(changed)
 
 
 def revise_articles(store: Store, article_ids: Iterable[int]) -> list[Revision]:
