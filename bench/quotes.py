@@ -423,8 +423,10 @@ def main() -> None:
             evaluate(spoken, statements_cached)
         )
         results[f"{name} speech-cue gold | rules"] = summary(evaluate(spoken, rules))
-    # Nothing in the statements mode was fitted to PolNeAR, so there is nothing to
-    # cross-validate; the 7 publishers are scored one by one to show its spread.
+    # Nothing in the statements mode was fitted to PolNeAR (its plain speech verbs
+    # are SPEECH_CUE's, the gold's own definition, not chosen by errors), so there
+    # is nothing to cross-validate: leave-one-publisher-out scores are these
+    # per-publisher scores, the 7 publishers one by one, to show the spread.
     for outlet in sorted({publisher(a[0]) for a in dev}):
         spoken = speech_gold([a for a in dev if publisher(a[0]) == outlet])
         results[f"dev {outlet} speech-cue gold | statements"] = summary(

@@ -613,3 +613,62 @@ def test_a_bad_jsonl_line_is_named(tmp_path: Path) -> None:
     path.write_text('{"id": "a", "title": "T", "text": "x"}\n{"id": "b", \n')
     with pytest.raises(streams.BadRecord, match=r"articles\.jsonl: line 2: "):
         list(streams.cluster_jsonl(path))
+
+
+COURT = (
+    "The Supreme Court upheld the state's river protection law on Tuesday, ending a fight "
+    "between farmers and the water agency over groundwater pumping limits in the valley. "
+    "Justice Maria Alvarez wrote for the majority. The justices voted 7-2 for the agency."
+)
+FIRE = (
+    "A wildfire in the northern hills forced the evacuation of 2,000 homes near Pine Ridge "
+    "as strong winds pushed the flames toward the town. Fire chief Dana Morales said crews "
+    "had contained a tenth of the blaze. Shelters opened at Pine Ridge High School."
+)
+
+
+def _story_articles() -> list[ClusterArticle]:
+    court = [
+        ClusterArticle(f"court{n}", "Court upholds river law", COURT + f" Report {n}.")
+        for n in range(3)
+    ]
+    fire = [
+        ClusterArticle(f"fire{n}", "Wildfire near Pine Ridge", FIRE + f" Update {n}.")
+        for n in range(2)
+    ]
+    return court + fire
+
+
+def test_revise_keeps_a_light_edit_and_moves_a_rewrite() -> None:
+    clusterer = StoryClusterer()
+    for _ in clusterer.place_all(_story_articles(), workers=0):
+        pass
+    placed = {member: story for story, ids in clusterer.stories().items() for member in ids}
+    court, fire = placed["court1"], placed["fire0"]
+    assert court != fire and placed["court0"] == placed["court2"] == court
+    first_sentences = COURT.split(". ")[0] + "."
+    light = clusterer.revise(
+        ClusterArticle("court1", "Court upholds river law", first_sentences), court
+    )
+    assert light is not None and not light.moved and light.fit >= 0.10
+    rewritten = ClusterArticle("court1", "Wildfire forces evacuations", FIRE)
+    revision = clusterer.revise(rewritten, court)
+    assert revision is not None and revision.moved and revision.fit < 0.10
+    assert (revision.from_story, revision.to_story) == (court, fire) and not revision.emptied
+    stories = clusterer.stories()
+    assert "court1" in stories[fire] and "court1" not in stories[court]
+    # The state carries the move: a restored clusterer knows where the article is.
+    assert StoryClusterer.from_state(clusterer.to_state()).stories() == stories
+    assert clusterer.revise(rewritten, court) is None  # no longer a member there
+
+
+def test_revise_forgets_a_story_its_only_article_leaves() -> None:
+    clusterer = StoryClusterer()
+    articles = [*_story_articles(), ClusterArticle("lone", "Museum opens", "A new museum opened.")]
+    for _ in clusterer.place_all(articles, workers=0):
+        pass
+    lone = next(story for story, ids in clusterer.stories().items() if ids == ["lone"])
+    revision = clusterer.revise(ClusterArticle("lone", "Wildfire near Pine Ridge", FIRE), lone)
+    assert revision is not None and revision.moved and revision.emptied
+    assert lone not in clusterer.stories()
+    assert "lone" in clusterer.stories()[revision.to_story]

@@ -612,3 +612,30 @@ def test_surname_names_the_last_subject_with_it_not_the_last_mention() -> None:
     )
     quote = only(extract_quotes(text), "not in the habit")
     assert quote.speaker_name == "Ted Cruz"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Senator Jeff Merkley suggested that the bank's claims could be grounds for a fraud case.",
+        "The Tax Policy Center estimates that the plan would raise $1.1 trillion over a decade.",
+        "Governor Ellen Park acknowledged that the rules had not galvanized the farmers.",
+        "The Latest: Trump urges supporters to monitor polling places across the state.",
+    ],
+)
+def test_a_paraphrase_through_a_characterising_verb_is_no_statement(text: str) -> None:
+    # Every attribution is still found; the story shows only what someone said.
+    assert extract_quotes(text)
+    assert extract_quotes(text, statements_only=True) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "“This museum tells the truth about our country,” Mr. Bush declared on Saturday.",
+        "Senator Jeff Merkley said the bank's claims could be grounds for a fraud case.",
+        "PENCE: Well, look, Mark Cuban has been saying some pretty tough stuff about us.",
+    ],
+)
+def test_a_plain_speech_verb_or_quotation_marks_make_a_statement(text: str) -> None:
+    assert extract_quotes(text, statements_only=True)

@@ -391,3 +391,263 @@ def _assert_current_v1(store: Store, story_id: int) -> dict[str, Any]:
     story = get_story(store, story_id).to_json()
     assert story["stale"] is False and story["discrepancies"] == []
     return story
+
+
+# -- an article rewritten onto another story leaves its old one ------------------
+
+FIRE = (
+    "A wildfire in the northern hills forced the evacuation of 2,000 homes near Pine Ridge "
+    "on Tuesday as strong winds pushed the flames toward the town.",
+    "Fire chief Dana Morales said crews had contained a tenth of the blaze by nightfall and "
+    "that two firefighters were treated for smoke inhalation.",
+    "The county opened shelters at Pine Ridge High School and the fairgrounds for families "
+    "who fled the flames with their animals.",
+)
+FIRE_OUTLETS = {
+    "Valley Herald": FIRE,
+    "Coast Daily": (
+        "Flames driven by gusting winds forced 2,000 households around Pine Ridge to evacuate "
+        "on Tuesday as the wildfire in the northern hills spread toward the town.",
+        "Crews had contained about a tenth of the Pine Ridge blaze by Tuesday night, fire chief "
+        "Dana Morales said; two firefighters were treated for smoke inhalation.",
+        "Evacuated families and their animals found shelter at Pine Ridge High School and at "
+        "the county fairgrounds.",
+    ),
+}
+# The River Times' court article, replaced by its own report of the wildfire.
+REWRITTEN = (
+    "Wildfire forces Pine Ridge evacuations",
+    (
+        "Strong winds pushed a wildfire in the northern hills toward Pine Ridge on Tuesday, "
+        "and 2,000 homes near the town were evacuated.",
+        "Fire chief Dana Morales said a tenth of the blaze was contained by nightfall; two "
+        "firefighters were treated for smoke inhalation.",
+        "Shelters opened at Pine Ridge High School and the county fairgrounds.",
+    ),
+)
+
+
+def _page(title: str, outlet: str, paragraphs: tuple[str, ...]) -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        f"<html><head><title>{title}</title>"
+        f'<meta property="og:site_name" content="{outlet}"></head>'
+        f"<body><article><h1>{title}</h1>{body}</article></body></html>"
+    ).encode()
+
+
+def _two_stories(rewritten: bool) -> dict[str, tuple[str, str, tuple[str, ...]]]:
+    """Path → (title, outlet, paragraphs): the court story, the fire story, and the
+    River Times court page as first published or rewritten onto the fire."""
+    pages: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+    for outlet in OUTLETS:
+        pages[f"/{_slug(outlet)}"] = (
+            "Court upholds river law",
+            outlet,
+            tuple(_body(outlet, False)),
+        )
+    for outlet, paragraphs in FIRE_OUTLETS.items():
+        pages[f"/{_slug(outlet)}-fire"] = ("Wildfire near Pine Ridge", outlet, paragraphs)
+    if rewritten:
+        pages["/river-times"] = (REWRITTEN[0], "River Times", REWRITTEN[1])
+    return pages
+
+
+def _write_jsonl(path: Path, base: str, pages: dict[str, tuple[str, str, tuple[str, ...]]]) -> Path:
+    with path.open("w", encoding="utf-8") as out:
+        for page, (title, outlet, paragraphs) in pages.items():
+            record = {
+                "url": base + page,
+                "title": title,
+                "text": "\n\n".join(paragraphs),
+                "source": outlet,
+                "date": "2024-05-07",
+            }
+            out.write(json.dumps(record) + "\n")
+    return path
+
+
+def _write_warc(path: Path, pages: dict[str, tuple[str, str, tuple[str, ...]]], day: str) -> Path:
+    with path.open("wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        for page, (title, outlet, paragraphs) in pages.items():
+            html = _page(title, outlet, paragraphs)
+            http = StatusAndHeaders(
+                "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
+            )
+            host = page.strip("/").removesuffix("-fire")
+            record = writer.create_warc_record(
+                f"https://{host}.test{page}",
+                "response",
+                payload=io.BytesIO(html),
+                length=len(html),
+                http_headers=http,
+                warc_headers_dict={"WARC-Date": f"{day}T10:00:00Z"},
+            )
+            writer.write_record(record)
+    return path
+
+
+class _TwoStorySite:
+    """A loopback site with both stories, whose River Times page can be rewritten."""
+
+    def __init__(self) -> None:
+        self.rewritten = False
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                found = _two_stories(site.rewritten).get(self.path)
+                if found is None:
+                    self.send_error(404)
+                    return
+                body = _page(*found)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def _story_of(store: Store, url_part: str) -> int:
+    a, members = schema.articles, schema.story_articles
+    with store.read() as connection:
+        return int(
+            connection.execute(
+                sa.select(members.c.story_id)
+                .join(a, a.c.id == members.c.article_id)
+                .where(a.c.url.like(f"%{url_part}"))
+            ).scalar_one()
+        )
+
+
+def _assert_moved_to_fire(store: Store, court: int, fire: int) -> None:
+    """The rewritten article is in the fire story; both stories re-analysed; move recorded."""
+    assert _story_of(store, "river-times") == fire
+    assert _story_of(store, "coast-daily") == court  # the court story lives on
+    assert stale_stories(store) == []
+    court_story = get_story(store, court).to_json()
+    fire_story = get_story(store, fire).to_json()
+    assert not any("river-times" in a["url"] for a in court_story["articles"])
+    assert any("river-times" in a["url"] for a in fire_story["articles"])
+    for story in (court_story, fire_story):
+        assert story["stale"] is False
+        members = {a["id"] for a in story["articles"]}
+        assert {int(s["article_id"]) for s in story["summary"]} <= members
+    (move,) = [m for m in fire_story["moves"] if m["reason"] == "rewritten"]
+    assert (move["from_story"], move["to_story"]) == (court, fire)
+    assert move in court_story["moves"]
+
+
+@pytest.mark.parametrize("path", ["import", "bulk", "check", "watch"])
+def test_an_article_rewritten_onto_another_story_moves_there(tmp_path: Path, path: str) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'news.db'}")
+    site = _TwoStorySite() if path in ("check", "watch") else None
+    try:
+        if path == "bulk":
+            first = _write_warc(tmp_path / "one.warc.gz", _two_stories(False), "2024-05-07")
+        else:
+            base = site.base if site else "https://news.test"
+            first = _write_jsonl(tmp_path / "v1.jsonl", base, _two_stories(False))
+        import_all(store, [first], SETTINGS)
+        court, fire = _story_of(store, "river-times"), _story_of(store, "valley-herald-fire")
+        assert court != fire and _story_of(store, "coast-daily") == court
+        if path == "import":
+            rewritten = {"/river-times": _two_stories(True)["/river-times"]}
+            import_all(
+                store,
+                [_write_jsonl(tmp_path / "v2.jsonl", "https://news.test", rewritten)],
+                SETTINGS,
+            )
+        elif path == "bulk":
+            rewritten = {"/river-times": _two_stories(True)["/river-times"]}
+            import_all(
+                store, [_write_warc(tmp_path / "two.warc.gz", rewritten, "2024-05-08")], SETTINGS
+            )
+        else:
+            assert site is not None
+            site.rewritten = True
+            watcher = Watcher(store, SETTINGS)
+            try:
+                if path == "check":
+                    asyncio.run(watcher.check_urls([f"{site.base}/river-times"]))
+                else:
+                    with store.write() as connection:  # every article due now
+                        connection.execute(
+                            schema.articles.update().values(
+                                next_check_at=datetime(2000, 1, 1, tzinfo=UTC), state="active"
+                            )
+                        )
+                    asyncio.run(watcher.run_once())
+            finally:
+                watcher.close()
+        _assert_moved_to_fire(store, court, fire)
+    finally:
+        if site is not None:
+            site.server.shutdown()
+            site.server.server_close()
+        store.close()
+
+
+def test_a_light_edit_leaves_the_article_in_its_story(tmp_path: Path) -> None:
+    """The River Times' correction (first paragraphs dropped, two figures changed) stays."""
+    store = Store(f"sqlite:///{tmp_path / 'news.db'}")
+    import_all(
+        store,
+        [_write_jsonl(tmp_path / "v1.jsonl", "https://news.test", _two_stories(False))],
+        SETTINGS,
+    )
+    court = _story_of(store, "river-times")
+    import_all(store, [_jsonl(tmp_path / "v2.jsonl", "https://news.test", True)], SETTINGS)
+    assert _story_of(store, "river-times") == court
+    with store.read() as connection:
+        reasons = set(connection.execute(sa.select(schema.story_moves.c.reason)).scalars())
+    assert "rewritten" not in reasons
+    _assert_current(store, court)
+    store.close()
+
+
+def test_refresh_moves_an_article_a_killed_job_left_rewritten(tmp_path: Path) -> None:
+    from newstrail.extract.records import Extracted
+
+    store = Store(f"sqlite:///{tmp_path / 'news.db'}")
+    import_all(
+        store,
+        [_write_jsonl(tmp_path / "v1.jsonl", "https://news.test", _two_stories(False))],
+        SETTINGS,
+    )
+    court, fire = _story_of(store, "river-times"), _story_of(store, "valley-herald-fire")
+    url = "https://news.test/river-times"
+    text = "\n\n".join(REWRITTEN[1])
+    extracted = Extracted(
+        title=REWRITTEN[0],
+        author=None,
+        date="2024-05-08",
+        site="River Times",
+        text=text,
+        url=url,
+        language="en",
+        extractor="test/1",
+    )
+    # Stored, then the job is killed before placement and analysis.
+    record_capture(
+        store,
+        Capture(
+            url=url,
+            extracted=extracted,
+            origin="test",
+            captured_at=datetime(2024, 5, 8, 10, tzinfo=UTC),
+            raw=text.encode(),
+        ),
+    )
+    assert _story_of(store, "river-times") == court and stale_stories(store) == [court]
+    refresh_stories(store)
+    _assert_moved_to_fire(store, court, fire)
+    store.close()

@@ -50,20 +50,28 @@ def place_and_analyse(
     Args:
         store: the store.
         new_articles: articles to place into stories.
-        changed_articles: articles with a new version: their stories are re-analysed.
-        stories: more stories to re-analyse.
+        changed_articles: articles with a new version: each is weighed against its
+            story (``placement.revise_articles``), then its stories are re-analysed.
+        stories: more stories to re-analyse (stale ones: their members' unweighed
+            versions are weighed too).
 
     Returns:
         The ids of the stories analysed.
     """
     from newstrail.jobs.quarantine import analyse_within_budget
-    from newstrail.stories.placement import place_articles
+    from newstrail.stories.placement import changed_since_analysis, place_articles, revise_articles
 
+    # Placed articles with a version placement has not weighed go first, so one
+    # rewritten onto another story leaves its old one before new articles arrive.
+    # A stale story's members are looked at too: a killed job's new versions.
+    changed, stale = list(changed_articles), list(stories)
+    revisions = revise_articles(store, changed_since_analysis(store, changed, stale))
     placements = place_articles(store, new_articles)
-    touched = {p.story_id for p in placements} | set(stories)
+    touched = {p.story_id for p in placements} | set(stale)
+    for revision in revisions:
+        touched |= {revision.from_story, revision.to_story}
     for placement in placements:
         touched |= {m.to_story for m in placement.moves} | {m.from_story for m in placement.moves}
-    changed = list(changed_articles)
     if changed:
         with store.read() as connection:
             touched |= set(

@@ -265,7 +265,8 @@ story_moves = Table(
     Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
     Column("from_story", Integer),
     Column("to_story", Integer),
-    Column("reason", String(20), nullable=False),  # placed | merge | split | rebuild
+    # placed | merge | split | rewritten (a new version about another story) | rebuild
+    Column("reason", String(20), nullable=False),
     _utc("at", nullable=False),
     Index("ix_story_moves_from", "from_story"),
     Index("ix_story_moves_to", "to_story"),

@@ -2,7 +2,7 @@
 
 The clusterer (``stories/clustering/``) decides; this module keeps the store in step:
 ``story_articles`` holds each article's current story, ``story_moves`` every
-change of story (placed, merge, split, rebuild), and ``cluster_state`` the
+change of story (placed, merge, split, rewritten, rebuild), and ``cluster_state`` the
 clusterer's saved state, all written in one transaction per batch so a crash
 never leaves assignments and state out of step.
 """
@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from newstrail.store import schema
 from newstrail.store.database import Store, utcnow
-from newstrail.stories.clustering import ClusterArticle, Placement, StoryClusterer
+from newstrail.stories.clustering import ClusterArticle, Placement, Revision, StoryClusterer
 from newstrail.stories.reading import article_date, list_stories, published_date
 
 log = logging.getLogger(__name__)
@@ -240,6 +240,133 @@ def _refresh_stories(
         connection.execute(
             schema.stories.update().where(schema.stories.c.id == story_id).values(**values)
         )
+
+
+# -- re-placing changed articles -------------------------------------------------
+
+
+def changed_since_analysis(
+    store: Store, article_ids: Iterable[int] = (), story_ids: Iterable[int] = ()
+) -> list[int]:
+    """Of these articles and these stories' members, those whose current version
+    their story's stored analysis did not read.
+
+    Every job analyses the stories it touched after placing, so a version the
+    analysis did not read is one placement has not weighed either: whichever
+    path brought it (watch, check, import, bulk import) or a job killed before
+    its end (its story is then stale: pass the stale stories). Articles of
+    stories never analysed were placed with their current text.
+    """
+    v, members, analyses = schema.versions, schema.story_articles, schema.story_analyses
+    latest = (
+        sa.select(v.c.article_id, sa.func.max(v.c.number).label("number"))
+        .where(v.c.kind.in_(("new", "flipflop")))
+        .group_by(v.c.article_id)
+        .subquery()
+    )
+    query = (
+        sa.select(members.c.article_id, v.c.id, analyses.c.version_ids)
+        .join(latest, latest.c.article_id == members.c.article_id)
+        .join(v, sa.and_(v.c.article_id == latest.c.article_id, v.c.number == latest.c.number))
+        .join(analyses, analyses.c.story_id == members.c.story_id)
+    )
+    changed: set[int] = set()
+    with store.read() as connection:
+        for column, wanted in (
+            (members.c.article_id, list(dict.fromkeys(article_ids))),
+            (members.c.story_id, list(dict.fromkeys(story_ids))),
+        ):
+            for start in range(0, len(wanted), 500):  # bounded IN lists
+                for row in connection.execute(query.where(column.in_(wanted[start : start + 500]))):
+                    if row.id not in set(row.version_ids or ()):
+                        changed.add(int(row.article_id))
+    return sorted(changed)
+
+
+def revise_articles(store: Store, article_ids: Iterable[int]) -> list[Revision]:
+    """Weigh placed articles' current text against their stories; move those that left.
+
+    An article whose new version is about something else (its content fit
+    to the rest of its story falls below the clusterer's split threshold; see
+    ``StoryClusterer.revise``) is taken out of its story and placed as new;
+    each move is recorded in ``story_moves`` as ``rewritten``, and a story it
+    leaves empty is marked ``merged`` into the article's new story, so old
+    links lead there. Articles that stay have their story's centroid follow
+    their new text. One transaction, serialised like ``place_articles``.
+
+    Args:
+        store: the store.
+        article_ids: articles with a new version (unplaced ones are skipped).
+
+    Returns:
+        One revision per article weighed (``moved`` tells the moves).
+    """
+    wanted = list(dict.fromkeys(article_ids))
+    if not wanted:
+        return []
+    revisions: list[Revision] = []
+    with store.write() as connection:
+        _serialise_placement(connection)
+        story_of: dict[int, int] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            story_of.update(
+                (int(row.article_id), int(row.story_id))
+                for row in connection.execute(
+                    sa.select(
+                        schema.story_articles.c.article_id, schema.story_articles.c.story_id
+                    ).where(schema.story_articles.c.article_id.in_(chunk))
+                )
+            )
+        if not story_of:
+            return []
+        clusterer = _load_clusterer(connection)
+        touched: set[int] = set()
+        now = utcnow()
+        for article_id in wanted:
+            if article_id not in story_of:
+                continue
+            article = _article_for_clustering(connection, article_id)
+            revision = article and clusterer.revise(article, story_of[article_id])
+            if not revision:
+                continue
+            revisions.append(revision)
+            touched.add(revision.from_story)
+            if revision.moved:
+                touched.add(revision.to_story)
+                _record_rewrite(connection, revision, now)
+        _refresh_stories(connection, clusterer, touched)
+        for revision in revisions:
+            if revision.emptied:  # emptied by the move: old links lead to where it went
+                connection.execute(
+                    schema.stories.update()
+                    .where(schema.stories.c.id == revision.from_story)
+                    .values(merged_into=revision.to_story)
+                )
+        total = connection.execute(
+            sa.select(sa.func.count()).select_from(schema.story_articles)
+        ).scalar_one()
+        _save_clusterer(connection, clusterer, int(total))
+    return revisions
+
+
+def _record_rewrite(connection: Connection, revision: Revision, now: datetime) -> None:
+    """Move one article to its new story and record why."""
+    _ensure_story(connection, revision.to_story, now)
+    connection.execute(
+        schema.story_articles.update()
+        .where(schema.story_articles.c.article_id == int(revision.article_id))
+        .values(story_id=revision.to_story, assigned_at=now)
+    )
+    connection.execute(
+        schema.story_moves.insert().values(
+            article_id=int(revision.article_id),
+            from_story=revision.from_story,
+            to_story=revision.to_story,
+            reason="rewritten",
+            at=now,
+        )
+    )
 
 
 def rebuild_stories(store: Store) -> int:

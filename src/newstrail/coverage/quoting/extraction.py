@@ -20,7 +20,7 @@ from newstrail.coverage.quoting.cues import Cue, find_cues
 from newstrail.coverage.quoting.marks import find_marked_quotes, quoted_text
 from newstrail.coverage.quoting.records import Quote, Span
 from newstrail.coverage.quoting.speakers import SpeakerResolver, clean_person
-from newstrail.coverage.quoting.statements import is_furniture, statement_cue
+from newstrail.coverage.quoting.statements import is_furniture, reports_words, statement_cue
 from newstrail.text.nlp import load_english
 
 WORD = re.compile(r"\w+")
@@ -393,6 +393,12 @@ class _Article:
                         self.non_speech.update(range(emitted, len(self.quotes)))
                     if furniture or not statement_cue(cue, doc, base, self.text):
                         not_statements.update(range(emitted, len(self.quotes)))
+                    elif not reports_words(cue, doc, base):
+                        not_statements.update(
+                            number
+                            for number in range(emitted, len(self.quotes))
+                            if self.quotes[number].kind != "direct"
+                        )
         self.continue_quotes()
         kept = [
             quote

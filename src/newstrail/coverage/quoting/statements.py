@@ -18,6 +18,44 @@ from spacy.tokens import Doc
 
 from newstrail.coverage.quoting.cues import RELAY_VERBS, SPEECH_ACT_VERBS, SPEECH_VERBS, Cue
 
+# Verbs that only say that something was said or written, adding no judgement of it:
+# the verbs quote corpora of news share as speech cues (PolNeAR's and the Gender Gap
+# Tracker's conventions: "said", "told", "according to", a colon). Through any other
+# speech verb ("suggested that", "acknowledged that", "urged X to", "estimates that")
+# a paraphrase is the reporter's reading of a stance, not words a reader can hold the
+# speaker to; those verbs still frame a quotation in marks ("“…,” Mr. Bush declared").
+# Taken from the bench's definition of a speech cue (``bench.quotes.SPEECH_CUE``,
+# written before this rule) plus the neutral verbs of replying and remarking.
+PLAIN_SPEECH_VERBS = frozenset(
+    """
+    say tell add note write state explain report announce claim argue insist warn ask
+    tweet post reply answer respond remark comment reiterate testify
+    """.split()  # noqa: SIM905 (a word list reads best as words)
+)
+# Entity types that can make a statement under a speaker label ("PENCE: …", "Sanders: …").
+LABEL_ENTITY_TYPES = frozenset({"PERSON", "ORG", "NORP", "GPE"})
+
+
+def reports_words(cue: Cue, doc: Doc, base: int) -> bool:
+    """True when a paraphrase (no quotation marks) through ``cue`` reports someone's words.
+
+    "According to", a relaying verb and the plain speech verbs do; a verb that
+    characterises what was said (``PLAIN_SPEECH_VERBS``) needs the words in marks.
+    A speaker label must name a person or organisation, or be a transcript's
+    capitals ("PENCE:"): "The Latest: Trump urges …" is a headline.
+    """
+    span = doc.char_span(cue.verb[0] - base, cue.verb[1] - base, alignment_mode="expand")
+    if span is None:
+        return False
+    if cue.labelled:
+        label = [token for token in cue.source_tokens if token.is_alpha]
+        return bool(label) and (
+            any(token.ent_type_ in LABEL_ENTITY_TYPES for token in label)
+            or all(token.is_upper for token in label)
+        )
+    lemma = span.root.lemma_.lower()
+    return lemma == "accord" or lemma in RELAY_VERBS or lemma in PLAIN_SPEECH_VERBS
+
 
 def statement_cue(cue: Cue, doc: Doc, base: int, text: str) -> bool:
     """True when a cue reports what someone said or wrote, not a belief, plan or stance.

@@ -15,6 +15,7 @@ from newstrail.stories.clustering.records import (
     ClusterArticle,
     ClusterSettings,
     Placement,
+    Revision,
     StoryInfo,
     StoryMove,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "ClusterArticle",
     "ClusterSettings",
     "Placement",
+    "Revision",
     "StoryClusterer",
     "StoryInfo",
     "StoryMove",

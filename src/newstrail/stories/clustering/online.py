@@ -32,6 +32,7 @@ from newstrail.stories.clustering.records import (
     ClustererSnapshot,
     ClusterSettings,
     Placement,
+    Revision,
     StoryInfo,
     StoryMove,
     from_day,
@@ -248,6 +249,65 @@ class StoryClusterer:
                 continue  # merged away, already dormant, or touched since
             self._index.remove(story_id, story.indexed_terms)
             story.go_dormant()
+
+    # -- revising ------------------------------------------------------------------
+
+    def revise(self, article: ClusterArticle, story_id: int) -> Revision | None:
+        """Take a placed article's new text: keep it in its story, or re-place it.
+
+        The new text is weighed against the rest of its story (or, alone in
+        it, against its old text) by ``Story.content_fit``. At or above the
+        split threshold, the clusterer's own measure of a member that no
+        longer fits, it stays and the story's centroid takes the new text;
+        below, it is placed as a new article would be, but not back into the
+        story it left (bench/rewrites.py measures the threshold: light edits
+        stay, texts rewritten onto another story's topic move). A story the
+        move empties is forgotten.
+
+        Args:
+            article: the article with its current title, text and date.
+            story_id: the story that holds it.
+
+        Returns:
+            The revision, or None when the story is not active (dormant stories
+            keep no vectors to weigh against) or does not hold the article.
+        """
+        story = self._stories.get(story_id)
+        if story is None or story.vectors is None or article.id not in story.members:
+            return None
+        position = story.members.index(article.id)
+        old_vectors, old_day = story.vectors[position], story.member_days[position]
+        vectors = self._vectoriser.vectorise(article.id, article.title, article.text, article.date)
+        day = to_day(article.date)
+        if day is not None:
+            self._advance_watermark(day)
+        self._weights = self._current_weights()
+        self._take_out(story, [position])
+        reference = story
+        if not story.members:
+            reference = Story(story_id)
+            reference.add(old_vectors, old_day)
+        fit = reference.content_fit(vectors, self._weights)
+        if fit >= self.settings.split_threshold:
+            story.add(vectors, day)
+            self._reindex(story)
+            return Revision(article.id, story_id, story_id, fit)
+        ranked = self._rank(vectors, day, exclude=story_id)
+        if ranked and ranked[0][0] >= self.settings.join_threshold:
+            target = ranked[0][1]
+            target.add(vectors, day)
+            self._refresh_index(target)
+        elif story.members:
+            target = self._new_story(vectors, day)
+        else:
+            story.add(vectors, day)  # alone and nowhere to go: it keeps its story
+            self._reindex(story)
+            return Revision(article.id, story_id, story_id, fit)
+        emptied = not story.members
+        if emptied:
+            self._index.remove(story_id, story.indexed_terms)
+            del self._stories[story_id]
+        return Revision(article.id, story_id, target.story_id, fit, emptied)
 
     # -- maintenance -------------------------------------------------------------
 

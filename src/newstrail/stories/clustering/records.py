@@ -128,7 +128,7 @@ class StoryMove:
     article_id: str
     from_story: int
     to_story: int
-    reason: str  # "merge" or "split"
+    reason: str  # "merge", "split" or "rewritten"
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,27 @@ class Placement:
     new_story: bool
     score: float
     moves: tuple[StoryMove, ...] = ()
+
+
+@dataclass(frozen=True)
+class Revision:
+    """What a placed article's new text did: stayed in its story, or moved.
+
+    ``fit`` is the new text's content similarity (weighted cosine, no time
+    terms) to the rest of its story, or to its own old text when it was
+    alone; ``emptied`` is set when the move left its old story with no member.
+    """
+
+    article_id: str
+    from_story: int
+    to_story: int
+    fit: float
+    emptied: bool = False
+
+    @property
+    def moved(self) -> bool:
+        """Whether the article changed story."""
+        return self.to_story != self.from_story
 
 
 @dataclass(frozen=True)

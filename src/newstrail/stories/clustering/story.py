@@ -237,6 +237,21 @@ class Story:
         factor, bonus = time_closeness(self.first_day, self.last_day, day, day, weights)
         return total * factor + bonus
 
+    def content_fit(self, vectors: ArticleVectors, weights: Weights) -> float:
+        """Weighted cosine of an article with this story's centroids, with no time terms.
+
+        What ``fit_without`` measures for a member, for an article outside the
+        story: the split check's measure, free of the closeness bonus that lets
+        any same-day article clear the join threshold.
+        """
+        cosines: list[float] = self.subvector_cosines(*vectors.stacked).tolist()
+        total = 0.0
+        for weight, cosine in zip(
+            (weights.headline, weights.body, weights.entities), cosines, strict=True
+        ):
+            total += weight * cosine
+        return total
+
     def pack(self, weights: Weights) -> tuple[np.ndarray, np.ndarray]:
         """Centroids as one (keys, values) pair with values pre-scaled.
 
