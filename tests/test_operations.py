@@ -140,7 +140,7 @@ def test_opml_onboarding_then_a_substantive_edit_reaches_webhook_and_mail(
         assert "rss for Republic World" in out
         code, out, _ = run(
             tmp_path, "alerts", "add", "webhook", receiver.url,
-            "--secret", "s3cret", "--only", "substantive",
+            "--secret", "s3cret", "--only", "substantive", "--allow-private",
         )  # fmt: skip
         assert code == 0 and "alert 1: webhook" in out
         assert run(tmp_path, "alerts", "add", "email", "desk@example.org")[0] == 0
@@ -199,7 +199,7 @@ def test_a_failing_webhook_is_retried_and_never_fails_the_pass(tmp_path: Path) -
             ]
             == 0
         )
-        assert run(tmp_path, "alerts", "add", "webhook", receiver.url)[0] == 0
+        assert run(tmp_path, "alerts", "add", "webhook", receiver.url, "--allow-private")[0] == 0
         assert run(tmp_path, "watch", "--once")[0] == 0
         site.advance()
         code, _, err = run(tmp_path, "watch", "--once")
@@ -218,6 +218,28 @@ def test_a_failing_webhook_is_retried_and_never_fails_the_pass(tmp_path: Path) -
         first, second = (json.loads(body) for _, body in receiver.posts)
         assert first["delivery_id"] == second["delivery_id"]  # receivers can drop duplicates
         store.close()
+
+
+def test_a_webhook_to_a_loopback_address_needs_allow_private(tmp_path: Path) -> None:
+    """The fetcher's address guard covers webhooks: no POST into the server's own network."""
+    with FixtureSite() as site, Receiver() as receiver:
+        feed = site.base_url + OUTLETS[0].feed_path
+        added = run(
+            tmp_path, "sources", "add", feed, "--allow-private", "--first-interval", "0.0001"
+        )
+        assert added[0] == 0
+        assert run(tmp_path, "alerts", "add", "webhook", receiver.url)[0] == 0
+        code, out, _ = run(tmp_path, "alerts", "list", "--json")
+        assert json.loads(out.splitlines()[0])["allow_private"] is False
+        assert run(tmp_path, "watch", "--once")[0] == 0
+        site.advance()
+        code, _, err = run(tmp_path, "watch", "--once")
+        assert code == 0, err  # a refused receiver fails no pass
+        assert receiver.posts == []
+        code, out, _ = run(tmp_path, "alerts", "log", "--json")
+        (delivery,) = (json.loads(line) for line in out.splitlines())
+        assert delivery["status"] == "pending"
+        assert "refusing loopback address" in delivery["last_error"]
 
 
 def test_pass_summary_logs_in_json_and_quiet_hides_it(tmp_path: Path) -> None:

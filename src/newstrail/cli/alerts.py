@@ -30,15 +30,30 @@ def alerts_add() -> None:
 @click.argument("url")
 @click.option("--secret", help="Key for the HMAC-SHA256 signature [default: a new random one].")
 @click.option("--only", type=ONLY, help=ONLY_HELP)
+@click.option(
+    "--allow-private",
+    is_flag=True,
+    help="Let URL be a private, loopback or link-local address (a receiver on this host).",
+)
 @click.pass_obj
-def alerts_add_webhook(obj: Context, url: str, secret: str | None, only: str | None) -> None:
+def alerts_add_webhook(
+    obj: Context, url: str, secret: str | None, only: str | None, allow_private: bool
+) -> None:
     """POST a signed JSON alert to URL for each change (header X-Newstrail-Signature).
 
     Example: newstrail alerts add webhook https://hooks.example.org/newstrail --only substantive
     """
     from newstrail.jobs.alerts.outbox import add_alert
 
-    alert, generated = add_alert(obj.store, obj.settings, "webhook", url, secret=secret, only=only)
+    alert, generated = add_alert(
+        obj.store,
+        obj.settings,
+        "webhook",
+        url,
+        secret=secret,
+        only=only,
+        allow_private=allow_private,
+    )
     console.print(f"alert {alert.id}: webhook {alert.target}", highlight=False, markup=False)
     if generated:
         console.print(f"signing secret (shown once, keep it): {generated}", highlight=False)

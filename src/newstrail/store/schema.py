@@ -42,6 +42,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -414,6 +415,10 @@ alerts = Table(
     Column("only", String(20)),
     Column("active", Boolean, nullable=False, default=True),
     _utc("created_at", nullable=False),
+    # A webhook may go to a private, loopback or link-local address only when it
+    # was added with allow_private (as sources are): else a receiver URL would
+    # let whoever adds alerts make the server POST into its own network.
+    Column("allow_private", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 alert_deliveries = Table(

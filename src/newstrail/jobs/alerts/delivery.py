@@ -18,6 +18,11 @@ verifies it before parsing, comparing in constant time::
 
 The body carries ``delivery_id`` (stable across retries, to drop
 duplicates) and ``sent_at`` (to refuse replays).
+
+Webhooks go through the fetcher's address guard (``fetch.addresses``): a
+receiver that resolves to a private, loopback or link-local address is refused,
+with the reason recorded on the delivery, unless its alert was added with
+``allow_private`` or the ``allow_private`` setting is on.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ import httpx
 import sqlalchemy as sa
 
 from newstrail.errors import NewstrailError
+from newstrail.fetch.addresses import AddressPolicy, guarded_transport
 from newstrail.jobs.alerts.content import AlertContent, alert_content
 from newstrail.settings import Settings
 from newstrail.store import schema
@@ -129,7 +135,7 @@ def _claim(store: Store, worker: str, now: datetime, limit: int) -> list[Any]:
             return []
         return list(
             connection.execute(
-                sa.select(d, al.c.channel, al.c.target, al.c.secret, al.c.only)
+                sa.select(d, al.c.channel, al.c.target, al.c.secret, al.c.only, al.c.allow_private)
                 .join(al, al.c.id == d.c.alert_id)
                 .where(d.c.id.in_(claimed))
                 .order_by(d.c.id)
@@ -210,8 +216,31 @@ def send_email(settings: Settings, message: EmailMessage) -> None:
         raise DeliveryFailed(f"SMTP {host}:{port}: {type(error).__name__}: {error}") from error
 
 
+class _Clients:
+    """Two webhook clients behind the address guard: public receivers only, or any."""
+
+    def __init__(self, settings: Settings) -> None:
+        context = httpx.create_ssl_context(trust_env=False)
+        timeout = httpx.Timeout(SEND_TIMEOUT)
+
+        def client(allow_private: bool) -> httpx.AsyncClient:
+            policy = AddressPolicy(allow_private=allow_private)
+            transport = guarded_transport(policy, context, CONCURRENT_SENDS)
+            return httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=transport)
+
+        self.public = client(settings.allow_private)
+        self.private = client(True)
+
+    async def __aenter__(self) -> _Clients:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.public.aclose()
+        await self.private.aclose()
+
+
 async def _deliver_one(
-    store: Store, settings: Settings, client: httpx.AsyncClient, row: Any, worker: str
+    store: Store, settings: Settings, clients: _Clients, row: Any, worker: str
 ) -> str:
     """Build, filter and send one delivery; record and return its new status."""
     now = utcnow()
@@ -223,6 +252,7 @@ async def _deliver_one(
             _settle(store, row, worker, status="skipped", delivered_at=now)
             return "skipped"
         if row.channel == "webhook":
+            client = clients.private if row.allow_private else clients.public
             await _post(client, row, _webhook_body(row, content, now), settings)
         else:
             message = email_message(settings, row.target, content)
@@ -263,12 +293,11 @@ async def deliver_due(
     if not rows:
         return report
     slots = asyncio.Semaphore(CONCURRENT_SENDS)
-    timeout = httpx.Timeout(SEND_TIMEOUT)
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+    async with _Clients(settings) as clients:
 
         async def one(row: Any) -> str:
             async with slots:
-                return await _deliver_one(store, settings, client, row, worker)
+                return await _deliver_one(store, settings, clients, row, worker)
 
         for status in await asyncio.gather(*(one(row) for row in rows)):
             setattr(report, status, getattr(report, status) + 1)

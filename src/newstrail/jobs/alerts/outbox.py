@@ -51,6 +51,7 @@ class Alert:
     active: bool
     signed: bool
     created_at: datetime
+    allow_private: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = dict(vars(self))
@@ -66,6 +67,7 @@ def add_alert(
     *,
     secret: str | None = None,
     only: str | None = None,
+    allow_private: bool = False,
 ) -> tuple[Alert, str | None]:
     """Add a receiver of alerts.
 
@@ -76,6 +78,7 @@ def add_alert(
         target: the receiver's http(s) URL, or an email address.
         secret: the webhook's signing key; None generates one.
         only: ``substantive``, ``headline``, ``follows`` or None for every change.
+        allow_private: let the webhook go to a private or loopback address.
 
     Returns:
         The alert, and the webhook secret when one was generated (shown once).
@@ -108,6 +111,7 @@ def add_alert(
                 only=only,
                 active=True,
                 created_at=utcnow(),
+                allow_private=allow_private and channel == "webhook",
             )
         )
         assert result.inserted_primary_key is not None
@@ -129,7 +133,16 @@ def list_alerts(store: Store) -> list[Alert]:
     with store.read() as connection:
         rows = connection.execute(sa.select(table).order_by(table.c.id)).all()
     return [
-        Alert(r.id, r.channel, r.target, r.only, r.active, r.secret is not None, r.created_at)
+        Alert(
+            r.id,
+            r.channel,
+            r.target,
+            r.only,
+            r.active,
+            r.secret is not None,
+            r.created_at,
+            r.allow_private,
+        )
         for r in rows
     ]
 
