@@ -88,21 +88,21 @@ def test_key_quotes_go_by_outlets_carrying_them_then_first_appearance() -> None:
         {
             "text": "alphabet first",
             "speaker": "Aaron Able",
-            "sources": ["A"],
+            "outlets": ["A"],
             "first_article_id": 1,
         },
         {
             "text": "widely carried, later",
             "speaker": "Xi",
-            "sources": ["A", "B"],
-            "variants": [{"article_id": 3, "source": "C", "text": "widely carried"}],
+            "outlets": ["A", "B"],
+            "variants": [{"article_id": 3, "outlet": "C", "text": "widely carried"}],
             "first_article_id": 2,
         },
         {
             "text": "widely carried, earlier",
             "speaker": "Xi Jinping",
-            "sources": ["A", "B"],
-            "variants": [{"article_id": 1, "source": "C", "text": "x"}],
+            "outlets": ["A", "B"],
+            "variants": [{"article_id": 1, "outlet": "C", "text": "x"}],
             "first_article_id": 1,
         },
     ]
@@ -111,7 +111,7 @@ def test_key_quotes_go_by_outlets_carrying_them_then_first_appearance() -> None:
     speakers = [name for name, _ in shown["speakers"]]
     assert speakers == ["Xi Jinping", "Aaron Able"]  # Xi merged, and first by reach
     chips = shown["key"][0]["chips"]
-    assert [c["source"] for c in chips] == ["C", "A", "B"] and chips[0]["article_id"] == 1
+    assert [c["outlet"] for c in chips] == ["C", "A", "B"] and chips[0]["article_id"] == 1
 
 
 def test_the_cited_sentence_is_marked_word_for_word_or_by_shared_words() -> None:

@@ -10,9 +10,9 @@ without). Publication dates are ``YYYY-MM-DD``.
 Each JSON route names its model (``twin(..., model=...)``); the route still
 returns the data its read model built, so the model documents and checks it
 (``tests/test_api.py`` validates a real response of every route against its
-model) rather than re-serialising it. Models that describe per-story analyses
-type their envelope and leave the analysis records open (``dict``): their
-shape belongs to ``coverage/`` and is documented there.
+model) rather than re-serialising it. The per-story analysis records
+(quotes, summary, passages, discrepancies, exclusives) are typed too, as
+``coverage/results.py`` reads them back, so an outlet is ``outlet`` there as well.
 """
 
 from __future__ import annotations
@@ -137,6 +137,121 @@ class StoryArticle(Model):
     first_seen_at: AwareDatetime
 
 
+class QuoteVariant(Strict):
+    """One outlet's wording of a quote (``exact`` or a ``variant`` of the group's text)."""
+
+    article_id: int
+    outlet: str | None
+    text: str
+    relation: str = Field(description="exact | variant")
+
+
+class QuoteParaphrase(Strict):
+    """One outlet's reported-speech rendering of a quote."""
+
+    article_id: int
+    outlet: str | None
+    text: str
+
+
+class StoryQuote(Strict):
+    """A statement and the outlets that carry it (coverage/quoting)."""
+
+    text: str
+    speaker: str | None
+    outlets: list[str] = Field(description="Outlets carrying it word for word or nearly.")
+    first_article_id: int | None
+    variants: list[QuoteVariant]
+    paraphrases: list[QuoteParaphrase]
+
+
+class Citation(Strict):
+    """An article that supports a summary sentence."""
+
+    article_id: int
+    outlet: str | None
+    score: float
+
+
+class SummarySentence(Strict):
+    """A sentence of the cited summary (coverage/summary.py)."""
+
+    text: str
+    article_id: int | None
+    outlets: list[str]
+    citations: list[Citation]
+
+
+class Passage(Strict):
+    """A passage one article reused from another (coverage/reuse.py)."""
+
+    source_article: int = Field(description="The article it first appeared in (an id).")
+    target_article: int = Field(description="The article that reused it (an id).")
+    text: str
+    similarity: float
+    direction_reason: str
+
+
+class CitedSentence(Strict):
+    """A sentence of an article, for a link to it."""
+
+    article_id: int
+    text: str
+
+
+class DiscrepancyValue(Strict):
+    """One value of a figure or one wording of a quote, and who states it."""
+
+    text: str
+    outlets: list[str]
+    article_ids: list[int]
+    sentences: list[CitedSentence]
+
+
+class Correction(Strict):
+    """An outlet that changed a figure between versions."""
+
+    article_id: int
+    outlet: str | None
+    from_: str = Field(alias="from")
+    to: str
+    earlier_sentence: str
+
+
+class Discrepancy(Strict):
+    """Outlets (or versions) that state a figure or a quote differently."""
+
+    kind: str = Field(description="vote | money | casualties | count | quote")
+    about: str
+    values: list[DiscrepancyValue]
+    corrected: list[Correction]
+
+
+class ExclusiveSentence(Strict):
+    """A sentence no other article of the story supports."""
+
+    text: str
+    span: list[int] = Field(description="[start, end) in the article's text.")
+    best_support: float
+
+
+class Fact(Strict):
+    """An entity, number or quote and the articles that carry it."""
+
+    kind: str = Field(description="entity | number | quote")
+    text: str
+    article_ids: list[int]
+
+
+class Exclusive(Strict):
+    """What one article reports that the rest of its story does not."""
+
+    article_id: int
+    outlet: str | None
+    sentences: list[ExclusiveSentence]
+    facts: list[Fact]
+
+
 class Story(Model):
     """One story across outlets with what was computed about it.
 
@@ -157,11 +272,11 @@ class Story(Model):
     analysed_at: AwareDatetime | None
     analysed_version_ids: list[int]
     stale: bool
-    quotes: list[dict[str, Any]]
-    summary: list[dict[str, Any]]
-    passages: list[dict[str, Any]]
-    exclusive: dict[str, Any]
-    discrepancies: list[dict[str, Any]]
+    quotes: list[StoryQuote]
+    summary: list[SummarySentence]
+    passages: list[Passage]
+    exclusive: dict[str, Exclusive] = Field(description="Keyed by article id.")
+    discrepancies: list[Discrepancy]
     moves: list[dict[str, Any]]
 
 
@@ -240,7 +355,7 @@ class SourceReport(Model):
 class SearchFilters(Strict):
     """The filters a search was run with, as given."""
 
-    source: str | None
+    outlet: str | None = Field(description="An outlet's name or source id.")
     story: int | None
     from_: str | None = Field(alias="from")
     to: str | None

@@ -172,7 +172,7 @@ def coverage_grid(articles: list[dict[str, Any]]) -> dict[str, Any]:
     rows: dict[str, dict[str, Any]] = {}
     undated = []
     for article, moment in sorted(placed, key=lambda pair: (pair[1] is None, pair[1] or EPOCH)):
-        outlet = article.get("outlet") or article.get("source") or "Unknown outlet"
+        outlet = article.get("outlet") or "Unknown outlet"
         if moment is None:
             undated.append(
                 {"id": article.get("id"), "outlet": outlet, "title": article.get("title")}
@@ -220,8 +220,8 @@ def coverage_grid(articles: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _reach(quote: dict[str, Any]) -> set[str]:
     """The outlets that carry a quote word for word or nearly."""
-    outlets = {str(s) for s in quote.get("sources") or []}
-    outlets.update(str(v["source"]) for v in quote.get("variants") or [] if v.get("source"))
+    outlets = {str(s) for s in quote.get("outlets") or []}
+    outlets.update(str(v["outlet"]) for v in quote.get("variants") or [] if v.get("outlet"))
     return outlets
 
 
@@ -267,10 +267,10 @@ def quotes_at_a_glance(
         speaker = speaker_of.get(quote.get("speaker") or "", None) or "Unattributed"
         chips: dict[str, dict[str, Any]] = {}  # one per outlet: its first carrying article
         for variant in quote.get("variants") or []:
-            if variant.get("source"):
-                chips.setdefault(str(variant["source"]), variant)
-        for source in quote.get("sources") or []:
-            chips.setdefault(str(source), {"source": source, "article_id": None})
+            if variant.get("outlet"):
+                chips.setdefault(str(variant["outlet"]), variant)
+        for outlet in quote.get("outlets") or []:
+            chips.setdefault(str(outlet), {"outlet": outlet, "article_id": None})
         shown = {**quote, "speaker": speaker, "reach": sorted(reach), "chips": list(chips.values())}
         ranked.append((shown, (-len(reach), first, position)))
     ranked.sort(key=lambda pair: pair[1])
