@@ -52,6 +52,9 @@ def test_grid_puts_the_first_outlet_on_top_and_places_changes_in_time() -> None:
     assert early["change_count"] == 1
     assert all(3 <= a["x"] <= 97 for row in grid["rows"] for a in row["articles"])
     assert grid["ticks"][0]["label"] == "2024-05-01 00:00" and len(grid["ticks"]) == 5
+    # Dated by its publication day only: no made-up midnight; watched ones keep their hour.
+    assert grid["rows"][0]["articles"][0]["when"] == "2024-05-01"
+    assert early["articles"][0]["when"] == "2024-05-01 09:00"
 
 
 def test_an_undated_article_far_from_the_story_is_listed_not_plotted() -> None:

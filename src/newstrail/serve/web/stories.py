@@ -142,6 +142,15 @@ def _ticks(start: datetime, end: datetime, position: Any, dates_only: bool) -> l
     return ticks
 
 
+def _when(moment: datetime) -> str:
+    """A time to read: the date alone for an article dated only by its publication day.
+
+    ``appeared`` places such an article at midnight; "2020-12-29 00:00" read as
+    a time the outlet published at, which nobody knows.
+    """
+    return moment.strftime("%Y-%m-%d" if moment.time() == time.min else "%Y-%m-%d %H:%M")
+
+
 def coverage_grid(articles: list[dict[str, Any]]) -> dict[str, Any]:
     """The story at a glance: one row per outlet (first to report on top), time across.
 
@@ -193,7 +202,7 @@ def coverage_grid(articles: list[dict[str, Any]]) -> dict[str, Any]:
                 "title": article.get("title") or article.get("url") or "",
                 "state": article.get("state") or "active",
                 "x": position(moment),
-                "when": moment.strftime("%Y-%m-%d %H:%M"),
+                "when": _when(moment),
                 "changes": changes,
             }
         )
