@@ -177,6 +177,10 @@ def test_cli_json_and_exports_use_the_api_field_names(store: Store, tmp_path: An
     for line in exported.output.splitlines():
         record = json.loads(line)
         models.Article.model_validate(record)
+    quotes = runner.invoke(cli, ["--db", str(db), "export", "quotes"])
+    assert quotes.exit_code == 0, quotes.output
+    records = [json.loads(line) for line in quotes.output.splitlines()]
+    assert records and all("speaker" in r and "speaker_name" not in r for r in records)
 
 
 @pytest.mark.anyio
