@@ -133,7 +133,7 @@ def build_store(path: Path, n: int, seed: int = 7) -> Store:
                         "text": text.split("\n")[0][:300],
                         "article_id": article_id,
                         "citations": [
-                            {"article_id": article_id, "source": record.get("source"), "score": 1.0}
+                            {"article_id": article_id, "outlet": record.get("source"), "score": 1.0}
                         ],
                     }
                 )

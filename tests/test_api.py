@@ -133,6 +133,35 @@ async def test_timestamps_carry_their_offset_and_counts_are_named_as_counts(
     assert article["outlet"] == "Wire Daily"
 
 
+def _keys(value: Any) -> set[str]:
+    """Every key of a JSON document, at any depth."""
+    if isinstance(value, dict):
+        return set(value) | {k for item in value.values() for k in _keys(item)}
+    if isinstance(value, list):
+        return {k for item in value for k in _keys(item)}
+    return set()
+
+
+@pytest.mark.anyio
+async def test_story_analyses_name_the_outlet_as_the_rest_of_the_api(
+    client: httpx.AsyncClient, archive: Archive
+) -> None:
+    story = (await client.get(f"/stories/{archive.story_id}.json")).json()
+    assert story["quotes"] and story["summary"], "the test archive has analyses to check"
+    analyses = {key: story[key] for key in ("quotes", "summary", "exclusive", "discrepancies")}
+    assert not {"source", "sources"} & _keys(analyses)
+    # Stored under the old name (test_web_support), read back under the API's.
+    assert story["summary"][0]["citations"][0]["outlet"] == "Wire Daily"
+    assert story["summary"][0]["outlets"] == ["Wire Daily", "The Evening Post"]
+    assert story["quotes"][0]["variants"][0]["outlet"]
+    models.Story.model_validate(story)
+    searched = (await client.get("/search.json?q=minister&source=Wire+Daily")).json()
+    assert searched["filters"]["outlet"] == "Wire Daily"  # the former parameter name still works
+    assert {hit["outlet"] for hit in searched["hits"]} == {"Wire Daily"}
+    outlet = (await client.get("/search.json?q=minister&outlet=Wire+Daily")).json()
+    assert outlet["hit_count"] == searched["hit_count"] > 0
+
+
 def test_cli_json_and_exports_use_the_api_field_names(store: Store, tmp_path: Any) -> None:
     db = tmp_path / "api.db"
     file_store = Store(db)
@@ -148,6 +177,10 @@ def test_cli_json_and_exports_use_the_api_field_names(store: Store, tmp_path: An
     for line in exported.output.splitlines():
         record = json.loads(line)
         models.Article.model_validate(record)
+    quotes = runner.invoke(cli, ["--db", str(db), "export", "quotes"])
+    assert quotes.exit_code == 0, quotes.output
+    records = [json.loads(line) for line in quotes.output.splitlines()]
+    assert records and all("speaker" in r and "speaker_name" not in r for r in records)
 
 
 @pytest.mark.anyio

@@ -190,7 +190,7 @@ def test_search_shows_counts_facets_and_superseded_text(
     assert " hits for " in count
     assert page.locator(".facet h2").all_inner_texts()[:1] == ["OUTLET"]
     page.locator(".facet a", has_text="Wire Daily").first.click()
-    page.wait_for_url("**source=Wire%20Daily**")
+    page.wait_for_url("**outlet=Wire%20Daily**")
     metas = page.locator("ol.results .meta").all_inner_texts()
     assert metas and all(meta.startswith("Wire Daily") for meta in metas)
     page.goto(f"{site.base_url}/search?q=190")

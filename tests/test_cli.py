@@ -88,8 +88,8 @@ def test_stories_and_story_json(corpus_db: str) -> None:
     assert {"id", "title", "articles", "quotes", "summary", "passages"} <= set(story)
     xi = [q for q in story["quotes"] if "not affected by changes" in q["text"]]  # type: ignore[union-attr]
     assert xi and xi[0]["speaker"] == "Xi Jinping"
-    assert {"Republic World", "WION", "South China Morning Post"} <= set(xi[0]["sources"])
-    assert any(p["source"] == "Newsweek" for p in xi[0]["paraphrases"])
+    assert {"Republic World", "WION", "South China Morning Post"} <= set(xi[0]["outlets"])
+    assert any(p["outlet"] == "Newsweek" for p in xi[0]["paraphrases"])
 
 
 def test_show_and_search(corpus_db: str) -> None:

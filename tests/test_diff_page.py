@@ -170,6 +170,23 @@ def test_a_missing_version_is_a_clean_404(tmp_path: Path) -> None:
     assert missing.status_code == 404 and absent.status_code == 404
 
 
+def test_an_article_with_one_version_says_so_instead_of_an_empty_diff(tmp_path: Path) -> None:
+    with Store(tmp_path / "one.db") as store:
+        with store.write() as connection:
+            article = _article(connection, "https://wire.example/one", None, "Budget passes")
+            _version(connection, article, 1, "new", "Budget passes", "One paragraph.", T0)
+        two = seed(store)
+        single, same = get(store, f"/articles/{article}/diff", f"/articles/{two}/diff?from=2&to=2")
+    page = lxml_html.fromstring(single.text)
+    assert single.status_code == 200
+    assert "Only one version" in page.text_content()
+    # Nothing to pick, compare or share: no form, no table, no image link.
+    assert not page.cssselect("form.pick, .diff, a.share")
+    picked = lxml_html.fromstring(same.text)
+    assert "the same version" in picked.text_content() and not picked.cssselect("a.share")
+    assert picked.cssselect("form.pick")  # a second version can still be picked
+
+
 @pytest.mark.parametrize("tag", ["<script>alert(1)</script>", "a & b < c"])
 def test_marked_text_is_escaped_on_the_page(tmp_path: Path, tag: str) -> None:
     with Store(tmp_path / "x.db") as store:

@@ -46,7 +46,7 @@ def test_a_planted_vote_count_discrepancy_between_two_outlets_is_found() -> None
     third = _article("3", "Post", LEAD, "The governor is expected to sign it next week.")
     (found,) = find_discrepancies([first, second, third])
     assert found.kind == "vote" and found.about == "vote tally"
-    values = {v["text"]: (v["sources"], v["article_ids"]) for v in found.values}
+    values = {v["text"]: (v["outlets"], v["article_ids"]) for v in found.values}
     assert values == {"21-19": (["Herald"], [1]), "22-18": (["Times"], [2])}
     assert all(v["sentences"] for v in found.values)  # the supporting sentences are linked
 
@@ -102,7 +102,7 @@ def test_a_corrected_figure_is_shown_as_corrected() -> None:
     assert found.corrected == [
         {
             "article_id": 1,
-            "source": "Herald",
+            "outlet": "Herald",
             "from": "21-19",
             "to": "20-20",
             "earlier_sentence": "Senators voted 21-19 to approve the spending plan.",
@@ -135,7 +135,7 @@ def test_a_quote_worded_differently_is_a_discrepancy_and_a_cut_is_not() -> None:
         ],
     )
     assert found is not None and found.kind == "quote"
-    assert [v["sources"] for v in found.values] == [["Herald", "Post"], ["Times"]]
+    assert [v["outlets"] for v in found.values] == [["Herald", "Post"], ["Times"]]
     cut = quote_wordings(
         "Ana Ruiz",
         [

@@ -167,7 +167,8 @@ def test_opml_onboarding_then_a_substantive_edit_reaches_webhook_and_mail(
     assert alert["event"] == "changed" and alert["significance"] == "substantive"
     assert "headline_changed" in alert["edit_classes"]
     assert alert["article"]["outlet"] == "Republic World"
-    assert alert["versions"]["old"]["number"] == 2 and alert["versions"]["new"]["number"] == 3
+    assert alert["old_version"]["number"] == 2 and alert["new_version"]["number"] == 3
+    assert alert["new_version"]["captured_at"].endswith("+00:00")
     assert alert["headline"]["old"] != alert["headline"]["new"]
     assert alert["links"]["diff"].startswith("https://newstrail.desk.example/articles/")
 

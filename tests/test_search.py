@@ -307,6 +307,58 @@ def test_counts_facets_and_highlights(store: Store) -> None:
     assert only.total == 2 and {h.outlet for h in only.hits} == {"Outlet 1"}
 
 
+def test_facets_counted_in_sql_match_those_counted_from_the_page(store: Store) -> None:
+    """More outlets and stories than a facet shows: SQL cuts and orders them as the page does."""
+    from newstrail.store import schema
+    from newstrail.store.search import FACET_LIMIT, find
+
+    with store.write() as connection:
+        for story in range(1, 13):
+            connection.execute(
+                schema.stories.insert().values(
+                    id=story,
+                    title=f"Story {story}",
+                    state="active",
+                    first_seen=T_SEEN,
+                    last_seen=T_SEEN,
+                    created_at=T_SEEN,
+                    updated_at=T_SEEN,
+                )
+            )
+        for ref in range(1, 31):
+            # Outlets 0-11 carry 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2 articles: ties at the cut.
+            source = Store.ensure_source(connection, f"Outlet {ref % 12}", None)
+            connection.execute(
+                schema.articles.insert().values(
+                    id=ref,
+                    url=f"https://news.example/{ref}",
+                    source_id=source,
+                    title=f"Flood report {ref}",
+                    published=None if ref % 5 == 0 else f"2024-0{1 + ref % 3}-15",
+                    state="active",
+                    version_count=1,
+                    first_seen_at=T_SEEN,
+                    last_changed_at=T_SEEN,
+                )
+            )
+            if ref % 4:  # a quarter of the articles in no story
+                connection.execute(
+                    schema.story_articles.insert().values(
+                        article_id=ref, story_id=1 + ref % 12, score=1.0, assigned_at=T_SEEN
+                    )
+                )
+            index_entry(
+                connection, "article", ref, f"Flood report {ref}", "The river rose.", replace=False
+            )
+    counted_in_sql = find(store, "flood", limit=5)
+    from_page = find(store, "flood", limit=50)
+    assert counted_in_sql.total == from_page.total == 30
+    assert counted_in_sql.facets == from_page.facets
+    assert len(counted_in_sql.facets["outlet"]) == FACET_LIMIT
+    assert all(isinstance(f.value, int | None) for f in counted_in_sql.facets["story"])
+    assert [f.count for f in counted_in_sql.facets["outlet"]][:6] == [3] * 6
+
+
 def test_a_hit_only_in_superseded_text_says_so(store: Store) -> None:
     _index(store, {5: ("Mayor denies report", "The mayor denied the report on Tuesday.")})
     with store.write() as connection:

@@ -52,6 +52,9 @@ def test_grid_puts_the_first_outlet_on_top_and_places_changes_in_time() -> None:
     assert early["change_count"] == 1
     assert all(3 <= a["x"] <= 97 for row in grid["rows"] for a in row["articles"])
     assert grid["ticks"][0]["label"] == "2024-05-01 00:00" and len(grid["ticks"]) == 5
+    # Dated by its publication day only: no made-up midnight; watched ones keep their hour.
+    assert grid["rows"][0]["articles"][0]["when"] == "2024-05-01"
+    assert early["articles"][0]["when"] == "2024-05-01 09:00"
 
 
 def test_an_undated_article_far_from_the_story_is_listed_not_plotted() -> None:
@@ -88,21 +91,21 @@ def test_key_quotes_go_by_outlets_carrying_them_then_first_appearance() -> None:
         {
             "text": "alphabet first",
             "speaker": "Aaron Able",
-            "sources": ["A"],
+            "outlets": ["A"],
             "first_article_id": 1,
         },
         {
             "text": "widely carried, later",
             "speaker": "Xi",
-            "sources": ["A", "B"],
-            "variants": [{"article_id": 3, "source": "C", "text": "widely carried"}],
+            "outlets": ["A", "B"],
+            "variants": [{"article_id": 3, "outlet": "C", "text": "widely carried"}],
             "first_article_id": 2,
         },
         {
             "text": "widely carried, earlier",
             "speaker": "Xi Jinping",
-            "sources": ["A", "B"],
-            "variants": [{"article_id": 1, "source": "C", "text": "x"}],
+            "outlets": ["A", "B"],
+            "variants": [{"article_id": 1, "outlet": "C", "text": "x"}],
             "first_article_id": 1,
         },
     ]
@@ -111,7 +114,7 @@ def test_key_quotes_go_by_outlets_carrying_them_then_first_appearance() -> None:
     speakers = [name for name, _ in shown["speakers"]]
     assert speakers == ["Xi Jinping", "Aaron Able"]  # Xi merged, and first by reach
     chips = shown["key"][0]["chips"]
-    assert [c["source"] for c in chips] == ["C", "A", "B"] and chips[0]["article_id"] == 1
+    assert [c["outlet"] for c in chips] == ["C", "A", "B"] and chips[0]["article_id"] == 1
 
 
 def test_the_cited_sentence_is_marked_word_for_word_or_by_shared_words() -> None:

@@ -81,7 +81,7 @@ def test_xi_jinpings_quotes_are_one_group_and_first(sample_story: dict[str, obje
     xi = [n for n, group in enumerate(quotes) if group["speaker"] == "Xi Jinping"]
     assert xi == list(range(len(xi))) and len(xi) >= 5
     # His most-carried quote comes first, carried by three outlets.
-    assert len(quotes[0]["sources"]) == 3
+    assert len(quotes[0]["outlets"]) == 3
 
 
 def test_roles_resolve_to_the_person_the_story_names_in_that_role() -> None:

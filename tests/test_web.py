@@ -77,8 +77,8 @@ async def test_story_json_has_articles_quotes_and_summary(
     }
     assert set(story["articles"][0]) >= {"id", "url", "outlet", "title", "published"}
     assert story["quotes"][0]["speaker"] == "Jane Roe"
-    assert set(story["quotes"][0]["sources"]) == {"Wire Daily", "The Evening Post"}
-    assert story["summary"][0]["sources"] == ["Wire Daily", "The Evening Post"]
+    assert set(story["quotes"][0]["outlets"]) == {"Wire Daily", "The Evening Post"}
+    assert story["summary"][0]["outlets"] == ["Wire Daily", "The Evening Post"]
 
 
 async def test_story_page_shows_timeline_outlets_quotes_and_summary(
@@ -446,7 +446,7 @@ def test_coverage_ticks_are_distinct_days_within_the_story(
     from newstrail.serve.web.stories import coverage_grid
 
     articles = [
-        {"id": n, "source": "Outlet", "published": f"2024-01-{1 + day:02d}", "first_seen_at": None}
+        {"id": n, "outlet": "Outlet", "published": f"2024-01-{1 + day:02d}", "first_seen_at": None}
         for n, day in enumerate(days)
     ]
     drawing = coverage_grid(articles)

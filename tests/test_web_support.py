@@ -197,6 +197,8 @@ def seed_archive(store: Store) -> Archive:
                 position=0,
                 text="Parliament voted down the budget and the minister resigned.",
                 article_id=edited,
+                # Stored as analyses written before one vocabulary were: read
+                # back with ``outlet`` (coverage/results.py, outlet_names).
                 citations=[
                     {"article_id": edited, "source": "Wire Daily", "score": 0.9},
                     {"article_id": other, "source": "The Evening Post", "score": 0.8},

@@ -55,7 +55,7 @@ def articles(
     Example: newstrail articles --outlet WION --changed --from 2024-05-01 --json
     """
     from newstrail.serve.browse import browse_articles, model_json
-    from newstrail.serve.models import ArticleFilters
+    from newstrail.serve.listings import ArticleFilters
 
     filters = ArticleFilters(
         outlets=[*outlets, *sources],

@@ -53,7 +53,7 @@ def stories(
     """
     from newstrail.cli.archive import listing_footer
     from newstrail.serve.browse import browse_stories, model_json
-    from newstrail.serve.models import StoryFilters
+    from newstrail.serve.listings import StoryFilters
     from newstrail.stories.reading import list_stories
 
     if rebuild:

@@ -31,6 +31,7 @@ from newstrail.coverage.quoting import (
     group_quotes,
 )
 from newstrail.coverage.quoting.roles import StorySpeakers, by_prominence
+from newstrail.coverage.results import outlet_names
 from newstrail.coverage.reuse import Passage, StoryArticle, find_passages
 from newstrail.coverage.summary import SummarySentence, summarise_story
 from newstrail.store import schema
@@ -284,7 +285,10 @@ def _compute(inputs: _StoryInputs) -> _StoryAnalysis:
         groups=groups,
         passages=find_passages(articles),
         summary=[_consistent(s) for s in summarise_story(articles)] if articles else [],
-        exclusive={key: _plain(report) for key, report in exclusive_content(articles).items()},
+        # Stored with the API's names (``outlet``, not the dataclass's ``source``).
+        exclusive={
+            key: outlet_names(_plain(report)) for key, report in exclusive_content(articles).items()
+        },
         discrepancies=discrepancies,
     )
 
@@ -394,7 +398,7 @@ def _write(connection: Connection, story_id: int, analysis: _StoryAnalysis) -> N
                 direction_reason=passage.direction_reason,
             )
         )
-    source_of = {str(r.article_id): r.source for r in rows}
+    outlet_of = {str(r.article_id): r.source for r in rows}
     for position, sentence in enumerate(analysis.summary):
         connection.execute(
             schema.summary_sentences.insert().values(
@@ -405,7 +409,7 @@ def _write(connection: Connection, story_id: int, analysis: _StoryAnalysis) -> N
                 citations=[
                     {
                         "article_id": int(s.article_id),
-                        "source": source_of.get(s.article_id),
+                        "outlet": outlet_of.get(s.article_id),
                         "score": round(s.score, 3),
                     }
                     for s in sentence.supporting

@@ -279,9 +279,9 @@ def _discrepancy(members: list[Figure]) -> Discrepancy:
             continue
         entry = values.setdefault(
             figure.value,
-            {"text": figure.text, "sources": [], "article_ids": [], "sentences": []},
+            {"text": figure.text, "outlets": [], "article_ids": [], "sentences": []},
         )
-        _add_unique(entry, "sources", figure.source or "unknown source")
+        _add_unique(entry, "outlets", figure.source or "unknown outlet")
         _add_unique(entry, "article_ids", int(figure.article_id))
         entry_sentences = entry["sentences"]
         assert isinstance(entry_sentences, list)
@@ -294,7 +294,7 @@ def _discrepancy(members: list[Figure]) -> Discrepancy:
             discrepancy.corrected.append(
                 {
                     "article_id": int(figure.article_id),
-                    "source": figure.source,
+                    "outlet": figure.source,
                     "from": figure.text,
                     "to": now[0].text,
                     "earlier_sentence": figure.sentence,
@@ -302,7 +302,7 @@ def _discrepancy(members: list[Figure]) -> Discrepancy:
             )
     discrepancy.values = sorted(
         values.values(),
-        key=lambda entry: -len(entry["sources"]) if isinstance(entry["sources"], list) else 0,
+        key=lambda entry: -len(entry["outlets"]) if isinstance(entry["outlets"], list) else 0,
     )
     return discrepancy
 
@@ -338,9 +338,9 @@ def quote_wordings(
     distinct: dict[str, dict[str, object]] = {}
     for (text, source, article_id), words in zip(wordings, normalised, strict=True):
         entry = distinct.setdefault(
-            words, {"text": text, "sources": [], "article_ids": [], "sentences": []}
+            words, {"text": text, "outlets": [], "article_ids": [], "sentences": []}
         )
-        _add_unique(entry, "sources", source or "unknown source")
+        _add_unique(entry, "outlets", source or "unknown outlet")
         _add_unique(entry, "article_ids", int(article_id))
     keys = list(distinct)
     # A truncation ("the relationship … cannot be broken" inside the longer

@@ -24,7 +24,7 @@ def _story_quotes_query() -> sa.Select[Any]:
             q.c.group_relation,
             q.c.version_id,
             a.c.id.label("article_id"),  # None for a group without quotes
-            s.c.name.label("source"),
+            s.c.name.label("outlet"),
         )
         # Flat LEFT JOINs: with "LEFT JOIN (quotes JOIN articles)" SQLite
         # materialises the inner join over every quote (1.1 s a story at 1M).
@@ -118,25 +118,56 @@ def _quote_groups(rows: Iterable[Any], analysed: set[int]) -> list[dict[str, Any
             {
                 "text": group.group_text,
                 "speaker": group.speaker_name,
-                "sources": list(dict.fromkeys(m.source or "unknown source" for m in carried)),
+                "outlets": list(dict.fromkeys(m.outlet or "unknown outlet" for m in carried)),
                 "first_article_id": group.first_article_id,
                 "variants": [
                     {
                         "article_id": m.article_id,
-                        "source": m.source,
+                        "outlet": m.outlet,
                         "text": m.text,
                         "relation": m.group_relation,
                     }
                     for m in carried
                 ],
                 "paraphrases": [
-                    {"article_id": m.article_id, "source": m.source, "text": m.text}
+                    {"article_id": m.article_id, "outlet": m.outlet, "text": m.text}
                     for m in members
                     if m.group_relation == "paraphrase"
                 ],
             }
         )
     return quotes
+
+
+# Analyses stored before the API had one vocabulary name the outlet ``source``
+# (a list of them ``sources``); read back, they use the API's names.
+OUTLET_KEYS = {"source": "outlet", "sources": "outlets"}
+
+
+def outlet_names(value: Any) -> Any:
+    """Stored analysis JSON with ``source``/``sources`` keys read as ``outlet``/``outlets``.
+
+    Renamed on reading, not by a migration: the rows are rewritten whenever a
+    story is analysed again, and in these records a ``source`` is always the
+    outlet (reuse's origin article is ``source_article``, in its own table).
+    """
+    if isinstance(value, dict):
+        return {OUTLET_KEYS.get(key, key): outlet_names(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [outlet_names(item) for item in value]
+    return value
+
+
+def _exclusive(report: dict[str, Any]) -> dict[str, Any]:
+    """One stored exclusive report with article ids as numbers, as everywhere in the API.
+
+    ``coverage/exclusives.py`` works on ids as text (its articles are keyed by str).
+    """
+    facts = [
+        {**fact, "article_ids": [int(i) for i in fact.get("article_ids", [])]}
+        for fact in report.get("facts", [])
+    ]
+    return {**report, "article_id": int(report["article_id"]), "facts": facts}
 
 
 def read_analysis(connection: Connection, story_id: int) -> dict[str, Any]:
@@ -151,17 +182,19 @@ def read_analysis(connection: Connection, story_id: int) -> dict[str, Any]:
         for group in _quote_groups(connection.execute(STORY_QUOTES, story), analysed)
         if group["variants"] or group["paraphrases"]
     ]
-    summary = [
-        {
-            "text": row.text,
-            "article_id": row.article_id,
-            "sources": list(
-                dict.fromkeys(c.get("source") or "unknown source" for c in row.citations)
-            ),
-            "citations": row.citations,
-        }
-        for row in connection.execute(STORY_SUMMARY, story)
-    ]
+    summary = []
+    for row in connection.execute(STORY_SUMMARY, story):
+        citations = outlet_names(row.citations or [])
+        summary.append(
+            {
+                "text": row.text,
+                "article_id": row.article_id,
+                "outlets": list(
+                    dict.fromkeys(c.get("outlet") or "unknown outlet" for c in citations)
+                ),
+                "citations": citations,
+            }
+        )
     passages = [
         {
             "source_article": row.source_article,
@@ -182,6 +215,10 @@ def read_analysis(connection: Connection, story_id: int) -> dict[str, Any]:
         "quotes": quotes,
         "summary_sentences": summary,
         "passages": passages,
-        "exclusive": analysis.exclusive if analysis else {},
-        "discrepancies": (analysis.discrepancies or []) if analysis else [],
+        "exclusive": {
+            key: _exclusive(report) for key, report in outlet_names(analysis.exclusive).items()
+        }
+        if analysis
+        else {},
+        "discrepancies": outlet_names(analysis.discrepancies or []) if analysis else [],
     }

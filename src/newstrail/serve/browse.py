@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 
 from newstrail.errors import InvalidInput
-from newstrail.serve.models import (
+from newstrail.serve.listings import (
     Article,
     ArticleFilters,
     ArticlePage,

@@ -78,7 +78,7 @@ COLUMNS: dict[str, list[str]] = {
         "version_id",
         "story_id",
         "kind",
-        "speaker_name",
+        "speaker",  # as in story quotes and search hits
         "text",
         "group_id",
         "group_relation",
@@ -153,7 +153,7 @@ def _query(
                 _q.c.version_id,
                 _st.c.story_id,
                 _q.c.kind,
-                _q.c.speaker_name,
+                _q.c.speaker_name.label("speaker"),
                 _q.c.text,
                 _q.c.group_id,
                 _q.c.group_relation,

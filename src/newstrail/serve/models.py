@@ -10,39 +10,43 @@ without). Publication dates are ``YYYY-MM-DD``.
 Each JSON route names its model (``twin(..., model=...)``); the route still
 returns the data its read model built, so the model documents and checks it
 (``tests/test_api.py`` validates a real response of every route against its
-model) rather than re-serialising it. Models that describe per-story analyses
-type their envelope and leave the analysis records open (``dict``): their
-shape belongs to ``coverage/`` and is documented there.
+model) rather than re-serialising it. The per-story analysis records
+(quotes, summary, passages, discrepancies, exclusives) are typed too, as
+``coverage/results.py`` reads them back, so an outlet is ``outlet`` there as well.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
+# The listing models, and the base classes, are defined apart for the CLI's start-up.
+from newstrail.serve.listings import (
+    Article,
+    ArticleFilters,
+    ArticlePage,
+    FacetValue,
+    Model,
+    StoryFilters,
+    StoryPage,
+    StoryRow,
+    Strict,
+)
 
-class Strict(BaseModel):
-    """A model that refuses fields it does not declare (so a renamed field fails a test)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class Article(Strict):
-    """An article as listed."""
-
-    id: int
-    url: str
-    outlet: str | None = Field(description="The source's (outlet's) name.")
-    title: str | None
-    published: date | None = Field(description="Publication date, YYYY-MM-DD.")
-    first_seen_at: AwareDatetime
-    last_changed_at: AwareDatetime | None
-    version_count: int
-    language: str | None
-    state: str = Field(description="active | retired | deleted | moved")
-    story_id: int | None
+# Re-exported so that every route's model is found here (tests, OpenAPI).
+__all__ = [
+    "Article",
+    "ArticleFilters",
+    "ArticlePage",
+    "FacetValue",
+    "Model",
+    "StoryFilters",
+    "StoryPage",
+    "StoryRow",
+    "Strict",
+]
 
 
 class Version(Strict):
@@ -113,7 +117,7 @@ class Home(Strict):
     changes: list[Change]
 
 
-class StoryArticle(BaseModel):
+class StoryArticle(Model):
     """An article of a story."""
 
     model_config = ConfigDict(extra="allow")
@@ -126,7 +130,122 @@ class StoryArticle(BaseModel):
     first_seen_at: AwareDatetime
 
 
-class Story(BaseModel):
+class QuoteVariant(Strict):
+    """One outlet's wording of a quote (``exact`` or a ``variant`` of the group's text)."""
+
+    article_id: int
+    outlet: str | None
+    text: str
+    relation: str = Field(description="exact | variant")
+
+
+class QuoteParaphrase(Strict):
+    """One outlet's reported-speech rendering of a quote."""
+
+    article_id: int
+    outlet: str | None
+    text: str
+
+
+class StoryQuote(Strict):
+    """A statement and the outlets that carry it (coverage/quoting)."""
+
+    text: str
+    speaker: str | None
+    outlets: list[str] = Field(description="Outlets carrying it word for word or nearly.")
+    first_article_id: int | None
+    variants: list[QuoteVariant]
+    paraphrases: list[QuoteParaphrase]
+
+
+class Citation(Strict):
+    """An article that supports a summary sentence."""
+
+    article_id: int
+    outlet: str | None
+    score: float
+
+
+class SummarySentence(Strict):
+    """A sentence of the cited summary (coverage/summary.py)."""
+
+    text: str
+    article_id: int | None
+    outlets: list[str]
+    citations: list[Citation]
+
+
+class Passage(Strict):
+    """A passage one article reused from another (coverage/reuse.py)."""
+
+    source_article: int = Field(description="The article it first appeared in (an id).")
+    target_article: int = Field(description="The article that reused it (an id).")
+    text: str
+    similarity: float
+    direction_reason: str
+
+
+class CitedSentence(Strict):
+    """A sentence of an article, for a link to it."""
+
+    article_id: int
+    text: str
+
+
+class DiscrepancyValue(Strict):
+    """One value of a figure or one wording of a quote, and who states it."""
+
+    text: str
+    outlets: list[str]
+    article_ids: list[int]
+    sentences: list[CitedSentence]
+
+
+class Correction(Strict):
+    """An outlet that changed a figure between versions."""
+
+    article_id: int
+    outlet: str | None
+    from_: str = Field(alias="from")
+    to: str
+    earlier_sentence: str
+
+
+class Discrepancy(Strict):
+    """Outlets (or versions) that state a figure or a quote differently."""
+
+    kind: str = Field(description="vote | money | casualties | count | quote")
+    about: str
+    values: list[DiscrepancyValue]
+    corrected: list[Correction]
+
+
+class ExclusiveSentence(Strict):
+    """A sentence no other article of the story supports."""
+
+    text: str
+    span: list[int] = Field(description="[start, end) in the article's text.")
+    best_support: float
+
+
+class Fact(Strict):
+    """An entity, number or quote and the articles that carry it."""
+
+    kind: str = Field(description="entity | number | quote")
+    text: str
+    article_ids: list[int]
+
+
+class Exclusive(Strict):
+    """What one article reports that the rest of its story does not."""
+
+    article_id: int
+    outlet: str | None
+    sentences: list[ExclusiveSentence]
+    facts: list[Fact]
+
+
+class Story(Model):
     """One story across outlets with what was computed about it.
 
     Open to more fields: the story page's analyses grow (coverage grid,
@@ -146,11 +265,11 @@ class Story(BaseModel):
     analysed_at: AwareDatetime | None
     analysed_version_ids: list[int]
     stale: bool
-    quotes: list[dict[str, Any]]
-    summary: list[dict[str, Any]]
-    passages: list[dict[str, Any]]
-    exclusive: dict[str, Any]
-    discrepancies: list[dict[str, Any]]
+    quotes: list[StoryQuote]
+    summary: list[SummarySentence]
+    passages: list[Passage]
+    exclusive: dict[str, Exclusive] = Field(description="Keyed by article id.")
+    discrepancies: list[Discrepancy]
     moves: list[dict[str, Any]]
 
 
@@ -163,7 +282,7 @@ class DiffSide(Strict):
     kind: str
 
 
-class Diff(BaseModel):
+class Diff(Model):
     """The word diff between two versions of an article."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
@@ -216,7 +335,7 @@ class SourceEdits(Strict):
     outlets: list[dict[str, Any]]
 
 
-class SourceReport(BaseModel):
+class SourceReport(Model):
     """One source's health, feeds, change statistics and silent-edit record."""
 
     model_config = ConfigDict(extra="allow")
@@ -229,7 +348,7 @@ class SourceReport(BaseModel):
 class SearchFilters(Strict):
     """The filters a search was run with, as given."""
 
-    source: str | None
+    outlet: str | None = Field(description="An outlet's name or source id.")
     story: int | None
     from_: str | None = Field(alias="from")
     to: str | None
@@ -276,7 +395,7 @@ class Search(Strict):
     notes: list[str]
 
 
-class Follows(BaseModel):
+class Follows(Model):
     """What the signed-in reader follows, and the stories and changes that match."""
 
     model_config = ConfigDict(extra="allow")
@@ -308,80 +427,3 @@ class Health(Strict):
 
 
 # -- the browse pages, /articles and /stories (filled by serve/browse.py) --
-
-
-class StoryRow(BaseModel):
-    """A story as listed."""
-
-    id: int
-    title: str | None
-    state: str
-    first_seen: datetime | None
-    last_seen: datetime | None
-    article_count: int
-    outlet_count: int
-    outlets: list[str] = Field(description="Outlets, in the order they first carried it.")
-    article_ids: list[int] = Field(description="Articles, in the order they were first seen.")
-
-
-class FacetValue(BaseModel):
-    """One value a filter can take, with how many rows it would leave."""
-
-    value: str
-    count: int
-
-
-class ArticleFilters(BaseModel):
-    """Which articles to list; every field is optional."""
-
-    outlets: list[str] = Field(default_factory=list, description="Any of these outlets.")
-    published_from: date | None = Field(
-        default=None, description="Published (or first seen) on or after."
-    )
-    published_to: date | None = Field(
-        default=None, description="Published (or first seen) on or before."
-    )
-    language: str | None = None
-    has_changes: bool | None = Field(
-        default=None, description="More than one version (or exactly one)."
-    )
-    state: str | None = Field(default=None, description="active | retired | deleted | moved")
-    story_id: int | None = None
-
-
-class StoryFilters(BaseModel):
-    """Which stories to list; every field is optional."""
-
-    outlets: list[str] = Field(default_factory=list, description="Carried by any of these.")
-    seen_from: date | None = Field(default=None, description="Last seen on or after.")
-    seen_to: date | None = Field(default=None, description="First seen on or before.")
-    min_articles: int | None = Field(default=None, ge=1)
-    max_articles: int | None = Field(default=None, ge=1)
-
-
-class ArticlePage(BaseModel):
-    """One page of articles with the total, the facets and the query that chose them."""
-
-    articles: list[Article]
-    article_count: int = Field(description="Articles matching the filters, on all pages.")
-    page: int
-    per_page: int
-    page_count: int
-    sort: str
-    filters: ArticleFilters
-    outlets: list[FacetValue]
-    languages: list[FacetValue]
-    states: list[FacetValue]
-
-
-class StoryPage(BaseModel):
-    """One page of stories with the total, the outlet facet and the query."""
-
-    stories: list[StoryRow]
-    story_count: int = Field(description="Stories matching the filters, on all pages.")
-    page: int
-    per_page: int
-    page_count: int
-    sort: str
-    filters: StoryFilters
-    outlets: list[FacetValue]

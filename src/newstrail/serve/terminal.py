@@ -41,7 +41,7 @@ def print_story(console: Console, detail: StoryDetail) -> None:
         f"{span}{counted(len(detail.articles), 'article')} from "
         f"{', '.join(story.outlets) or 'unknown outlets'}"
     )
-    table = Table("id", "published", "source", "title", title="Articles")
+    table = Table("id", "published", "outlet", "title", title="Articles")
     for article in detail.articles:
         table.add_row(
             str(article.id), article.published or "", article.source or "", article.title or ""
@@ -51,15 +51,15 @@ def print_story(console: Console, detail: StoryDetail) -> None:
         console.rule("Summary")
         for sentence in detail.summary_sentences:
             console.print(
-                f"• {sentence['text']} [dim]({'; '.join(sentence['sources'])})[/dim]",
+                f"• {sentence['text']} [dim]({'; '.join(sentence['outlets'])})[/dim]",
                 highlight=False,
             )
     if detail.quotes:
         # Quotes carried by the most outlets first; the full list is in --json.
-        shown = sorted(detail.quotes, key=lambda q: (-len(q["sources"]), -len(q["paraphrases"])))
+        shown = sorted(detail.quotes, key=lambda q: (-len(q["outlets"]), -len(q["paraphrases"])))
         console.rule(f"Quotes ({min(len(shown), MAX_QUOTES)} of {len(shown)})")
         for quote in shown[:MAX_QUOTES]:
-            carriers = ", ".join(quote["sources"])
+            carriers = ", ".join(quote["outlets"])
             console.print(
                 f"[bold]{quote['speaker'] or 'unattributed'}[/bold]: “{quote['text']}”",
                 highlight=False,
@@ -67,7 +67,7 @@ def print_story(console: Console, detail: StoryDetail) -> None:
             console.print(f"   carried by {carriers}", highlight=False)
             for paraphrase in quote["paraphrases"]:
                 console.print(
-                    f"   paraphrased by {paraphrase['source']}: {paraphrase['text']}",
+                    f"   paraphrased by {paraphrase['outlet']}: {paraphrase['text']}",
                     highlight=False,
                 )
     if detail.passages:

@@ -63,7 +63,7 @@ class AlertContent:
         if self.follows:
             lines.append("Follows: " + ", ".join(f"{f['kind']} {f['value']}" for f in self.follows))
         if self.event == "changed":
-            old, new = p["versions"]["old"], p["versions"]["new"]
+            old, new = p["old_version"], p["new_version"]
             lines.append(
                 f"Version {old['number']} → {new['number']} ({self.significance}), "
                 f"captured {new['captured_at']}"
@@ -102,7 +102,7 @@ class AlertContent:
             shown = ", ".join(f"{f['kind']} {f['value']}" for f in self.follows)
             parts.append(f"<p>Follows: {e(shown)}</p>")
         if self.event == "changed":
-            old, new = p["versions"]["old"], p["versions"]["new"]
+            old, new = p["old_version"], p["new_version"]
             parts.append(
                 f"<p>Version {old['number']} → {new['number']} ({e(str(self.significance))}), "
                 f"captured {e(new['captured_at'])}</p>"
@@ -182,6 +182,7 @@ def _change(op: SentenceOp) -> dict[str, Any]:
 
 
 def _version(row: Any) -> dict[str, Any]:
+    """A version as the API names it (serve/models.py: Version); times are UTC-aware."""
     return {
         "id": row.id,
         "number": row.number,
@@ -241,7 +242,9 @@ def alert_content(
             "outlet": article.outlet,
         },
         "story": {"id": story.id, "title": story.title} if story else None,
-        "versions": {"old": _version(previous) if previous else None, "new": _version(version)},
+        # Two objects, not a "versions" dict: elsewhere in the API ``versions`` is a list.
+        "old_version": _version(previous) if previous else None,
+        "new_version": _version(version),
         "significance": None,
         "edit_classes": [],
         "summary": "new article",

@@ -221,15 +221,18 @@ def router() -> APIRouter:
     def search_page(
         request: Request,
         q: str = "",
-        source: str | None = None,
+        outlet: str | None = None,
+        # The outlet filter's former name, still accepted for old links.
+        source: Annotated[str | None, Query(include_in_schema=False)] = None,
         story: RecordIdQuery = None,
         date_from: Annotated[str | None, Query(alias="from")] = None,
         date_to: Annotated[str | None, Query(alias="to")] = None,
         kind: Annotated[str | None, Query(pattern="^(article|quote)?$")] = None,
         page: Annotated[int, Query(ge=1, le=500)] = 1,
     ) -> View:
+        outlet = outlet or source or None
         filters = SearchFilters(
-            source=source or None,
+            source=outlet,
             story_id=story,
             date_from=_parse_day(date_from, "from"),
             date_to=_parse_day(date_to, "to"),
@@ -249,7 +252,7 @@ def router() -> APIRouter:
         data = {
             "q": q,
             "filters": {
-                "source": source,
+                "outlet": outlet,
                 "story": story,
                 "from": date_from,
                 "to": date_to,

@@ -142,6 +142,15 @@ def _ticks(start: datetime, end: datetime, position: Any, dates_only: bool) -> l
     return ticks
 
 
+def _when(moment: datetime) -> str:
+    """A time to read: the date alone for an article dated only by its publication day.
+
+    ``appeared`` places such an article at midnight; "2020-12-29 00:00" read as
+    a time the outlet published at, which nobody knows.
+    """
+    return moment.strftime("%Y-%m-%d" if moment.time() == time.min else "%Y-%m-%d %H:%M")
+
+
 def coverage_grid(articles: list[dict[str, Any]]) -> dict[str, Any]:
     """The story at a glance: one row per outlet (first to report on top), time across.
 
@@ -172,7 +181,7 @@ def coverage_grid(articles: list[dict[str, Any]]) -> dict[str, Any]:
     rows: dict[str, dict[str, Any]] = {}
     undated = []
     for article, moment in sorted(placed, key=lambda pair: (pair[1] is None, pair[1] or EPOCH)):
-        outlet = article.get("outlet") or article.get("source") or "Unknown outlet"
+        outlet = article.get("outlet") or "Unknown outlet"
         if moment is None:
             undated.append(
                 {"id": article.get("id"), "outlet": outlet, "title": article.get("title")}
@@ -193,7 +202,7 @@ def coverage_grid(articles: list[dict[str, Any]]) -> dict[str, Any]:
                 "title": article.get("title") or article.get("url") or "",
                 "state": article.get("state") or "active",
                 "x": position(moment),
-                "when": moment.strftime("%Y-%m-%d %H:%M"),
+                "when": _when(moment),
                 "changes": changes,
             }
         )
@@ -220,8 +229,8 @@ def coverage_grid(articles: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _reach(quote: dict[str, Any]) -> set[str]:
     """The outlets that carry a quote word for word or nearly."""
-    outlets = {str(s) for s in quote.get("sources") or []}
-    outlets.update(str(v["source"]) for v in quote.get("variants") or [] if v.get("source"))
+    outlets = {str(s) for s in quote.get("outlets") or []}
+    outlets.update(str(v["outlet"]) for v in quote.get("variants") or [] if v.get("outlet"))
     return outlets
 
 
@@ -267,10 +276,10 @@ def quotes_at_a_glance(
         speaker = speaker_of.get(quote.get("speaker") or "", None) or "Unattributed"
         chips: dict[str, dict[str, Any]] = {}  # one per outlet: its first carrying article
         for variant in quote.get("variants") or []:
-            if variant.get("source"):
-                chips.setdefault(str(variant["source"]), variant)
-        for source in quote.get("sources") or []:
-            chips.setdefault(str(source), {"source": source, "article_id": None})
+            if variant.get("outlet"):
+                chips.setdefault(str(variant["outlet"]), variant)
+        for outlet in quote.get("outlets") or []:
+            chips.setdefault(str(outlet), {"outlet": outlet, "article_id": None})
         shown = {**quote, "speaker": speaker, "reach": sorted(reach), "chips": list(chips.values())}
         ranked.append((shown, (-len(reach), first, position)))
     ranked.sort(key=lambda pair: pair[1])
