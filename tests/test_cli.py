@@ -114,9 +114,9 @@ def test_extract_and_quotes_json(tmp_path: Path, seeds_dir: Path) -> None:
     with seed.open(encoding="utf-8", newline="") as file:
         text = file.read()
     for quote in result["quotes"]:  # type: ignore[union-attr]
-        start, end = quote["quote"]
+        start, end = quote["quote_span"]
         assert 0 <= start < end <= len(text)
-        assert quote["speaker_name"]  # statements: every quote has its speaker
+        assert quote["speaker"]  # statements: every quote has its speaker
     code, out, _ = run("quotes", str(seed), "--json", "--all-attributions")
     (every,) = json_lines(out)
     assert len(every["quotes"]) >= len(result["quotes"])  # type: ignore[arg-type]

@@ -207,7 +207,7 @@ def test_quotes_for_files_reports_unreadable_files(tmp_path: Path) -> None:
     results = list(quotes_for_files([good, missing]))
     assert results[0]["path"] == str(good)
     quotes = results[0]["quotes"]
-    assert isinstance(quotes, list) and quotes[0]["speaker_name"] == "Sam Green"
+    assert isinstance(quotes, list) and quotes[0]["speaker"] == "Sam Green"
     assert results[1]["path"] == str(missing) and "error" in results[1]
     json.dumps(results)  # the CLI prints these as JSON
 

@@ -188,9 +188,9 @@ def quotes(files: tuple[Path, ...], as_json: bool, all_attributions: bool) -> No
             text = file.read()
         found: list[dict[str, Any]] = result["quotes"]  # type: ignore[assignment]
         for quote in found:
-            start, end = quote["quote"]
+            start, end = quote["quote_span"]
             console.print(
-                f"[bold]{quote.get('speaker_name') or '?'}[/bold]: {text[start:end]}",
+                f"[bold]{quote.get('speaker') or '?'}[/bold]: {text[start:end]}",
                 highlight=False,
             )
     if failed == len(files):

@@ -26,14 +26,18 @@ class Quote:
     text: str
 
     def to_json(self) -> dict[str, object]:
-        """Return the JSON form used by ``newstrail quotes --json``."""
+        """Return the JSON form used by ``newstrail quotes --json``.
+
+        ``speaker`` is the name, as in story quotes, search hits and exports;
+        the ``*_span`` fields are [start, end) character offsets.
+        """
         return {
-            "quote": list(self.quote),
-            "speaker": list(self.speaker) if self.speaker else None,
-            "speaker_name": self.speaker_name,
-            "verb": list(self.verb) if self.verb else None,
-            "kind": self.kind,
             "text": self.text,
+            "speaker": self.speaker_name,
+            "kind": self.kind,
+            "quote_span": list(self.quote),
+            "speaker_span": list(self.speaker) if self.speaker else None,
+            "verb_span": list(self.verb) if self.verb else None,
         }
 
 
