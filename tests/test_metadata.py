@@ -118,6 +118,32 @@ def test_headline_drops_the_site_suffix() -> None:
     )
 
 
+def test_displayed_headline_wins_over_a_structured_one_that_only_adds_a_kicker() -> None:
+    head = json_ld(headline="Storm damage: Harbour wall to be rebuilt | Local") + (
+        "<meta property='og:title' content='Harbour wall to be rebuilt'>"
+    )
+    found = extract_html(page(head), "https://news.example.com/a")
+    assert (found.title, found.evidence["title_source"]) == (
+        "Harbour wall to be rebuilt",
+        "opengraph",
+    )
+
+
+def test_a_different_structured_headline_is_not_overruled_by_the_h1() -> None:
+    # An SEO headline that says something else stays: only a decorated <h1> is replaced.
+    head = json_ld(headline="Council votes for new harbour defences") + (
+        "<meta property='og:title' content='Harbour wall to be rebuilt'>"
+    )
+    found = extract_html(page(head), "https://news.example.com/a")
+    assert found.title == "Council votes for new harbour defences"
+
+
+def test_site_suffix_naming_the_domain_is_stripped_when_the_page_names_no_site() -> None:
+    head = "<meta property='og:title' content='Harbour wall to be rebuilt - Daily Harbourtimes'>"
+    found = extract_html(page(head), "https://www.harbourtimes.co.uk/a")
+    assert found.title == "Harbour wall to be rebuilt"
+
+
 def test_json_ld_headline_is_unescaped() -> None:
     found = extract_html(page(json_ld(headline="Samsung soll Ger&auml;te zerst&ouml;ren")))
     assert found.title == "Samsung soll Geräte zerstören"
