@@ -13,7 +13,7 @@ import json
 import pytest
 
 from newstrail.extract.article import extract_html
-from newstrail.extract.dates import parse_date
+from newstrail.extract.dates import dateparser_languages, parse_date
 from newstrail.extract.metadata import clean_authors, strip_site_suffix
 from newstrail.extract.records import FeedEntry
 
@@ -67,6 +67,66 @@ def test_a_utc_timestamp_takes_the_local_day_stated_elsewhere() -> None:
     )
     found = extract_html(page(head), "https://boston.example.com/a")
     assert found.date == "2023-11-08"
+
+
+def test_a_utc_timestamp_takes_the_local_day_of_the_other_markup() -> None:
+    # No claim states the offset; the CMS's local-time tag does (htmldate reads it).
+    head = json_ld(datePublished="2023-11-09T06:35:29+00:00") + (
+        "<meta name='sailthru.date' content='2023-11-08 22:35:29'>"
+    )
+    found = extract_html(page(head), "https://la.example.com/news/a")
+    assert (found.date, found.evidence["date_source"]) == ("2023-11-08", "json-ld")
+
+
+def test_time_element_under_the_headline_is_evidence_before_dublin_core() -> None:
+    head = "<meta name='DC.date' content='2022-01-21T09:43+01:00'>"
+    top = (
+        "<div class='article-meta'>"
+        "<time datetime='2022-01-25T08:00:00+01:00'>25.01.2022</time></div>"
+    )
+    found = extract_html(page(head, top, lang="de"), "https://amt.example.de/themen/a")
+    assert (found.date, found.evidence["date_source"]) == ("2022-01-25", "time-element")
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        # an embedded post's date
+        "<blockquote class='instagram-media'><time datetime='2018-03-12T19:30:12+00:00'>"
+        "Mar 12, 2018</time></blockquote>",
+        # a teaser's date
+        "<section class='related'><time datetime='2018-03-12T19:30:12+00:00'>3 hours ago</time>"
+        "</section>",
+        # a datetime the displayed text contradicts
+        "<time datetime='2018-03-12T10:18:46Z'>Published 29 June 2018</time>",
+    ],
+)
+def test_time_elements_that_are_not_the_articles_date_are_ignored(markup: str) -> None:
+    found = extract_html(page(body_top=markup), "https://blog.example.com/a")
+    # (htmldate, a weaker fallback, may still read it: that is its own evidence)
+    assert found.evidence.get("date_source") != "time-element"
+
+
+def test_dates_are_read_in_the_detected_language_when_none_is_declared() -> None:
+    german = " ".join(
+        "Der Stadtrat hat am Dienstag beschlossen, die Hafenmauer nach den Winterstürmen "
+        "neu zu bauen, und die Arbeiten beginnen im Frühjahr."
+        for _ in range(8)
+    )
+    html = (
+        "<html><head><title>Hafenmauer</title></head><body><article><h1>Die Hafenmauer wird "
+        f"neu gebaut</h1><span class='datum'>14. März 2024</span><p>{german}</p></article>"
+        "</body></html>"
+    )
+    assert extract_html(html, "https://zeitung.example.de/a").date == "2024-03-14"
+
+
+def test_dateparser_is_only_asked_in_the_pages_languages_and_english() -> None:
+    assert dateparser_languages(["no"]) == ["nb", "en"]
+    assert dateparser_languages(["de", "xx"]) == ["de", "en"]
+    assert dateparser_languages(None) == ["en"]
+    # No fallback to every locale: a Spanish date on a page said to be German is not read.
+    assert parse_date("3 de febrero de 2025", ["de"]) is None
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from lxml.html import HtmlElement
 from rapidfuzz import fuzz
 
 from newstrail.extract.dates import publication_date, structured_date
+from newstrail.extract.language import page_languages
 from newstrail.extract.outlets import registered_domain
 from newstrail.extract.records import FeedEntry
 from newstrail.extract.structured import Claim, Structured, read_structured
@@ -75,7 +76,11 @@ def page_metadata(
     author, author_source = _author(tree, found, site, feed.author if feed else None)
     metadata.author, metadata.evidence["author_source"] = author, author_source
     date, date_source = publication_date(
-        tree, found.published, url, feed.published if feed else None
+        tree,
+        found.published,
+        url,
+        feed.published if feed else None,
+        page_languages(tree, found.languages),
     )
     metadata.date, metadata.evidence["date_source"] = date, date_source
     modified = structured_date(found.modified)
