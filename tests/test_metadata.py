@@ -121,6 +121,47 @@ def test_dates_are_read_in_the_detected_language_when_none_is_declared() -> None
     assert extract_html(html, "https://zeitung.example.de/a").date == "2024-03-14"
 
 
+def test_the_dateline_beside_the_headline_is_read_day_first_when_dotted() -> None:
+    html = (
+        "<html lang='de'><head><title>Handball</title></head><body><div class='teasers'>"
+        "<p>30.01.2022 Ein anderer Bericht</p></div><div id='story'>"
+        "<p>02.03.2022 10:16 Uhr - 1. Bundesliga</p><h1>Mehr Variabilität im Angriff</h1>"
+        f"<p>{BODY}</p></div></body></html>"
+    )
+    found = extract_html(html, "https://handball.example.de/news-1.html")
+    assert (found.date, found.evidence["date_source"]) == ("2022-03-02", "dateline")
+
+
+def test_a_date_inside_a_longer_date_element_is_found() -> None:
+    line = (
+        "Dieser Beitrag wurde am Samstag, 3. Dezember 2011 um 10:00 Uhr veröffentlicht "
+        "und unter Sicherheit, Netzpolitik und Verschiedenes abgelegt."
+    )
+    html = page(footer="", body_top="", lang="de").replace(
+        "</article>", f"<p class='postmetadata'><small>{line}</small></p></article>"
+    )
+    assert extract_html(html, "https://blog.example.de/news/a/").date == "2011-12-03"
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [("04.02.2022", "2022-02-04"), ("25/01/2022", "2022-01-25"), ("04/02/2022", None)],
+)
+def test_numeric_dates_are_day_first_when_dotted_and_never_guessed(
+    written: str, expected: str | None
+) -> None:
+    html = page(body_top=f"<p>{written} 10:16 Uhr</p>", lang="en").replace(
+        "<h1>", f"<p>{written} 10:16</p><h1>"
+    )
+    found = extract_html(html, "https://sport.example.com/a")
+    assert (found.date if found.evidence.get("date_source") == "dateline" else None) == expected
+
+
+def test_the_first_of_the_urls_month_is_not_guessed() -> None:
+    found = extract_html(page(), "https://blog.example.com/2018/08/irland-roadtrip.html")
+    assert found.date != "2018-08-01"
+
+
 def test_dateparser_is_only_asked_in_the_pages_languages_and_english() -> None:
     assert dateparser_languages(["no"]) == ["nb", "en"]
     assert dateparser_languages(["de", "xx"]) == ["de", "en"]
@@ -141,7 +182,7 @@ def test_dates_written_in_words_are_read(written: str, lang: str, expected: str)
     html = page(body_top=f"<div class='article-date'>{written}</div>", lang=lang)
     found = extract_html(html, "https://zeitung.example.de/artikel")
     assert found.date == expected
-    assert found.evidence["date_source"] in ("htmldate", "page-text")
+    assert found.evidence["date_source"] in ("dateline", "htmldate", "page-text")
 
 
 @pytest.mark.parametrize(

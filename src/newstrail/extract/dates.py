@@ -201,7 +201,7 @@ def publication_date(
 
     Returns:
         (``YYYY-MM-DD``, source) — source one of ``PUBLISHED_ORDER``, ``feed``,
-        ``htmldate``, ``page-text`` or ``htmldate-text`` — or (None, None).
+        ``dateline``, ``htmldate``, ``page-text`` or ``htmldate-text`` — or (None, None).
     """
     from htmldate import find_date
 
@@ -213,6 +213,9 @@ def publication_date(
         if found:
             return found, "feed"
 
+    dateline = date_beside_headline(tree, languages)
+    if dateline:
+        return dateline, "dateline"
     markup = _htmldate(find_date, tree, url, extensive=False)
     if markup:
         return markup, "htmldate"
@@ -220,11 +223,24 @@ def publication_date(
     if written:
         return written, "page-text"
     text = _htmldate(find_date, tree, url, extensive=True)
-    # The extensive search ends with "copyright year, 1 January" and "a year
-    # alone, 1 January": a guess we do not make (module docstring).
-    if text and not text.endswith("-01-01"):
+    # The extensive search ends with "copyright year, 1 January", "a year
+    # alone, 1 January" and "the URL's month, day 1": guesses we do not make.
+    if text and not text.endswith("-01-01") and not _first_of_url_month(text, url):
         return text, "htmldate-text"
     return None, None
+
+
+_URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(\d{2})/")
+
+
+def _first_of_url_month(found: str, url: str | None) -> bool:
+    """Whether a date is only the URL's year and month with day 1 (htmldate's last guess).
+
+    A blog post under /2018/08/ written on 2 August was dated 2018-08-01 by
+    the extensive search (htmldate-bbaw, dev): the URL gives no day.
+    """
+    match = _URL_MONTH.search(url or "")
+    return match is not None and found == f"{match[1]}-{match[2]}-01"
 
 
 def _utc_day_checked(
@@ -292,6 +308,83 @@ def date_in_elements(tree: HtmlElement, languages: list[str] | None = None) -> s
         text = " ".join(element.text_content().split())
         if 6 <= len(text) <= 80:
             found = parse_date(_strip_label(text), languages)
+            if found:
+                return found
+        elif 80 < len(text) <= 400:
+            # A sentence around the date: "Dieser Beitrag wurde am Samstag, 3.
+            # Dezember 2011 um … veröffentlicht und unter … abgelegt".
+            found = _date_phrase(text, languages)
+            if found:
+                return found
+    return None
+
+
+# A full date inside running text: 3.12.2011, 2011-12-03, "3. Dezember 2011",
+# "3 de diciembre de 2011", "December 3, 2011". Only the phrase goes to
+# dateparser: whole sentences make it slow and let it guess.
+_DATE_PHRASE = re.compile(
+    r"\b\d{1,2}[./-]\d{1,2}[./-](?:19|20)\d{2}\b"
+    r"|\b(?:19|20)\d{2}-\d{2}-\d{2}\b"
+    r"|\b\d{1,2}\.?\s+(?:de\s+)?[^\W\d_]{3,}\.?,?\s+(?:de\s+)?(?:19|20)\d{2}\b"
+    r"|\b[^\W\d_]{3,}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{2}\b"
+)
+
+
+def _date_phrase(text: str, languages: list[str] | None) -> str | None:
+    """The first full date written inside a longer text."""
+    for match in _DATE_PHRASE.finditer(text):
+        numeric = _NUMERIC_DATE.fullmatch(match[0])
+        found = _numeric_date(numeric) if numeric else parse_date(match[0], languages)
+        if found:
+            return found
+    return None
+
+
+_NUMERIC_DATE = re.compile(r"(\d{1,2})([./-])(\d{1,2})[./-](\d{4})")
+
+
+def _numeric_date(match: re.Match[str]) -> str | None:
+    """A day.month.year date, or an unambiguous day/month order; None when either could be the day.
+
+    Dotted dates are day first wherever they are written (German, Nordic,
+    Slavic, Turkish); dateparser given "de" and "en" read "04.02.2022" as
+    2 April (3 dev pages of htmldate-bbaw). With slashes or dashes the order
+    depends on the country: only a day over 12 tells, else no date is given.
+    """
+    first, separator, second, year = int(match[1]), match[2], int(match[3]), int(match[4])
+    if separator == "." or first > 12:
+        day, month = first, second
+    elif second > 12:
+        day, month = second, first
+    else:
+        return None
+    try:
+        found = date(year, month, day)
+    except ValueError:
+        return None
+    return found.isoformat() if _plausible(found) else None
+
+
+def date_beside_headline(tree: HtmlElement, languages: list[str] | None = None) -> str | None:
+    """A date in the line just above or below the article's ``<h1>`` (its dateline).
+
+    "02.02.2022 10:16 Uhr - 1. Bundesliga" over the headline: news layouts
+    put the date next to the headline, teasers and footers are elsewhere.
+    Only short neighbours (a dateline, not a paragraph) are read.
+    """
+    heading = next((h for h in tree.iterfind(".//h1") if h.text_content().strip()), None)
+    if heading is None:
+        return None
+    parent = heading.getparent()
+    neighbours = [heading.getprevious(), heading.getnext()]
+    if parent is not None:
+        neighbours += [parent.getprevious(), parent.getnext()]
+    for element in neighbours:
+        if element is None or not isinstance(element.tag, str) or _inside_furniture(element):
+            continue
+        text = " ".join(element.text_content().split())
+        if 6 <= len(text) <= 150:
+            found = _date_phrase(text, languages)
             if found:
                 return found
     return None
