@@ -267,6 +267,18 @@ def test_structured_authors_drop_the_outlet_when_a_person_is_named() -> None:
     assert (found.author, found.evidence["author_source"]) == ("Dirk Knop", "json-ld")
 
 
+def test_a_later_source_that_lists_every_author_and_more_completes_the_byline() -> None:
+    head = json_ld(author={"@type": "Person", "name": "Jane Doe"}) + (
+        "<meta property='article:author' content='Press Agency'>"
+        "<meta property='article:author' content='Jane Doe'>"
+    )
+    found = extract_html(page(head), "https://news.example.com/a")
+    assert (found.author, found.evidence["author_source"]) == (
+        "Press Agency; Jane Doe",
+        "opengraph",
+    )
+
+
 @pytest.mark.parametrize(
     ("names", "expected"),
     [
@@ -275,6 +287,14 @@ def test_structured_authors_drop_the_outlet_when_a_person_is_named() -> None:
         (["신현주 기자"], "신현주"),
         (["Jane Doe, Staff Writer"], "Jane Doe"),
         (["https://example.com/authors/jane"], None),
+        # a description of the writer after the name
+        (
+            ["Jane Doe, professor of history at the University of Example, example.com"],
+            "Jane Doe",
+        ),
+        # desks and source labels are not people
+        (["Nachrichten"], None),
+        (["Quelle: sid; dpa"], "sid; dpa"),
     ],
 )
 def test_clean_authors(names: list[str], expected: str | None) -> None:

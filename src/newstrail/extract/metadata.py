@@ -244,7 +244,10 @@ _AUTHOR_TAIL = re.compile(
 )
 # Korean, Japanese and Chinese bylines put the role after the name: "신현주 기자".
 _ROLE_SUFFIX = re.compile(r"\s*(?:기자|특파원|記者|记者|特派員)$")
-_BY_PREFIX = re.compile(r"^(?:by|von|por|par|di|door|af|av|z|от|著)\s*:?\s+", re.IGNORECASE)
+_BY_PREFIX = re.compile(
+    r"^(?:(?:by|von|por|par|di|door|af|av|z|от|著)\s*:?\s+|(?:quelle|source|fuente)\s*:?\s+)",
+    re.IGNORECASE,
+)
 # Interface text that byline widgets put where a name goes. Not names of people.
 _NOT_A_NAME = frozenset(
     {
@@ -273,6 +276,14 @@ _NOT_A_NAME = frozenset(
         "more",
         "none",
         "null",
+        # Desks, not people ("Nachrichten" as the author of a Wochenblatt story).
+        "news",
+        "nachrichten",
+        "newsroom",
+        "noticias",
+        "redacción",
+        "rédaction",
+        "redazione",
     }
 )
 _COPYRIGHT_SITE = re.compile(r"^(?:copyright|©|\(c\))\s*[\d\s-]*$", re.IGNORECASE)
@@ -295,7 +306,7 @@ def _author(
                 if cleaned and site and _same_name(cleaned, site):
                     outlet_only = outlet_only or (cleaned, source)
                 elif cleaned:
-                    return cleaned, source
+                    return _fuller_list(cleaned, source, found, site)
     from trafilatura.metadata import extract_author
 
     byline = clean_authors([extract_author(tree) or ""], site)
@@ -306,6 +317,24 @@ def _author(
         if cleaned:
             return cleaned, "feed"
     return outlet_only or (None, None)
+
+
+def _fuller_list(cleaned: str, source: str, found: Structured, site: str | None) -> tuple[str, str]:
+    """The authors, or a later source's list that names them all and more.
+
+    JSON-LD names "MM-Redaktion" where the ``article:author`` tags name
+    "Deutsche Presse-Agentur" and "MM-Redaktion": a CMS filling one schema
+    field keeps the first or last author only. A list that contains every
+    name of the chosen one is the same byline, complete.
+    """
+    chosen = set(cleaned.split("; "))
+    for names, other in found.authors:
+        if other == source:
+            continue
+        longer = clean_authors(names, site)
+        if longer and chosen < set(longer.split("; ")):
+            return longer, other
+    return cleaned, source
 
 
 def _same_name(first: str, second: str) -> bool:
@@ -333,12 +362,28 @@ def clean_authors(names: list[str], site: str | None = None) -> str | None:
             if _NAME_LIST.match(part) and all(len(p.split()) <= 4 for p in part.split(",")):
                 split += part.split(",")
             else:
-                split.append(part)
+                split.append(_without_role(part))
     cleaned = clean_author("; ".join(part.strip() for part in split if part.strip()))
     if cleaned and site and ";" in cleaned:
         people = [n for n in cleaned.split("; ") if not _same_name(n, site)]
         cleaned = "; ".join(people) or cleaned
     return cleaned
+
+
+def _without_role(entry: str) -> str:
+    """ "Jane Doe, professor of law at the University of X, example.com" → "Jane Doe".
+
+    A byline that reads name, then a description of the writer: the first
+    comma part is kept when it reads as a name (two to four capitalised
+    words) and a later part is too long to be one (LRT's opinion pages).
+    """
+    parts = [p.strip() for p in entry.split(",")]
+    if len(parts) < 2 or all(len(p.split()) <= 4 for p in parts):
+        return entry
+    words = parts[0].split()
+    if 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words):
+        return parts[0]
+    return entry
 
 
 def clean_author(author: str | None) -> str | None:
