@@ -7,7 +7,7 @@ prints each source's accuracy where present and cross-validates the order):
    microdata, ``article:published_time``, vendor meta tags, the first
    ``<time datetime>`` outside teasers and embeds, Dublin Core); a UTC
    timestamp is moved to the publisher's calendar day when other markup
-   says so (``_local_date``, ``_utc_day_checked``);
+   says so (``claim_date``);
 2. the feed entry the page came from (its ``published``/``updated`` date);
 3. htmldate on the page's markup (``<time>`` elements, dated URLs, meta tags
    structured.py does not know), without its free-text search;
@@ -119,22 +119,40 @@ def _plausible(found: date) -> bool:
     return _EARLIEST <= found <= (datetime.now(UTC) + timedelta(days=1)).date()
 
 
-def structured_date(claims: list[Claim], url: str | None = None) -> tuple[str, str] | None:
+def structured_date(
+    claims: list[Claim], url: str | None = None, tree: HtmlElement | None = None
+) -> tuple[str, str] | None:
     """The first parseable date among structured claims, in ``PUBLISHED_ORDER``, with its source.
+
+    The date is the claim's calendar day on the publisher's calendar
+    (``claim_date``).
+    """
+    claim = _first_dated(claims)
+    if claim is None:
+        return None
+    found = claim_date(claim, claims, url, tree)
+    assert found is not None  # _first_dated only returns parseable claims
+    return found, claim.source
+
+
+def claim_date(
+    claim: Claim, claims: list[Claim], url: str | None, tree: HtmlElement | None = None
+) -> str | None:
+    """The calendar day one structured claim gives, on the publisher's calendar.
 
     A timestamp in UTC gives the calendar date in Greenwich, not where the
     article was published: 2023-11-09T02:11:03Z is the evening of 8 November in
     Boston, and the page says 8 November. When another claim states the same
     instant with the local offset, or the URL carries a date a day apart, that
     local date is taken (on htmldate-bbaw 5 US pages of 155 were a day late
-    without this).
+    without this); failing those, the day htmldate reads in the rest of the
+    markup (``_utc_day_checked``, given the page's ``tree``).
     """
-    claim = _first_dated(claims)
-    if claim is None:
-        return None
     found = parse_date(claim.value)
-    assert found is not None  # _first_dated only returns parseable claims
-    return _local_date(found, claim.value, claims, url), claim.source
+    if found is None:
+        return None
+    found = _local_date(found, claim.value, claims, url)
+    return _utc_day_checked(found, claim, tree, url) if tree is not None else found
 
 
 def _first_dated(claims: list[Claim]) -> Claim | None:
@@ -205,9 +223,9 @@ def publication_date(
     """
     from htmldate import find_date
 
-    best = structured_date(claims, url)
+    best = structured_date(claims, url, tree)
     if best is not None:
-        return _utc_day_checked(best, claims, tree, url, find_date), best[1]
+        return best
     if feed_date:
         found = parse_date(feed_date)
         if found:
@@ -243,13 +261,7 @@ def _first_of_url_month(found: str, url: str | None) -> bool:
     return match is not None and found == f"{match[1]}-{match[2]}-01"
 
 
-def _utc_day_checked(
-    best: tuple[str, str],
-    claims: list[Claim],
-    tree: HtmlElement,
-    url: str | None,
-    find_date: object,
-) -> str:
+def _utc_day_checked(found: str, claim: Claim, tree: HtmlElement, url: str | None) -> str:
     """A UTC-stamped date moved to the day the page's other markup gives, when a day apart.
 
     When no claim states the local offset, htmldate still reads the markup a
@@ -259,18 +271,17 @@ def _utc_day_checked(
     htmldate-bbaw and Media Cloud (dev) 2 of 165 pages were a day late
     without this, and none moved wrongly on fundus-meta.
     """
-    claim = _first_dated(claims)
-    instant = _timestamp(claim.value) if claim is not None else None
-    if (
-        instant is None
-        or instant.utcoffset() != timedelta(0)
-        or best[0] != instant.date().isoformat()
-    ):
-        return best[0]
+    instant = _timestamp(claim.value)
+    if instant is None or instant.utcoffset() != timedelta(0):
+        return found
+    if found != instant.date().isoformat():
+        return found  # already moved by a claim with the local offset or the URL
+    from htmldate import find_date
+
     local = _htmldate(find_date, tree, url, extensive=False)
     if local and abs((date.fromisoformat(local) - instant.date()).days) == 1:
         return local
-    return best[0]
+    return found
 
 
 def _htmldate(find_date: object, tree: HtmlElement, url: str | None, extensive: bool) -> str | None:
