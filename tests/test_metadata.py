@@ -13,7 +13,7 @@ import json
 import pytest
 
 from newstrail.extract.article import extract_html
-from newstrail.extract.dates import parse_date
+from newstrail.extract.dates import dateparser_languages, parse_date
 from newstrail.extract.metadata import clean_authors, strip_site_suffix
 from newstrail.extract.records import FeedEntry
 
@@ -69,6 +69,107 @@ def test_a_utc_timestamp_takes_the_local_day_stated_elsewhere() -> None:
     assert found.date == "2023-11-08"
 
 
+def test_a_utc_timestamp_takes_the_local_day_of_the_other_markup() -> None:
+    # No claim states the offset; the CMS's local-time tag does (htmldate reads it).
+    head = json_ld(datePublished="2023-11-09T06:35:29+00:00") + (
+        "<meta name='sailthru.date' content='2023-11-08 22:35:29'>"
+    )
+    found = extract_html(page(head), "https://la.example.com/news/a")
+    assert (found.date, found.evidence["date_source"]) == ("2023-11-08", "json-ld")
+
+
+def test_time_element_under_the_headline_is_evidence_before_dublin_core() -> None:
+    head = "<meta name='DC.date' content='2022-01-21T09:43+01:00'>"
+    top = (
+        "<div class='article-meta'>"
+        "<time datetime='2022-01-25T08:00:00+01:00'>25.01.2022</time></div>"
+    )
+    found = extract_html(page(head, top, lang="de"), "https://amt.example.de/themen/a")
+    assert (found.date, found.evidence["date_source"]) == ("2022-01-25", "time-element")
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        # an embedded post's date
+        "<blockquote class='instagram-media'><time datetime='2018-03-12T19:30:12+00:00'>"
+        "Mar 12, 2018</time></blockquote>",
+        # a teaser's date
+        "<section class='related'><time datetime='2018-03-12T19:30:12+00:00'>3 hours ago</time>"
+        "</section>",
+        # a datetime the displayed text contradicts
+        "<time datetime='2018-03-12T10:18:46Z'>Published 29 June 2018</time>",
+    ],
+)
+def test_time_elements_that_are_not_the_articles_date_are_ignored(markup: str) -> None:
+    found = extract_html(page(body_top=markup), "https://blog.example.com/a")
+    # (htmldate, a weaker fallback, may still read it: that is its own evidence)
+    assert found.evidence.get("date_source") != "time-element"
+
+
+def test_dates_are_read_in_the_detected_language_when_none_is_declared() -> None:
+    german = " ".join(
+        "Der Stadtrat hat am Dienstag beschlossen, die Hafenmauer nach den Winterstürmen "
+        "neu zu bauen, und die Arbeiten beginnen im Frühjahr."
+        for _ in range(8)
+    )
+    html = (
+        "<html><head><title>Hafenmauer</title></head><body><article><h1>Die Hafenmauer wird "
+        f"neu gebaut</h1><span class='datum'>14. März 2024</span><p>{german}</p></article>"
+        "</body></html>"
+    )
+    assert extract_html(html, "https://zeitung.example.de/a").date == "2024-03-14"
+
+
+def test_the_dateline_beside_the_headline_is_read_day_first_when_dotted() -> None:
+    html = (
+        "<html lang='de'><head><title>Handball</title></head><body><div class='teasers'>"
+        "<p>30.01.2022 Ein anderer Bericht</p></div><div id='story'>"
+        "<p>02.03.2022 10:16 Uhr - 1. Bundesliga</p><h1>Mehr Variabilität im Angriff</h1>"
+        f"<p>{BODY}</p></div></body></html>"
+    )
+    found = extract_html(html, "https://handball.example.de/news-1.html")
+    assert (found.date, found.evidence["date_source"]) == ("2022-03-02", "dateline")
+
+
+def test_a_date_inside_a_longer_date_element_is_found() -> None:
+    line = (
+        "Dieser Beitrag wurde am Samstag, 3. Dezember 2011 um 10:00 Uhr veröffentlicht "
+        "und unter Sicherheit, Netzpolitik und Verschiedenes abgelegt."
+    )
+    html = page(footer="", body_top="", lang="de").replace(
+        "</article>", f"<p class='postmetadata'><small>{line}</small></p></article>"
+    )
+    assert extract_html(html, "https://blog.example.de/news/a/").date == "2011-12-03"
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [("04.02.2022", "2022-02-04"), ("25/01/2022", "2022-01-25"), ("04/02/2022", None)],
+)
+def test_numeric_dates_are_day_first_when_dotted_and_never_guessed(
+    written: str, expected: str | None
+) -> None:
+    html = page(body_top=f"<p>{written} 10:16 Uhr</p>", lang="en").replace(
+        "<h1>", f"<p>{written} 10:16</p><h1>"
+    )
+    found = extract_html(html, "https://sport.example.com/a")
+    assert (found.date if found.evidence.get("date_source") == "dateline" else None) == expected
+
+
+def test_the_first_of_the_urls_month_is_not_guessed() -> None:
+    found = extract_html(page(), "https://blog.example.com/2018/08/irland-roadtrip.html")
+    assert found.date != "2018-08-01"
+
+
+def test_dateparser_is_only_asked_in_the_pages_languages_and_english() -> None:
+    assert dateparser_languages(["no"]) == ["nb", "en"]
+    assert dateparser_languages(["de", "xx"]) == ["de", "en"]
+    assert dateparser_languages(None) == ["en"]
+    # No fallback to every locale: a Spanish date on a page said to be German is not read.
+    assert parse_date("3 de febrero de 2025", ["de"]) is None
+
+
 @pytest.mark.parametrize(
     ("written", "lang", "expected"),
     [
@@ -81,7 +182,7 @@ def test_dates_written_in_words_are_read(written: str, lang: str, expected: str)
     html = page(body_top=f"<div class='article-date'>{written}</div>", lang=lang)
     found = extract_html(html, "https://zeitung.example.de/artikel")
     assert found.date == expected
-    assert found.evidence["date_source"] in ("htmldate", "page-text")
+    assert found.evidence["date_source"] in ("dateline", "htmldate", "page-text")
 
 
 @pytest.mark.parametrize(
@@ -118,6 +219,32 @@ def test_headline_drops_the_site_suffix() -> None:
     )
 
 
+def test_displayed_headline_wins_over_a_structured_one_that_only_adds_a_kicker() -> None:
+    head = json_ld(headline="Storm damage: Harbour wall to be rebuilt | Local") + (
+        "<meta property='og:title' content='Harbour wall to be rebuilt'>"
+    )
+    found = extract_html(page(head), "https://news.example.com/a")
+    assert (found.title, found.evidence["title_source"]) == (
+        "Harbour wall to be rebuilt",
+        "opengraph",
+    )
+
+
+def test_a_different_structured_headline_is_not_overruled_by_the_h1() -> None:
+    # An SEO headline that says something else stays: only a decorated <h1> is replaced.
+    head = json_ld(headline="Council votes for new harbour defences") + (
+        "<meta property='og:title' content='Harbour wall to be rebuilt'>"
+    )
+    found = extract_html(page(head), "https://news.example.com/a")
+    assert found.title == "Council votes for new harbour defences"
+
+
+def test_site_suffix_naming_the_domain_is_stripped_when_the_page_names_no_site() -> None:
+    head = "<meta property='og:title' content='Harbour wall to be rebuilt - Daily Harbourtimes'>"
+    found = extract_html(page(head), "https://www.harbourtimes.co.uk/a")
+    assert found.title == "Harbour wall to be rebuilt"
+
+
 def test_json_ld_headline_is_unescaped() -> None:
     found = extract_html(page(json_ld(headline="Samsung soll Ger&auml;te zerst&ouml;ren")))
     assert found.title == "Samsung soll Geräte zerstören"
@@ -140,6 +267,18 @@ def test_structured_authors_drop_the_outlet_when_a_person_is_named() -> None:
     assert (found.author, found.evidence["author_source"]) == ("Dirk Knop", "json-ld")
 
 
+def test_a_later_source_that_lists_every_author_and_more_completes_the_byline() -> None:
+    head = json_ld(author={"@type": "Person", "name": "Jane Doe"}) + (
+        "<meta property='article:author' content='Press Agency'>"
+        "<meta property='article:author' content='Jane Doe'>"
+    )
+    found = extract_html(page(head), "https://news.example.com/a")
+    assert (found.author, found.evidence["author_source"]) == (
+        "Press Agency; Jane Doe",
+        "opengraph",
+    )
+
+
 @pytest.mark.parametrize(
     ("names", "expected"),
     [
@@ -148,6 +287,14 @@ def test_structured_authors_drop_the_outlet_when_a_person_is_named() -> None:
         (["신현주 기자"], "신현주"),
         (["Jane Doe, Staff Writer"], "Jane Doe"),
         (["https://example.com/authors/jane"], None),
+        # a description of the writer after the name
+        (
+            ["Jane Doe, professor of history at the University of Example, example.com"],
+            "Jane Doe",
+        ),
+        # desks and source labels are not people
+        (["Nachrichten"], None),
+        (["Quelle: sid; dpa"], "sid; dpa"),
     ],
 )
 def test_clean_authors(names: list[str], expected: str | None) -> None:

@@ -93,6 +93,28 @@ def article_language(
     return (detected[0], "detected") if detected is not None else (None, None)
 
 
+def page_languages(tree: HtmlElement, claims: list[Claim]) -> list[str]:
+    """The language(s) to read the page's written dates in, before the body is extracted.
+
+    What the page declares, else the language of its paragraphs' text (the
+    first ``_SAMPLE_CHARS`` characters of ``<p>`` text); empty when neither
+    says (dates are then read in English only: ``dates.dateparser_languages``).
+    """
+    declared = declared_language(tree, claims)
+    if declared is not None:
+        return [declared[0]]
+    sample: list[str] = []
+    size = 0
+    for paragraph in tree.iterfind(".//p"):
+        text = " ".join(paragraph.text_content().split())
+        sample.append(text)
+        size += len(text)
+        if size >= _SAMPLE_CHARS:
+            break
+    detected = detect_language(" ".join(sample))
+    return [detected[0]] if detected is not None else []
+
+
 @functools.cache
 def _identifier() -> Any:
     """py3langid's identifier with normalised probabilities, loaded once per process."""

@@ -65,7 +65,7 @@ class Claim:
     """One statement a page makes about a field, and which markup made it."""
 
     value: str
-    source: str  # json-ld | microdata | opengraph | meta | dublin-core
+    source: str  # json-ld | microdata | opengraph | meta | time-element | dublin-core
 
 
 @dataclass
@@ -103,6 +103,7 @@ def read_structured(tree: HtmlElement, url: str | None) -> Structured:
     if micro is not None:
         _take_item(found, micro, "microdata")
     _take_meta(found, tree)
+    _take_time(found, tree)
     if article is None:
         # Some sites put the publisher only in a separate Organization/WebSite item.
         for item in items:
@@ -348,3 +349,55 @@ def _take_meta(found: Structured, tree: HtmlElement) -> None:
                 "site": found.sites,
             }[name]
             target.append(Claim(value, "dublin-core"))
+
+
+# --- <time datetime> -------------------------------------------------------------
+
+# Blocks whose dates belong to something else: a teaser list, comments, an update line.
+_NOT_THE_ARTICLE = re.compile(
+    r"related|teaser|recommend|comment|update|modif|footer|sidebar|widget|list|embed|suggest", re.I
+)
+_FULL_DATE = re.compile(r"^\d{4}-\d{2}-(\d{2})")
+
+
+def _take_time(found: Structured, tree: HtmlElement) -> None:
+    """The first ``<time datetime>`` with a full date that is not in a teaser, footer or embed.
+
+    HTML's own element for a machine-readable date: "<time
+    datetime='2022-01-25T08:00:00+01:00'>25.01.2022</time>" under the
+    headline. Dates of teasers ("3 hours ago" under a related link) sit in
+    lists, footers and asides, those of embedded posts in blockquotes, and
+    are skipped with them; so is a ``datetime`` whose displayed text names
+    another day ("Publié le 29 juin 2019" on 2019-07-03: the CMS stamped an
+    edit, readers see the first day).
+    """
+    for element in tree.iterfind(".//time[@datetime]"):
+        value = " ".join((element.get("datetime") or "").split())
+        match = _FULL_DATE.match(value)
+        if not match or _in_furniture(element):
+            continue
+        # Only the first: later ones are teasers more often than the article's own.
+        if _text_agrees(element, int(match[1])):
+            found.published.append(Claim(value, "time-element"))
+        return
+
+
+def _text_agrees(element: HtmlElement, day: int) -> bool:
+    """Whether the element's text, when it states a day and a year, states this day."""
+    text = element.text_content()
+    if not re.search(r"\b(?:19|20)\d{2}\b", text):
+        return True  # "3 hours ago", "Monday": nothing to contradict
+    numbers = {int(n) for n in re.findall(r"\d+", text)}
+    return day in numbers
+
+
+def _in_furniture(element: HtmlElement) -> bool:
+    """Whether an element sits in a footer, aside, nav, list, embed or teaser/comment block."""
+    for node in (element, *element.iterancestors()):
+        if node.tag in ("body", "html"):
+            return False  # site-wide classes on <body> ("one-sidebar") say nothing
+        if node.tag in ("footer", "aside", "nav", "li", "blockquote"):
+            return True
+        if _NOT_THE_ARTICLE.search(f"{node.get('class', '')} {node.get('id', '')}"):
+            return True
+    return False
