@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 import trafilatura
+from lxml.etree import _Element
 from lxml.html import HtmlElement
 
 from newstrail.extract.boilerplate import clean_text
@@ -74,13 +75,15 @@ def extract_html(
     if tree is None:
         raise ExtractionError("not parseable as HTML")
     _keep_notices(tree)
+    _unlink_headings(tree)
     metadata, structured = page_metadata(tree, url, feed)
     title = metadata.title
     # On the ScrapingHub dev set, dropping the repeated headline lifts F1 from
     # 0.979 to 0.984 (precision 0.974 -> 0.985), and the line cleaner to 0.986
     # (precision 0.991; recall 0.983 -> 0.982 because that ground truth keeps
     # image credits and copyright lines, which we drop on purpose).
-    text = clean_text(strip_title_lines(_extract_body(tree, url), title))
+    body, code_lines = _extract_body(tree, url)
+    text = clean_text(strip_title_lines(body, title), verbatim=code_lines)
     language, language_source = article_language(tree, structured.languages, title or "", text)
     evidence: dict[str, object] = dict(metadata.evidence)
     if language_source:
@@ -100,6 +103,11 @@ def extract_html(
         extractor=f"{EXTRACTOR_NAME}/{EXTRACTOR_VERSION}",
         evidence=evidence,
     )
+
+
+# A body: its text and the lines of its code blocks, which the line cleaner keeps.
+_Body = tuple[str, frozenset[str]]
+_NO_BODY: _Body = ("", frozenset())
 
 
 def _check_size(html: bytes | str, max_bytes: int) -> None:
@@ -150,21 +158,42 @@ def _keep_notices(tree: HtmlElement) -> None:
             element.attrib.pop(attribute, None)
 
 
-def _extract_body(tree: HtmlElement, url: str | None) -> str:
-    """The main text, by a cascade that stops as soon as a pass finds enough text."""
+def _unlink_headings(tree: HtmlElement) -> None:
+    """Unwrap a heading's permalink: a link to a place on the page itself, or one without text.
+
+    Blogs and docs put an anchor in each section heading (``<h2><a href="#intro">``
+    or an empty ``<a class="header-anchor"><svg>``). trafilatura's precision mode
+    reads such a heading as a link-only element and deletes it, so the section
+    titles vanish from the body (readability dev: gitlab-blog, toc-missing).
+    A link to another page (a teaser's headline) is left alone.
+    """
+    for link in tree.xpath(
+        "(//h1|//h2|//h3|//h4|//h5|//h6)//a[starts-with(normalize-space(@href), '#')"
+        " or not(normalize-space())]"
+    ):
+        if link.text_content().strip():
+            link.drop_tag()
+        else:
+            link.drop_tree()
+
+
+def _extract_body(tree: HtmlElement, url: str | None) -> _Body:
+    """The main text and its code lines, by a cascade that stops once a pass finds enough text."""
     # 1. Fast precision mode. favor_precision is the option that moved the
     #    ScrapingHub dev F1 (0.942 default -> 0.979): it drops the standfirsts,
     #    "related" blocks and newsletter boxes trafilatura's default keeps.
     #    include_tables=False cost recall (0.983 -> 0.975), so tables stay;
     #    comments are never part of the article.
-    text = _trafilatura_text(tree, url, fast=True, favor_precision=True)
+    text, code = _trafilatura_text(tree, url, fast=True, favor_precision=True)
     # 2. Fast mode skips the readability/jusText comparison and then misses
     #    whole articles on some layouts (alone: F1 0.857, 3 of 20 dev pages under
     #    250 characters; 2 of 20 trafilatura-evaldata pages kept under 8% of
     #    their <p> text, where the full pass keeps 90%). Only those pages pay for
     #    the full cascade, which keeps us near fast-mode speed.
     if _too_little(text, tree):
-        text = _trafilatura_text(tree, url, fast=False, favor_precision=True) or text
+        text, code = _first_found(
+            _trafilatura_text(tree, url, fast=False, favor_precision=True), (text, code)
+        )
         # 3. Still too little: the precision bias itself is what fails on the
         #    page, so the full pass runs once more without it. On a fundus-meta
         #    page whose precision passes keep 16% of its <p> text this lifts body
@@ -178,15 +207,15 @@ def _extract_body(tree: HtmlElement, url: str | None) -> str:
         #    a short page that precision reads whole (a brief, a paywall teaser)
         #    the pass without it folds the headline and byline into the body.
         if len(text) < _MIN_PARAGRAPH_SHARE * _paragraph_chars(tree):
-            text = _trafilatura_text(tree, url, fast=False) or text
+            text, code = _first_found(_trafilatura_text(tree, url, fast=False), (text, code))
     # 4. Recall mode as a last resort when precision finds (almost) nothing,
     #    taken only if it finds an article's worth: on a page of navigation alone
     #    it returns the menu, and an empty text is the truthful answer there.
     if len(text) < _MIN_BODY_CHARS:
         recalled = _trafilatura_text(tree, url, fast=False, favor_recall=True)
-        if len(recalled) >= _MIN_BODY_CHARS:
-            text = recalled
-    return text
+        if len(recalled[0]) >= _MIN_BODY_CHARS:
+            text, code = recalled
+    return text, code
 
 
 def _trafilatura_text(
@@ -195,8 +224,11 @@ def _trafilatura_text(
     fast: bool,
     favor_precision: bool = False,
     favor_recall: bool = False,
-) -> str:
-    """trafilatura's main text for the page in the given mode ("" if it finds none)."""
+) -> _Body:
+    """trafilatura's main text for the page in the given mode, and its code lines.
+
+    Returns ``("", frozenset())`` (falsy only through the text) when it finds none.
+    """
     document = trafilatura.bare_extraction(
         tree,
         url=url,
@@ -207,7 +239,32 @@ def _trafilatura_text(
         with_metadata=False,
     )
     text = getattr(document, "text", None)
-    return text if isinstance(text, str) else ""
+    if not isinstance(text, str) or not text:
+        return _NO_BODY
+    return text, _code_lines(getattr(document, "body", None))
+
+
+def _code_lines(body: object) -> frozenset[str]:
+    """The whitespace-normalised lines of the code blocks trafilatura kept.
+
+    A code listing repeats short lines (``SELECT``, ``)``) and prints dates
+    and numbers, which the line cleaner would take for tags and datelines
+    (readability dev: toc-missing lost 0.15 body F1 that way), so these lines
+    are kept as they are.
+    """
+    if not isinstance(body, _Element):
+        return frozenset()
+    lines = (
+        " ".join(line.split())
+        for code in body.iter("code")
+        for line in "".join(code.itertext()).splitlines()
+    )
+    return frozenset(line for line in lines if line)
+
+
+def _first_found(found: _Body, fallback: _Body) -> _Body:
+    """``found`` if that pass found any text, else what an earlier pass found."""
+    return found if found[0] else fallback
 
 
 def _too_little(text: str, tree: HtmlElement) -> bool:

@@ -192,18 +192,20 @@ _METADATA_WORDS = 25
 _SENTENCE_END = (".", "!", "?", "…", '"', "”", "’", "'")
 
 
-def clean_text(text: str) -> str:
+def clean_text(text: str, verbatim: frozenset[str] = frozenset()) -> str:
     """Remove boilerplate lines; return paragraphs separated by a blank line.
 
     Args:
         text: extracted or pasted article text; each non-empty line is a paragraph.
+        verbatim: whitespace-normalised lines kept whatever they look like (the
+            lines of code blocks, where repeated short lines and bare dates are content).
 
     Returns:
         The cleaned text, paragraphs joined with ``"\\n\\n"``, whitespace normalised.
     """
     lines = [" ".join(line.split()) for line in text.splitlines()]
     lines = [line for line in lines if line]
-    keep = [not is_boilerplate(line) for line in lines]
+    keep = [line in verbatim or not is_boilerplate(line) for line in lines]
     for index in range(len(lines) - 1):
         # An image block is a short title line followed by a caption that opens with
         # its credit ("File photo: …"). Only that form: a bracketed credit follows
@@ -213,10 +215,11 @@ def clean_text(text: str) -> str:
             len(following) <= _CAPTION_CHARS
             and _CREDIT_START.match(following)
             and _is_label_like(lines[index])
+            and lines[index] not in verbatim
         ):
             keep[index] = False
     kept = [line for line, wanted in zip(lines, keep, strict=True) if wanted]
-    return "\n\n".join(_drop_repeats(kept))
+    return "\n\n".join(_drop_repeats(kept, verbatim))
 
 
 def is_boilerplate(line: str) -> bool:
@@ -308,14 +311,20 @@ def _is_tag_like(line: str) -> bool:
     )
 
 
-def _drop_repeats(lines: list[str]) -> list[str]:
-    """Drop short labels that occur more than once (topic tags) and repeated paragraphs."""
+def _drop_repeats(lines: list[str], verbatim: frozenset[str] = frozenset()) -> list[str]:
+    """Drop short labels that occur more than once (topic tags) and repeated paragraphs.
+
+    Lines in ``verbatim`` (code) are kept however often they occur.
+    """
     counts: dict[str, int] = {}
     for line in lines:
         counts[line] = counts.get(line, 0) + 1
     seen: set[str] = set()
     result: list[str] = []
     for line in lines:
+        if line in verbatim:
+            result.append(line)
+            continue
         if counts[line] > 1 and _is_tag_like(line):
             continue
         if line in seen and len(line.split()) >= 6:
