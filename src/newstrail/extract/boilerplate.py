@@ -178,6 +178,7 @@ _WEEKDAYS = "mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|frida
 _CLOCK_WORDS = "am|pm|gmt|utc|ist|est|edt|cst|cdt|pst|pdt|cet|cest|bst|et|pt|hrs"
 # Words that join the parts of a date line but do not make one: "on", "at".
 _DATE_GLUE = frozenset({"on", "at", "released", "release"})
+_WORD = re.compile(r"\w+")
 # "29", "28th", "55p" (from "11:55p"), "51am".
 _DATE_NUMBER = re.compile(r"\d+(?:st|nd|rd|th|am|pm|a|p|h)?")
 # "29.12.2020", "2020-12-29", "12/29/20", "05:14".
@@ -187,6 +188,7 @@ _DATE_WORDS = frozenset("|".join((_MONTHS, _WEEKDAYS, _CLOCK_WORDS)).split("|"))
 # Structural limits: furniture is short. A caption runs to a few sentences,
 # so credit lines may be long; labels and promos are a handful of words.
 _SHORT_WORDS = 16
+_BYLINE_WORDS = 12
 _CAPTION_CHARS = 400
 _METADATA_WORDS = 25
 _SENTENCE_END = (".", "!", "?", "…", '"', "”", "’", "'")
@@ -246,18 +248,20 @@ def is_boilerplate(line: str) -> bool:
         return True
     if _is_promo(line, words):
         return True
-    return is_byline(line) or is_date_line(line)
+    # Bylines and date lines run to 12 words at most; most lines are longer
+    # prose, which this skips without tokenising it again.
+    return words <= _BYLINE_WORDS and (is_byline(line) or is_date_line(line))
 
 
 def is_byline(line: str) -> bool:
     """Whether the line is a byline of the form "By Jane Doe[, Outlet]"."""
-    return len(line.split()) <= 12 and _BY_LINE.match(line) is not None
+    return len(line.split()) <= _BYLINE_WORDS and _BY_LINE.match(line) is not None
 
 
 def is_date_line(line: str) -> bool:
     """Whether the line holds only a date and time ("Dec 29, 2020, 05:14 PM IST", "29.12.2020")."""
-    tokens = re.findall(r"\w+", line.lower())
-    if not tokens or len(tokens) > 12:
+    tokens = _WORD.findall(line.lower())
+    if not tokens or len(tokens) > _BYLINE_WORDS:
         return False
     numbers = [token for token in tokens if _DATE_NUMBER.fullmatch(token)]
     words = [token for token in tokens if token in _DATE_WORDS]
