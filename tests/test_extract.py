@@ -337,6 +337,21 @@ def test_section_headings_with_permalinks_are_kept(heading: str) -> None:
     assert "What Happens Next" in paragraphs
 
 
+def test_a_section_header_is_kept_but_not_the_headline_header() -> None:
+    """A header holding only a section title is kept; one with a byline is still dropped."""
+    headline = "<header><h2>Committee weighs budget</h2><p>By Jane Roe</p></header>"
+    extra = (
+        f"<section>{headline}</section>"
+        "<section><header><h2>Where The Money Goes</h2></header>"
+        f"{_paragraphs(3, 2)}</section>"
+    )
+    page = _sectioned_page("{title}", extra)
+    text = extract_html(page, "https://example.org/2024/budget").text
+    paragraphs = text.split("\n\n")
+    assert "Where The Money Goes" in paragraphs
+    assert "By Jane Roe" not in text
+
+
 def test_code_blocks_keep_repeated_lines_and_dates() -> None:
     """Short repeated code lines and bare timestamps are content inside a code block."""
     code = (

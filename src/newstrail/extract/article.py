@@ -135,6 +135,9 @@ _NOTICE_TEXT = re.compile(
 _NOTICE_CLASS = re.compile(r"correction|clarification|editors?-?note|update-?notice", re.I)
 _NOTICE_CHARS = 1000
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_WORDS = re.compile(r"\w+")
+# Share of the <title>'s words a heading must hold to be taken for the headline.
+_TITLE_OVERLAP = 0.5
 
 
 def _prepare_page(tree: HtmlElement) -> int:
@@ -151,10 +154,16 @@ def _prepare_page(tree: HtmlElement) -> int:
     """
     paragraph_chars = 0
     permalinks: list[HtmlElement] = []
-    for element in tree.iter("aside", "div", "section", "p", *_HEADINGS):
+    headers: list[HtmlElement] = []
+    title_words = set(_WORDS.findall((tree.findtext(".//title") or "").lower()))
+    for element in tree.iter("aside", "div", "section", "p", "header", *_HEADINGS):
         tag = element.tag
         if tag in _HEADINGS:
             permalinks += (link for link in element.iter("a") if _is_permalink(link))
+            continue
+        if tag == "header":
+            if _is_section_heading(element, title_words):
+                headers.append(element)
             continue
         marker = f"{element.get('class', '')} {element.get('id', '')}"
         if not _NOTICE_CLASS.search(marker):
@@ -175,7 +184,32 @@ def _prepare_page(tree: HtmlElement) -> int:
             element.attrib.pop(attribute, None)
     for link in permalinks:
         _unlink(link)
+    for header in headers:
+        header.drop_tag()
     return paragraph_chars
+
+
+def _is_section_heading(header: HtmlElement, title_words: set[str]) -> bool:
+    """A <header> inside a <section> that holds nothing but a heading, not the page's headline.
+
+    trafilatura's precision mode drops every <header> (the page's masthead,
+    an article's headline-and-byline block); one that only wraps a section's
+    title is article text (readability dev: mozilla-2 lost "Features and tools").
+    A heading that shares most of the words of the page's <title> is the
+    article's own headline (fundus-meta dev: RheinischePost's kicker and
+    headline sit in such a header), which is left to trafilatura.
+    """
+    if next(header.iterancestors("section"), None) is None:
+        return False
+    words = set(_WORDS.findall(header.text_content().lower()))
+    if title_words and len(words & title_words) >= _TITLE_OVERLAP * len(title_words):
+        return False
+    heading_text = "".join(
+        node.text_content() for node in header.iter(*_HEADINGS) if node is not header
+    )
+    return bool(heading_text.strip()) and (
+        "".join(header.text_content().split()) == "".join(heading_text.split())
+    )
 
 
 def _is_permalink(link: HtmlElement) -> bool:
