@@ -23,6 +23,9 @@ body, so ``trafilatura-fast+meta`` (``bare_extraction(fast=True,
 with_metadata=True)``) is the like-for-like speed baseline; plain
 ``extract(fast=True)`` returns text only.
 
+Body F1 cross-validated by publisher (the cascade's dev-tuned choices re-made
+on other publishers) is printed last, from ``bench.extraction_body_cv``.
+
 Run: ``.venv/bin/python -m bench.extraction`` (writes ``bench/results/extraction.json``).
 The quality gate (``tests/test_quality_gate.py``) scores with the functions here.
 """
@@ -443,6 +446,9 @@ def print_more_table(more: dict[str, Any]) -> None:
 
 def main() -> None:
     """Run every set, print the table and write ``bench/results/extraction.json``."""
+    # Imported here: extraction_body_cv imports this module's scorers.
+    from bench import extraction_body_cv
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per system (best kept)")
     args = parser.parse_args()
@@ -472,6 +478,7 @@ def main() -> None:
     }
     metadata = run_metadata(metadata_systems)
     more = run_more_sets(metadata_systems)
+    body_cv = extraction_body_cv.run(folds=5)
     run.print_header()
     print_table(bodies, metadata)
     print("\nSpeed on all 187 body dev pages (pages per CPU second, best of --repeat)")
@@ -479,6 +486,7 @@ def main() -> None:
         ratio = speed["newstrail"] / rate
         print(f"{name:<22}{rate:>8.1f}   newstrail is {ratio:.2f}x")
     print_more_table(more)
+    extraction_body_cv.print_table(body_cv)
     results = {
         "extractor": f"newstrail/{EXTRACTOR_VERSION}",
         "trafilatura": trafilatura.__version__,
@@ -486,6 +494,7 @@ def main() -> None:
         "speed_all_body_pages": speed,
         "metadata": metadata,
         "more_dev_sets": more,
+        "body_cross_validated": body_cv,
     }
     print()
     run.write(results)

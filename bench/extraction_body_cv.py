@@ -164,11 +164,11 @@ def print_table(results: dict[str, Any]) -> None:
         f"\nBody F1 cross-validated by publisher ({results['folds']} folds; mode and share chosen "
         "on the other folds)"
     )
-    print(f"{'set':<18}{'pages':>6}{'pubs':>6}  {'system':<27}{'F1':>7}{'P':>7}{'R':>7}")
+    print(f"{'set':<18}{'pages':>6}{'pubs':>6}  {'system':<30}{'F1':>7}{'P':>7}{'R':>7}")
     for name, row in results["sets"].items():
         for system, score in row["scores"].items():
             print(
-                f"{name:<18}{row['pages']:>6}{row['publishers']:>6}  {system:<27}"
+                f"{name:<18}{row['pages']:>6}{row['publishers']:>6}  {system:<30}"
                 f"{score['f1']:>7.3f}{score['precision']:>7.3f}{score['recall']:>7.3f}"
             )
     picks = ", ".join(
