@@ -352,6 +352,16 @@ def test_a_section_header_is_kept_but_not_the_headline_header() -> None:
     assert "By Jane Roe" not in text
 
 
+def test_an_inline_link_span_keeps_its_words_in_the_sentence() -> None:
+    """Precision mode deletes class="link" elements; inside a sentence that cuts words out."""
+    sentence = (
+        "<p>The ministry said in a statement that <span class='link'><a href='/x'>the new "
+        "budget</a></span> would reach parliament in March, after a long delay over costs.</p>"
+    )
+    text = extract_html(_sectioned_page("{title}", sentence), "https://example.org/b").text
+    assert "statement that the new budget would reach parliament" in text
+
+
 def test_code_blocks_keep_repeated_lines_and_dates() -> None:
     """Short repeated code lines and bare timestamps are content inside a code block."""
     code = (

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 import trafilatura
+from lxml import etree
 from lxml.etree import _Element
 from lxml.html import HtmlElement
 
@@ -136,6 +137,13 @@ _NOTICE_CLASS = re.compile(r"correction|clarification|editors?-?note|update-?not
 _NOTICE_CHARS = 1000
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _WORDS = re.compile(r"\w+")
+# An inline <span class="link"> in a paragraph (a CMS's in-text link wrapper):
+# trafilatura's precision mode deletes every element of class "link", which cuts
+# the linked words out of the sentence (readability dev: cnet-svg-classes read
+# "Según explicó en un comunicado ahora estará…", its "Twitter Lite" gone).
+_INLINE_LINK_SPANS = etree.XPath(
+    "//p//span[contains(concat(' ', normalize-space(@class), ' '), ' link ')]"
+)
 # Share of the <title>'s words a heading must hold to be taken for the headline.
 _TITLE_OVERLAP = 0.5
 
@@ -186,6 +194,8 @@ def _prepare_page(tree: HtmlElement) -> int:
         _unlink(link)
     for header in headers:
         header.drop_tag()
+    for span in _INLINE_LINK_SPANS(tree):
+        del span.attrib["class"]
     return paragraph_chars
 
 
