@@ -2,10 +2,14 @@
 
 The body comes from trafilatura by a cascade of modes (fast precision first,
 the full comparison with readability and jusText only when the fast pass
-finds too little), correction and update notices are kept, the repeated
-headline is dropped, and the text goes through the same line-level
-boilerplate cleaner as plain text (``boilerplate.py``). Metadata comes from
-``metadata.py``.
+finds too little). Before it, one walk over the page keeps what precision
+mode would wrongly drop (correction and update notices, section headings
+with permalinks, a section's title <header>, inline link spans). After it,
+the repeated headline is dropped and the text goes through the same
+line-level boilerplate cleaner as plain text (``boilerplate.py``), code
+blocks passing through verbatim. Metadata comes from ``metadata.py``.
+Body F1 per set, dev and cross-validated by publisher, beside trafilatura:
+``python -m bench.extraction``.
 """
 
 from __future__ import annotations
