@@ -292,6 +292,92 @@ def test_a_page_precision_mode_fails_on_is_read_without_it() -> None:
     assert tp / (tp + fn) > 0.9
 
 
+_PROSE = (
+    "The committee met on {day} to weigh part {part} of the proposal, and its members spent "
+    "most of the afternoon arguing over the budget lines that the ministry had sent them. "
+)
+
+
+def _paragraphs(section: int, count: int) -> str:
+    """``count`` distinct paragraphs of prose (trafilatura drops repeated ones)."""
+    return "".join(
+        f"<p>{_PROSE.format(day=day, part=section * 10 + n) * 2}</p>"
+        for n, day in enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")[:count])
+    )
+
+
+def _sectioned_page(heading: str, extra: str = "") -> str:
+    """A blog post: a long lead, then two sections whose headings carry ``heading`` markup."""
+    sections = "".join(
+        f"<h2 id='s{n}'>{heading.format(title=title, n=n)}</h2>{_paragraphs(n + 1, 2)}"
+        for n, title in enumerate(("Budget Lines Under Review", "What Happens Next"))
+    )
+    return (
+        "<html><head><title>Committee weighs budget</title></head><body>"
+        "<nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
+        f"<div class='post-content'><h1>Committee weighs budget</h1>{_paragraphs(0, 5)}"
+        f"{sections}{extra}</div>"
+        "<footer><a href='/about'>About us</a></footer></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "<a class='toclink' href='#s{n}'>{title}</a>",
+        "{title} <a class='header-anchor' href='#s{n}'><svg width='16'></svg></a>",
+        "{title} <a href='https://cdn.example/image.jpg'><img src='x.jpg'></a>",
+    ],
+)
+def test_section_headings_with_permalinks_are_kept(heading: str) -> None:
+    """trafilatura's precision mode deletes link-only headings; a permalink is not a link-out."""
+    text = extract_html(_sectioned_page(heading), "https://example.org/2024/budget").text
+    paragraphs = text.split("\n\n")
+    assert "Budget Lines Under Review" in paragraphs
+    assert "What Happens Next" in paragraphs
+
+
+def test_a_section_header_is_kept_but_not_the_headline_header() -> None:
+    """A header holding only a section title is kept; one with a byline is still dropped."""
+    headline = "<header><h2>Committee weighs budget</h2><p>By Jane Roe</p></header>"
+    extra = (
+        f"<section>{headline}</section>"
+        "<section><header><h2>Where The Money Goes</h2></header>"
+        f"{_paragraphs(3, 2)}</section>"
+    )
+    page = _sectioned_page("{title}", extra)
+    text = extract_html(page, "https://example.org/2024/budget").text
+    paragraphs = text.split("\n\n")
+    assert "Where The Money Goes" in paragraphs
+    assert "By Jane Roe" not in text
+
+
+def test_an_inline_link_span_keeps_its_words_in_the_sentence() -> None:
+    """Precision mode deletes class="link" elements; inside a sentence that cuts words out."""
+    sentence = (
+        "<p>The ministry said in a statement that <span class='link'><a href='/x'>the new "
+        "budget</a></span> would reach parliament in March, after a long delay over costs.</p>"
+    )
+    text = extract_html(_sectioned_page("{title}", sentence), "https://example.org/b").text
+    assert "statement that the new budget would reach parliament" in text
+
+
+def test_code_blocks_keep_repeated_lines_and_dates() -> None:
+    """Short repeated code lines and bare timestamps are content inside a code block."""
+    code = (
+        "<pre><code>SELECT\n  status\nFROM\n  log\n2020-08-01 18:00:00\nSELECT\nFROM\n</code></pre>"
+    )
+    text = extract_html(_sectioned_page("{title}", code), "https://example.org/2024/budget").text
+    lines = text.split("\n\n")
+    assert lines.count("SELECT") == 2
+    assert lines.count("FROM") == 2
+    assert "2020-08-01 18:00:00" in lines
+    # Outside code the same lines are furniture: a repeated tag and a bare date.
+    assert clean_text("SELECT\nA sentence of prose here.\nSELECT\n2020-08-01 18:00:00") == (
+        "A sentence of prose here."
+    )
+
+
 def test_non_utf8_page_bytes_are_decoded_before_extraction() -> None:
     html = (
         '<html><head><meta charset="windows-1252"><title>Caf\u00e9</title></head><body>'

@@ -2,10 +2,14 @@
 
 The body comes from trafilatura by a cascade of modes (fast precision first,
 the full comparison with readability and jusText only when the fast pass
-finds too little), correction and update notices are kept, the repeated
-headline is dropped, and the text goes through the same line-level
-boilerplate cleaner as plain text (``boilerplate.py``). Metadata comes from
-``metadata.py``.
+finds too little). Before it, one walk over the page keeps what precision
+mode would wrongly drop (correction and update notices, section headings
+with permalinks, a section's title <header>, inline link spans). After it,
+the repeated headline is dropped and the text goes through the same
+line-level boilerplate cleaner as plain text (``boilerplate.py``), code
+blocks passing through verbatim. Metadata comes from ``metadata.py``.
+Body F1 per set, dev and cross-validated by publisher, beside trafilatura:
+``python -m bench.extraction``.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 import re
 
 import trafilatura
+from lxml import etree
+from lxml.etree import _Element
 from lxml.html import HtmlElement
 
 from newstrail.extract.boilerplate import clean_text
@@ -73,14 +79,15 @@ def extract_html(
     tree = trafilatura.load_html(page)
     if tree is None:
         raise ExtractionError("not parseable as HTML")
-    _keep_notices(tree)
+    paragraph_chars = _prepare_page(tree)
     metadata, structured = page_metadata(tree, url, feed)
     title = metadata.title
     # On the ScrapingHub dev set, dropping the repeated headline lifts F1 from
     # 0.979 to 0.984 (precision 0.974 -> 0.985), and the line cleaner to 0.986
     # (precision 0.991; recall 0.983 -> 0.982 because that ground truth keeps
     # image credits and copyright lines, which we drop on purpose).
-    text = clean_text(strip_title_lines(_extract_body(tree, url), title))
+    body, code_lines = _extract_body(tree, url, paragraph_chars)
+    text = clean_text(strip_title_lines(body, title), verbatim=code_lines)
     language, language_source = article_language(tree, structured.languages, title or "", text)
     evidence: dict[str, object] = dict(metadata.evidence)
     if language_source:
@@ -100,6 +107,11 @@ def extract_html(
         extractor=f"{EXTRACTOR_NAME}/{EXTRACTOR_VERSION}",
         evidence=evidence,
     )
+
+
+# A body: its text and the lines of its code blocks, which the line cleaner keeps.
+_Body = tuple[str, frozenset[str]]
+_NO_BODY: _Body = ("", frozenset())
 
 
 def _check_size(html: bytes | str, max_bytes: int) -> None:
@@ -126,45 +138,132 @@ _NOTICE_TEXT = re.compile(
     re.I,
 )
 _NOTICE_CLASS = re.compile(r"correction|clarification|editors?-?note|update-?notice", re.I)
+_NOTICE_CHARS = 1000
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_WORDS = re.compile(r"\w+")
+# An inline <span class="link"> in a paragraph (a CMS's in-text link wrapper):
+# trafilatura's precision mode deletes every element of class "link", which cuts
+# the linked words out of the sentence (readability dev: cnet-svg-classes read
+# "Según explicó en un comunicado ahora estará…", its "Twitter Lite" gone).
+_INLINE_LINK_SPANS = etree.XPath(
+    "//p//span[contains(concat(' ', normalize-space(@class), ' '), ' link ')]"
+)
+# Share of the <title>'s words a heading must hold to be taken for the headline.
+_TITLE_OVERLAP = 0.5
 
 
-def _keep_notices(tree: HtmlElement) -> None:
-    """Turn correction and update notices into plain blocks so they are kept.
+def _prepare_page(tree: HtmlElement) -> int:
+    """Ready the page for trafilatura in one walk; return the characters of its <p> prose.
 
-    Sites put them in <aside> or boxes that trafilatura removes as boilerplate,
-    yet a correction is exactly the edit newstrail exists to show.
+    Correction and update notices become plain blocks, so they are kept: sites
+    put them in <aside> or boxes that trafilatura removes as boilerplate, yet a
+    correction is exactly the edit newstrail exists to show. Section headings
+    lose their permalinks (``_unlink``). The <p> text, read anyway for the
+    notice test, gives the cascade its gauge of the page's prose.
+
+    One walk instead of one per task: the walk and the text of every <p> were
+    the cost (profiled on the 187 body dev pages: three walks took 1.9 ms a page).
     """
-    for element in tree.iter("aside", "div", "section", "p"):
+    paragraph_chars = 0
+    permalinks: list[HtmlElement] = []
+    headers: list[HtmlElement] = []
+    title_words = set(_WORDS.findall((tree.findtext(".//title") or "").lower()))
+    for element in tree.iter("aside", "div", "section", "p", "header", *_HEADINGS):
+        tag = element.tag
+        if tag in _HEADINGS:
+            permalinks += (link for link in element.iter("a") if _is_permalink(link))
+            continue
+        if tag == "header":
+            if _is_section_heading(element, title_words):
+                headers.append(element)
+            continue
         marker = f"{element.get('class', '')} {element.get('id', '')}"
         if not _NOTICE_CLASS.search(marker):
             # Reading the text of every <div> would cost O(depth x size) on
             # nested layouts: only small leaf-like blocks are read.
-            if element.tag not in ("aside", "p"):
+            if tag == "div" or tag == "section":
                 continue
             text = element.text_content()
-            if len(text) > 1000 or not _NOTICE_TEXT.match(text):
+            if tag == "p":
+                paragraph_chars += len(" ".join(text.split()))
+            if len(text) > _NOTICE_CHARS or not _NOTICE_TEXT.match(text):
                 continue
-        if element.tag != "p":
+        elif tag == "p":
+            paragraph_chars += len(" ".join(element.text_content().split()))
+        if tag != "p":
             element.tag = "div"
         for attribute in ("class", "id", "role"):
             element.attrib.pop(attribute, None)
+    for link in permalinks:
+        _unlink(link)
+    for header in headers:
+        header.drop_tag()
+    for span in _INLINE_LINK_SPANS(tree):
+        del span.attrib["class"]
+    return paragraph_chars
 
 
-def _extract_body(tree: HtmlElement, url: str | None) -> str:
-    """The main text, by a cascade that stops as soon as a pass finds enough text."""
+def _is_section_heading(header: HtmlElement, title_words: set[str]) -> bool:
+    """A <header> inside a <section> that holds nothing but a heading, not the page's headline.
+
+    trafilatura's precision mode drops every <header> (the page's masthead,
+    an article's headline-and-byline block); one that only wraps a section's
+    title is article text (readability dev: mozilla-2 lost "Features and tools").
+    A heading that shares most of the words of the page's <title> is the
+    article's own headline (fundus-meta dev: RheinischePost's kicker and
+    headline sit in such a header), which is left to trafilatura.
+    """
+    if next(header.iterancestors("section"), None) is None:
+        return False
+    words = set(_WORDS.findall(header.text_content().lower()))
+    if title_words and len(words & title_words) >= _TITLE_OVERLAP * len(title_words):
+        return False
+    heading_text = "".join(
+        node.text_content() for node in header.iter(*_HEADINGS) if node is not header
+    )
+    return bool(heading_text.strip()) and (
+        "".join(header.text_content().split()) == "".join(heading_text.split())
+    )
+
+
+def _is_permalink(link: HtmlElement) -> bool:
+    """A link in a heading to a place on the page itself, or one without text."""
+    return (link.get("href") or "").strip().startswith("#") or not link.text_content().strip()
+
+
+def _unlink(link: HtmlElement) -> None:
+    """Unwrap a heading's permalink (``<h2><a href="#intro">``, ``<a class="anchor"><svg>``).
+
+    trafilatura's precision mode reads such a heading as a link-only element and
+    deletes it, so the section titles vanish from the body (readability dev:
+    gitlab-blog, toc-missing). A link to another page (a teaser's headline) is
+    left alone.
+    """
+    if link.getparent() is None:
+        return
+    if link.text_content().strip():
+        link.drop_tag()
+    else:
+        link.drop_tree()
+
+
+def _extract_body(tree: HtmlElement, url: str | None, paragraph_chars: int) -> _Body:
+    """The main text and its code lines, by a cascade that stops once a pass finds enough text."""
     # 1. Fast precision mode. favor_precision is the option that moved the
     #    ScrapingHub dev F1 (0.942 default -> 0.979): it drops the standfirsts,
     #    "related" blocks and newsletter boxes trafilatura's default keeps.
     #    include_tables=False cost recall (0.983 -> 0.975), so tables stay;
     #    comments are never part of the article.
-    text = _trafilatura_text(tree, url, fast=True, favor_precision=True)
+    text, code = _trafilatura_text(tree, url, fast=True, favor_precision=True)
     # 2. Fast mode skips the readability/jusText comparison and then misses
     #    whole articles on some layouts (alone: F1 0.857, 3 of 20 dev pages under
     #    250 characters; 2 of 20 trafilatura-evaldata pages kept under 8% of
     #    their <p> text, where the full pass keeps 90%). Only those pages pay for
     #    the full cascade, which keeps us near fast-mode speed.
-    if _too_little(text, tree):
-        text = _trafilatura_text(tree, url, fast=False, favor_precision=True) or text
+    if len(text) < _MIN_BODY_CHARS or len(text) < _MIN_PARAGRAPH_SHARE * paragraph_chars:
+        text, code = _first_found(
+            _trafilatura_text(tree, url, fast=False, favor_precision=True), (text, code)
+        )
         # 3. Still too little: the precision bias itself is what fails on the
         #    page, so the full pass runs once more without it. On a fundus-meta
         #    page whose precision passes keep 16% of its <p> text this lifts body
@@ -177,16 +276,16 @@ def _extract_body(tree: HtmlElement, url: str | None) -> str:
         #    Only a small *share* of the prose triggers it, not a short text: on
         #    a short page that precision reads whole (a brief, a paywall teaser)
         #    the pass without it folds the headline and byline into the body.
-        if len(text) < _MIN_PARAGRAPH_SHARE * _paragraph_chars(tree):
-            text = _trafilatura_text(tree, url, fast=False) or text
+        if len(text) < _MIN_PARAGRAPH_SHARE * paragraph_chars:
+            text, code = _first_found(_trafilatura_text(tree, url, fast=False), (text, code))
     # 4. Recall mode as a last resort when precision finds (almost) nothing,
     #    taken only if it finds an article's worth: on a page of navigation alone
     #    it returns the menu, and an empty text is the truthful answer there.
     if len(text) < _MIN_BODY_CHARS:
         recalled = _trafilatura_text(tree, url, fast=False, favor_recall=True)
-        if len(recalled) >= _MIN_BODY_CHARS:
-            text = recalled
-    return text
+        if len(recalled[0]) >= _MIN_BODY_CHARS:
+            text, code = recalled
+    return text, code
 
 
 def _trafilatura_text(
@@ -195,8 +294,11 @@ def _trafilatura_text(
     fast: bool,
     favor_precision: bool = False,
     favor_recall: bool = False,
-) -> str:
-    """trafilatura's main text for the page in the given mode ("" if it finds none)."""
+) -> _Body:
+    """trafilatura's main text for the page in the given mode, and its code lines.
+
+    Returns ``("", frozenset())`` (falsy only through the text) when it finds none.
+    """
     document = trafilatura.bare_extraction(
         tree,
         url=url,
@@ -207,14 +309,29 @@ def _trafilatura_text(
         with_metadata=False,
     )
     text = getattr(document, "text", None)
-    return text if isinstance(text, str) else ""
+    if not isinstance(text, str) or not text:
+        return _NO_BODY
+    return text, _code_lines(getattr(document, "body", None))
 
 
-def _too_little(text: str, tree: HtmlElement) -> bool:
-    """Whether a pass found under an article's worth, or a small share of the page's prose."""
-    return len(text) < _MIN_BODY_CHARS or len(text) < _MIN_PARAGRAPH_SHARE * _paragraph_chars(tree)
+def _code_lines(body: object) -> frozenset[str]:
+    """The whitespace-normalised lines of the code blocks trafilatura kept.
+
+    A code listing repeats short lines (``SELECT``, ``)``) and prints dates
+    and numbers, which the line cleaner would take for tags and datelines
+    (readability dev: toc-missing lost 0.15 body F1 that way), so these lines
+    are kept as they are.
+    """
+    if not isinstance(body, _Element):
+        return frozenset()
+    lines = (
+        " ".join(line.split())
+        for code in body.iter("code")
+        for line in "".join(code.itertext()).splitlines()
+    )
+    return frozenset(line for line in lines if line)
 
 
-def _paragraph_chars(tree: HtmlElement) -> int:
-    """Characters of text in the page's <p> elements, a cheap gauge of its prose."""
-    return sum(len(" ".join(p.text_content().split())) for p in tree.iterfind(".//p"))
+def _first_found(found: _Body, fallback: _Body) -> _Body:
+    """``found`` if that pass found any text, else what an earlier pass found."""
+    return found if found[0] else fallback

@@ -178,6 +178,7 @@ _WEEKDAYS = "mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|frida
 _CLOCK_WORDS = "am|pm|gmt|utc|ist|est|edt|cst|cdt|pst|pdt|cet|cest|bst|et|pt|hrs"
 # Words that join the parts of a date line but do not make one: "on", "at".
 _DATE_GLUE = frozenset({"on", "at", "released", "release"})
+_WORD = re.compile(r"\w+")
 # "29", "28th", "55p" (from "11:55p"), "51am".
 _DATE_NUMBER = re.compile(r"\d+(?:st|nd|rd|th|am|pm|a|p|h)?")
 # "29.12.2020", "2020-12-29", "12/29/20", "05:14".
@@ -187,23 +188,26 @@ _DATE_WORDS = frozenset("|".join((_MONTHS, _WEEKDAYS, _CLOCK_WORDS)).split("|"))
 # Structural limits: furniture is short. A caption runs to a few sentences,
 # so credit lines may be long; labels and promos are a handful of words.
 _SHORT_WORDS = 16
+_BYLINE_WORDS = 12
 _CAPTION_CHARS = 400
 _METADATA_WORDS = 25
 _SENTENCE_END = (".", "!", "?", "…", '"', "”", "’", "'")
 
 
-def clean_text(text: str) -> str:
+def clean_text(text: str, verbatim: frozenset[str] = frozenset()) -> str:
     """Remove boilerplate lines; return paragraphs separated by a blank line.
 
     Args:
         text: extracted or pasted article text; each non-empty line is a paragraph.
+        verbatim: whitespace-normalised lines kept whatever they look like (the
+            lines of code blocks, where repeated short lines and bare dates are content).
 
     Returns:
         The cleaned text, paragraphs joined with ``"\\n\\n"``, whitespace normalised.
     """
     lines = [" ".join(line.split()) for line in text.splitlines()]
     lines = [line for line in lines if line]
-    keep = [not is_boilerplate(line) for line in lines]
+    keep = [line in verbatim or not is_boilerplate(line) for line in lines]
     for index in range(len(lines) - 1):
         # An image block is a short title line followed by a caption that opens with
         # its credit ("File photo: …"). Only that form: a bracketed credit follows
@@ -213,10 +217,11 @@ def clean_text(text: str) -> str:
             len(following) <= _CAPTION_CHARS
             and _CREDIT_START.match(following)
             and _is_label_like(lines[index])
+            and lines[index] not in verbatim
         ):
             keep[index] = False
     kept = [line for line, wanted in zip(lines, keep, strict=True) if wanted]
-    return "\n\n".join(_drop_repeats(kept))
+    return "\n\n".join(_drop_repeats(kept, verbatim))
 
 
 def is_boilerplate(line: str) -> bool:
@@ -243,18 +248,20 @@ def is_boilerplate(line: str) -> bool:
         return True
     if _is_promo(line, words):
         return True
-    return is_byline(line) or is_date_line(line)
+    # Bylines and date lines run to 12 words at most; most lines are longer
+    # prose, which this skips without tokenising it again.
+    return words <= _BYLINE_WORDS and (is_byline(line) or is_date_line(line))
 
 
 def is_byline(line: str) -> bool:
     """Whether the line is a byline of the form "By Jane Doe[, Outlet]"."""
-    return len(line.split()) <= 12 and _BY_LINE.match(line) is not None
+    return len(line.split()) <= _BYLINE_WORDS and _BY_LINE.match(line) is not None
 
 
 def is_date_line(line: str) -> bool:
     """Whether the line holds only a date and time ("Dec 29, 2020, 05:14 PM IST", "29.12.2020")."""
-    tokens = re.findall(r"\w+", line.lower())
-    if not tokens or len(tokens) > 12:
+    tokens = _WORD.findall(line.lower())
+    if not tokens or len(tokens) > _BYLINE_WORDS:
         return False
     numbers = [token for token in tokens if _DATE_NUMBER.fullmatch(token)]
     words = [token for token in tokens if token in _DATE_WORDS]
@@ -308,14 +315,20 @@ def _is_tag_like(line: str) -> bool:
     )
 
 
-def _drop_repeats(lines: list[str]) -> list[str]:
-    """Drop short labels that occur more than once (topic tags) and repeated paragraphs."""
+def _drop_repeats(lines: list[str], verbatim: frozenset[str] = frozenset()) -> list[str]:
+    """Drop short labels that occur more than once (topic tags) and repeated paragraphs.
+
+    Lines in ``verbatim`` (code) are kept however often they occur.
+    """
     counts: dict[str, int] = {}
     for line in lines:
         counts[line] = counts.get(line, 0) + 1
     seen: set[str] = set()
     result: list[str] = []
     for line in lines:
+        if line in verbatim:
+            result.append(line)
+            continue
         if counts[line] > 1 and _is_tag_like(line):
             continue
         if line in seen and len(line.split()) >= 6:
