@@ -651,3 +651,31 @@ def test_refresh_moves_an_article_a_killed_job_left_rewritten(tmp_path: Path) ->
     refresh_stories(store)
     _assert_moved_to_fire(store, court, fire)
     store.close()
+
+
+def test_both_story_pages_show_the_move_of_a_rewritten_article(tmp_path: Path) -> None:
+    """A reader of either story sees that the River Times article moved, and why."""
+    import httpx
+
+    from newstrail.serve.web import create_app
+
+    store = Store(f"sqlite:///{tmp_path / 'news.db'}")
+    base = "https://news.test"
+    import_all(store, [_write_jsonl(tmp_path / "v1.jsonl", base, _two_stories(False))], SETTINGS)
+    court, fire = _story_of(store, "river-times"), _story_of(store, "valley-herald-fire")
+    rewritten = {"/river-times": _two_stories(True)["/river-times"]}
+    import_all(store, [_write_jsonl(tmp_path / "v2.jsonl", base, rewritten)], SETTINGS)
+
+    async def pages() -> tuple[str, str]:
+        transport = httpx.ASGITransport(app=create_app(store, SETTINGS))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            left = await client.get(f"/stories/{court}")
+            joined = await client.get(f"/stories/{fire}")
+        assert left.status_code == joined.status_code == 200
+        return left.text, joined.text
+
+    left, joined = asyncio.run(pages())
+    assert f'left for <a href="/stories/{fire}">story {fire}</a>' in left
+    assert f'joined from <a href="/stories/{court}">story {court}</a>' in joined
+    assert "its new version is about another story" in joined
+    store.close()
