@@ -1,22 +1,29 @@
 """Benchmark reused passages, sentence support and cited summaries.
 
-Three parts, one table each, all written to ``bench/results/reuse.json``:
+Five parts, one table each, all written to ``bench/results/reuse.json``:
 
 1. MSRP paraphrase pairs (``shared/data/reuse/msrp``): accuracy and F1 of the
-   support similarity (``coverage.paired_similarity``) beside the word TF-IDF
-   baseline, thresholds chosen by 10-fold cross-validation (never on the fold scored).
+   lexical support similarity (``coverage.paired_similarity``) beside the word
+   TF-IDF baseline and, with the semantic extra, of the model's cosine, its blend
+   with the lexical similarity (shipped before) and its word-piece alignment
+   (shipped now); thresholds chosen by 10-fold cross-validation (never on the
+   fold scored).
 2. Passages planted into real articles (``shared/data/stories``) with light rewording:
    detection recall, character-level boundary precision/recall, and the recall of
    archive-wide candidates from ``PassageIndex``.
 3. Summary faithfulness over the stories with two or more articles: the share of
    citations whose cited article really contains a supporting sentence, by the
    support function and by a stricter lexical check, and time per story.
+4. MSRP pairs planted one sentence per outlet into real two-outlet stories: the
+   share judged right (paraphrase: exclusive to neither; non-paraphrase: to both).
+5. CPU cost of a story's support matrix, lexical and semantic.
 
-Run: ``.venv/bin/python -m bench.reuse``
+Run: ``.venv/bin/python -m bench.reuse`` (``--parts msrp support_cost`` for some).
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import random
@@ -34,7 +41,10 @@ from numpy.typing import NDArray
 from rich.console import Console
 from rich.table import Table
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from bench._common import BenchRun, Stopwatch, precision_recall_f1, shared_data
 from newstrail.coverage import exclusives as coverage
@@ -55,8 +65,15 @@ PLANTS = 200
 MIN_PLANT_CHARS = 100
 # exclusive_content runs spaCy NER; timing a sample keeps the bench short.
 EXCLUSIVE_TIMED_STORIES = 40
+# Stories whose support matrix is timed (the largest: the cost grows with sentences squared).
+SUPPORT_COST_STORIES = 20
 # Two-outlet stories that host the planted MSRP pairs (each hosts 500 / this many).
 PLANTED_HOSTS = 50
+# The semantic support shipped before the word-piece alignment: an even blend of the
+# model's cosine and the lexical similarity, supporting at 0.565. Kept here as the
+# baseline the alignment is measured against, in the same run.
+PREVIOUS_SEMANTIC_WEIGHT = 0.5
+PREVIOUS_SEMANTIC_THRESHOLD = 0.565
 FILLERS = ("also", "now", "reportedly", "still", "then", "just", "indeed", "however")
 WORD = re.compile(r"\w+")
 
@@ -143,6 +160,9 @@ def bench_msrp() -> dict[str, Any]:
     """Score the baseline, ours, and ours with the shipped threshold, on MSRP."""
     left, right, labels = load_msrp()
     results: dict[str, Any] = {"pairs": len(labels), "positive_share": float(labels.mean())}
+    with Stopwatch() as watch:
+        paired_similarity(left, right)
+    results["lexical_cpu_ms_per_pair"] = 1000 * watch.cpu / len(left)
     always = accuracy_f1(np.ones_like(labels), labels)
     results["always_1"] = {"accuracy": always[0], "f1": always[1]}
     for name, scores in (
@@ -172,26 +192,33 @@ def bench_msrp() -> dict[str, Any]:
 
 
 def _msrp_semantic(left: list[str], right: list[str], labels: NDArray[np.int64]) -> dict[str, Any]:
-    """The sentence model's cosine and its blend with the lexical similarity, on MSRP.
+    """The sentence model's cosine, its blend with the lexical similarity (shipped
+    before), its word-piece alignment (shipped now) and a logistic combination, on MSRP.
 
     Empty when the semantic extra is not installed. The blend weight is also
-    chosen inside each fold (nested), to show what the fixed weight hides.
+    chosen inside each fold (nested), to show what a fixed weight hides.
     """
     from newstrail.coverage import semantic
 
     if not semantic.available():
         return {}
+    semantic._cache().clear()  # a cold cache: the cost includes encoding every sentence
     with Stopwatch() as watch:
-        meaning = semantic.paired_cosine(left, right)
+        alignment = semantic.paired_alignment(left, right)
+    with Stopwatch() as warm:  # every sentence encoded already: the alignment's own cost
+        semantic.paired_alignment(left, right)
+    meaning = semantic.paired_cosine(left, right)
     lexical = paired_similarity(left, right)
     results: dict[str, Any] = {
-        "model_cpu_ms_per_sentence": 1000 * watch.cpu / (2 * len(left)),
+        "alignment_cpu_ms_per_pair_with_encoding": 1000 * watch.cpu / len(left),
+        "alignment_cpu_ms_per_pair_encoded": 1000 * warm.cpu / len(left),
     }
     grid = [round(0.1 * step, 1) for step in range(11)]
     blends = {w: w * meaning + (1 - w) * lexical for w in grid}
     for name, scores in (
         ("model_cosine", meaning),
-        ("semantic_blend", blends[coverage.SEMANTIC_WEIGHT]),
+        ("semantic_blend_before", blends[PREVIOUS_SEMANTIC_WEIGHT]),
+        ("alignment", alignment),
     ):
         accuracy, f1, thresholds = cross_validated(scores, labels)
         results[name] = {
@@ -200,13 +227,32 @@ def _msrp_semantic(left: list[str], right: list[str], labels: NDArray[np.int64])
             "fold_thresholds": [round(t, 3) for t in thresholds],
             "threshold_on_all": round(best_threshold(scores, labels), 3),
         }
+    shipped = accuracy_f1((alignment >= coverage.SEMANTIC_THRESHOLD).astype(np.int64), labels)
+    results["alignment"]["shipped_threshold"] = coverage.SEMANTIC_THRESHOLD
+    results["alignment"]["shipped_accuracy_in_sample"] = shipped[0]
     accuracy, f1, chosen = choose_on_other_folds(blends, labels)
     results["semantic_blend_weight_chosen_per_fold"] = {
         "cv_accuracy": accuracy,
         "cv_f1": f1,
         "fold_weights": chosen,
     }
+    features = np.column_stack([alignment, meaning, lexical])
+    accuracy, f1 = logistic_cross_validated(features, labels)
+    results["logistic_alignment_cosine_lexical"] = {"cv_accuracy": accuracy, "cv_f1": f1}
     return results
+
+
+def logistic_cross_validated(
+    features: NDArray[np.float64], labels: NDArray[np.int64]
+) -> tuple[float, float]:
+    """Accuracy and F1 of a logistic model fitted on the other folds only."""
+    predicted = np.zeros(len(labels), dtype=np.int64)
+    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED)
+    for train, test in folds.split(features, labels):
+        model = make_pipeline(StandardScaler(), LogisticRegression())
+        model.fit(features[train], labels[train])
+        predicted[test] = model.predict(features[test])
+    return accuracy_f1(predicted, labels)
 
 
 # --- 2. planted passages ---------------------------------------------------------------
@@ -469,6 +515,47 @@ def bench_summaries(records: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def bench_support_cost(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """CPU cost of a story's support matrix, lexical (default) and semantic (extra).
+
+    The ``SUPPORT_COST_STORIES`` largest multi-article stories; the semantic
+    encodings are cleared before each story, as when a story is first analysed.
+    """
+    from newstrail.coverage import semantic
+
+    stories: defaultdict[str, list[StoryArticle]] = defaultdict(list)
+    for record in records:
+        stories[record["story_id"]].append(as_article(record))
+    multi = [articles for articles in stories.values() if len(articles) >= 2]
+    multi.sort(key=lambda articles: -sum(len(a.text) for a in articles))
+    sample = multi[:SUPPORT_COST_STORIES]
+    texts = [list(coverage.story_sentences(a, compare=False).texts) for a in sample]
+    pairs = sum(len(t) ** 2 for t in texts)
+    results: dict[str, Any] = {
+        "stories": len(sample),
+        "sentences_mean": statistics.mean(len(t) for t in texts),
+    }
+    with Stopwatch() as watch:
+        for sentences in texts:
+            coverage.similarity_matrix(sentences, sentences, corpus=sentences)
+    results["lexical_cpu_seconds_per_story"] = watch.cpu / len(sample)
+    results["lexical_cpu_us_per_pair"] = 1e6 * watch.cpu / pairs
+    if semantic.available():
+        encode = align = 0.0
+        for sentences in texts:
+            semantic._cache().clear()
+            with Stopwatch() as watch:
+                semantic.encodings(sentences)
+            encode += watch.cpu
+            with Stopwatch() as watch:
+                semantic.alignment_matrix(sentences, sentences, corpus=sentences)
+            align += watch.cpu
+        results["semantic_encoding_cpu_seconds_per_story"] = encode / len(sample)
+        results["alignment_cpu_seconds_per_story"] = align / len(sample)
+        results["alignment_cpu_us_per_pair"] = 1e6 * align / pairs
+    return results
+
+
 # --- report ----------------------------------------------------------------------------
 
 
@@ -531,18 +618,39 @@ def _story_sentences(text: str) -> list[str]:
     ]
 
 
-def _best_support(mode: str, sentence: str, other: list[str], corpus: list[str]) -> float:
-    """Highest similarity of ``sentence`` to a sentence of ``other`` under ``mode``."""
+def _supports(mode: str, sentence: str, other: list[str], corpus: list[str]) -> float:
+    """Highest support of ``sentence`` by a sentence of ``other`` under ``mode``.
+
+    "lexical" and "alignment" are what ``coverage.support_matrix`` ships without
+    and with the semantic extra, before its shift onto ``SUPPORT_THRESHOLD``.
+    """
     from newstrail.coverage import semantic
 
+    if mode == "alignment":
+        return float(semantic.alignment_matrix([sentence], other, corpus=corpus)[0].max())
     lexical = coverage.similarity_matrix([sentence], other, corpus=corpus)[0]
     if mode == "lexical":
         return float(lexical.max())
     meaning = semantic.cosine_matrix([sentence], other)[0]
     if mode == "model":
         return float(meaning.max())
-    weight = coverage.SEMANTIC_WEIGHT
+    weight = PREVIOUS_SEMANTIC_WEIGHT
     return float((weight * meaning + (1 - weight) * lexical).max())
+
+
+def _pair_scores(mode: str, left: list[str], right: list[str]) -> NDArray[np.float64]:
+    """The MSRP pairs' scores under ``mode``, for choosing thresholds on other folds."""
+    from newstrail.coverage import semantic
+
+    if mode == "lexical":
+        return paired_similarity(left, right)
+    if mode == "alignment":
+        return semantic.paired_alignment(left, right)
+    meaning = semantic.paired_cosine(left, right)
+    if mode == "model":
+        return meaning
+    weight = PREVIOUS_SEMANTIC_WEIGHT
+    return weight * meaning + (1 - weight) * paired_similarity(left, right)
 
 
 def bench_planted_pairs(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -552,7 +660,8 @@ def bench_planted_pairs(records: list[dict[str, Any]]) -> dict[str, Any]:
     neither outlet (each supports the other), a non-paraphrase pair when it is
     exclusive to both. Thresholds: chosen on the MSRP pairs of the other folds
     (10-fold, as in part 1), so no pair is judged with a threshold fitted on it;
-    and the shipped threshold, fitted on all 500 (in-sample, for reference).
+    and the shipped threshold (in-sample for MSRP, for reference). "blend" is the
+    semantic support shipped before, "alignment" the one shipped now.
     """
     from newstrail.coverage import semantic
 
@@ -560,19 +669,15 @@ def bench_planted_pairs(records: list[dict[str, Any]]) -> dict[str, Any]:
     hosts = _host_pairs(records, PLANTED_HOSTS)
     modes = ["lexical"]
     if semantic.available():
-        modes += ["model", "blend"]
-    shipped = {"lexical": coverage.SUPPORT_THRESHOLD, "blend": coverage.SEMANTIC_THRESHOLD}
+        modes += ["model", "blend", "alignment"]
+    shipped = {
+        "lexical": coverage.SUPPORT_THRESHOLD,
+        "blend": PREVIOUS_SEMANTIC_THRESHOLD,
+        "alignment": coverage.SEMANTIC_THRESHOLD,
+    }
     results: dict[str, Any] = {"pairs": len(labels), "host_stories": len(hosts)}
     for mode in modes:
-        if mode == "lexical":
-            pair_scores = paired_similarity(left, right)
-        else:
-            meaning = semantic.paired_cosine(left, right)
-            if mode == "model":
-                pair_scores = meaning
-            else:
-                weight = coverage.SEMANTIC_WEIGHT
-                pair_scores = weight * meaning + (1 - weight) * paired_similarity(left, right)
+        pair_scores = _pair_scores(mode, left, right)
         fold_threshold = np.zeros(len(labels))
         folds = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED)
         for train, test in folds.split(pair_scores, labels):
@@ -585,8 +690,8 @@ def bench_planted_pairs(records: list[dict[str, Any]]) -> dict[str, Any]:
                 own_a = _story_sentences(_plant(host_a, first))
                 own_b = _story_sentences(_plant(host_b, second))
                 corpus = own_a + own_b
-                support_a = _best_support(mode, first, own_b, corpus)
-                support_b = _best_support(mode, second, own_a, corpus)
+                support_a = _supports(mode, first, own_b, corpus)
+                support_b = _supports(mode, second, own_a, corpus)
                 for threshold, counter in ((fold_threshold[index], "cv"), (shipped.get(mode), "s")):
                     if threshold is None:
                         continue
@@ -611,8 +716,16 @@ def bench_planted_pairs(records: list[dict[str, Any]]) -> dict[str, Any]:
     return results
 
 
-def main() -> None:
-    """Run the four parts, print the tables and write the JSON."""
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the five parts (or those named), print the tables and write the JSON.
+
+    With ``--parts`` the results go to ``bench/results/reuse-<parts>.json``, so a
+    partial run never overwrites the full one.
+    """
+    parser = argparse.ArgumentParser(prog="python -m bench.reuse")
+    names = ("msrp", "planted_passages", "summaries", "planted_paraphrases", "support_cost")
+    parser.add_argument("--parts", nargs="+", choices=names, default=list(names))
+    chosen = parser.parse_args(argv).parts
     run = BenchRun("reuse")
     console = Console()
     run.print_header()  # above the first table: each part prints its own when it ends
@@ -622,14 +735,16 @@ def main() -> None:
         "planted_passages": lambda: bench_plants(records),
         "summaries": lambda: bench_summaries(records),
         "planted_paraphrases": lambda: bench_planted_pairs(records),
+        "support_cost": lambda: bench_support_cost(records),
     }
     results: dict[str, Any] = {}
-    for name, part in parts.items():
+    for name in chosen:
         with Stopwatch() as watch:
-            results[name] = part()
+            results[name] = parts[name]()
         results[name]["bench_seconds"] = watch.wall
         console.print(table(name, flatten(results[name])))
-    run.write(results)
+    partial = list(chosen) != list(names)
+    run.write(results, run.path.with_name(f"reuse-{'-'.join(chosen)}.json") if partial else None)
 
 
 if __name__ == "__main__":

@@ -197,3 +197,20 @@ def test_duplicate_ids_are_refused(story_texts: list[str]) -> None:
     twice = article("same", story_texts[0])
     with pytest.raises(ValueError, match="unique"):
         find_passages([twice, twice])
+
+
+def test_bench_combination_is_scored_on_folds_it_was_not_fitted_on() -> None:
+    import numpy as np
+
+    from bench.reuse import logistic_cross_validated
+
+    rng = np.random.default_rng(7)
+    labels = rng.integers(0, 2, 400)
+    # Noise with many features: a model scored on the rows it was fitted on
+    # reaches 0.79 here, one that never sees them stays at chance.
+    noise = rng.normal(size=(400, 150))
+    accuracy, _ = logistic_cross_validated(noise, labels)
+    assert accuracy < 0.6
+    signal = np.column_stack([labels + rng.normal(scale=0.2, size=400), noise[:, :2]])
+    accuracy, f1 = logistic_cross_validated(signal, labels)
+    assert accuracy > 0.95 and f1 > 0.95

