@@ -123,3 +123,19 @@ def test_alignment_beats_lexical_support_on_msrp(shared_data: Path) -> None:
     # bench/reuse.py: 0.754 against 0.728 (10-fold CV thresholds, 500 pairs).
     assert aligned >= 0.74 and aligned > lexical
     assert all(abs(t - exclusives.SEMANTIC_THRESHOLD) < 0.03 for t in thresholds)
+
+
+@needs_model
+def test_a_story_analysis_forked_after_the_model_ran_finishes(tmp_path: Path) -> None:
+    """Analyses run in forked children; one forked after torch's thread pool started
+    must not hang on its first encoding (it did: libgomp is not fork-safe)."""
+    from newstrail.jobs.quarantine import run_within_budget
+    from newstrail.store.database import Store
+
+    semantic.encodings([CLAIM, UNRELATED])  # the parent has used the model
+    store = Store(f"sqlite:///{tmp_path / 'news.db'}")
+    try:
+        # Raises BudgetExceeded if the child hangs, RuntimeError if it fails.
+        run_within_budget(store, lambda: semantic.encodings([PARAPHRASE]), 60.0)
+    finally:
+        store.close()

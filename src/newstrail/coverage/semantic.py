@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import importlib
 import logging
+import os
 import math
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
@@ -68,6 +69,12 @@ def sentence_model() -> SentenceModel | None:
     except (OSError, ValueError) as error:
         log.warning("sentence model unavailable (%s); lexical support only", error)
         return None
+    # Story analyses run in forked children (jobs.quarantine.run_within_budget).
+    # A child forked after torch started its OpenMP thread pool hangs on its
+    # first parallel op (libgomp is not fork-safe; PyTorch's own DataLoader
+    # workers take one thread for this reason): one thread in each child.
+    torch: Any = importlib.import_module("torch")
+    os.register_at_fork(after_in_child=lambda: torch.set_num_threads(1))
     return model
 
 
