@@ -19,8 +19,8 @@ from __future__ import annotations
 import functools
 import importlib
 import logging
-import os
 import math
+import os
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
