@@ -37,6 +37,7 @@ from newstrail.coverage.summary import SummarySentence, summarise_story
 from newstrail.store import schema
 from newstrail.store.database import Store, utcnow
 from newstrail.store.search import drop_entries, index_entry
+from newstrail.versions.kinds import latest_visible_numbers
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +54,7 @@ MAX_ANALYSIS_CHARS = 50_000
 def _latest_versions_query(*columns: Any) -> sa.Select[Any]:
     """The latest visible version of each article of a story: ``columns`` of it."""
     a, v, sa_ = schema.articles, schema.versions, schema.story_articles
-    latest = (
-        sa.select(v.c.article_id, sa.func.max(v.c.number).label("number"))
-        .where(v.c.kind.in_(("new", "flipflop")))
-        .group_by(v.c.article_id)
-        .subquery()
-    )
+    latest = latest_visible_numbers()
     return (
         sa.select(*columns)
         .select_from(

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from newstrail.jobs.bulk import BulkReport
 from newstrail.settings import Settings
 from newstrail.store.database import Store
+from newstrail.versions.kinds import latest_visible_numbers
 
 
 def bundled_corpus() -> Path:
@@ -142,12 +143,7 @@ def stale_stories(store: Store) -> list[int]:
         schema.stories,
         schema.story_analyses,
     )
-    latest = (
-        sa.select(v.c.article_id, sa.func.max(v.c.number).label("number"))
-        .where(v.c.kind.in_(("new", "flipflop")))
-        .group_by(v.c.article_id)
-        .subquery()
-    )
+    latest = latest_visible_numbers()
     current_versions: dict[int, set[int]] = {}
     with store.read() as connection:
         rows = connection.execute(

@@ -21,6 +21,7 @@ from newstrail.store import schema
 from newstrail.store.database import Store, utcnow
 from newstrail.stories.clustering import ClusterArticle, Placement, Revision, StoryClusterer
 from newstrail.stories.reading import article_date, list_stories, published_date
+from newstrail.versions.kinds import latest_visible_numbers
 
 log = logging.getLogger(__name__)
 
@@ -177,21 +178,9 @@ def _apply_placement(connection: Connection, placement: Placement) -> set[int]:
         )
     )
     for move in placement.moves:
-        _ensure_story(connection, move.to_story, now)
         touched |= {move.from_story, move.to_story}
-        connection.execute(
-            schema.story_articles.update()
-            .where(schema.story_articles.c.article_id == int(move.article_id))
-            .values(story_id=move.to_story, assigned_at=now)
-        )
-        connection.execute(
-            schema.story_moves.insert().values(
-                article_id=int(move.article_id),
-                from_story=move.from_story,
-                to_story=move.to_story,
-                reason=move.reason,
-                at=now,
-            )
+        _move_article(
+            connection, int(move.article_id), move.from_story, move.to_story, move.reason, now
         )
     return touched
 
@@ -258,12 +247,7 @@ def changed_since_analysis(
     stories never analysed were placed with their current text.
     """
     v, members, analyses = schema.versions, schema.story_articles, schema.story_analyses
-    latest = (
-        sa.select(v.c.article_id, sa.func.max(v.c.number).label("number"))
-        .where(v.c.kind.in_(("new", "flipflop")))
-        .group_by(v.c.article_id)
-        .subquery()
-    )
+    latest = latest_visible_numbers()
     query = (
         sa.select(members.c.article_id, v.c.id, analyses.c.version_ids)
         .join(latest, latest.c.article_id == members.c.article_id)
@@ -352,18 +336,37 @@ def revise_articles(store: Store, article_ids: Iterable[int]) -> list[Revision]:
 
 def _record_rewrite(connection: Connection, revision: Revision, now: datetime) -> None:
     """Move one article to its new story and record why."""
-    _ensure_story(connection, revision.to_story, now)
+    _move_article(
+        connection,
+        int(revision.article_id),
+        revision.from_story,
+        revision.to_story,
+        "rewritten",
+        now,
+    )
+
+
+def _move_article(
+    connection: Connection,
+    article_id: int,
+    from_story: int | None,
+    to_story: int,
+    reason: str,
+    now: datetime,
+) -> None:
+    """Put an article in ``to_story`` and record the move in ``story_moves``."""
+    _ensure_story(connection, to_story, now)
     connection.execute(
         schema.story_articles.update()
-        .where(schema.story_articles.c.article_id == int(revision.article_id))
-        .values(story_id=revision.to_story, assigned_at=now)
+        .where(schema.story_articles.c.article_id == article_id)
+        .values(story_id=to_story, assigned_at=now)
     )
     connection.execute(
         schema.story_moves.insert().values(
-            article_id=int(revision.article_id),
-            from_story=revision.from_story,
-            to_story=revision.to_story,
-            reason="rewritten",
+            article_id=article_id,
+            from_story=from_story,
+            to_story=to_story,
+            reason=reason,
             at=now,
         )
     )
