@@ -13,10 +13,8 @@ import asyncio
 import io
 import json
 import re
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +32,7 @@ from newstrail.settings import Settings
 from newstrail.store import schema
 from newstrail.store.database import Store
 from newstrail.versions.recording import Capture, record_capture
+from servers import PageServer
 
 SETTINGS = Settings(
     allow_private=True,
@@ -242,40 +241,23 @@ def test_bulk_warc_import_of_a_new_version_refreshes_the_story(tmp_path: Path) -
     store.close()
 
 
-class _Pages:
+class _Pages(PageServer):
     """A loopback site whose pages the test can revise."""
 
     def __init__(self) -> None:
         self.revised = False
-        pages = self
+        super().__init__(self._page)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                outlet = next((o for o in OUTLETS if self.path == f"/{_slug(o)}"), None)
-                if outlet is None:
-                    self.send_error(404)
-                    return
-                body = _html(outlet, pages.revised)
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def _page(self, path: str) -> bytes | None:
+        outlet = next((o for o in OUTLETS if path == f"/{_slug(o)}"), None)
+        return None if outlet is None else _html(outlet, self.revised)
 
 
 @pytest.fixture
 def pages() -> Iterator[_Pages]:
     site = _Pages()
     yield site
-    site.server.shutdown()
-    site.server.server_close()
+    site.close()
 
 
 @pytest.mark.parametrize("path", ["check", "watch"])
@@ -488,32 +470,16 @@ def _write_warc(path: Path, pages: dict[str, tuple[str, str, tuple[str, ...]]], 
     return path
 
 
-class _TwoStorySite:
+class _TwoStorySite(PageServer):
     """A loopback site with both stories, whose River Times page can be rewritten."""
 
     def __init__(self) -> None:
         self.rewritten = False
-        site = self
+        super().__init__(self._page)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                found = _two_stories(site.rewritten).get(self.path)
-                if found is None:
-                    self.send_error(404)
-                    return
-                body = _page(*found)
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def _page(self, path: str) -> bytes | None:
+        found = _two_stories(self.rewritten).get(path)
+        return None if found is None else _page(*found)
 
 
 def _story_of(store: Store, url_part: str) -> int:
@@ -591,8 +557,7 @@ def test_an_article_rewritten_onto_another_story_moves_there(tmp_path: Path, pat
         _assert_moved_to_fire(store, court, fire)
     finally:
         if site is not None:
-            site.server.shutdown()
-            site.server.server_close()
+            site.close()
         store.close()
 
 
