@@ -130,3 +130,15 @@ def test_the_cited_sentence_is_marked_word_for_word_or_by_shared_words() -> None
     unrelated = cited_paragraphs(text, "Floods closed the valley road.")
     assert all(p["mark"] == "" for p in unrelated)
     assert [p["before"] for p in cited_paragraphs(text, None)] == text.split("\n")
+
+
+def test_a_day_known_only_by_its_date_shows_no_made_up_midnight() -> None:
+    from datetime import UTC, datetime
+
+    from newstrail.serve.web.rendering import short_time
+
+    assert short_time("2024-05-01T00:00:00+00:00") == "2024-05-01"
+    assert short_time(datetime(2024, 5, 1, tzinfo=UTC)) == "2024-05-01"
+    assert short_time("2024-05-01T10:05:00+00:00") == "2024-05-01 10:05"
+    assert short_time("2024-05-01T00:00:07.5+00:00") == "2024-05-01 00:00"  # a real capture
+    assert short_time(None) == ""

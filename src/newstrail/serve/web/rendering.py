@@ -72,10 +72,17 @@ def marked_snippet(snippet: str) -> Any:
 
 
 def short_time(value: str | datetime | None) -> str:
-    """``2020-12-28T10:00:00+00:00`` → ``2020-12-28 10:00``."""
+    """``2020-12-28T10:00:00+00:00`` → ``2020-12-28 10:00``; an exact midnight → the date.
+
+    A story or article known only by its publication day is placed at midnight
+    UTC; "2020-12-29 00:00" would state an hour nobody knows. A capture that
+    really lands on 00:00:00 exactly shows its date, which is still true.
+    """
     if value is None:
         return ""
     text = value.isoformat() if isinstance(value, datetime) else str(value)
+    if text[10:19] == "T00:00:00" and text[19:20] in ("", "+", "Z"):
+        return text[:10]
     return text[:16].replace("T", " ")
 
 
