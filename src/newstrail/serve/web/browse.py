@@ -7,7 +7,6 @@ share. The read model is ``serve.browse``; these views only parse the query.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -24,7 +23,7 @@ from newstrail.serve.browse import (
     model_json,
 )
 from newstrail.serve.models import ArticleFilters, ArticlePage, StoryFilters, StoryPage
-from newstrail.serve.web.params import MAX_ID
+from newstrail.serve.web.params import MAX_ID, parse_day
 from newstrail.serve.web.rendering import View, store_of, twin
 
 PageQuery = Annotated[int, Query(ge=1, le=100_000)]
@@ -32,15 +31,6 @@ PerPageQuery = Annotated[int, Query(ge=1, le=MAX_PER_PAGE)]
 OutletQuery = Annotated[list[str], Query(max_length=200)]
 DayQuery = Annotated[str | None, Query(max_length=10)]
 SizeQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
-
-
-def _day(value: str | None, name: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        raise InvalidInput(f"{name} must be a date like 2024-05-31") from error
 
 
 def _changed(value: str | None) -> bool | None:
@@ -128,8 +118,8 @@ def register(pages: APIRouter) -> None:
     ) -> View:
         filters = ArticleFilters(
             outlets=[name for name in outlet if name],
-            published_from=_day(date_from, "from"),
-            published_to=_day(date_to, "to"),
+            published_from=parse_day(date_from, "from"),
+            published_to=parse_day(date_to, "to"),
             language=language or None,
             has_changes=_changed(changed),
             state=state or None,
@@ -159,8 +149,8 @@ def register(pages: APIRouter) -> None:
     ) -> View:
         filters = StoryFilters(
             outlets=[name for name in outlet if name],
-            seen_from=_day(date_from, "from"),
-            seen_to=_day(date_to, "to"),
+            seen_from=parse_day(date_from, "from"),
+            seen_to=parse_day(date_to, "to"),
             min_articles=min_articles,
             max_articles=max_articles,
         )

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
 
-from newstrail.errors import InvalidInput, NotFound
+from newstrail.errors import NotFound
 from newstrail.serve import models
 from newstrail.serve.archive import RETIRED_NOTE, get_article
 from newstrail.serve.atom import describe_edit, list_changes
@@ -18,7 +17,7 @@ from newstrail.serve.web import browse, diffs
 from newstrail.serve.web.cache import ARCHIVE_STAMP, ARTICLE_STAMP, STORY_STAMP, stamp
 from newstrail.serve.web.diffs import diff_page
 from newstrail.serve.web.health import source_report
-from newstrail.serve.web.params import MAX_ID, RecordId, RecordIdQuery
+from newstrail.serve.web.params import MAX_ID, RecordId, RecordIdQuery, parse_day
 from newstrail.serve.web.rendering import View, cache_of, jsonable, store_of, twin
 from newstrail.serve.web.stories import (
     cited_paragraphs,
@@ -34,15 +33,6 @@ from newstrail.store.search import SearchFilters, SearchResults, find
 from newstrail.versions.health import source_extraction
 
 SEARCH_PAGE_SIZE = 20
-
-
-def _parse_day(value: str | None, name: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        raise InvalidInput(f"{name} must be a date like 2024-05-31") from error
 
 
 def _article_data(store: Store, article_id: RecordId) -> dict[str, Any]:
@@ -234,8 +224,8 @@ def router() -> APIRouter:
         filters = SearchFilters(
             source=outlet,
             story_id=story,
-            date_from=_parse_day(date_from, "from"),
-            date_to=_parse_day(date_to, "to"),
+            date_from=parse_day(date_from, "from"),
+            date_to=parse_day(date_to, "to"),
             kind=kind or None,
         )
         results = (

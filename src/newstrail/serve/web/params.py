@@ -1,4 +1,4 @@
-"""Numeric path and query parameters, validated to the range of the columns they match.
+"""Path and query parameters: ids validated to the range of the columns they match, and days.
 
 Every id column is a 64-bit integer (SQLite's INTEGER, PostgreSQL's BIGINT or
 INTEGER). A larger number in a URL used to reach the driver, which refused it
@@ -11,9 +11,12 @@ range is a 404 (no record can have it), any other value out of range a 400.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Path, Query
+
+from newstrail.errors import InvalidInput
 
 MAX_ID = 2**63 - 1  # the largest value of a signed 64-bit integer column
 MAX_LIMIT = 1_000_000  # most records one request may ask for
@@ -30,3 +33,13 @@ def is_id_out_of_range(errors: Sequence[Any]) -> bool:
         and error.get("type") in ("greater_than_equal", "less_than_equal")
         for error in errors
     )
+
+
+def parse_day(value: str | None, name: str) -> date | None:
+    """A ``YYYY-MM-DD`` query value as a date (None when empty); raises InvalidInput."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise InvalidInput(f"{name} must be a date like 2024-05-31") from error
