@@ -7,6 +7,7 @@ import pytest
 from newstrail.coverage.exclusives import (
     ExclusiveReport,
     exclusive_content,
+    quotation_units,
     split_sentences,
     supporting_articles,
 )
@@ -35,6 +36,30 @@ def test_split_sentences_keeps_abbreviations_and_breaks_lines() -> None:
         "A heading",
         "Last one!",
     ]
+
+
+def test_a_quotation_over_two_sentences_is_one_unit() -> None:
+    text = (
+        "“Ties are not affected by outside factors. Cooperation can resist any attempt"
+        " to divide us,” a statement quoted Xi as saying. He said so twice.\n"
+        "“An open quote never closed. Then other prose follows here."
+    )
+    units = [text[start:end] for start, end in quotation_units(text, split_sentences(text))]
+    assert units == [
+        "“Ties are not affected by outside factors. Cooperation can resist any attempt"
+        " to divide us,” a statement quoted Xi as saying.",
+        "He said so twice.",
+        # Never closed within its paragraph: a typo, so the sentences stay apart.
+        "“An open quote never closed.",
+        "Then other prose follows here.",
+    ]
+
+
+def test_summary_never_cites_half_a_quotation(seed_story: list[StoryArticle]) -> None:
+    from newstrail.coverage.summary import summarise_story
+
+    for sentence in summarise_story(seed_story):
+        assert sentence.text.count("“") <= sentence.text.count("”"), sentence.text
 
 
 def test_sentence_only_scmp_has_is_exclusive_to_it(

@@ -84,6 +84,18 @@ def test_seed_001_metadata(seeds_dir: Path) -> None:
     assert "WION Web Team" not in extracted.text
 
 
+def test_plain_text_articles_get_the_language_of_their_text(seeds_dir: Path) -> None:
+    assert extract_text(_seed(seeds_dir, "001")).language == "en"
+    german = (
+        "Die Bundesregierung hat am Mittwoch neue Regeln für den Wohnungsbau beschlossen. "
+        "Nach Angaben des Ministeriums sollen die Genehmigungen schneller erteilt werden, "
+        "damit in den Städten mehr bezahlbare Wohnungen entstehen können. Kritiker sagen, "
+        "die Pläne kämen zu spät und reichten nicht aus."
+    )
+    assert extract_text(f"Neue Regeln für den Wohnungsbau\n\n{german}").language == "de"
+    assert extract_text("Too short to tell\n\nOne line.").language is None
+
+
 def test_seed_000_date_prefix_is_metadata_not_text(seeds_dir: Path) -> None:
     extracted = extract_text(_seed(seeds_dir, "000"))
     assert extracted.date == "2020-12-29"

@@ -140,6 +140,47 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# A quotation left open runs on for at most this many more sentences of its
+# paragraph; beyond that the marks are unbalanced by a typo, not by a long quote.
+_MAX_QUOTED_SENTENCES = 4
+
+
+def quotation_units(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` with a quotation split over several sentences joined into one span.
+
+    “Sino-Russian relations are not affected… factors. Strengthening… countries,”
+    a statement quoted Xi as saying: cited or listed apart, the first half reads
+    as an unattributed quote left open. Spans of one paragraph only are joined.
+    """
+    units: list[tuple[int, int]] = []
+    index = 0
+    while index < len(spans):
+        start, end = spans[index]
+        joined = 0
+        while (
+            _quotation_open(text[start:end])
+            and index + 1 < len(spans)
+            and joined < _MAX_QUOTED_SENTENCES
+            and "\n" not in text[end : spans[index + 1][0]]
+        ):
+            index += 1
+            joined += 1
+            end = spans[index][1]
+        if joined and _quotation_open(text[start:end]):  # never closed: keep the sentences apart
+            units.extend(spans[index - joined : index + 1])
+        else:
+            units.append((start, end))
+        index += 1
+    return units
+
+
+def _quotation_open(sentence: str) -> bool:
+    """Whether ``sentence`` opens a double quotation it does not close."""
+    if "“" in sentence or "”" in sentence:
+        return sentence.count("“") > sentence.count("”")
+    return sentence.count('"') % 2 == 1
+
+
 def _ends_with_abbreviation(text: str, period_at: int) -> bool:
     """Whether the full stop at ``period_at`` closes an abbreviation or an initial."""
     word = text[max(0, period_at - 6) : period_at].split()
@@ -272,7 +313,7 @@ def story_sentences(articles: Sequence[StoryArticle], *, compare: bool = True) -
     spans: list[tuple[int, int]] = []
     owners: list[int] = []
     for position, article in enumerate(articles):
-        for start, end in split_sentences(article.text):
+        for start, end in quotation_units(article.text, split_sentences(article.text)):
             sentence = article.text[start:end]
             if len(_WORD.findall(sentence)) >= MIN_SENTENCE_WORDS:
                 texts.append(sentence)

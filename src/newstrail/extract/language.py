@@ -93,6 +93,12 @@ def article_language(
     return (detected[0], "detected") if detected is not None else (None, None)
 
 
+def text_language(title: str | None, text: str) -> str | None:
+    """The language of a plain-text article (nothing declares one); None if too short."""
+    detected = detect_language(f"{title or ''}\n{text}")
+    return detected[0] if detected is not None else None
+
+
 def page_languages(tree: HtmlElement, claims: list[Claim]) -> list[str]:
     """The language(s) to read the page's written dates in, before the body is extracted.
 

@@ -13,6 +13,7 @@ import re
 from datetime import date
 
 from newstrail.extract.boilerplate import clean_text, is_boilerplate, is_byline, is_dateline
+from newstrail.extract.language import text_language
 from newstrail.extract.records import EXTRACTOR_NAME, EXTRACTOR_VERSION, EmptyPage, Extracted
 
 
@@ -50,14 +51,15 @@ def extract_text(text: str) -> Extracted:
     # A kicker line seen again lower down is a repeated topic tag, not text.
     kickers = {lines[index] for index in skip if index != title_index}
     body = [line for index, line in enumerate(lines) if index not in skip and line not in kickers]
+    cleaned = clean_text("\n".join(body))
     return Extracted(
         title=title,
         author=author,
         date=published,
         site=None,
-        text=clean_text("\n".join(body)),
+        text=cleaned,
         url=None,
-        language=None,
+        language=text_language(title, cleaned),
         extractor=f"{EXTRACTOR_NAME}/{EXTRACTOR_VERSION}",
     )
 

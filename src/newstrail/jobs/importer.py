@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from newstrail.errors import ImportFailure
 from newstrail.extract.boilerplate import clean_text
+from newstrail.extract.language import text_language
 from newstrail.extract.newssniffer import is_newssniffer_page, parse_newssniffer
 from newstrail.extract.outlets import NEWSSNIFFER_SOURCES, recognise_outlet
 from newstrail.extract.plaintext import extract_text
@@ -269,7 +270,7 @@ def _captures_from_newssniffer(
             site=None,
             text=body,
             url=page.url,
-            language="en",
+            language=text_language(title, body),
             extractor=f"{EXTRACTOR_NAME}/{EXTRACTOR_VERSION}",
         )
         yield Capture(
@@ -377,14 +378,15 @@ def _capture_from_record(record: JsonlRecord, settings: Settings) -> Capture:
         precut = bound_text(text, 2 * settings.max_text_chars, 2 * settings.max_paragraphs)
         if len(raw) > settings.max_page_bytes:
             raise ImportFailure("field 'text': too large")
+        cleaned = clean_text(precut.value)
         extracted = Extracted(
             title=record.title or None,
             author=record.author or None,
             date=None,
             site=None,
-            text=clean_text(precut.value),
+            text=cleaned,
             url=url,
-            language=record.lang or None,
+            language=record.lang or text_language(record.title, cleaned),
             extractor=f"{EXTRACTOR_NAME}/{EXTRACTOR_VERSION}",
         )
         origin, content_type = "import:jsonl", "application/json"
