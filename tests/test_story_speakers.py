@@ -121,3 +121,18 @@ def test_speakers_are_ordered_by_outlets_then_first_appearance() -> None:
         ]
     )
     assert order == ["Xi Jinping", "Ana Ruiz", "Bo Li"]
+
+
+def test_reported_speech_is_marked_so_it_is_never_shown_as_the_speakers_words(
+    sample_story: dict[str, object],
+) -> None:
+    quotes = sample_story["quotes"]
+    assert isinstance(quotes, list)
+    kinds = {group["kind"] for group in quotes}
+    assert "direct" in kinds and kinds & {"indirect", "mixed"}, kinds
+    for group in quotes:
+        # "that …" clauses are reported speech, whatever marks they hold inside.
+        if group["text"].startswith("that "):
+            assert group["kind"] != "direct", group["text"]
+        for variant in group["variants"]:
+            assert variant["kind"] in {"direct", "indirect", "mixed"}

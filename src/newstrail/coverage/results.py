@@ -21,6 +21,7 @@ def _story_quotes_query() -> sa.Select[Any]:
             g.c.speaker_name,
             g.c.first_article_id,
             q.c.text,
+            q.c.kind,
             q.c.group_relation,
             q.c.version_id,
             a.c.id.label("article_id"),  # None for a group without quotes
@@ -117,6 +118,7 @@ def _quote_groups(rows: Iterable[Any], analysed: set[int]) -> list[dict[str, Any
         quotes.append(
             {
                 "text": group.group_text,
+                "kind": _group_kind(group, carried),
                 "speaker": group.speaker_name,
                 "outlets": list(dict.fromkeys(m.outlet or "unknown outlet" for m in carried)),
                 "first_article_id": group.first_article_id,
@@ -125,6 +127,7 @@ def _quote_groups(rows: Iterable[Any], analysed: set[int]) -> list[dict[str, Any
                         "article_id": m.article_id,
                         "outlet": m.outlet,
                         "text": m.text,
+                        "kind": m.kind,
                         "relation": m.group_relation,
                     }
                     for m in carried
@@ -137,6 +140,18 @@ def _quote_groups(rows: Iterable[Any], analysed: set[int]) -> list[dict[str, Any
             }
         )
     return quotes
+
+
+def _group_kind(group: Any, carried: list[Any]) -> str:
+    """direct | indirect | mixed: the kind of the member whose words head the group.
+
+    Indirect speech ("that relations are strong") is shown without quotation
+    marks: wrapping it in them would put words in the speaker's mouth.
+    """
+    for member in carried:
+        if member.text == group.group_text:
+            return str(member.kind)
+    return str(carried[0].kind) if carried else str(group.kind or "direct")
 
 
 # Analyses stored before the API had one vocabulary name the outlet ``source``

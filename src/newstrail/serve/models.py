@@ -136,6 +136,7 @@ class QuoteVariant(Strict):
     article_id: int
     outlet: str | None
     text: str
+    kind: str = Field(description="direct | indirect | mixed (reported speech with quoted words)")
     relation: str = Field(description="exact | variant")
 
 
@@ -151,6 +152,9 @@ class StoryQuote(Strict):
     """A statement and the outlets that carry it (coverage/quoting)."""
 
     text: str
+    kind: str = Field(
+        description="direct | indirect | mixed: only direct speech is the speaker's own words"
+    )
     speaker: str | None
     outlets: list[str] = Field(description="Outlets carrying it word for word or nearly.")
     first_article_id: int | None

@@ -60,9 +60,14 @@ def print_story(console: Console, detail: StoryDetail) -> None:
         console.rule(f"Quotes ({min(len(shown), MAX_QUOTES)} of {len(shown)})")
         for quote in shown[:MAX_QUOTES]:
             carriers = ", ".join(quote["outlets"])
+            # Reported speech is not the speaker's own words: no quotation marks.
+            words = (
+                f"“{quote['text']}”"
+                if quote.get("kind", "direct") == "direct"
+                else f"(reported) {quote['text']}"
+            )
             console.print(
-                f"[bold]{quote['speaker'] or 'unattributed'}[/bold]: “{quote['text']}”",
-                highlight=False,
+                f"[bold]{quote['speaker'] or 'unattributed'}[/bold]: {words}", highlight=False
             )
             console.print(f"   carried by {carriers}", highlight=False)
             for paraphrase in quote["paraphrases"]:
