@@ -51,11 +51,11 @@ from newstrail.coverage import exclusives as coverage
 from newstrail.coverage.exclusives import (
     exclusive_content,
     paired_similarity,
-    split_sentences,
     supporting_articles,
 )
 from newstrail.coverage.reuse import PassageIndex, StoryArticle, find_passages
 from newstrail.coverage.summary import summarise_story
+from newstrail.text.sentences import sentence_spans
 
 FOLDS = 10
 SEED = 20240611
@@ -331,7 +331,7 @@ def make_plants(records: list[dict[str, Any]], rate: float, count: int) -> list[
         donor, host = rng.sample(usable, 2)
         if donor["story_id"] == host["story_id"]:
             continue
-        sentences = split_sentences(donor["text"])
+        sentences = sentence_spans(donor["text"])
         if len(sentences) < 3:
             continue
         first = rng.randrange(len(sentences) - 2)
@@ -340,7 +340,7 @@ def make_plants(records: list[dict[str, Any]], rate: float, count: int) -> list[
         if source_span[1] - source_span[0] < MIN_PLANT_CHARS:
             continue
         passage = reword(donor["text"][source_span[0] : source_span[1]], rate, rng)
-        host_breaks = [end for _, end in split_sentences(host["text"])][:-1]
+        host_breaks = [end for _, end in sentence_spans(host["text"])][:-1]
         if not host_breaks:
             continue
         cut = rng.choice(host_breaks)
@@ -613,7 +613,7 @@ def _plant(text: str, sentence: str) -> str:
 def _story_sentences(text: str) -> list[str]:
     return [
         text[start:end]
-        for start, end in split_sentences(text)
+        for start, end in sentence_spans(text)
         if len(WORD.findall(text[start:end])) >= coverage.MIN_SENTENCE_WORDS
     ]
 

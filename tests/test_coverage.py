@@ -8,10 +8,10 @@ from newstrail.coverage.exclusives import (
     ExclusiveReport,
     exclusive_content,
     quotation_units,
-    split_sentences,
     supporting_articles,
 )
 from newstrail.coverage.reuse import StoryArticle
+from newstrail.text.sentences import sentence_spans
 
 
 @pytest.fixture(scope="module")
@@ -24,12 +24,12 @@ def reports(seed_story: list[StoryArticle]) -> dict[str, ExclusiveReport]:
     return exclusive_content(seed_story)
 
 
-def test_split_sentences_keeps_abbreviations_and_breaks_lines() -> None:
+def test_sentence_spans_keep_abbreviations_and_breaks_lines() -> None:
     text = (
         "Mr. Smith met Dr. Jones in the U.S. on Monday. “It went well,” he said."
         "\nA heading\nLast one!"
     )
-    sentences = [text[start:end] for start, end in split_sentences(text)]
+    sentences = [text[start:end] for start, end in sentence_spans(text)]
     assert sentences == [
         "Mr. Smith met Dr. Jones in the U.S. on Monday.",
         "“It went well,” he said.",
@@ -44,7 +44,7 @@ def test_a_quotation_over_two_sentences_is_one_unit() -> None:
         " to divide us,” a statement quoted Xi as saying. He said so twice.\n"
         "“An open quote never closed. Then other prose follows here."
     )
-    units = [text[start:end] for start, end in quotation_units(text, split_sentences(text))]
+    units = [text[start:end] for start, end in quotation_units(text, sentence_spans(text))]
     assert units == [
         "“Ties are not affected by outside factors. Cooperation can resist any attempt"
         " to divide us,” a statement quoted Xi as saying.",

@@ -28,8 +28,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from newstrail.coverage.exclusives import MIN_SENTENCE_WORDS, similarity_matrix, split_sentences
+from newstrail.coverage.exclusives import MIN_SENTENCE_WORDS, similarity_matrix
 from newstrail.coverage.reuse import StoryArticle
+from newstrail.text.sentences import sentence_spans
 
 # Masked sentences at least this similar say the same thing about different
 # figures ("The agency will receive $4.2 million in penalties" / "$4.5 million");
@@ -138,7 +139,7 @@ def figures_in(
 ) -> list[Figure]:
     """The votes, sums of money and counts stated in ``text``."""
     found: list[Figure] = []
-    for start, end in split_sentences(text):
+    for start, end in sentence_spans(text):
         sentence = text[start:end]
         if len(sentence.split()) < MIN_SENTENCE_WORDS:
             continue

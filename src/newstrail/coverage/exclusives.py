@@ -24,6 +24,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from newstrail.coverage import semantic
 from newstrail.coverage.reuse import StoryArticle
 from newstrail.errors import InvalidInput
+from newstrail.text.sentences import sentence_spans
 
 # Share of the word-TF-IDF cosine in the blend (the rest is character 3-5-grams), an
 # even split. bench/reuse.py, 10-fold CV on the 500 local MSRP pairs: word TF-IDF
@@ -73,14 +74,6 @@ FACT_ENTITY_LABELS = frozenset(
     {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART"}
 )
 
-_ABBREVIATIONS = frozenset(
-    {
-        *("mr", "mrs", "ms", "dr", "prof", "st", "sen", "rep", "gov", "gen", "col", "lt", "sgt"),
-        *("jr", "sr", "inc", "corp", "co", "ltd", "vs", "jan", "feb", "mar", "apr", "jun", "jul"),
-        *("aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "e.g", "i.e"),
-    }
-)
-_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|\n+")
 # Numbers with their scale; digits glued to letters ("5G", "H-6K") are names, not numbers.
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:\s?%|\s(?:million|billion|trillion))?(?![\w])")
 _QUOTE = re.compile(r"[“\"]([^“”\"]{10,600})[”\"]")
@@ -115,29 +108,6 @@ class ExclusiveReport:
     source: str | None
     sentences: tuple[ExclusiveSentence, ...]
     facts: tuple[Fact, ...]  # facts this article carries that not every article carries
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of ``text`` (newlines always end a sentence).
-
-    Hand-written rather than spaCy's sentencizer: it is a stand-in until the shared
-    ``newstrail.text.sentences`` module lands, and costs no model load per story.
-
-    Args:
-        text: plain article text.
-
-    Returns:
-        ``(start, end)`` offsets, stripped of surrounding whitespace, in text order.
-    """
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        if not match.group().startswith("\n") and _ends_with_abbreviation(text, match.start()):
-            continue
-        _append_stripped(text, start, match.end(), spans)
-        start = match.end()
-    _append_stripped(text, start, len(text), spans)
-    return spans
 
 
 # A quotation left open runs on for at most this many more sentences of its
@@ -179,24 +149,6 @@ def _quotation_open(sentence: str) -> bool:
     if "“" in sentence or "”" in sentence:
         return sentence.count("“") > sentence.count("”")
     return sentence.count('"') % 2 == 1
-
-
-def _ends_with_abbreviation(text: str, period_at: int) -> bool:
-    """Whether the full stop at ``period_at`` closes an abbreviation or an initial."""
-    word = text[max(0, period_at - 6) : period_at].split()
-    if not word:
-        return False
-    last = word[-1].lower().lstrip("(\"'“‘")
-    return last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha())
-
-
-def _append_stripped(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    """Append ``text[start:end]`` without its surrounding whitespace, if anything is left."""
-    piece = text[start:end]
-    stripped = piece.strip()
-    if stripped:
-        offset = start + len(piece) - len(piece.lstrip())
-        spans.append((offset, offset + len(stripped)))
 
 
 def _vectorizers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
@@ -313,7 +265,7 @@ def story_sentences(articles: Sequence[StoryArticle], *, compare: bool = True) -
     spans: list[tuple[int, int]] = []
     owners: list[int] = []
     for position, article in enumerate(articles):
-        for start, end in quotation_units(article.text, split_sentences(article.text)):
+        for start, end in quotation_units(article.text, sentence_spans(article.text)):
             sentence = article.text[start:end]
             if len(_WORD.findall(sentence)) >= MIN_SENTENCE_WORDS:
                 texts.append(sentence)
