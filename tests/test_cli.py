@@ -66,6 +66,14 @@ def test_comparing_two_files_opens_no_store(
     assert not (tmp_path / "newstrail.db").exists()
 
 
+def test_comparing_a_file_with_no_article_text_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Floods close the valley road\n\nThe road is shut.\n")
+    (tmp_path / "blank.txt").write_text("\n \n")
+    code, out, err = run("compare", str(tmp_path / "a.txt"), str(tmp_path / "blank.txt"))
+    assert code != 0 and out == ""
+    assert err.strip() == f"newstrail: {tmp_path / 'blank.txt'}: empty text"
+
+
 def test_compare_stored_versions(corpus_db: str) -> None:
     code, out, _ = run("--db", corpus_db, "articles", "--json")
     rt = next(a for a in json_lines(out) if a["outlet"] == "RT")

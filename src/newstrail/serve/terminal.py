@@ -98,10 +98,12 @@ def load_version_text(reference: str, open_store: Callable[[], Store]) -> Versio
 
     Raises:
         NotFound: no file or stored version goes by ``reference``.
-        InvalidInput: ``reference`` names a directory or other non-file.
+        InvalidInput: ``reference`` names a directory or other non-file, or a
+            file with no article text in it.
     """
     from newstrail.extract.article import extract_html
     from newstrail.extract.plaintext import extract_text
+    from newstrail.extract.records import ExtractionError
     from newstrail.text.encoding import decode_html, decode_text_file
 
     path = Path(reference)
@@ -111,13 +113,19 @@ def load_version_text(reference: str, open_store: Callable[[], Store]) -> Versio
             import gzip
 
             data = gzip.decompress(data)
-        if (
-            path.name.lower().endswith((".html", ".htm", ".html.gz", ".htm.gz"))
-            or data.lstrip()[:1] == b"<"
-        ):
-            extracted = extract_html(decode_html(data))
-        else:
-            extracted = extract_text(decode_text_file(data))
+        try:
+            if (
+                path.name.lower().endswith((".html", ".htm", ".html.gz", ".htm.gz"))
+                or data.lstrip()[:1] == b"<"
+            ):
+                extracted = extract_html(decode_html(data))
+            else:
+                extracted = extract_text(decode_text_file(data))
+        except ExtractionError as error:  # say which of the two files it was
+            raise InvalidInput(f"{reference}: {error}") from error
+        if not extracted.text.strip():
+            # Two files with no article text in them would compare as "no change".
+            raise InvalidInput(f"{reference}: no article text found in it")
         return VersionText(extracted.title, extracted.author, extracted.date, extracted.text)
     if reference.isdigit():
         with open_store().read() as connection:
