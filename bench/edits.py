@@ -38,14 +38,10 @@ from typing import Any
 
 from bench._common import BenchRun, fold_of, shared_data
 from newstrail.text.sentences import count_words, split_paragraphs, split_sentences
-from newstrail.versions.diff import (
-    VersionText,
-    diff_versions,
-    normalise_characters,
-    unit_key,
-)
+from newstrail.versions.diff import VersionText, diff_versions
 from newstrail.versions.edits import NUMBER, compare_versions
 from newstrail.versions.furniture import is_prose
+from newstrail.versions.normalise import normalise_characters, unit_key
 
 SEED = 20261123
 ARTICLES_PER_HALF = 160

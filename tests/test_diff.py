@@ -15,13 +15,8 @@ from newstrail.text.sentences import (
     split_sentences,
     split_tokens,
 )
-from newstrail.versions.diff import (
-    ArticleDiff,
-    VersionText,
-    diff_versions,
-    is_timestamp_line,
-    normalise_for_comparison,
-)
+from newstrail.versions.diff import ArticleDiff, VersionText, diff_versions
+from newstrail.versions.normalise import is_timestamp_line, normalise_for_comparison
 
 STORY = (
     "The council approved the new bridge on Tuesday after a long debate. "

@@ -37,9 +37,6 @@ from newstrail.versions.diff import (
     VersionText,
     diff_versions,
     field_changes,
-    normalise_characters,
-    normalise_for_comparison,
-    unit_key,
 )
 from newstrail.versions.furniture import (
     furniture_ops,
@@ -47,6 +44,7 @@ from newstrail.versions.furniture import (
     title_key,
     without_site,
 )
+from newstrail.versions.normalise import normalise_characters, normalise_for_comparison, unit_key
 
 Significance = Literal["trivial", "minor", "substantive"]
 

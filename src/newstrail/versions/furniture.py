@@ -14,13 +14,8 @@ from __future__ import annotations
 import re
 
 from newstrail.text.sentences import count_words
-from newstrail.versions.diff import (
-    ArticleDiff,
-    SentenceOp,
-    is_timestamp_line,
-    normalise_characters,
-    unit_key,
-)
+from newstrail.versions.diff import ArticleDiff, SentenceOp
+from newstrail.versions.normalise import is_timestamp_line, normalise_characters, unit_key
 
 LABEL_MAX_WORDS = 5  # "Advertisement", "Supported by", "Related Topics", "- Published"
 LINK_MAX_WORDS = 20  # a related-link headline (AllSides headlines run to 20 words)

@@ -41,7 +41,7 @@ from newstrail.extract.records import Extracted
 from newstrail.store import schema
 from newstrail.store.database import Store
 from newstrail.text.sentences import count_words, split_paragraphs
-from newstrail.versions.diff import normalise_characters
+from newstrail.versions.normalise import normalise_characters
 
 COLLAPSE_SHARE = 0.5
 COLLAPSE_MIN_WORDS = 80

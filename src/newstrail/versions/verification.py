@@ -38,7 +38,7 @@ from lxml.html import HtmlElement, document_fromstring
 
 from newstrail.text.encoding import decode_html
 from newstrail.text.sentences import count_words
-from newstrail.versions.diff import SentenceOp, VersionText, normalise_characters
+from newstrail.versions.diff import SentenceOp, VersionText
 from newstrail.versions.edits import (
     BYLINE_PREFIX,
     Comparison,
@@ -46,6 +46,7 @@ from newstrail.versions.edits import (
     is_correction_notice,
 )
 from newstrail.versions.furniture import is_prose
+from newstrail.versions.normalise import normalise_characters
 
 # Elements that hold page furniture wherever they sit, and class/id/role words
 # that name it. A sentence inside one of these (below the article container) is
