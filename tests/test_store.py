@@ -83,6 +83,15 @@ def test_database_urls() -> None:
     assert database_url(":memory:") == "sqlite://"
     assert database_url("a/b.db") == "sqlite:///a/b.db"
     assert database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("sqlite:////tmp/x.db") == "sqlite:////tmp/x.db"
+
+
+def test_a_database_newstrail_does_not_support_is_named_and_its_password_hidden() -> None:
+    with pytest.raises(StoreError) as raised:
+        database_url("mysql://root:hunter2@db.example/news")
+    assert "'mysql' is not a store newstrail supports" in str(raised.value)
+    assert "hunter2" not in str(raised.value)
 
 
 def test_unopenable_store_is_a_clear_error(tmp_path: Path) -> None:

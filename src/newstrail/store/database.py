@@ -82,7 +82,11 @@ def migration_head() -> str:
 
 
 def database_url(db: str | Path) -> str:
-    """Turn a ``--db`` value (file path, ``:memory:`` or URL) into a SQLAlchemy URL."""
+    """Turn a ``--db`` value (file path, ``:memory:`` or URL) into a SQLAlchemy URL.
+
+    Raises:
+        StoreError: the URL names a database newstrail does not support.
+    """
     text = str(db)
     if text in (":memory:", ""):
         return "sqlite://"
@@ -91,6 +95,12 @@ def database_url(db: str | Path) -> str:
             text = "postgresql://" + text.removeprefix("postgres://")
         if text.startswith("postgresql://"):
             text = "postgresql+psycopg://" + text.removeprefix("postgresql://")
+        scheme = text.split("://", 1)[0]
+        if scheme.split("+")[0] not in ("sqlite", "postgresql"):
+            raise StoreError(
+                f"cannot open store {redact(text)}: '{scheme}' is not a store newstrail "
+                "supports (a SQLite file path, or postgresql://user@host/database)"
+            )
         return text
     return f"sqlite:///{Path(text).expanduser()}"
 
