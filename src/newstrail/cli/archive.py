@@ -82,7 +82,10 @@ def articles(
             str(article.story_id or ""),
         )
     console.print(table)
-    console.print(listing_footer(len(found.articles), found.article_count, "article", page))
+    # Not highlighted: compiling rich's number and URL patterns cost ~0.03 s (bench/startup.py).
+    console.print(
+        listing_footer(len(found.articles), found.article_count, "article", page), highlight=False
+    )
 
 
 def listing_footer(shown: int, total: int, noun: str, page: int) -> str:

@@ -86,7 +86,9 @@ def stories(
             ", ".join(story.outlets),
         )
     console.print(table)
-    console.print(listing_footer(len(found.stories), found.story_count, "story", page))
+    console.print(
+        listing_footer(len(found.stories), found.story_count, "story", page), highlight=False
+    )
 
 
 @click.command()

@@ -11,12 +11,11 @@ choosing it would leave.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel
 
 from newstrail.errors import InvalidInput
 from newstrail.serve.listings import (
@@ -401,10 +400,11 @@ def _story_members(
     return members
 
 
-def model_json(model: BaseModel) -> dict[str, Any]:
-    """A listing as JSON-ready data, timestamps as ``2026-11-23T08:15:00+00:00``.
+def model_json(record: Any) -> dict[str, Any]:
+    """A listing record (a dataclass of ``serve/listings.py``) as JSON-ready data.
 
-    pydantic writes UTC as ``Z``; every other newstrail output writes ``+00:00``.
+    Timestamps become ``2026-11-23T08:15:00+00:00`` and days ``2026-11-23``,
+    as in every other newstrail output.
     """
 
     def plain(value: Any) -> Any:
@@ -416,5 +416,5 @@ def model_json(model: BaseModel) -> dict[str, Any]:
             return [plain(item) for item in value]
         return value
 
-    data: dict[str, Any] = plain(model.model_dump())
+    data: dict[str, Any] = plain(asdict(record))
     return data

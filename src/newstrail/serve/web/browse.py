@@ -22,7 +22,8 @@ from newstrail.serve.browse import (
     browse_stories,
     model_json,
 )
-from newstrail.serve.models import ArticleFilters, ArticlePage, StoryFilters, StoryPage
+from newstrail.serve.listings import ArticleFilters, StoryFilters
+from newstrail.serve.models import ArticlePage, StoryPage
 from newstrail.serve.web.params import MAX_ID, parse_day
 from newstrail.serve.web.rendering import View, store_of, twin
 
