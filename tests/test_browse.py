@@ -109,8 +109,8 @@ def test_story_filters_by_outlet_size_and_dates(store: Store, archive: Archive) 
             schema.stories.insert().values(
                 title="A lone story",
                 state="active",
-                first_seen=sa.func.now(),
-                last_seen=sa.func.now(),
+                first_seen_at=sa.func.now(),
+                last_seen_at=sa.func.now(),
                 created_at=sa.func.now(),
                 updated_at=sa.func.now(),
             )

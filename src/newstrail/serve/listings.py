@@ -37,8 +37,8 @@ class StoryRow:
     id: int
     title: str | None
     state: str
-    first_seen: datetime | None
-    last_seen: datetime | None
+    first_seen_at: datetime | None
+    last_seen_at: datetime | None
     article_count: int
     outlet_count: int
     outlets: list[str]

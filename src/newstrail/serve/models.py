@@ -3,9 +3,11 @@
 One vocabulary everywhere (web JSON, CLI ``--json``, exports): a count is
 ``<thing>_count`` (an int), a list is a plural noun and always a list, an
 article has ``outlet`` (its source's name), ``version_count`` and
-``language``, a version has ``article_id`` and ``text_sha256``, and every
-timestamp is ISO 8601 in UTC with its offset (``AwareDatetime`` refuses one
-without). Publication dates are ``YYYY-MM-DD``.
+``language``, a version has ``article_id`` and ``text_sha256``, an id is
+``<thing>_id`` (a passage's ``source_article_id``), and every timestamp is
+named ``<event>_at`` (a story's ``first_seen_at``, as an article's) and is ISO
+8601 in UTC with its offset (``AwareDatetime`` refuses one without).
+Publication dates are ``YYYY-MM-DD``.
 
 Each JSON route names its model (``twin(..., model=...)``); the route still
 returns the data its read model built, so the model documents and checks it
@@ -111,8 +113,8 @@ class StoryListing(Strict):
 
     id: int
     title: str | None
-    first_seen: AwareDatetime | None
-    last_seen: AwareDatetime | None
+    first_seen_at: AwareDatetime | None
+    last_seen_at: AwareDatetime | None
     article_count: int
     outlet_count: int
 
@@ -185,8 +187,8 @@ class SummarySentence(Strict):
 class Passage(Strict):
     """A passage one article reused from another (coverage/reuse.py)."""
 
-    source_article: int = Field(description="The article it first appeared in (an id).")
-    target_article: int = Field(description="The article that reused it (an id).")
+    source_article_id: int = Field(description="The article it first appeared in (an id).")
+    target_article_id: int = Field(description="The article that reused it (an id).")
     text: str
     similarity: float
     direction_reason: str
@@ -264,8 +266,8 @@ class Story(Model):
     id: int
     title: str | None
     state: str
-    first_seen: AwareDatetime | None
-    last_seen: AwareDatetime | None
+    first_seen_at: AwareDatetime | None
+    last_seen_at: AwareDatetime | None
     article_ids: list[int]
     outlets: list[str]
     articles: list[StoryArticle]
@@ -442,12 +444,14 @@ class StoryRow(Strict):
     id: int
     title: str | None
     state: str
-    first_seen: AwareDatetime | None
-    last_seen: AwareDatetime | None
+    first_seen_at: AwareDatetime | None
+    last_seen_at: AwareDatetime | None
     article_count: int
     outlet_count: int
-    outlets: list[str] = Field(description="Outlets, in the order they first carried it.")
-    article_ids: list[int] = Field(description="Articles, in the order they were first seen.")
+    outlets: list[str] = Field(description="Outlets, in the order of their articles.")
+    article_ids: list[int] = Field(
+        description="Articles by publication date (first seen when undated), as on the story page."
+    )
 
 
 class FacetValue(Strict):
