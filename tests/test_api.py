@@ -247,17 +247,25 @@ def test_the_same_record_has_the_same_fields_everywhere(tmp_path: Any) -> None:
     db = tmp_path / "same.db"
     with Store(db) as opened:
         archive = seed_archive(opened)
-        web_articles, web_stories, home, story, exported_articles, exported_stories, quotes = (
-            _web_json(
-                opened,
-                "/articles.json?per_page=200",
-                "/stories.json",
-                "/.json",
-                f"/stories/{archive.story_id}.json",
-                "/export/articles.jsonl",
-                "/export/stories.jsonl",
-                "/export/quotes.jsonl",
-            )
+        (
+            web_articles,
+            web_stories,
+            home,
+            story,
+            exported_articles,
+            exported_stories,
+            quotes,
+            found,
+        ) = _web_json(
+            opened,
+            "/articles.json?per_page=200",
+            "/stories.json",
+            "/.json",
+            f"/stories/{archive.story_id}.json",
+            "/export/articles.jsonl",
+            "/export/stories.jsonl",
+            "/export/quotes.jsonl",
+            "/search.json?q=minister",
         )
     runner = CliRunner()
 
@@ -296,6 +304,8 @@ def test_the_same_record_has_the_same_fields_everywhere(tmp_path: Any) -> None:
     assert {v["relation"] for q in story["quotes"] for v in q["variants"]} <= {
         q["relation"] for q in quotes
     }
+    # Pages of results say how many a page holds the same way.
+    assert found["per_page"] and web_articles["per_page"] and "page_size" not in found
     # A sort key is the field's name; the former names still sort.
     assert cli_json("stories", "--json", "--sort", "first_seen_at") == cli_json(
         "stories", "--json", "--sort", "first_seen"

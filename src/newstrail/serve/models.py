@@ -393,7 +393,7 @@ class Search(Strict):
     q: str
     filters: SearchFilters
     page: int
-    page_size: int
+    per_page: int
     query: str = Field(description="The query as understood (words, phrases, OR, exclusions).")
     hit_count: int
     hit_count_capped: bool = Field(
