@@ -120,8 +120,8 @@ def build_store(path: Path, n: int, seed: int = 7) -> Store:
                         "id": story_id,
                         "title": record.get("story_title") or title,
                         "state": "active",
-                        "first_seen": seen,
-                        "last_seen": seen + timedelta(hours=8),
+                        "first_seen_at": seen,
+                        "last_seen_at": seen + timedelta(hours=8),
                         "created_at": seen,
                         "updated_at": seen,
                     }

@@ -73,7 +73,7 @@ def test_stories_list_sorts_and_links(site: Site, view: Any) -> None:
     assert len(titles) >= 2
     if view.width_name == "desktop":
         view.get_by_role("link", name="Articles", exact=True).nth(1).click()  # the column header
-        view.wait_for_url("**sort=-articles")
+        view.wait_for_url("**sort=-article_count")
         counts = [
             int(text)
             for text in view.locator("table.listing tbody td.num:nth-child(2)").all_inner_texts()

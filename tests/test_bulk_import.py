@@ -204,6 +204,35 @@ def test_language_and_date_filters(tmp_path: Path, store: Store) -> None:
     assert (report.skipped_language, report.skipped_date, report.captures) == (2, 3, 3)
 
 
+def test_import_filters_are_named_as_the_listing_filters(tmp_path: Path) -> None:
+    # --language, --from, --to as `articles` has them; --lang, --since, --until still work.
+    from click.testing import CliRunner
+
+    from newstrail.cli.main import cli
+
+    records = [
+        ("https://a.example/en", page(1), "2024-05-10T00:00:00Z"),
+        ("https://a.example/fr", page(2, french=True), "2024-05-10T00:00:00Z"),
+        ("https://a.example/en-old", page(3), "2023-01-01T00:00:00Z"),
+    ]
+    warc = tmp_path / "mixed.warc.gz"
+    write_warc(warc, records)
+    runner = CliRunner()
+    kept = []
+    for name, options in {
+        "new": ["--language", "en", "--from", "2024-05-01", "--to", "2024-06-01"],
+        "former": ["--lang", "en", "--since", "2024-05-01", "--until", "2024-06-01"],
+    }.items():
+        db = tmp_path / f"{name}.db"
+        result = runner.invoke(cli, ["--db", str(db), "-q", "import", str(warc), *options])
+        assert result.exit_code == 0, result.output
+        with Store(db) as store:
+            kept.append([url for url, _, _ in version_rows(store)])
+    assert kept == [["https://a.example/en"]] * 2
+    shown = runner.invoke(cli, ["import", "-h"]).output
+    assert "--language" in shown and "--lang " not in shown and "--since" not in shown
+
+
 def test_guess_language_needs_enough_evidence() -> None:
     assert guess_language(page(7, declare=False).decode()) == "en"
     assert guess_language(page(7, french=True).decode()) == "fr"

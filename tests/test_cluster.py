@@ -162,7 +162,7 @@ def test_stories_go_dormant_after_the_window(seeds_dir: Path) -> None:
     assert placement.new_story and placement.story_id != story
     info = clusterer.story_info(story)
     assert info.article_ids == ("000", "001")
-    assert info.first_seen == CALL_DAY and info.last_seen == CALL_DAY + timedelta(days=6)
+    assert info.first_seen_at == CALL_DAY and info.last_seen_at == CALL_DAY + timedelta(days=6)
     assert info.title  # kept when the vectors were dropped
 
 

@@ -133,6 +133,38 @@ def test_jsonl_lines_and_bad_lines(store: Store, tmp_path: Path) -> None:
     assert by_url["https://www.scmp.com/a"].published == "2021-01-02"
 
 
+def test_jsonl_and_manifests_name_the_outlet_outlet_or_source(store: Store, tmp_path: Path) -> None:
+    # ``outlet`` and ``language`` as in every output; ``source`` and ``lang``,
+    # their former names, still read, and the same record under either name
+    # is the same capture (nothing new stored on re-import).
+    old = {"url": "https://x.example/a", "text": "Alpha text. " * 20, "source": "Old Name"}
+    old["lang"] = "en"
+    new = {"url": "https://x.example/b", "text": "Beta text. " * 20, "outlet": "New Name"}
+    new["language"] = "en"
+    (tmp_path / "lines.jsonl").write_text(json.dumps(old) + "\n" + json.dumps(new) + "\n")
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "c.txt").write_text("Gamma text is here. " * 20)
+    (folder / "manifest.json").write_text(
+        json.dumps(
+            {"files": {"c.txt": {"outlet": "Manifest Outlet", "url": "https://m.example/c"}}}
+        )
+    )
+    report = import_paths(store, [tmp_path / "lines.jsonl", folder], Settings())
+    assert report.new_articles == 3, report.failures
+    outlets = {a.url: a.outlet for a in list_articles(store)}
+    assert outlets == {
+        "https://x.example/a": "Old Name",
+        "https://x.example/b": "New Name",
+        "https://m.example/c": "Manifest Outlet",
+    }
+    renamed = {**old, "outlet": old["source"], "language": "en"}
+    del renamed["source"], renamed["lang"]
+    (tmp_path / "again.jsonl").write_text(json.dumps(renamed) + "\n")
+    again = import_paths(store, [tmp_path / "again.jsonl"], Settings())
+    assert again.new_articles == 0 and again.new_versions == 0
+
+
 def _warc(path: Path, captures: list[tuple[str, str, str]]) -> None:
     with path.open("wb") as out:
         writer = WARCWriter(out, gzip=True)

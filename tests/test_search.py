@@ -319,8 +319,8 @@ def test_facets_counted_in_sql_match_those_counted_from_the_page(store: Store) -
                     id=story,
                     title=f"Story {story}",
                     state="active",
-                    first_seen=T_SEEN,
-                    last_seen=T_SEEN,
+                    first_seen_at=T_SEEN,
+                    last_seen_at=T_SEEN,
                     created_at=T_SEEN,
                     updated_at=T_SEEN,
                 )
@@ -396,9 +396,15 @@ def test_migration_0010_rebuilds_the_index_with_stemming_and_superseded_text(
 
     db = tmp_path / "old.db"
     old = Store(db, migrate=False)
+    renamed = (("first_seen", "first_seen_at"), ("last_seen", "last_seen_at"))  # by 0012
     with old.write() as connection:
         command.upgrade(old._alembic_config(connection), "0009_change_checks")
+        for before, after in renamed:  # seed_archive writes today's story columns
+            connection.exec_driver_sql(f"ALTER TABLE stories RENAME {before} TO {after}")
     archive = seed_archive(old)  # writes the index with the old tokenizer and rowids
+    with old.write() as connection:
+        for before, after in renamed:
+            connection.exec_driver_sql(f"ALTER TABLE stories RENAME {after} TO {before}")
     old.close()
     store = Store(db)
     with store.read() as connection:

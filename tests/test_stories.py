@@ -35,7 +35,7 @@ def test_seed_story_of_four_with_rt_apart(store: Store) -> None:
     big = next(s for s in stories if len(s.article_ids) == 4)
     assert set(big.outlets) == {"Republic World", "WION", "South China Morning Post", "Newsweek"}
     # Two members are dated 2020-12-29; the undated two (captured today) do not stretch the span.
-    assert big.first_seen.date() == big.last_seen.date() == date(2020, 12, 29)
+    assert big.first_seen_at.date() == big.last_seen_at.date() == date(2020, 12, 29)
     detail = get_story(store, big.id)
     assert detail.summary_sentences and detail.quotes and detail.passages
     # Every cited outlet really carries a supporting sentence: at least its own article.

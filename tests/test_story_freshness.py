@@ -135,7 +135,7 @@ def _presented(story: dict[str, Any]) -> list[tuple[int, str]]:
         for sentence in found.get("sentences", []):
             items.append((int(article_id), sentence["text"]))
     for passage in story["passages"]:
-        items.append((int(passage["target_article"]), passage["text"]))
+        items.append((int(passage["target_article_id"]), passage["text"]))
     for discrepancy in story.get("discrepancies", []):
         for value in discrepancy["values"]:
             for sentence in value.get("sentences", []):

@@ -145,8 +145,8 @@ def seed_archive(store: Store) -> Archive:
             schema.stories.insert().values(
                 title="Budget vote topples minister",
                 state="active",
-                first_seen=T0,
-                last_seen=T0 + timedelta(days=1),
+                first_seen_at=T0,
+                last_seen_at=T0 + timedelta(days=1),
                 created_at=T0,
                 updated_at=T0,
             )

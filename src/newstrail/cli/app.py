@@ -9,6 +9,7 @@ newstrail's errors themselves: they let them rise to ``NewstrailGroup``.
 from __future__ import annotations
 
 import errno
+import importlib
 import sys
 import traceback
 from enum import IntEnum
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from newstrail import __version__
+from newstrail.cli.logs import add_logging_options
 from newstrail.cli.options import db_option
 from newstrail.errors import (
     ConfigError,
@@ -111,7 +113,36 @@ def report_usage(error: click.ClickException) -> int:
 
 
 class NewstrailGroup(click.Group):
-    """The root group: every error leaves as one line on stderr and a documented status."""
+    """The root group: every error leaves as one line on stderr and a documented status.
+
+    Commands may be attached lazily (``add_lazy_command``): their module is
+    imported only when the command runs or ``-h`` lists it, so a listing does
+    not pay for the web app's or the watcher's imports (bench/startup.py).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands: dict[str, str] = {}
+
+    def add_lazy_command(self, name: str, where: str) -> None:
+        """Attach the command ``name``, found at ``where`` ("module:attribute") on first use."""
+        self.lazy_commands[name] = where
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name, attached or lazy, sorted (as ``-h`` lists them)."""
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command ``cmd_name``, importing its module the first time it is asked for."""
+        where = self.lazy_commands.pop(cmd_name, None)
+        if where is not None:
+            module, attribute = where.split(":")
+            command = getattr(importlib.import_module(module), attribute)
+            if not isinstance(command, click.Command):
+                raise TypeError(f"{where} is not a click command")
+            add_logging_options(command)  # -v, -q and --log-format, as on the root
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def make_context(
         self,

@@ -12,6 +12,8 @@ from newstrail.cli.app import Context, ExitStatus, say
 from newstrail.cli.options import json_option
 from newstrail.cli.output import console, errors, print_json_lines
 
+DAY = click.DateTime(["%Y-%m-%d"])
+
 
 @click.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -19,34 +21,46 @@ from newstrail.cli.output import console, errors, print_json_lines
 @click.option(
     "--jobs", type=click.IntRange(1, 64), help="WARC files imported in parallel [default: workers]."
 )
-@click.option("--lang", multiple=True, help="Keep only WARC pages in this language (repeatable).")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Keep WARC pages from this day.")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Keep WARC pages up to this day.")
+@click.option(
+    "--language", "languages", multiple=True, help="Keep only WARC pages in this language."
+)
+@click.option("--from", "date_from", type=DAY, help="Keep WARC pages from this day.")
+@click.option("--to", "date_to", type=DAY, help="Keep WARC pages up to this day.")
+# The options' former names, still accepted: --language, --from and --to are
+# what `articles` and `stories` call the same filters.
+@click.option("--lang", "former_languages", multiple=True, hidden=True)
+@click.option("--since", "former_from", type=DAY, hidden=True)
+@click.option("--until", "former_to", type=DAY, hidden=True)
 @click.pass_obj
 def import_command(
     obj: Context,
     paths: tuple[Path, ...],
     as_json: bool,
     jobs: int | None,
-    lang: tuple[str, ...],
-    since: datetime | None,
-    until: datetime | None,
+    languages: tuple[str, ...],
+    date_from: datetime | None,
+    date_to: datetime | None,
+    former_languages: tuple[str, ...],
+    former_from: datetime | None,
+    former_to: datetime | None,
 ) -> None:
     """Import articles from .html(.gz), .txt, .jsonl and .warc(.gz) files or folders.
 
     WARC files stream with constant memory and resume where an interrupted
     import stopped.
 
-    Example: newstrail import ~/captures/ feed-dump.jsonl crawl.warc.gz --lang en
+    Example: newstrail import ~/captures/ feed-dump.jsonl crawl.warc.gz --language en
     """
     from newstrail.jobs.pipeline import import_all
+
+    since, until = date_from or former_from, date_to or former_to
 
     summary = import_all(
         obj.store,
         list(paths),
         obj.settings,
         jobs=jobs or obj.settings.workers,
-        languages=lang,
+        languages=(*languages, *former_languages),
         since=since.date() if since else None,
         until=until.date() if until else None,
         show_progress=not as_json,

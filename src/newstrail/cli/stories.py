@@ -28,9 +28,9 @@ from newstrail.text.counts import counted
 @click.option("--max-articles", type=click.IntRange(1), help="At most this many articles.")
 @click.option(
     "--sort",
-    default="-last_seen",
+    default="-last_seen_at",
     show_default=True,
-    help="last_seen, first_seen, articles, outlets or title; - for descending.",
+    help="last_seen_at, first_seen_at, article_count, outlet_count or title; - for descending.",
 )
 @click.option("--rebuild", is_flag=True, help="Recompute every story from the store first.")
 @click.pass_obj
@@ -80,13 +80,15 @@ def stories(
         table.add_row(
             str(story.id),
             story.title or "",
-            story.first_seen.strftime("%Y-%m-%d") if story.first_seen else "",
-            story.last_seen.strftime("%Y-%m-%d") if story.last_seen else "",
+            story.first_seen_at.strftime("%Y-%m-%d") if story.first_seen_at else "",
+            story.last_seen_at.strftime("%Y-%m-%d") if story.last_seen_at else "",
             str(story.article_count),
             ", ".join(story.outlets),
         )
     console.print(table)
-    console.print(listing_footer(len(found.stories), found.story_count, "story", page))
+    console.print(
+        listing_footer(len(found.stories), found.story_count, "story", page), highlight=False
+    )
 
 
 @click.command()

@@ -48,8 +48,8 @@ def _story_passages_query() -> sa.Select[Any]:
             p.c.text,
             p.c.similarity,
             p.c.direction_reason,
-            source_version.c.article_id.label("source_article"),
-            target_version.c.article_id.label("target_article"),
+            source_version.c.article_id.label("source_article_id"),
+            target_version.c.article_id.label("target_article_id"),
         )
         .select_from(
             p.join(source_version, source_version.c.id == p.c.source_version_id).join(
@@ -164,7 +164,7 @@ def outlet_names(value: Any) -> Any:
 
     Renamed on reading, not by a migration: the rows are rewritten whenever a
     story is analysed again, and in these records a ``source`` is always the
-    outlet (reuse's origin article is ``source_article``, in its own table).
+    outlet (reuse's origin article is ``source_article_id``, in its own table).
     """
     if isinstance(value, dict):
         return {OUTLET_KEYS.get(key, key): outlet_names(item) for key, item in value.items()}
@@ -212,8 +212,8 @@ def read_analysis(connection: Connection, story_id: int) -> dict[str, Any]:
         )
     passages = [
         {
-            "source_article": row.source_article,
-            "target_article": row.target_article,
+            "source_article_id": row.source_article_id,
+            "target_article_id": row.target_article_id,
             "text": row.text,
             "similarity": row.similarity,
             "direction_reason": row.direction_reason,

@@ -7,7 +7,8 @@ capture is written in its own transaction, so an interrupted import leaves only
 whole captures behind, and re-importing the same content stores nothing new.
 
 A folder may carry a ``manifest.json`` that gives, per file name, metadata the
-files themselves lack: ``{"files": {"a.txt": {"source": "WION", "url": "…", "date": "…"}}}``.
+files themselves lack: ``{"files": {"a.txt": {"outlet": "WION", "url": "…", "date": "…"}}}``
+(``source``, the former name of ``outlet``, is read too).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from newstrail.errors import ImportFailure
 from newstrail.extract.boilerplate import clean_text
@@ -169,6 +170,12 @@ def _read_manifest(folder: Path, report: ImportReport) -> dict[str, dict[str, An
         return {}
 
 
+def _outlet(hints: dict[str, Any]) -> str | None:
+    """The outlet a manifest names: ``outlet``, or ``source`` (its former name)."""
+    named = hints.get("outlet") or hints.get("source")
+    return str(named) if named else None
+
+
 def captures_from_file(path: Path, hints: dict[str, Any], settings: Settings) -> Iterator[Capture]:
     """The captures one file holds; raises ImportFailure naming the file and the reason."""
     name = path.name.lower()
@@ -202,7 +209,7 @@ def _capture_from_html(path: Path, data: bytes, hints: dict[str, Any]) -> Captur
         raise ImportFailure(f"{path}: no article text found in the page")
     url = hints.get("url") or extracted.url or _text_urn(extracted.text)
     outlet = recognise_outlet(
-        url if "://" in url else None, extracted.text, hints.get("source"), extracted.site
+        url if "://" in url else None, extracted.text, _outlet(hints), extracted.site
     )
     return Capture(
         url=url,
@@ -225,7 +232,7 @@ def _captures_from_text(path: Path, data: bytes, hints: dict[str, Any]) -> Itera
     if not extracted.text.strip():
         raise ImportFailure(f"{path}: no article text after cleaning")
     url = hints.get("url") or _text_urn(extracted.text)
-    outlet = recognise_outlet(hints.get("url"), text, hints.get("source"))
+    outlet = recognise_outlet(hints.get("url"), text, _outlet(hints))
     yield Capture(
         url=url,
         extracted=_with_date(extracted, hints.get("date")),
@@ -244,7 +251,7 @@ def _captures_from_newssniffer(
     """The two versions a NewsSniffer page shows, as two captures of one article."""
     page = parse_newssniffer(text)
     url = hints.get("url") or page.url or _text_urn(text)
-    declared = hints.get("source")
+    declared = _outlet(hints)
     if not declared and not page.url and page.source:
         declared = NEWSSNIFFER_SOURCES.get(page.source, page.source)
     outlet = recognise_outlet(url if "://" in url else None, text, declared)
@@ -301,9 +308,22 @@ class JsonlRecord(BaseModel):
     text: str | None = None
     html: str | None = None
     date: str | None = Field(default=None, max_length=64)
-    source: str | None = Field(default=None, max_length=200)
+    # ``outlet`` and ``language`` as everywhere else; ``source`` and ``lang``,
+    # their former names, are read too (files people already have). The raw
+    # capture keeps the former names, so re-importing such a file stores nothing new.
+    outlet: str | None = Field(
+        default=None,
+        max_length=200,
+        validation_alias=AliasChoices("outlet", "source"),
+        serialization_alias="source",
+    )
     author: str | None = Field(default=None, max_length=1000)
-    lang: str | None = Field(default=None, max_length=35)
+    language: str | None = Field(
+        default=None,
+        max_length=35,
+        validation_alias=AliasChoices("language", "lang"),
+        serialization_alias="lang",
+    )
     captured_at: str | None = Field(default=None, max_length=64)
 
 
@@ -316,7 +336,7 @@ def _schema_problem(error: ValidationError) -> str:
 
 
 def _captures_from_jsonl(path: Path, settings: Settings) -> Iterator[Capture]:
-    """One capture per line: ``url``, ``title``, ``text``, ``date``, ``source``, ``html``.
+    """One capture per line: ``url``, ``title``, ``text``, ``date``, ``outlet``, ``html``.
 
     Each line is checked against ``JsonlRecord``; a bad line is counted and
     named (file, line, field) in one ImportFailure at the end, after the good
@@ -371,7 +391,7 @@ def _capture_from_record(record: JsonlRecord, settings: Settings) -> Capture:
         if text is None or not text.strip():
             raise ImportFailure("no text (neither 'text' nor 'html' is given)")
         raw = json.dumps(
-            record.model_dump(exclude_none=True), sort_keys=True, ensure_ascii=False
+            record.model_dump(exclude_none=True, by_alias=True), sort_keys=True, ensure_ascii=False
         ).encode("utf-8")
         # Cut before cleaning too (cleaning a megabyte is work as well); the
         # reason then gives the length as given, and bound_capture cuts exactly.
@@ -386,12 +406,12 @@ def _capture_from_record(record: JsonlRecord, settings: Settings) -> Capture:
             site=None,
             text=cleaned,
             url=url,
-            language=record.lang or text_language(record.title, cleaned),
+            language=record.language or text_language(record.title, cleaned),
             extractor=f"{EXTRACTOR_NAME}/{EXTRACTOR_VERSION}",
         )
         origin, content_type = "import:jsonl", "application/json"
     extracted = _with_date(extracted, record.date)
-    outlet = recognise_outlet(url, extracted.text, record.source, extracted.site)
+    outlet = recognise_outlet(url, extracted.text, record.outlet, extracted.site)
     return Capture(
         truncated=None if html or precut.reason is None else _cut_reason(text, settings),
         url=url or _text_urn(extracted.text),

@@ -11,12 +11,11 @@ choosing it would leave.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel
 
 from newstrail.errors import InvalidInput
 from newstrail.serve.listings import (
@@ -30,6 +29,7 @@ from newstrail.serve.listings import (
 )
 from newstrail.store import schema
 from newstrail.store.database import Store
+from newstrail.stories.reading import stories_members
 from newstrail.versions.kinds import VISIBLE_KINDS
 
 MAX_PER_PAGE = 200
@@ -48,9 +48,22 @@ class Sorting:
         return ("-" if self.descending else "") + self.name
 
 
+# Sort keys are the JSON field names; the names they had before (in links
+# people saved) still work and are answered with the new name.
+FORMER_SORT_NAMES = {
+    "last_changed": "last_changed_at",
+    "first_seen": "first_seen_at",
+    "last_seen": "last_seen_at",
+    "versions": "version_count",
+    "articles": "article_count",
+    "outlets": "outlet_count",
+}
+
+
 def parse_sort(text: str, allowed: dict[str, Any]) -> Sorting:
-    """``-last_changed`` → Sorting("last_changed", True); raises InvalidInput."""
+    """``-last_changed_at`` → Sorting("last_changed_at", True); raises InvalidInput."""
     name = text.lstrip("-")
+    name = FORMER_SORT_NAMES.get(name, name)
     if name not in allowed:
         raise InvalidInput(f"sort must be one of {', '.join(sorted(allowed))} (prefix - for desc)")
     return Sorting(name, text.startswith("-"))
@@ -72,10 +85,10 @@ latest_language = (
     .scalar_subquery()
 )
 ARTICLE_SORTS: dict[str, Any] = {
-    "last_changed": _A.c.last_changed_at,
-    "first_seen": _A.c.first_seen_at,
+    "last_changed_at": _A.c.last_changed_at,
+    "first_seen_at": _A.c.first_seen_at,
     "published": _A.c.published,
-    "versions": _A.c.version_count,
+    "version_count": _A.c.version_count,
     "title": _A.c.title,
     "outlet": _S.c.name,
 }
@@ -145,7 +158,7 @@ def browse_articles(
     store: Store,
     filters: ArticleFilters | None = None,
     *,
-    sort: str = "-last_changed",
+    sort: str = "-last_changed_at",
     page: int = 1,
     per_page: int = 50,
 ) -> ArticlePage:
@@ -226,15 +239,15 @@ def _published(value: str | None) -> date | None:
 
 
 def _article_row(row: Any) -> Article:
-    first_seen = _as_utc(row.first_seen_at)
-    assert first_seen is not None  # NOT NULL column
+    first_seen_at = _as_utc(row.first_seen_at)
+    assert first_seen_at is not None  # NOT NULL column
     return Article(
         id=row.id,
         url=row.url,
         outlet=row.outlet,
         title=row.title,
         published=_published(row.published),
-        first_seen_at=first_seen,
+        first_seen_at=first_seen_at,
         last_changed_at=_as_utc(row.last_changed_at),
         version_count=row.version_count,
         language=row.language,
@@ -246,10 +259,10 @@ def _article_row(row: Any) -> Article:
 article_count_column = sa.func.count(_SA.c.article_id)
 outlet_count_column = sa.func.count(sa.distinct(_A.c.source_id))
 STORY_SORTS: dict[str, Any] = {
-    "last_seen": _ST.c.last_seen,
-    "first_seen": _ST.c.first_seen,
-    "articles": article_count_column,
-    "outlets": outlet_count_column,
+    "last_seen_at": _ST.c.last_seen_at,
+    "first_seen_at": _ST.c.first_seen_at,
+    "article_count": article_count_column,
+    "outlet_count": outlet_count_column,
     "title": _ST.c.title,
 }
 
@@ -266,10 +279,10 @@ def _story_conditions(filters: StoryFilters, *, with_outlet: bool = True) -> lis
         )
         conditions.append(_ST.c.id.in_(carried))
     if filters.seen_from is not None:
-        conditions.append(_ST.c.last_seen >= _day_start(filters.seen_from))
+        conditions.append(_ST.c.last_seen_at >= _day_start(filters.seen_from))
     if filters.seen_to is not None:
         after = _day_start(date.fromordinal(filters.seen_to.toordinal() + 1))
-        conditions.append(_ST.c.first_seen < after)
+        conditions.append(_ST.c.first_seen_at < after)
     return conditions
 
 
@@ -289,14 +302,14 @@ def _grouped_stories(filters: StoryFilters, *, with_outlet: bool = True) -> sa.S
             _ST.c.id,
             _ST.c.title,
             _ST.c.state,
-            _ST.c.first_seen,
-            _ST.c.last_seen,
+            _ST.c.first_seen_at,
+            _ST.c.last_seen_at,
             article_count_column.label("article_count"),
             outlet_count_column.label("outlet_count"),
         )
         .select_from(_STORY_FROM)
         .where(*_story_conditions(filters, with_outlet=with_outlet))
-        .group_by(_ST.c.id, _ST.c.title, _ST.c.state, _ST.c.first_seen, _ST.c.last_seen)
+        .group_by(_ST.c.id, _ST.c.title, _ST.c.state, _ST.c.first_seen_at, _ST.c.last_seen_at)
         .having(*_size_conditions(filters))
     )
 
@@ -310,7 +323,7 @@ def browse_stories(
     store: Store,
     filters: StoryFilters | None = None,
     *,
-    sort: str = "-last_seen",
+    sort: str = "-last_seen_at",
     page: int = 1,
     per_page: int = 50,
 ) -> StoryPage:
@@ -359,8 +372,8 @@ def browse_stories(
                 id=row.id,
                 title=row.title,
                 state=row.state,
-                first_seen=_as_utc(row.first_seen),
-                last_seen=_as_utc(row.last_seen),
+                first_seen_at=_as_utc(row.first_seen_at),
+                last_seen_at=_as_utc(row.last_seen_at),
                 article_count=row.article_count,
                 outlet_count=row.outlet_count,
                 outlets=members.get(row.id, ([], []))[0],
@@ -381,30 +394,19 @@ def browse_stories(
 def _story_members(
     connection: sa.Connection, story_ids: list[int]
 ) -> dict[int, tuple[list[str], list[int]]]:
-    """Each story's outlets and article ids, in the order they were first seen."""
-    if not story_ids:
-        return {}
-    rows = connection.execute(
-        sa.select(_SA.c.story_id, _A.c.id, _S.c.name)
-        .select_from(
-            _SA.join(_A, _A.c.id == _SA.c.article_id).outerjoin(_S, _S.c.id == _A.c.source_id)
-        )
-        .where(_SA.c.story_id.in_(story_ids))
-        .order_by(_SA.c.story_id, _A.c.first_seen_at, _A.c.id)
-    ).all()
+    """Each story's outlets and article ids, in the story page's order (publication)."""
     members: dict[int, tuple[list[str], list[int]]] = {}
-    for row in rows:
-        names, ids = members.setdefault(row.story_id, ([], []))
-        ids.append(row.id)
-        if row.name is not None and row.name not in names:
-            names.append(row.name)
+    for story_id, refs in stories_members(connection, story_ids).items():
+        names = list(dict.fromkeys(r.source for r in refs if r.source))
+        members[story_id] = (names, [r.id for r in refs])
     return members
 
 
-def model_json(model: BaseModel) -> dict[str, Any]:
-    """A listing as JSON-ready data, timestamps as ``2026-11-23T08:15:00+00:00``.
+def model_json(record: Any) -> dict[str, Any]:
+    """A listing record (a dataclass of ``serve/listings.py``) as JSON-ready data.
 
-    pydantic writes UTC as ``Z``; every other newstrail output writes ``+00:00``.
+    Timestamps become ``2026-11-23T08:15:00+00:00`` and days ``2026-11-23``,
+    as in every other newstrail output.
     """
 
     def plain(value: Any) -> Any:
@@ -416,5 +418,5 @@ def model_json(model: BaseModel) -> dict[str, Any]:
             return [plain(item) for item in value]
         return value
 
-    data: dict[str, Any] = plain(model.model_dump())
+    data: dict[str, Any] = plain(asdict(record))
     return data

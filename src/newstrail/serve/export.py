@@ -27,6 +27,7 @@ from newstrail import __version__
 from newstrail.errors import InvalidInput, NotFound
 from newstrail.store import schema
 from newstrail.store.database import Store
+from newstrail.stories.reading import stories_members
 
 EXPORT_KINDS = ("articles", "versions", "stories", "quotes")
 BATCH_ROWS = 500
@@ -71,7 +72,7 @@ COLUMNS: dict[str, list[str]] = {
         "extractor",
         "text",
     ],
-    "stories": ["id", "title", "state", "first_seen", "last_seen", "article_ids"],
+    "stories": ["id", "title", "state", "first_seen_at", "last_seen_at", "article_ids"],
     "quotes": [
         "id",
         "article_id",
@@ -81,14 +82,12 @@ COLUMNS: dict[str, list[str]] = {
         "speaker",  # as in story quotes and search hits
         "text",
         "group_id",
-        "group_relation",
+        "relation",  # as in story quotes' variants: exact | variant | paraphrase
     ],
 }
 
 
-def _query(
-    kind: str, story_id: int | None, article_id: int | None, dialect: str = "sqlite"
-) -> sa.Select[Any]:
+def _query(kind: str, story_id: int | None, article_id: int | None) -> sa.Select[Any]:
     """The rows of one export kind, optionally for one story or article."""
     if kind == "articles":
         query = (
@@ -156,31 +155,21 @@ def _query(
                 _q.c.speaker_name.label("speaker"),
                 _q.c.text,
                 _q.c.group_id,
-                _q.c.group_relation,
+                _q.c.group_relation.label("relation"),
             )
             .select_from(_q.outerjoin(_st, _st.c.article_id == _q.c.article_id))
             .order_by(_q.c.id)
         )
         article_column = _q.c.article_id
     elif kind == "stories":
-        members = (
-            sa.select(_st.c.story_id, _joined_ids(dialect).label("article_ids"))
-            .group_by(_st.c.story_id)
-            .subquery()
-        )
         stories = schema.stories
-        query = (
-            sa.select(
-                stories.c.id,
-                stories.c.title,
-                stories.c.state,
-                stories.c.first_seen,
-                stories.c.last_seen,
-                members.c.article_ids,
-            )
-            .outerjoin(members, members.c.story_id == stories.c.id)
-            .order_by(stories.c.id)
-        )
+        query = sa.select(
+            stories.c.id,
+            stories.c.title,
+            stories.c.state,
+            stories.c.first_seen_at,
+            stories.c.last_seen_at,
+        ).order_by(stories.c.id)
         if story_id is not None:
             query = query.where(stories.c.id == story_id)
         if article_id is not None:
@@ -195,13 +184,6 @@ def _query(
     if article_id is not None:
         query = query.where(article_column == article_id)
     return query
-
-
-def _joined_ids(dialect: str) -> sa.ColumnElement[Any]:
-    """The story's article ids as one space-separated string, per database."""
-    if dialect == "postgresql":
-        return sa.func.string_agg(sa.cast(_st.c.article_id, sa.Text), " ")
-    return sa.func.group_concat(_st.c.article_id, " ")
 
 
 def _value(value: Any) -> Any:
@@ -230,20 +212,23 @@ def export_records(
     Returns:
         An iterator of records with the columns of ``COLUMNS[kind]``.
     """
-    query = _query(kind, story_id, article_id, store.engine.dialect.name)
+    query = _query(kind, story_id, article_id)
     if limit is not None:
         query = query.limit(limit)
     columns = COLUMNS[kind]
     with store.read() as connection:
         result = connection.execution_options(yield_per=BATCH_ROWS).execute(query)
         try:
-            for row in result:
-                mapping = row._mapping
-                record = {column: _value(mapping[column]) for column in columns}
+            for rows in result.partitions():
+                records = [
+                    {column: _value(row._mapping.get(column)) for column in columns} for row in rows
+                ]
                 if kind == "stories":
-                    ids = record["article_ids"]
-                    record["article_ids"] = [int(i) for i in str(ids).split()] if ids else []
-                yield record
+                    # In the story page's order (publication), not the database's.
+                    members = stories_members(connection, [r["id"] for r in records])
+                    for record in records:
+                        record["article_ids"] = [m.id for m in members[record["id"]]]
+                yield from records
         finally:
             # A consumer may stop early (HTTP client gone); close the server-side cursor now.
             result.close()

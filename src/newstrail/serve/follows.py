@@ -40,17 +40,17 @@ def followed_stories(store: Store, article_ids: list[int], limit: int = 30) -> l
     st, sa_ = schema.stories, schema.story_articles
     with store.read() as connection:
         rows = connection.execute(
-            sa.select(st.c.id, st.c.title, st.c.first_seen, st.c.last_seen)
+            sa.select(st.c.id, st.c.title, st.c.first_seen_at, st.c.last_seen_at)
             .where(st.c.id.in_(sa.select(sa_.c.story_id).where(sa_.c.article_id.in_(article_ids))))
-            .order_by(st.c.last_seen.desc(), st.c.id.desc())
+            .order_by(st.c.last_seen_at.desc(), st.c.id.desc())
             .limit(limit)
         ).all()
     return [
         {
             "id": r.id,
             "title": r.title,
-            "first_seen": r.first_seen.isoformat() if r.first_seen else None,
-            "last_seen": r.last_seen.isoformat() if r.last_seen else None,
+            "first_seen_at": r.first_seen_at.isoformat() if r.first_seen_at else None,
+            "last_seen_at": r.last_seen_at.isoformat() if r.last_seen_at else None,
         }
         for r in rows
     ]

@@ -3,9 +3,11 @@
 One vocabulary everywhere (web JSON, CLI ``--json``, exports): a count is
 ``<thing>_count`` (an int), a list is a plural noun and always a list, an
 article has ``outlet`` (its source's name), ``version_count`` and
-``language``, a version has ``article_id`` and ``text_sha256``, and every
-timestamp is ISO 8601 in UTC with its offset (``AwareDatetime`` refuses one
-without). Publication dates are ``YYYY-MM-DD``.
+``language``, a version has ``article_id`` and ``text_sha256``, an id is
+``<thing>_id`` (a passage's ``source_article_id``), and every timestamp is
+named ``<event>_at`` (a story's ``first_seen_at``, as an article's) and is ISO
+8601 in UTC with its offset (``AwareDatetime`` refuses one without).
+Publication dates are ``YYYY-MM-DD``.
 
 Each JSON route names its model (``twin(..., model=...)``); the route still
 returns the data its read model built, so the model documents and checks it
@@ -20,33 +22,40 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-# The listing models, and the base classes, are defined apart for the CLI's start-up.
-from newstrail.serve.listings import (
-    Article,
-    ArticleFilters,
-    ArticlePage,
-    FacetValue,
-    Model,
-    StoryFilters,
-    StoryPage,
-    StoryRow,
-    Strict,
-)
 
-# Re-exported so that every route's model is found here (tests, OpenAPI).
-__all__ = [
-    "Article",
-    "ArticleFilters",
-    "ArticlePage",
-    "FacetValue",
-    "Model",
-    "StoryFilters",
-    "StoryPage",
-    "StoryRow",
-    "Strict",
-]
+class Model(BaseModel):
+    """Every model here: its validator is built on first use, not at import.
+
+    ``defer_build`` because building the validators of fifty models at import
+    would cost every program that imports this module for one of them (the web
+    app validates nothing it answers; the tests validate every route).
+    """
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Strict(Model):
+    """A model that refuses fields it does not declare (so a renamed field fails a test)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Article(Strict):
+    """An article as listed."""
+
+    id: int
+    url: str
+    outlet: str | None = Field(description="The source's (outlet's) name.")
+    title: str | None
+    published: date | None = Field(description="Publication date, YYYY-MM-DD.")
+    first_seen_at: AwareDatetime
+    last_changed_at: AwareDatetime | None
+    version_count: int
+    language: str | None
+    state: str = Field(description="active | retired | deleted | moved")
+    story_id: int | None
 
 
 class Version(Strict):
@@ -104,8 +113,8 @@ class StoryListing(Strict):
 
     id: int
     title: str | None
-    first_seen: AwareDatetime | None
-    last_seen: AwareDatetime | None
+    first_seen_at: AwareDatetime | None
+    last_seen_at: AwareDatetime | None
     article_count: int
     outlet_count: int
 
@@ -182,8 +191,8 @@ class SummarySentence(Strict):
 class Passage(Strict):
     """A passage one article reused from another (coverage/reuse.py)."""
 
-    source_article: int = Field(description="The article it first appeared in (an id).")
-    target_article: int = Field(description="The article that reused it (an id).")
+    source_article_id: int = Field(description="The article it first appeared in (an id).")
+    target_article_id: int = Field(description="The article that reused it (an id).")
     text: str
     similarity: float
     direction_reason: str
@@ -261,8 +270,8 @@ class Story(Model):
     id: int
     title: str | None
     state: str
-    first_seen: AwareDatetime | None
-    last_seen: AwareDatetime | None
+    first_seen_at: AwareDatetime | None
+    last_seen_at: AwareDatetime | None
     article_ids: list[int]
     outlets: list[str]
     articles: list[StoryArticle]
@@ -388,7 +397,7 @@ class Search(Strict):
     q: str
     filters: SearchFilters
     page: int
-    page_size: int
+    per_page: int
     query: str = Field(description="The query as understood (words, phrases, OR, exclusions).")
     hit_count: int
     hit_count_capped: bool = Field(
@@ -431,3 +440,82 @@ class Health(Strict):
 
 
 # -- the browse pages, /articles and /stories (filled by serve/browse.py) --
+
+
+class StoryRow(Strict):
+    """A story as listed."""
+
+    id: int
+    title: str | None
+    state: str
+    first_seen_at: AwareDatetime | None
+    last_seen_at: AwareDatetime | None
+    article_count: int
+    outlet_count: int
+    outlets: list[str] = Field(description="Outlets, in the order of their articles.")
+    article_ids: list[int] = Field(
+        description="Articles by publication date (first seen when undated), as on the story page."
+    )
+
+
+class FacetValue(Strict):
+    """One value a filter can take, with how many rows it would leave."""
+
+    value: str
+    count: int
+
+
+class ArticleFilters(Strict):
+    """Which articles to list; every field is optional."""
+
+    outlets: list[str] = Field(default_factory=list, description="Any of these outlets.")
+    published_from: date | None = Field(
+        default=None, description="Published (or first seen) on or after."
+    )
+    published_to: date | None = Field(
+        default=None, description="Published (or first seen) on or before."
+    )
+    language: str | None = None
+    has_changes: bool | None = Field(
+        default=None, description="More than one version (or exactly one)."
+    )
+    state: str | None = Field(default=None, description="active | retired | deleted | moved")
+    story_id: int | None = None
+
+
+class StoryFilters(Strict):
+    """Which stories to list; every field is optional."""
+
+    outlets: list[str] = Field(default_factory=list, description="Carried by any of these.")
+    seen_from: date | None = Field(default=None, description="Last seen on or after.")
+    seen_to: date | None = Field(default=None, description="First seen on or before.")
+    min_articles: int | None = Field(default=None, ge=1)
+    max_articles: int | None = Field(default=None, ge=1)
+
+
+class ArticlePage(Strict):
+    """One page of articles with the total, the facets and the query that chose them."""
+
+    articles: list[Article]
+    article_count: int = Field(description="Articles matching the filters, on all pages.")
+    page: int
+    per_page: int
+    page_count: int
+    sort: str
+    filters: ArticleFilters
+    outlets: list[FacetValue]
+    languages: list[FacetValue]
+    states: list[FacetValue]
+
+
+class StoryPage(Strict):
+    """One page of stories with the total, the outlet facet and the query."""
+
+    stories: list[StoryRow]
+    story_count: int = Field(description="Stories matching the filters, on all pages.")
+    page: int
+    per_page: int
+    page_count: int
+    sort: str
+    filters: StoryFilters
+    outlets: list[FacetValue]

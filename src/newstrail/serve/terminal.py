@@ -35,8 +35,8 @@ def print_story(console: Console, detail: StoryDetail) -> None:
     story = detail.summary
     console.print(f"[bold]{story.title or '(untitled story)'}[/bold]", highlight=False)
     span = ""
-    if story.first_seen and story.last_seen:
-        span = f"{story.first_seen:%Y-%m-%d} – {story.last_seen:%Y-%m-%d} · "
+    if story.first_seen_at and story.last_seen_at:
+        span = f"{story.first_seen_at:%Y-%m-%d} – {story.last_seen_at:%Y-%m-%d} · "
     console.print(
         f"{span}{counted(len(detail.articles), 'article')} from "
         f"{', '.join(story.outlets) or 'unknown outlets'}"
@@ -82,7 +82,7 @@ def print_story(console: Console, detail: StoryDetail) -> None:
         )
         for passage in longest[:MAX_PASSAGES]:
             console.print(
-                f"article {passage['target_article']} ← {passage['source_article']} "
+                f"article {passage['target_article_id']} ← {passage['source_article_id']} "
                 f"({passage['direction_reason']}): {passage['text'][:160]}",
                 highlight=False,
             )

@@ -243,8 +243,8 @@ stories = Table(
     # active | dormant | merged
     Column("state", String(10), nullable=False, default="active"),
     Column("merged_into", ForeignKey("stories.id", ondelete="SET NULL")),
-    _utc("first_seen"),
-    _utc("last_seen"),
+    _utc("first_seen_at"),
+    _utc("last_seen_at"),
     _utc("created_at", nullable=False),
     _utc("updated_at", nullable=False),
 )

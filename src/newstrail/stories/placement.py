@@ -219,8 +219,8 @@ def _refresh_stories(
             ]
             values.update(
                 title=clusterer.story_title(story_id),
-                first_seen=min(dates),
-                last_seen=max(dates),
+                first_seen_at=min(dates),
+                last_seen_at=max(dates),
                 state="active",
                 merged_into=None,
             )

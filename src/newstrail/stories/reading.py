@@ -32,14 +32,14 @@ class StorySummary:
     id: int
     title: str | None
     state: str
-    first_seen: datetime | None
-    last_seen: datetime | None
+    first_seen_at: datetime | None
+    last_seen_at: datetime | None
     article_ids: list[int]
     outlets: list[str]
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        for key in ("first_seen", "last_seen"):
+        for key in ("first_seen_at", "last_seen_at"):
             data[key] = data[key].isoformat() if data[key] else None
         return data
 
@@ -53,10 +53,10 @@ def published_date(published: str | None) -> datetime | None:
     return None
 
 
-def article_date(published: str | None, first_seen: datetime) -> datetime:
+def article_date(published: str | None, first_seen_at: datetime) -> datetime:
     """Publication date when known, else when the article was first seen."""
     return published_date(published) or (
-        first_seen if first_seen.tzinfo else first_seen.replace(tzinfo=UTC)
+        first_seen_at if first_seen_at.tzinfo else first_seen_at.replace(tzinfo=UTC)
     )
 
 
@@ -67,29 +67,51 @@ def list_stories(store: Store, *, limit: int = 50, offset: int = 0) -> list[Stor
         rows = connection.execute(
             sa.select(st)
             .where(st.c.state != "merged")
-            .order_by(st.c.last_seen.desc(), st.c.id.desc())
+            .order_by(st.c.last_seen_at.desc(), st.c.id.desc())
             .limit(limit)
             .offset(offset)
         ).all()
         return [story_summary(connection, row) for row in rows]
 
 
-def _members_query() -> sa.Select[Any]:
-    """A story's articles with their outlets."""
+def _members_query(*, with_story: bool = False) -> sa.Select[Any]:
+    """A story's articles with their outlets (any stories' with ``with_story``)."""
     a, s, sa_ = schema.articles, schema.sources, schema.story_articles
-    return (
-        sa.select(
-            a.c.id, a.c.url, s.c.name.label("source"), a.c.title, a.c.published, a.c.first_seen_at
-        )
-        .select_from(sa_.join(a, a.c.id == sa_.c.article_id).outerjoin(s, s.c.id == a.c.source_id))
-        .where(sa_.c.story_id == sa.bindparam("story_id"))
-    )
+    query = sa.select(
+        a.c.id, a.c.url, s.c.name.label("source"), a.c.title, a.c.published, a.c.first_seen_at
+    ).select_from(sa_.join(a, a.c.id == sa_.c.article_id).outerjoin(s, s.c.id == a.c.source_id))
+    if with_story:
+        return query.add_columns(sa_.c.story_id)
+    return query.where(sa_.c.story_id == sa.bindparam("story_id"))
 
 
 # Built once, like the queries of ``coverage.results.read_analysis``: building a joined
 # select costs more Python than SQLite takes to run it on a story page.
 STORY_MEMBERS = _members_query()
 STORY_ROW = sa.select(schema.stories).where(schema.stories.c.id == sa.bindparam("story_id"))
+
+
+def stories_members(
+    connection: Connection, story_ids: list[int]
+) -> dict[int, list[StoryArticleRef]]:
+    """Each of ``story_ids``' articles in publication order, as ``story_members`` gives them.
+
+    One query for many stories (a listing's page, an export's batch), so that
+    every output lists a story's ``article_ids`` and ``outlets`` in one order.
+    """
+    if not story_ids:
+        return {}
+    rows = connection.execute(
+        _members_query(with_story=True).where(schema.story_articles.c.story_id.in_(story_ids))
+    ).all()
+    found: dict[int, list[StoryArticleRef]] = {story_id: [] for story_id in story_ids}
+    for r in rows:
+        found[r.story_id].append(
+            StoryArticleRef(r.id, r.url, r.source, r.title, r.published, r.first_seen_at)
+        )
+    for refs in found.values():
+        refs.sort(key=lambda r: (article_date(r.published, r.first_seen_at), r.id))
+    return found
 
 
 def story_members(connection: Connection, story_id: int) -> list[StoryArticleRef]:
@@ -112,8 +134,8 @@ def story_summary(
         id=row.id,
         title=row.title,
         state=row.state,
-        first_seen=row.first_seen,
-        last_seen=row.last_seen,
+        first_seen_at=row.first_seen_at,
+        last_seen_at=row.last_seen_at,
         article_ids=[m.id for m in members],
         outlets=outlets,
     )

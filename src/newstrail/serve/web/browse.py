@@ -22,7 +22,8 @@ from newstrail.serve.browse import (
     browse_stories,
     model_json,
 )
-from newstrail.serve.models import ArticleFilters, ArticlePage, StoryFilters, StoryPage
+from newstrail.serve.listings import ArticleFilters, StoryFilters
+from newstrail.serve.models import ArticlePage, StoryPage
 from newstrail.serve.web.params import MAX_ID, parse_day
 from newstrail.serve.web.rendering import View, store_of, twin
 
@@ -112,7 +113,7 @@ def register(pages: APIRouter) -> None:
         changed: Annotated[str | None, Query(max_length=3)] = None,
         state: Annotated[str | None, Query(max_length=10)] = None,
         story: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-        sort: Annotated[str, Query(max_length=20)] = "-last_changed",
+        sort: Annotated[str, Query(max_length=20)] = "-last_changed_at",
         page: PageQuery = 1,
         per_page: PerPageQuery = 50,
     ) -> View:
@@ -143,7 +144,7 @@ def register(pages: APIRouter) -> None:
         date_to: Annotated[DayQuery, Query(alias="to")] = None,
         min_articles: SizeQuery = None,
         max_articles: SizeQuery = None,
-        sort: Annotated[str, Query(max_length=20)] = "-last_seen",
+        sort: Annotated[str, Query(max_length=20)] = "-last_seen_at",
         page: PageQuery = 1,
         per_page: PerPageQuery = 50,
     ) -> View:

@@ -249,7 +249,7 @@ def router() -> APIRouter:
                 "kind": kind,
             },
             "page": page,
-            "page_size": SEARCH_PAGE_SIZE,
+            "per_page": SEARCH_PAGE_SIZE,  # as /articles.json and /stories.json say it
             **results.to_json(),
         }
         return View("search.html", data, {"hits": results.hits})

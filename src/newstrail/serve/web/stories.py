@@ -32,7 +32,7 @@ def list_story_summaries(store: Store, limit: int = 20) -> list[dict[str, Any]]:
     latest = (
         sa.select(st.c.id)
         .where(st.c.state != "merged")
-        .order_by(st.c.last_seen.desc(), st.c.id.desc())
+        .order_by(st.c.last_seen_at.desc(), st.c.id.desc())
         .limit(limit)
         .subquery()
     )
@@ -40,8 +40,8 @@ def list_story_summaries(store: Store, limit: int = 20) -> list[dict[str, Any]]:
         sa.select(
             st.c.id,
             st.c.title,
-            st.c.first_seen,
-            st.c.last_seen,
+            st.c.first_seen_at,
+            st.c.last_seen_at,
             sa.func.count(sa_.c.article_id).label("articles"),
             sa.func.count(sa.distinct(a.c.source_id)).label("outlets"),
         )
@@ -50,8 +50,8 @@ def list_story_summaries(store: Store, limit: int = 20) -> list[dict[str, Any]]:
             .outerjoin(sa_, sa_.c.story_id == st.c.id)
             .outerjoin(a, a.c.id == sa_.c.article_id)
         )
-        .group_by(st.c.id, st.c.title, st.c.first_seen, st.c.last_seen)
-        .order_by(st.c.last_seen.desc(), st.c.id.desc())
+        .group_by(st.c.id, st.c.title, st.c.first_seen_at, st.c.last_seen_at)
+        .order_by(st.c.last_seen_at.desc(), st.c.id.desc())
     )
     with store.read() as connection:
         rows = connection.execute(query).all()
@@ -59,8 +59,8 @@ def list_story_summaries(store: Store, limit: int = 20) -> list[dict[str, Any]]:
         {
             "id": r.id,
             "title": r.title,
-            "first_seen": iso(r.first_seen),
-            "last_seen": iso(r.last_seen),
+            "first_seen_at": iso(r.first_seen_at),
+            "last_seen_at": iso(r.last_seen_at),
             "article_count": r.articles,
             "outlet_count": r.outlets,
         }
@@ -107,17 +107,17 @@ def appeared(article: dict[str, Any], dated_start: datetime | None) -> datetime 
     An undated article counts from when it was first seen, if that is within
     ``UNDATED_REACH`` of the story's dated articles; otherwise None (unknown).
     """
-    first_seen = _moment(article.get("first_seen_at"))
+    first_seen_at = _moment(article.get("first_seen_at"))
     day = article_day(article)
     if day is not None:
-        if first_seen is not None and first_seen.date() == day:
-            return first_seen  # watched: the hour it appeared
+        if first_seen_at is not None and first_seen_at.date() == day:
+            return first_seen_at  # watched: the hour it appeared
         return datetime.combine(day, time.min, tzinfo=UTC)
-    if first_seen is None:
+    if first_seen_at is None:
         return None
-    if dated_start is not None and abs(first_seen - dated_start) > UNDATED_REACH:
+    if dated_start is not None and abs(first_seen_at - dated_start) > UNDATED_REACH:
         return None
-    return first_seen
+    return first_seen_at
 
 
 def _ticks(start: datetime, end: datetime, position: Any, dates_only: bool) -> list[dict[str, Any]]:

@@ -427,8 +427,8 @@ class StoryClusterer:
         return StoryInfo(
             story_id=story_id,
             title=story.title(),
-            first_seen=from_day(story.first_day),
-            last_seen=from_day(story.last_day),
+            first_seen_at=from_day(story.first_day),
+            last_seen_at=from_day(story.last_day),
             article_ids=tuple(story.members),
         )
 

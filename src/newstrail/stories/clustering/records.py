@@ -169,8 +169,8 @@ class StoryInfo:
 
     story_id: int
     title: str
-    first_seen: datetime | None
-    last_seen: datetime | None
+    first_seen_at: datetime | None
+    last_seen_at: datetime | None
     article_ids: tuple[str, ...]
 
 
@@ -230,7 +230,9 @@ def article_from_record(record: dict[str, Any], body_chars: int) -> ClusterArtic
         title=str(record.get("title") or ""),
         text=str(record.get("text") or "")[:body_chars],
         date=parse_date(record.get("date")),
-        source=record.get("source"),
+        # ``outlet`` and ``language`` as in the rest of newstrail; ``source``
+        # and ``lang``, their former names, still read (existing input files).
+        source=record.get("outlet", record.get("source")),
         url=record.get("url"),
-        lang=record.get("lang"),
+        lang=record.get("language", record.get("lang")),
     )

@@ -42,7 +42,7 @@ def cluster_records(
 
     Args:
         records: dicts with ``id``, ``title``, ``text`` and optionally ``date``,
-            ``source``, ``url``, ``lang``.
+            ``outlet``, ``url``, ``language`` (or ``source``, ``lang``: their former names).
         settings: clustering options.
         progress: called as ``progress(placed, total)`` every 1,000 articles and at the end.
 
@@ -98,7 +98,8 @@ def cluster_jsonl(
 
     Args:
         path: one article per line: ``id``, ``title``, ``text`` and optionally
-            ``date``, ``source``, ``url``, ``lang`` (gold fields are never read).
+            ``date``, ``outlet``, ``url``, ``language`` (or ``source``, ``lang``: their
+            former names); gold fields are never read.
         settings: clustering options.
         progress: called as ``progress(placed, total)`` every 1,000 articles and at the end.
 
