@@ -207,6 +207,32 @@ def test_site_name_comes_from_og_site_name_not_the_host() -> None:
     assert (found.site, found.evidence["site_source"]) == ("Example News", "opengraph")
 
 
+@pytest.mark.parametrize(
+    ("og_site_name", "url"),
+    [
+        ("harbourtimes", "https://www.harbourtimes.com/a"),
+        ("harbour-times.co.uk", "https://www.harbour-times.co.uk/a"),
+    ],
+)
+def test_a_site_name_written_as_the_host_yields_to_the_publishers_name(
+    og_site_name: str, url: str
+) -> None:
+    head = f"<meta property='og:site_name' content='{og_site_name}'>" + json_ld(
+        headline="Harbour wall to be rebuilt",
+        publisher={"@type": "Organization", "name": "Harbour Times"},
+    )
+    found = extract_html(page(head), url)
+    assert (found.site, found.evidence["site_source"]) == ("Harbour Times", "json-ld")
+    # With nothing else stated, the host-like name is still the page's own statement.
+    alone = extract_html(page(f"<meta property='og:site_name' content='{og_site_name}'>"), url)
+    assert alone.site == og_site_name
+
+
+def test_a_url_is_not_a_site_name() -> None:
+    html = page("<meta name='application-name' content='https://www.harbourtimes.com'>")
+    assert extract_html(html, "https://www.harbourtimes.com/a").site is None
+
+
 def test_headline_drops_the_site_suffix() -> None:
     found = extract_html(page(), "https://news.example.com/a")
     assert found.title == "Harbour wall to be rebuilt"

@@ -70,7 +70,7 @@ def page_metadata(
     """
     found = read_structured(tree, url)
     metadata = PageMetadata(accessible_for_free=found.accessible_for_free)
-    site, site_source = _site(tree, found)
+    site, site_source = _site(found, url)
     metadata.site, metadata.evidence["site_source"] = site, site_source
     title, title_source = headline(
         tree, found.titles, site or _domain_label(url), feed.title if feed else None
@@ -426,21 +426,42 @@ def is_person_like(name: str) -> bool:
 # --- outlet and URL ------------------------------------------------------------
 
 
-def _site(tree: HtmlElement, found: Structured) -> tuple[str | None, str | None]:
-    """The outlet's name as the page states it (og:site_name, JSON-LD publisher, …)."""
+def _site(found: Structured, url: str | None) -> tuple[str | None, str | None]:
+    """The outlet's name as the page states it (JSON-LD publisher, og:site_name, …).
+
+    A name written as a host ("bild.de", "ottawacitizen" on ottawacitizen.com)
+    is a CMS default, not the outlet's display name: another source's name
+    ("BILD", "Ottawa Citizen") is taken before it, and it is kept only when
+    no source gives another (``recognise_outlet`` would fall back to the
+    domain anyway).
+    """
+    label = _domain_label(url)
+    host_like: tuple[str, str] | None = None
     for source in SITE_ORDER:
         for claim in found.sites:
             if claim.source == source:
                 name = clean_site(claim.value)
-                if name:
+                if name and _host_like(name, label):
+                    host_like = host_like or (name, source)
+                elif name:
                     return name, source
-    return None, None
+    return host_like or (None, None)
+
+
+def _host_like(name: str, label: str | None) -> bool:
+    """Whether a site name is a host name or the domain's label as a machine writes it."""
+    if re.fullmatch(r"[\w-]+(?:\.[\w-]+)+", name):
+        return True
+    bare = name.replace("-", "")
+    return bool(label) and name == name.lower() and bare == (label or "").replace("-", "")
 
 
 def clean_site(site: str | None) -> str | None:
-    """The site name, without a leading "@" and never a bare copyright notice."""
+    """The site name, without a leading "@"; never a bare copyright notice or a URL."""
     name = (site or "").strip().lstrip("@")
-    return None if not name or _COPYRIGHT_SITE.match(name) else name
+    if not name or _COPYRIGHT_SITE.match(name) or name.lower().startswith(("http:", "https:")):
+        return None
+    return name
 
 
 def _domain_label(url: str | None) -> str | None:
