@@ -305,6 +305,17 @@ def test_a_later_source_that_lists_every_author_and_more_completes_the_byline() 
     )
 
 
+def test_a_byline_naming_only_the_outlet_is_kept_when_nobody_else_is_named() -> None:
+    head = "<meta property='og:site_name' content='Harbour Times'>"
+    byline = "<div class='byline'>By <span class='author'>Harbour Times</span></div>"
+    found = extract_html(page(head, body_top=byline), "https://www.harbourtimes.com/a")
+    assert (found.author, found.evidence["author_source"]) == ("Harbour Times", "byline")
+    # A person named in structured data is the author, the outlet's byline is not.
+    named = head + json_ld(headline="Harbour wall to be rebuilt", author={"name": "Jane Doe"})
+    found = extract_html(page(named, body_top=byline), "https://www.harbourtimes.com/a")
+    assert found.author == "Jane Doe"
+
+
 @pytest.mark.parametrize(
     ("names", "expected"),
     [
@@ -321,6 +332,8 @@ def test_a_later_source_that_lists_every_author_and_more_completes_the_byline() 
         # desks and source labels are not people
         (["Nachrichten"], None),
         (["Quelle: sid; dpa"], "sid; dpa"),
+        # the ideographic comma lists names in Chinese and Japanese bylines
+        (["王小明、李华"], "王小明; 李华"),
     ],
 )
 def test_clean_authors(names: list[str], expected: str | None) -> None:

@@ -299,7 +299,10 @@ def _author(
 
     An author that is only the outlet itself ("n-tv NACHRICHTEN" on n-tv.de)
     names no writer: the next source is asked, and the outlet is kept only
-    when no source names anyone else.
+    when no source names anyone else (from structured data, else from the
+    byline): issue #14 drops desks and the outlet only "when a person is
+    named", and on half A of fundus-meta all 7 pages that name no person
+    give the outlet or agency as the author.
     """
     outlet_only: tuple[str, str] | None = None
     for source in AUTHOR_ORDER:
@@ -313,7 +316,10 @@ def _author(
     from trafilatura.metadata import extract_author
 
     byline = clean_authors([extract_author(tree) or ""], site)
-    if byline and not (site and _same_name(byline, site)):
+    if byline and site and _same_name(byline, site):
+        # A byline naming only the outlet stays when nobody else is named.
+        outlet_only = outlet_only or (byline, "byline")
+    elif byline:
         return byline, "byline"
     if feed_author:
         cleaned = clean_authors([feed_author], site)
@@ -349,6 +355,9 @@ def _same_name(first: str, second: str) -> bool:
     return fuzz.ratio(shorter, longer) >= 85 or longer.startswith(shorter)
 
 
+# Between names: ";", the ideographic comma of Chinese and Japanese lists ("、"),
+# "and" in the languages of the dev sets, "&".
+_NAME_SEPARATOR = re.compile(r"\s*[;、]\s*|\s+(?:and|und|et|y|e|og|och|en|i|и|és)\s+|\s+&\s+")
 # A comma list of short names ("Jörg Soldwisch, dpa", "A, B and C"), not "Doe, Jane".
 _NAME_LIST = re.compile(r"^[^,]{2,40}(?:,\s*[^,]{2,40})+$")
 
@@ -361,7 +370,7 @@ def clean_authors(names: list[str], site: str | None = None) -> str | None:
     """
     split: list[str] = []
     for name in names:
-        for part in re.split(r"\s*;\s*|\s+(?:and|und|et|y|e|og|och|en|i|и|és)\s+|\s+&\s+", name):
+        for part in _NAME_SEPARATOR.split(name):
             if _NAME_LIST.match(part) and all(len(p.split()) <= 4 for p in part.split(",")):
                 split += part.split(",")
             else:
