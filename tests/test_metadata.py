@@ -14,7 +14,7 @@ import pytest
 
 from newstrail.extract.article import extract_html
 from newstrail.extract.dates import dateparser_languages, parse_date
-from newstrail.extract.metadata import clean_authors, strip_site_suffix
+from newstrail.extract.metadata import clean_authors, credit_line_authors, strip_site_suffix
 from newstrail.extract.records import FeedEntry
 
 BODY = " ".join(
@@ -314,6 +314,25 @@ def test_a_byline_naming_only_the_outlet_is_kept_when_nobody_else_is_named() -> 
     named = head + json_ld(headline="Harbour wall to be rebuilt", author={"name": "Jane Doe"})
     found = extract_html(page(named, body_top=byline), "https://www.harbourtimes.com/a")
     assert found.author == "Jane Doe"
+
+
+def test_a_byline_keeps_the_case_the_page_writes_it_in() -> None:
+    # trafilatura title-cases names that start in lower case ("dpa" -> "Dpa").
+    byline = "<div class='byline'>By <span class='author'>dpa</span></div>"
+    found = extract_html(page(body_top=byline), "https://news.example.com/a")
+    assert (found.author, found.evidence["author_source"]) == ("dpa", "byline")
+
+
+def test_a_closing_credit_line_names_the_agency_when_nobody_else_is_named() -> None:
+    head = "<meta property='og:site_name' content='Harbour Times'>"
+    html = page(head).replace("</article>", "<p>Harbour Times / Coast Press Agency</p></article>")
+    found = extract_html(html, "https://www.harbourtimes.com/a")
+    assert (found.author, found.evidence["author_source"]) == ("Coast Press Agency", "credit-line")
+    # A named writer stays the author; a slash line not naming the outlet is no credit.
+    named = head + json_ld(headline="Harbour wall to be rebuilt", author={"name": "Jane Doe"})
+    html_named = page(named).replace("</article>", "<p>Harbour Times / Coast Press</p></article>")
+    assert extract_html(html_named, "https://www.harbourtimes.com/a").author == "Jane Doe"
+    assert credit_line_authors("Text.\nNorth / South", "Harbour Times") is None
 
 
 @pytest.mark.parametrize(
