@@ -13,8 +13,9 @@ import json
 import pytest
 
 from newstrail.extract.article import extract_html
+from newstrail.extract.authors import clean_authors, credit_line_authors
 from newstrail.extract.dates import dateparser_languages, parse_date
-from newstrail.extract.metadata import clean_authors, credit_line_authors, strip_site_suffix
+from newstrail.extract.metadata import strip_site_suffix
 from newstrail.extract.records import FeedEntry
 
 BODY = " ".join(

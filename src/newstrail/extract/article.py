@@ -21,9 +21,10 @@ from lxml import etree
 from lxml.etree import _Element
 from lxml.html import HtmlElement
 
+from newstrail.extract.authors import credit_line_authors
 from newstrail.extract.boilerplate import clean_text
 from newstrail.extract.language import article_language
-from newstrail.extract.metadata import credit_line_authors, page_metadata, strip_title_lines
+from newstrail.extract.metadata import page_metadata, strip_title_lines
 from newstrail.extract.records import (
     DEFAULT_MAX_PAGE_BYTES,
     EXTRACTOR_NAME,
