@@ -83,18 +83,19 @@ def as_written(byline: str, tree: HtmlElement) -> str:
     trafilatura title-cases a name that starts in lower case ("dpa" →
     "Dpa", "viktor hedlund" → "Viktor Hedlund": seen on 3 pages of half A
     of fundus-meta, where structured data, written as on the page, won).
-    A name the page writes only in lower case is given back that way.
+    A name the page writes in lower case is given back that way. The page's
+    text nodes are searched by XPath (in C): joining them in Python cost
+    2.6% of the extractor's time on the 187 body dev pages.
     """
-    names = byline.split("; ")
-    if not any(name[:1].isupper() and name == name.title() for name in names):
-        return byline
-    text = " ".join(tree.itertext())
     written = []
-    for name in names:
+    for name in byline.split("; "):
         lower = name.lower()
-        if name[:1].isupper() and name == name.title() and name not in text:
-            match = re.search(rf"(?<!\w){re.escape(lower)}(?!\w)", text)
-            name = match[0] if match else name
+        if name[:1].isupper() and name == name.title() and lower != name:
+            for node in tree.xpath("//text()[contains(., $lower)]", lower=lower):
+                match = re.search(rf"(?<!\w){re.escape(lower)}(?!\w)", str(node))
+                if match:
+                    name = match[0]
+                    break
         written.append(name)
     return "; ".join(written)
 
