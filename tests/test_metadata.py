@@ -322,6 +322,11 @@ def test_a_byline_keeps_the_case_the_page_writes_it_in() -> None:
     byline = "<div class='byline'>By <span class='author'>dpa</span></div>"
     found = extract_html(page(body_top=byline), "https://news.example.com/a")
     assert (found.author, found.evidence["author_source"]) == ("dpa", "byline")
+    # A name the page writes capitalised stays so, whatever lower-case copies a script holds.
+    byline = "<div class='byline'>By <span class='author'>Jane Doe</span></div>"
+    script = "<script>var slug = 'jane doe';</script>"
+    found = extract_html(page(script, body_top=byline), "https://news.example.com/a")
+    assert found.author == "Jane Doe"
 
 
 def test_a_closing_credit_line_names_the_agency_when_nobody_else_is_named() -> None:
