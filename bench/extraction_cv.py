@@ -36,8 +36,9 @@ from bench._common import BenchRun, fold_of
 from bench.extraction import _normalised, load_set, trafilatura_metadata
 from newstrail.extract import dates, metadata
 from newstrail.extract.article import extract_html
+from newstrail.extract.authors import clean_authors
 from newstrail.extract.dates import claim_date
-from newstrail.extract.metadata import clean_authors, strip_site_suffix
+from newstrail.extract.metadata import strip_site_suffix
 from newstrail.extract.outlets import registered_domain
 from newstrail.extract.structured import read_structured
 

@@ -13,8 +13,9 @@ import json
 import pytest
 
 from newstrail.extract.article import extract_html
+from newstrail.extract.authors import clean_authors, credit_line_authors
 from newstrail.extract.dates import dateparser_languages, parse_date
-from newstrail.extract.metadata import clean_authors, strip_site_suffix
+from newstrail.extract.metadata import strip_site_suffix
 from newstrail.extract.records import FeedEntry
 
 BODY = " ".join(
@@ -207,6 +208,32 @@ def test_site_name_comes_from_og_site_name_not_the_host() -> None:
     assert (found.site, found.evidence["site_source"]) == ("Example News", "opengraph")
 
 
+@pytest.mark.parametrize(
+    ("og_site_name", "url"),
+    [
+        ("harbourtimes", "https://www.harbourtimes.com/a"),
+        ("harbour-times.co.uk", "https://www.harbour-times.co.uk/a"),
+    ],
+)
+def test_a_site_name_written_as_the_host_yields_to_the_publishers_name(
+    og_site_name: str, url: str
+) -> None:
+    head = f"<meta property='og:site_name' content='{og_site_name}'>" + json_ld(
+        headline="Harbour wall to be rebuilt",
+        publisher={"@type": "Organization", "name": "Harbour Times"},
+    )
+    found = extract_html(page(head), url)
+    assert (found.site, found.evidence["site_source"]) == ("Harbour Times", "json-ld")
+    # With nothing else stated, the host-like name is still the page's own statement.
+    alone = extract_html(page(f"<meta property='og:site_name' content='{og_site_name}'>"), url)
+    assert alone.site == og_site_name
+
+
+def test_a_url_is_not_a_site_name() -> None:
+    html = page("<meta name='application-name' content='https://www.harbourtimes.com'>")
+    assert extract_html(html, "https://www.harbourtimes.com/a").site is None
+
+
 def test_headline_drops_the_site_suffix() -> None:
     found = extract_html(page(), "https://news.example.com/a")
     assert found.title == "Harbour wall to be rebuilt"
@@ -279,6 +306,41 @@ def test_a_later_source_that_lists_every_author_and_more_completes_the_byline() 
     )
 
 
+def test_a_byline_naming_only_the_outlet_is_kept_when_nobody_else_is_named() -> None:
+    head = "<meta property='og:site_name' content='Harbour Times'>"
+    byline = "<div class='byline'>By <span class='author'>Harbour Times</span></div>"
+    found = extract_html(page(head, body_top=byline), "https://www.harbourtimes.com/a")
+    assert (found.author, found.evidence["author_source"]) == ("Harbour Times", "byline")
+    # A person named in structured data is the author, the outlet's byline is not.
+    named = head + json_ld(headline="Harbour wall to be rebuilt", author={"name": "Jane Doe"})
+    found = extract_html(page(named, body_top=byline), "https://www.harbourtimes.com/a")
+    assert found.author == "Jane Doe"
+
+
+def test_a_byline_keeps_the_case_the_page_writes_it_in() -> None:
+    # trafilatura title-cases names that start in lower case ("dpa" -> "Dpa").
+    byline = "<div class='byline'>By <span class='author'>dpa</span></div>"
+    found = extract_html(page(body_top=byline), "https://news.example.com/a")
+    assert (found.author, found.evidence["author_source"]) == ("dpa", "byline")
+    # A name the page writes capitalised stays so, whatever lower-case copies a script holds.
+    byline = "<div class='byline'>By <span class='author'>Jane Doe</span></div>"
+    script = "<script>var slug = 'jane doe';</script>"
+    found = extract_html(page(script, body_top=byline), "https://news.example.com/a")
+    assert found.author == "Jane Doe"
+
+
+def test_a_closing_credit_line_names_the_agency_when_nobody_else_is_named() -> None:
+    head = "<meta property='og:site_name' content='Harbour Times'>"
+    html = page(head).replace("</article>", "<p>Harbour Times / Coast Press Agency</p></article>")
+    found = extract_html(html, "https://www.harbourtimes.com/a")
+    assert (found.author, found.evidence["author_source"]) == ("Coast Press Agency", "credit-line")
+    # A named writer stays the author; a slash line not naming the outlet is no credit.
+    named = head + json_ld(headline="Harbour wall to be rebuilt", author={"name": "Jane Doe"})
+    html_named = page(named).replace("</article>", "<p>Harbour Times / Coast Press</p></article>")
+    assert extract_html(html_named, "https://www.harbourtimes.com/a").author == "Jane Doe"
+    assert credit_line_authors("Text.\nNorth / South", "Harbour Times") is None
+
+
 @pytest.mark.parametrize(
     ("names", "expected"),
     [
@@ -295,6 +357,8 @@ def test_a_later_source_that_lists_every_author_and_more_completes_the_byline() 
         # desks and source labels are not people
         (["Nachrichten"], None),
         (["Quelle: sid; dpa"], "sid; dpa"),
+        # the ideographic comma lists names in Chinese and Japanese bylines
+        (["王小明、李华"], "王小明; 李华"),
     ],
 )
 def test_clean_authors(names: list[str], expected: str | None) -> None:

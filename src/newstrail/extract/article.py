@@ -21,6 +21,7 @@ from lxml import etree
 from lxml.etree import _Element
 from lxml.html import HtmlElement
 
+from newstrail.extract.authors import credit_line_authors
 from newstrail.extract.boilerplate import clean_text
 from newstrail.extract.language import article_language
 from newstrail.extract.metadata import page_metadata, strip_title_lines
@@ -90,6 +91,11 @@ def extract_html(
     text = clean_text(strip_title_lines(body, title), verbatim=code_lines)
     language, language_source = article_language(tree, structured.languages, title or "", text)
     evidence: dict[str, object] = dict(metadata.evidence)
+    author = metadata.author
+    if author is None:
+        author = credit_line_authors(text, metadata.site)
+        if author:
+            evidence["author_source"] = "credit-line"
     if language_source:
         evidence["language_source"] = language_source
     if metadata.modified:
@@ -98,7 +104,7 @@ def extract_html(
         evidence["accessible_for_free"] = metadata.accessible_for_free
     return Extracted(
         title=title,
-        author=metadata.author,
+        author=author,
         date=metadata.date,
         site=metadata.site,
         text=text,

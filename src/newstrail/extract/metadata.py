@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from lxml.html import HtmlElement
 from rapidfuzz import fuzz
 
+from newstrail.extract.authors import as_written, clean_authors, fuller_list, same_name, words_key
 from newstrail.extract.dates import publication_date, structured_date
 from newstrail.extract.language import page_languages
 from newstrail.extract.outlets import registered_domain
@@ -70,7 +71,7 @@ def page_metadata(
     """
     found = read_structured(tree, url)
     metadata = PageMetadata(accessible_for_free=found.accessible_for_free)
-    site, site_source = _site(tree, found)
+    site, site_source = _site(found, url)
     metadata.site, metadata.evidence["site_source"] = site, site_source
     title, title_source = headline(
         tree, found.titles, site or _domain_label(url), feed.title if feed else None
@@ -129,8 +130,8 @@ def headline(
     page_title = " ".join(title_element.text_content().split()) if title_element is not None else ""
     if page_title:
         for heading in headings:
-            key = heading_key(heading)
-            if key and (key == heading_key(page_title) or key in heading_key(page_title)):
+            key = words_key(heading)
+            if key and (key == words_key(page_title) or key in words_key(page_title)):
                 return heading, "h1"
         stripped = strip_site_suffix(page_title, site)
         if stripped != page_title or not headings:
@@ -156,13 +157,13 @@ def _displayed_headline(
     """
     if len(stated) < 2:
         return None
-    first_key = heading_key(stated[0][0])
+    first_key = words_key(stated[0][0])
     for heading in headings:
-        key = heading_key(heading)
+        key = words_key(heading)
         if not key or key == first_key or key not in first_key:
             continue
         for value, source in stated[1:]:
-            if heading_key(value) == key:
+            if words_key(value) == key:
                 return value, source
     return None
 
@@ -172,7 +173,7 @@ def strip_site_suffix(title: str, site: str | None) -> str:
     parts = _TITLE_SEPARATOR.split(title)
     if len(parts) < 2:
         return title
-    site_key = heading_key(site or "")
+    site_key = words_key(site or "")
     kept = list(parts)
     # The last part names the site when it matches the site's name, or is short
     # and the rest is a headline ("… - Güncel haberler", "…-정치ㅣ한국일보").
@@ -190,7 +191,7 @@ def strip_site_suffix(title: str, site: str | None) -> str:
 
 def _names_site(part: str, site_key: str, strict: bool = False) -> bool:
     """Whether one part of a title is the site's name (or, at the end, a site-like tag)."""
-    key = heading_key(part)
+    key = words_key(part)
     if not key:
         return True
     if site_key and (fuzz.ratio(key, site_key) >= 80 or key in site_key or site_key in key):
@@ -220,7 +221,7 @@ def strip_title_lines(body: str, title: str | None) -> str:
 
 def same_heading(line: str, title: str) -> bool:
     """Whether a line is the headline, allowing a site suffix or a shortened form."""
-    line_key, title_key = heading_key(line), heading_key(title)
+    line_key, title_key = words_key(line), words_key(title)
     if not line_key:
         return False
     if fuzz.ratio(line_key, title_key) >= 90:
@@ -229,67 +230,7 @@ def same_heading(line: str, title: str) -> bool:
     return len(shorter) >= 0.6 * len(longer) and shorter in longer
 
 
-def heading_key(text: str) -> str:
-    """Lower-cased words only, for comparing headings."""
-    return " ".join(re.findall(r"\w+", text.lower()))
-
-
 # --- authors ---------------------------------------------------------------------
-
-# Words that trail a name when a byline block is flattened: "Jeff Foust Monday",
-# "Detroit News wire services Published", "Tom Gillespie News reporter".
-_AUTHOR_TAIL = re.compile(
-    r"(?:\s+(?:published|updated|posted|on|at|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
-    r"|january|february|march|april|may|june|july|august|september|october|november|december"
-    r"|\d[\d:,./-]*))+$"
-    r"|\s+(?:\S+\s+)?(?:staff|reporter|correspondent|editor|writer|contributor|columnist)s?$",
-    re.IGNORECASE,
-)
-# Korean, Japanese and Chinese bylines put the role after the name: "신현주 기자".
-_ROLE_SUFFIX = re.compile(r"\s*(?:기자|특파원|記者|记者|特派員)$")
-_BY_PREFIX = re.compile(
-    r"^(?:(?:by|von|por|par|di|door|af|av|z|от|著)\s*:?\s+|(?:quelle|source|fuente)\s*:?\s+)",
-    re.IGNORECASE,
-)
-# Interface text that byline widgets put where a name goes. Not names of people.
-_NOT_A_NAME = frozenset(
-    {
-        "username",
-        "user",
-        "admin",
-        "administrator",
-        "follow",
-        "share",
-        "subscribe",
-        "author",
-        "authors",
-        "anonymous",
-        "guest",
-        "unknown",
-        "editor",
-        "staff",
-        "redaktion",
-        "email",
-        "e-mail",
-        "facebook",
-        "twitter",
-        "linkedin",
-        "whatsapp",
-        "print",
-        "more",
-        "none",
-        "null",
-        # Desks, not people ("Nachrichten" as the author of a Wochenblatt story).
-        "news",
-        "nachrichten",
-        "newsroom",
-        "noticias",
-        "redacción",
-        "rédaction",
-        "redazione",
-    }
-)
-_COPYRIGHT_SITE = re.compile(r"^(?:copyright|©|\(c\))\s*[\d\s-]*$", re.IGNORECASE)
 
 
 def _author(
@@ -299,21 +240,27 @@ def _author(
 
     An author that is only the outlet itself ("n-tv NACHRICHTEN" on n-tv.de)
     names no writer: the next source is asked, and the outlet is kept only
-    when no source names anyone else.
+    when no source names anyone else (from structured data, else from the
+    byline): issue #14 drops desks and the outlet only "when a person is
+    named", and on half A of fundus-meta all 7 pages that name no person
+    give the outlet or agency as the author.
     """
     outlet_only: tuple[str, str] | None = None
     for source in AUTHOR_ORDER:
         for names, claimed in found.authors:
             if claimed == source:
                 cleaned = clean_authors(names, site)
-                if cleaned and site and _same_name(cleaned, site):
+                if cleaned and site and same_name(cleaned, site):
                     outlet_only = outlet_only or (cleaned, source)
                 elif cleaned:
-                    return _fuller_list(cleaned, source, found, site)
+                    return fuller_list(cleaned, source, found, site)
     from trafilatura.metadata import extract_author
 
-    byline = clean_authors([extract_author(tree) or ""], site)
-    if byline and not (site and _same_name(byline, site)):
+    byline = clean_authors([as_written(extract_author(tree) or "", tree)], site)
+    if byline and site and same_name(byline, site):
+        # A byline naming only the outlet stays when nobody else is named.
+        outlet_only = outlet_only or (byline, "byline")
+    elif byline:
         return byline, "byline"
     if feed_author:
         cleaned = clean_authors([feed_author], site)
@@ -322,125 +269,47 @@ def _author(
     return outlet_only or (None, None)
 
 
-def _fuller_list(cleaned: str, source: str, found: Structured, site: str | None) -> tuple[str, str]:
-    """The authors, or a later source's list that names them all and more.
-
-    JSON-LD names "MM-Redaktion" where the ``article:author`` tags name
-    "Deutsche Presse-Agentur" and "MM-Redaktion": a CMS filling one schema
-    field keeps the first or last author only. A list that contains every
-    name of the chosen one is the same byline, complete.
-    """
-    chosen = set(cleaned.split("; "))
-    for names, other in found.authors:
-        if other == source:
-            continue
-        longer = clean_authors(names, site)
-        if longer and chosen < set(longer.split("; ")):
-            return longer, other
-    return cleaned, source
-
-
-def _same_name(first: str, second: str) -> bool:
-    """Whether two names are the same up to case, punctuation and a domain ending."""
-    keys = [heading_key(re.sub(r"\.(?:com|de|no|fr|net|org)\b.*$", "", n)) for n in (first, second)]
-    if not keys[0] or not keys[1]:
-        return False
-    shorter, longer = sorted(keys, key=len)
-    return fuzz.ratio(shorter, longer) >= 85 or longer.startswith(shorter)
-
-
-# A comma list of short names ("Jörg Soldwisch, dpa", "A, B and C"), not "Doe, Jane".
-_NAME_LIST = re.compile(r"^[^,]{2,40}(?:,\s*[^,]{2,40})+$")
-
-
-def clean_authors(names: list[str], site: str | None = None) -> str | None:
-    """Author names "; "-joined: "By", roles and interface text dropped, lists split.
-
-    When people are named, an entry that is the outlet itself is dropped
-    ("한국일보; 신현주 기자" → "신현주").
-    """
-    split: list[str] = []
-    for name in names:
-        for part in re.split(r"\s*;\s*|\s+(?:and|und|et|y|e|og|och|en|i|и|és)\s+|\s+&\s+", name):
-            if _NAME_LIST.match(part) and all(len(p.split()) <= 4 for p in part.split(",")):
-                split += part.split(",")
-            else:
-                split.append(_without_role(part))
-    cleaned = clean_author("; ".join(part.strip() for part in split if part.strip()))
-    if cleaned and site and ";" in cleaned:
-        people = [n for n in cleaned.split("; ") if not _same_name(n, site)]
-        cleaned = "; ".join(people) or cleaned
-    return cleaned
-
-
-def _without_role(entry: str) -> str:
-    """ "Jane Doe, professor of law at the University of X, example.com" → "Jane Doe".
-
-    A byline that reads name, then a description of the writer: the first
-    comma part is kept when it reads as a name (two to four capitalised
-    words) and a later part is too long to be one (LRT's opinion pages).
-    """
-    parts = [p.strip() for p in entry.split(",")]
-    if len(parts) < 2 or all(len(p.split()) <= 4 for p in parts):
-        return entry
-    words = parts[0].split()
-    if 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words):
-        return parts[0]
-    return entry
-
-
-def clean_author(author: str | None) -> str | None:
-    """Authors "; "-joined, with trailing dateline and job-title words removed."""
-    if not author:
-        return None
-    names: list[str] = []
-    for part in author.split(";"):
-        name = _ROLE_SUFFIX.sub("", _BY_PREFIX.sub("", part.strip())).strip(" ,|-·")
-        if not is_person_like(name):
-            continue
-        trimmed = _AUTHOR_TAIL.sub("", f" {name}").strip(" ,|-")
-        if not trimmed:
-            continue  # only a date or a job title
-        if len(trimmed.split()) >= 2 or len(name.split()) == 1:
-            name = trimmed
-        if name not in names:
-            names.append(name)
-    return "; ".join(names) or None
-
-
-def is_person_like(name: str) -> bool:
-    """Whether a byline entry could name a writer (not "Username", a URL or an e-mail address)."""
-    bare = name.strip(" .:@").lower()
-    if not bare or bare in _NOT_A_NAME or len(bare) > 80:
-        return False
-    if "@" in bare or bare.startswith(("http", "www.")) or "/" in bare:
-        return False
-    tokens = bare.split()
-    if len(tokens) == 1 and re.search(r"\w_\w", bare):
-        return False  # a user handle ("jane_doe"), not a name
-    if len(tokens) > 1 and all(len(token) == 1 for token in tokens):
-        return False  # initials of a widget's placeholder ("D E")
-    return any(character.isalpha() for character in bare)
-
-
 # --- outlet and URL ------------------------------------------------------------
 
+_COPYRIGHT_SITE = re.compile(r"^(?:copyright|©|\(c\))\s*[\d\s-]*$", re.IGNORECASE)
 
-def _site(tree: HtmlElement, found: Structured) -> tuple[str | None, str | None]:
-    """The outlet's name as the page states it (og:site_name, JSON-LD publisher, …)."""
+
+def _site(found: Structured, url: str | None) -> tuple[str | None, str | None]:
+    """The outlet's name as the page states it (og:site_name, JSON-LD publisher, …).
+
+    A name written as a host ("bild.de", "ottawacitizen" on ottawacitizen.com)
+    is a CMS default, not the outlet's display name: another source's name
+    ("BILD", "Ottawa Citizen") is taken before it, and it is kept only when
+    no source gives another (``recognise_outlet`` would fall back to the
+    domain anyway).
+    """
+    label = _domain_label(url)
+    host_like: tuple[str, str] | None = None
     for source in SITE_ORDER:
         for claim in found.sites:
             if claim.source == source:
                 name = clean_site(claim.value)
-                if name:
+                if name and _host_like(name, label):
+                    host_like = host_like or (name, source)
+                elif name:
                     return name, source
-    return None, None
+    return host_like or (None, None)
+
+
+def _host_like(name: str, label: str | None) -> bool:
+    """Whether a site name is a host name or the domain's label as a machine writes it."""
+    if re.fullmatch(r"[\w-]+(?:\.[\w-]+)+", name):
+        return True
+    bare = name.replace("-", "")
+    return bool(label) and name == name.lower() and bare == (label or "").replace("-", "")
 
 
 def clean_site(site: str | None) -> str | None:
-    """The site name, without a leading "@" and never a bare copyright notice."""
+    """The site name, without a leading "@"; never a bare copyright notice or a URL."""
     name = (site or "").strip().lstrip("@")
-    return None if not name or _COPYRIGHT_SITE.match(name) else name
+    if not name or _COPYRIGHT_SITE.match(name) or name.lower().startswith(("http:", "https:")):
+        return None
+    return name
 
 
 def _domain_label(url: str | None) -> str | None:

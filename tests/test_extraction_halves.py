@@ -1,0 +1,26 @@
+"""The half-split bench: publishers sharing a domain stay together, the split never moves."""
+
+from __future__ import annotations
+
+from bench.extraction_halves import half_of, units
+
+
+def test_publishers_sharing_a_registered_domain_are_one_unit() -> None:
+    truth = {
+        "a": {"publisher": "NewsEN", "url": "https://www.news.example.com/en/1"},
+        "b": {"publisher": "NewsFR", "url": "https://fr.news.example.com/2"},
+        "c": {"publisher": "NewsFR", "url": "https://other.example.org/3"},
+        "d": {"publisher": "Daily", "url": "https://daily.example.net/4"},
+    }
+    unit = units("fundus-meta", truth)
+    # NewsFR reaches other.example.org too: all three pages are one unit, named by NewsEN.
+    assert unit == {"a": "NewsEN", "b": "NewsEN", "c": "NewsEN", "d": "Daily"}
+    assert units("htmldate-bbaw", {"x": {"url": "https://www.blog.example.de/p"}}) == {
+        "x": "example.de"
+    }
+
+
+def test_half_of_is_pinned_so_the_held_out_half_never_moves() -> None:
+    # SHA-256 of "half:" + unit, even -> A: a change here would leak read pages into B.
+    halves = {name: half_of(name) for name in ("NewsEN", "Daily", "example.de", "x", "y", "z")}
+    assert halves == {"NewsEN": "B", "Daily": "B", "example.de": "A", "x": "A", "y": "B", "z": "B"}
