@@ -114,8 +114,8 @@ def show(obj: Context, article: str, as_json: bool) -> None:
         return
     a = detail.article
     console.print(f"[bold]{a.title or '(no title)'}[/bold]", highlight=False)
-    date_source = detail.evidence.get("date_source")
-    published = f"{a.published} ({date_source})" if a.published and date_source else a.published
+    how = detail.evidence.get("published_source")
+    published = f"{a.published} ({how})" if a.published and how else a.published
     console.print(
         f"{a.outlet or 'unknown source'} · published {published or 'unknown'} · {a.url}",
         markup=False,

@@ -358,14 +358,23 @@ class SourceReport(Model):
     silent_edits: dict[str, Any]
 
 
-class SearchFilters(Strict):
-    """The filters a search was run with, as given."""
+class FacetValue(Strict):
+    """One value a filter can take and how many rows (or hits) have it: browse's and search's."""
 
-    outlet: str | None = Field(description="An outlet's name or source id.")
-    story: int | None
-    from_: str | None = Field(alias="from")
-    to: str | None
-    kind: str | None
+    value: str | int | None = Field(
+        description="An outlet, language, state or month (text), a story id (a number), or null."
+    )
+    count: int
+
+
+class SearchFilters(Strict):
+    """The filters a search was run with, named and typed as ``ArticleFilters`` names them."""
+
+    outlets: list[str] = Field(description="The outlet (a name or source id); at most one.")
+    published_from: date | None = Field(description="Published (or first seen) on or after.")
+    published_to: date | None = Field(description="Published (or first seen) on or before.")
+    story_id: int | None
+    kind: str | None = Field(description="article | quote | null for both")
 
 
 class SearchHit(Strict):
@@ -384,13 +393,6 @@ class SearchHit(Strict):
     highlights: list[str]
 
 
-class Facet(Strict):
-    """One value of a facet and how many hits have it."""
-
-    value: str | int | None
-    count: int
-
-
 class Search(Strict):
     """A page of search hits, their total and facets by outlet, story and month."""
 
@@ -404,7 +406,9 @@ class Search(Strict):
         description="More matches than were counted: hit_count and facets are of the best-ranked."
     )
     hits: list[SearchHit]
-    facets: dict[str, list[Facet]]
+    facets: dict[str, list[FacetValue]] = Field(
+        description="By outlet (name), story (id) and month (YYYY-MM); null when a hit has none."
+    )
     notes: list[str]
 
 
@@ -456,13 +460,6 @@ class StoryRow(Strict):
     article_ids: list[int] = Field(
         description="Articles by publication date (first seen when undated), as on the story page."
     )
-
-
-class FacetValue(Strict):
-    """One value a filter can take, with how many rows it would leave."""
-
-    value: str
-    count: int
 
 
 class ArticleFilters(Strict):
