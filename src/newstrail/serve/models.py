@@ -258,6 +258,16 @@ class Exclusive(Strict):
     facts: list[Fact]
 
 
+class StoryMove(Strict):
+    """An article that joined or left the story, and why."""
+
+    article_id: int
+    from_story_id: int | None
+    to_story_id: int | None = Field(description="null when the article left every story.")
+    reason: str = Field(description="placed | merge | split | rewritten | rebuild")
+    moved_at: AwareDatetime
+
+
 class Story(Model):
     """One story across outlets with what was computed about it.
 
@@ -283,7 +293,7 @@ class Story(Model):
     passages: list[Passage]
     exclusive: dict[str, Exclusive] = Field(description="Keyed by article id.")
     discrepancies: list[Discrepancy]
-    moves: list[dict[str, Any]]
+    moves: list[StoryMove]
 
 
 class DiffSide(Strict):
@@ -341,11 +351,32 @@ class Sources(Strict):
     feeds: list[Feed]
 
 
+class OutletEdits(Strict):
+    """One outlet's record of published edits (``serve/silent_edits.py``)."""
+
+    source_id: int
+    outlet: str
+    edit_count: int
+    edited_article_count: int
+    substantive_count: int
+    factual_count: int = Field(description="Edits that changed a number, quote, name or headline.")
+    stylistic_count: int
+    noticed_count: int = Field(description="Factual edits carrying a correction/update notice.")
+    silent_count: int = Field(description="Factual edits without one.")
+    silent_share: float | None
+    facts: dict[str, int] = Field(description="Factual edits by what they changed.")
+    actions: dict[str, int] = Field(description="NewsEdits sentence actions.")
+    articles: dict[str, list[dict[str, Any]]] | None = Field(
+        default=None, description="The articles behind each figure (on a source's page)."
+    )
+    entries: list[dict[str, Any]] | None = None
+
+
 class SourceEdits(Strict):
     """The silent-edit record: outlets ranked."""
 
     rank_min_factual: int
-    outlets: list[dict[str, Any]]
+    outlets: list[OutletEdits]
 
 
 class SourceReport(Model):
@@ -355,7 +386,7 @@ class SourceReport(Model):
 
     recent_changes: list[Change]
     extraction: dict[str, Any]
-    silent_edits: dict[str, Any]
+    silent_edits: OutletEdits
 
 
 class FacetValue(Strict):
