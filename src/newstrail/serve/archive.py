@@ -33,7 +33,7 @@ class VersionSummary:
     captured_at: datetime
     title: str | None
     text_sha256: str
-    words: int
+    word_count: int
     origin: str
     same_as_id: int | None
     # Why a version is held back or template-only (versions/verification.py).
@@ -210,7 +210,7 @@ def get_article(store: Store, id_or_url: str | int) -> ArticleDetail:
             captured_at=v.captured_at,
             title=v.title,
             text_sha256=v.text_sha256,
-            words=len(v.text.split()),
+            word_count=len(v.text.split()),
             origin=v.origin,
             same_as_id=v.same_as_id,
             note=(v.verification or {}).get("reason") if v.kind not in VISIBLE_KINDS else None,

@@ -68,7 +68,7 @@ class Version(Strict):
     captured_at: AwareDatetime
     title: str | None
     text_sha256: str
-    words: int
+    word_count: int
     origin: str
     same_as_id: int | None
     note: str | None = Field(description="Why a version is held back, if it is.")
@@ -318,8 +318,8 @@ class Diff(Model):
     title_changed: bool
     description: str
     substantive: bool
-    words_added: int
-    words_removed: int
+    added_word_count: int
+    removed_word_count: int
     operations: list[dict[str, Any]]
 
 
