@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -156,7 +157,7 @@ async def test_story_analyses_name_the_outlet_as_the_rest_of_the_api(
     assert story["quotes"][0]["variants"][0]["outlet"]
     models.Story.model_validate(story)
     searched = (await client.get("/search.json?q=minister&source=Wire+Daily")).json()
-    assert searched["filters"]["outlet"] == "Wire Daily"  # the former parameter name still works
+    assert searched["filters"]["outlets"] == ["Wire Daily"]  # the former parameter name still works
     assert {hit["outlet"] for hit in searched["hits"]} == {"Wire Daily"}
     outlet = (await client.get("/search.json?q=minister&outlet=Wire+Daily")).json()
     assert outlet["hit_count"] == searched["hit_count"] > 0
@@ -256,6 +257,8 @@ def test_the_same_record_has_the_same_fields_everywhere(tmp_path: Any) -> None:
             exported_stories,
             quotes,
             found,
+            filtered_search,
+            filtered_articles,
         ) = _web_json(
             opened,
             "/articles.json?per_page=200",
@@ -266,6 +269,8 @@ def test_the_same_record_has_the_same_fields_everywhere(tmp_path: Any) -> None:
             "/export/stories.jsonl",
             "/export/quotes.jsonl",
             "/search.json?q=minister",
+            f"/search.json?q=minister&outlet=Wire+Daily&from=2024-01-01&to=2024-12-31&story={archive.story_id}",
+            f"/articles.json?outlet=Wire+Daily&from=2024-01-01&to=2024-12-31&story={archive.story_id}",
         )
     runner = CliRunner()
 
@@ -310,3 +315,41 @@ def test_the_same_record_has_the_same_fields_everywhere(tmp_path: Any) -> None:
     assert cli_json("stories", "--json", "--sort", "first_seen_at") == cli_json(
         "stories", "--json", "--sort", "first_seen"
     )
+    # A search echoes its filters under browse's names and types, and the
+    # facets of both are one model.
+    searched, browsed = filtered_search["filters"], filtered_articles["filters"]
+    assert set(searched) - {"kind"} <= set(browsed)
+    assert {key: browsed[key] for key in set(searched) - {"kind"}} == {
+        "outlets": ["Wire Daily"],
+        "published_from": "2024-01-01",
+        "published_to": "2024-12-31",
+        "story_id": archive.story_id,
+    }
+    assert {key: searched[key] for key in browsed.keys() & searched.keys()} == {
+        key: browsed[key] for key in browsed.keys() & searched.keys()
+    }
+    assert filtered_search["facets"]["outlet"] and filtered_articles["outlets"]
+    for facet in (*filtered_search["facets"]["outlet"], *filtered_articles["outlets"]):
+        models.FacetValue.model_validate(facet)
+    assert {f["value"] for f in filtered_search["facets"]["outlet"]} <= {
+        f["value"] for f in filtered_articles["outlets"]
+    }
+
+    # `extract --json` names an article's fields as the article JSON does, its
+    # evidence too; so does `show --json`.
+    page = Path(__file__).parent / "data" / "extract" / "article.html"
+    (extracted,) = cli_json("extract", str(page), "--json")
+    imported = runner.invoke(cli, ["--db", str(db), "import", str(page)])
+    assert imported.exit_code == 0, imported.output
+    with Store(db) as opened:
+        (listed,) = _web_json(opened, "/articles.json?per_page=200&sort=-first_seen_at")
+        (article_id,) = [a["id"] for a in listed["articles"] if a["url"] == extracted["url"]]
+        (article,) = _web_json(opened, f"/articles/{article_id}.json")
+    assert not {"author", "date", "site"} & set(extracted)
+    assert not {"author_source", "date_source", "site_source"} & set(extracted["evidence"])
+    shared = {"title", "byline", "published", "site_name", "language", "url", "evidence"}
+    assert shared <= set(extracted) & set(article)
+    assert {key: extracted[key] for key in shared} == {key: article[key] for key in shared}
+    assert {"byline_source", "published_source"} <= set(article["evidence"])
+    assert cli_json("show", str(article_id), "--json")[0]["evidence"] == article["evidence"]
+    models.ArticleDetail.model_validate(article)

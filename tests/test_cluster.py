@@ -205,6 +205,13 @@ def test_cluster_records_ignores_gold_fields(shared_data: Path) -> None:
     ]
     expected = list(cluster_records(stripped))
     assert list(cluster_records(records)) == expected
+    # The fields under the names the rest of newstrail gives them cluster the same.
+    renamed = [
+        {"id": r["id"], "title": r["title"], "text": r["text"], "url": r["url"]}
+        | {"published": r["date"], "outlet": r["source"], "language": r["lang"]}
+        for r in stripped
+    ]
+    assert list(cluster_records(renamed)) == expected
     assert list(cluster_records(scrambled)) == expected
     assert [article_id for article_id, _ in expected] == [r["id"] for r in records]
     assert len({story for _, story in expected}) > 2

@@ -117,7 +117,7 @@ def test_cli_formats_mark_changes_without_colour(tmp_path: Path) -> None:
     )
     code, out, _ = run("--db", str(db), "diff", str(article), "--format", "json")
     (payload,) = json_lines(out)
-    assert payload["words_added"] == found.words_added and json.dumps(payload)
+    assert payload["added_word_count"] == found.words_added and json.dumps(payload)
     code, _, err = run("--db", str(db), "diff", str(article), "--png", str(tmp_path / "d.png"))
     assert code == 0 and "wrote" in err
     with Image.open(tmp_path / "d.png") as written:

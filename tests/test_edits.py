@@ -283,6 +283,8 @@ def test_compare_json_shape() -> None:
     )
     data = json.loads(json.dumps(result.to_json()))
     assert set(data) >= {"changed", "trivial", "title_changed", "edits", "stats", "significance"}
+    # The publication date is `published`, as in the article JSON.
+    assert {"byline_changed", "published_changed"} <= set(data) and "date_changed" not in data
     assert data["changed"] is True and data["trivial"] is False and data["title_changed"] is False
     assert data["significance"] in ("trivial", "minor", "substantive")
     assert all(set(edit) == {"type", "old", "new"} for edit in data["edits"])

@@ -101,8 +101,8 @@ def test_feed_date_dates_a_page_whose_only_year_is_a_copyright_line(
     assert stored_entry["title"] == "Harbour wall to be rebuilt"
     assert published == "2026-11-23"  # not 2026-01-01 from "(c) Example News 2026"
     detail = get_article(store, article_id).to_json()
-    assert detail["evidence"]["date_source"] == "feed"
-    assert detail["evidence"]["site_source"] == "opengraph"
+    assert detail["evidence"]["published_source"] == "feed"  # the article JSON's names
+    assert detail["evidence"]["site_name_source"] == "opengraph"
     assert detail["language"] == "en"
     # A second pass sees the same page: the feed entry is weighed again, so nothing changed.
     asyncio.run(Watcher(store, SETTINGS, analyse=False).run_once())

@@ -134,20 +134,28 @@ def test_jsonl_lines_and_bad_lines(store: Store, tmp_path: Path) -> None:
 
 
 def test_jsonl_and_manifests_name_the_outlet_outlet_or_source(store: Store, tmp_path: Path) -> None:
-    # ``outlet`` and ``language`` as in every output; ``source`` and ``lang``,
-    # their former names, still read, and the same record under either name
-    # is the same capture (nothing new stored on re-import).
+    # ``outlet``, ``language`` and ``published`` as in every output; ``source``,
+    # ``lang`` and ``date``, their former names, still read, and the same record
+    # under either name is the same capture (nothing new stored on re-import).
     old = {"url": "https://x.example/a", "text": "Alpha text. " * 20, "source": "Old Name"}
-    old["lang"] = "en"
+    old["lang"], old["date"] = "en", "2021-01-02"
     new = {"url": "https://x.example/b", "text": "Beta text. " * 20, "outlet": "New Name"}
-    new["language"] = "en"
+    new["language"], new["published"] = "en", "2021-01-03"
     (tmp_path / "lines.jsonl").write_text(json.dumps(old) + "\n" + json.dumps(new) + "\n")
     folder = tmp_path / "files"
     folder.mkdir()
     (folder / "c.txt").write_text("Gamma text is here. " * 20)
     (folder / "manifest.json").write_text(
         json.dumps(
-            {"files": {"c.txt": {"outlet": "Manifest Outlet", "url": "https://m.example/c"}}}
+            {
+                "files": {
+                    "c.txt": {
+                        "outlet": "Manifest Outlet",
+                        "url": "https://m.example/c",
+                        "published": "2021-01-04",
+                    }
+                }
+            }
         )
     )
     report = import_paths(store, [tmp_path / "lines.jsonl", folder], Settings())
@@ -158,8 +166,14 @@ def test_jsonl_and_manifests_name_the_outlet_outlet_or_source(store: Store, tmp_
         "https://x.example/b": "New Name",
         "https://m.example/c": "Manifest Outlet",
     }
-    renamed = {**old, "outlet": old["source"], "language": "en"}
-    del renamed["source"], renamed["lang"]
+    published = {a.url: a.published for a in list_articles(store)}
+    assert published == {
+        "https://x.example/a": "2021-01-02",
+        "https://x.example/b": "2021-01-03",
+        "https://m.example/c": "2021-01-04",
+    }
+    renamed = {**old, "outlet": old["source"], "language": "en", "published": old["date"]}
+    del renamed["source"], renamed["lang"], renamed["date"]
     (tmp_path / "again.jsonl").write_text(json.dumps(renamed) + "\n")
     again = import_paths(store, [tmp_path / "again.jsonl"], Settings())
     assert again.new_articles == 0 and again.new_versions == 0

@@ -170,6 +170,7 @@ def test_opml_onboarding_then_a_substantive_edit_reaches_webhook_and_mail(
     assert alert["old_version"]["number"] == 2 and alert["new_version"]["number"] == 3
     assert alert["new_version"]["captured_at"].endswith("+00:00")
     assert alert["headline"]["old"] != alert["headline"]["new"]
+    assert alert["omitted_change_count"] == 0 and "changes_omitted" not in alert  # <thing>_count
     assert alert["links"]["diff"].startswith("https://newstrail.desk.example/articles/")
 
     assert len(box.messages) == 2

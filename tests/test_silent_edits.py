@@ -87,17 +87,22 @@ def test_the_record_counts_factual_edits_and_notices_with_the_articles_behind(
     ids = seed(store)
     records = {r.name: r for r in outlet_records(store)}
     courier, gazette = records["The Courier"].to_json(), records["The Gazette"].to_json()
-    assert (courier["edits"], courier["factual"], courier["silent"], courier["noticed"]) == (
+    counts = ("edit_count", "factual_count", "silent_count", "noticed_count")
+    assert tuple(courier[key] for key in counts) == (
         3,
         2,
         2,
         0,
     )
-    assert courier["stylistic"] == 1 and courier["facts"] == {"number": 1, "quote": 1}
+    assert courier["stylistic_count"] == 1 and courier["facts"] == {"number": 1, "quote": 1}
     assert courier["actions"]["edit"] == 3
     assert {ref["article_id"] for ref in courier["articles"]["silent"]} == {ids["courier-1"]}
     assert [ref["article_id"] for ref in courier["articles"]["stylistic"]] == [ids["courier-2"]]
-    assert (gazette["factual"], gazette["noticed"], gazette["silent"]) == (1, 1, 0)
+    assert (gazette["factual_count"], gazette["noticed_count"], gazette["silent_count"]) == (
+        1,
+        1,
+        0,
+    )
     assert gazette["articles"]["noticed"][0]["article_id"] == ids["gazette"]
     assert gazette["actions"]["addition"] == 1
     assert outlet_records(store, records["The Gazette"].source_id)[0].name == "The Gazette"
@@ -121,12 +126,12 @@ async def test_ranking_page_source_page_and_their_twins(
 ) -> None:
     seed(store)
     ranking = (await client.get("/sources/edits.json")).json()
-    assert [o["name"] for o in ranking["outlets"]] == ["The Courier", "The Gazette"]
+    assert [o["outlet"] for o in ranking["outlets"]] == ["The Courier", "The Gazette"]
     page = await client.get("/sources/edits")
     assert page.status_code == 200 and "Silent edits by outlet" in page.text
     courier = ranking["outlets"][0]["source_id"]
     source = (await client.get(f"/sources/{courier}.json")).json()
-    assert source["silent_edits"]["silent"] == 2
+    assert source["silent_edits"]["silent_count"] == 2
     assert source["extraction"]["state"] == "ok"
     with store.write() as connection:  # two degraded captures of two articles flag the outlet
         for article in (1, 2):
@@ -146,7 +151,7 @@ def test_sources_report_command(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--db", db, "sources", "report", "--json"])
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines() if line.strip()]
-    assert [line["name"] for line in lines] == ["The Courier", "The Gazette"]
+    assert [line["outlet"] for line in lines] == ["The Courier", "The Gazette"]
     table = CliRunner().invoke(cli, ["--db", db, "sources", "report"])
     assert table.exit_code == 0 and "The Courier" in table.output
 

@@ -27,6 +27,7 @@ from warcio.warcwriter import WARCWriter
 from newstrail.cli.main import cli
 from newstrail.jobs.pipeline import import_all, refresh_stories, stale_stories
 from newstrail.jobs.watch import Watcher
+from newstrail.serve.models import StoryMove
 from newstrail.serve.stories import get_story
 from newstrail.settings import Settings
 from newstrail.store import schema
@@ -508,7 +509,8 @@ def _assert_moved_to_fire(store: Store, court: int, fire: int) -> None:
         members = {a["id"] for a in story["articles"]}
         assert {int(s["article_id"]) for s in story["summary"]} <= members
     (move,) = [m for m in fire_story["moves"] if m["reason"] == "rewritten"]
-    assert (move["from_story"], move["to_story"]) == (court, fire)
+    assert (move["from_story_id"], move["to_story_id"]) == (court, fire)
+    StoryMove.model_validate(move)  # named as the rest of the API: <thing>_id, <event>_at
     assert move in court_story["moves"]
 
 

@@ -115,7 +115,7 @@ async def test_diff_marks_deletions_and_insertions_side_by_side(
     assert "<ins>" in new and "212" in new and "<del>" not in new
     data = (await client.get(f"/articles/{archive.edited_article}/diff.json?from=1&to=3")).json()
     assert data["title_changed"] is True
-    assert data["words_added"] > 0 and data["words_removed"] > 0
+    assert data["added_word_count"] > 0 and data["removed_word_count"] > 0
     assert data["from"]["number"] == 1 and data["to"]["number"] == 3
 
 

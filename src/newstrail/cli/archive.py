@@ -114,8 +114,8 @@ def show(obj: Context, article: str, as_json: bool) -> None:
         return
     a = detail.article
     console.print(f"[bold]{a.title or '(no title)'}[/bold]", highlight=False)
-    date_source = detail.evidence.get("date_source")
-    published = f"{a.published} ({date_source})" if a.published and date_source else a.published
+    how = detail.evidence.get("published_source")
+    published = f"{a.published} ({how})" if a.published and how else a.published
     console.print(
         f"{a.outlet or 'unknown source'} · published {published or 'unknown'} · {a.url}",
         markup=False,
@@ -132,7 +132,7 @@ def show(obj: Context, article: str, as_json: bool) -> None:
             str(version.number),
             version.captured_at.strftime("%Y-%m-%d %H:%M"),
             version.kind,
-            str(version.words),
+            str(version.word_count),
             version.title or "",
         )
     console.print(table)
@@ -242,7 +242,7 @@ def versions(obj: Context, article: str, as_json: bool, show_all: bool) -> None:
             str(row["number"]),
             str(row["captured_at"])[:16].replace("T", " "),
             row["kind"],
-            str(row["words"]),
+            str(row["word_count"]),
             f"{row['share_changed']:.0%}" if row.get("share_changed") is not None else "",
             row.get("description") or "",
         )

@@ -104,9 +104,11 @@ def extract(
     Example: newstrail extract page.html.gz --url https://example.com/a --json
     """
     from newstrail.extract.files import extract_files
+    from newstrail.serve.vocabulary import extraction_json
 
     failed = 0
-    for result in extract_files(list(pages), url=url, jobs=jobs or obj.settings.workers):
+    for extracted in extract_files(list(pages), url=url, jobs=jobs or obj.settings.workers):
+        result = extraction_json(extracted)  # the article JSON's names (byline, published, …)
         if "error" in result:
             failed += 1
             errors.print(
@@ -119,9 +121,8 @@ def extract(
         else:
             console.rule(str(result["path"]))
             console.print(f"[bold]{result.get('title') or '(no title)'}[/bold]")
-            console.print(
-                "  ".join(str(result.get(key) or "") for key in ("author", "date", "site")),
-            )
+            metadata = (result.get(key) for key in ("byline", "published", "site_name"))
+            console.print("  ".join(str(value or "") for value in metadata))
             console.print(str(result.get("text", "")), markup=False, highlight=False)
     if failed == len(pages):
         sys.exit(ExitStatus.FAILED)

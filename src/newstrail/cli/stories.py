@@ -123,8 +123,9 @@ def story(obj: Context, story_id: int, as_json: bool) -> None:
 def cluster(input_path: Path, output_path: Path) -> None:
     """Cluster a JSON Lines stream of articles into stories (no store involved).
 
-    Input lines have id, title, text and optionally date, source, url, lang;
-    output lines are {"id": ..., "story": ...}.
+    Input lines have id, title, text and optionally published, outlet, url,
+    language (date, source and lang, their former names, still work); output
+    lines are {"id": ..., "story": ...}.
 
     Example: newstrail cluster --input articles.jsonl --output stories.jsonl
     """

@@ -7,8 +7,8 @@ capture is written in its own transaction, so an interrupted import leaves only
 whole captures behind, and re-importing the same content stores nothing new.
 
 A folder may carry a ``manifest.json`` that gives, per file name, metadata the
-files themselves lack: ``{"files": {"a.txt": {"outlet": "WION", "url": "…", "date": "…"}}}``
-(``source``, the former name of ``outlet``, is read too).
+files themselves lack: ``{"files": {"a.txt": {"outlet": "WION", "url": "…", "published": "…"}}}``
+(``source`` and ``date``, the former names of ``outlet`` and ``published``, are read too).
 """
 
 from __future__ import annotations
@@ -176,6 +176,12 @@ def _outlet(hints: dict[str, Any]) -> str | None:
     return str(named) if named else None
 
 
+def _published(hints: dict[str, Any]) -> str | None:
+    """The publication date a manifest gives: ``published``, or ``date`` (its former name)."""
+    given = hints.get("published") or hints.get("date")
+    return str(given) if given else None
+
+
 def captures_from_file(path: Path, hints: dict[str, Any], settings: Settings) -> Iterator[Capture]:
     """The captures one file holds; raises ImportFailure naming the file and the reason."""
     name = path.name.lower()
@@ -213,7 +219,7 @@ def _capture_from_html(path: Path, data: bytes, hints: dict[str, Any]) -> Captur
     )
     return Capture(
         url=url,
-        extracted=_with_date(extracted, hints.get("date")),
+        extracted=_with_date(extracted, _published(hints)),
         origin="import:html",
         captured_at=_captured_at(hints),
         raw=data,
@@ -235,7 +241,7 @@ def _captures_from_text(path: Path, data: bytes, hints: dict[str, Any]) -> Itera
     outlet = recognise_outlet(hints.get("url"), text, _outlet(hints))
     yield Capture(
         url=url,
-        extracted=_with_date(extracted, hints.get("date")),
+        extracted=_with_date(extracted, _published(hints)),
         origin="import:text",
         captured_at=_captured_at(hints),
         raw=data,
@@ -273,7 +279,7 @@ def _captures_from_newssniffer(
         extracted = Extracted(
             title=title,
             author=None,
-            date=hints.get("date"),
+            date=_published(hints),
             site=None,
             text=body,
             url=page.url,
@@ -307,10 +313,16 @@ class JsonlRecord(BaseModel):
     title: str | None = Field(default=None, max_length=2000)
     text: str | None = None
     html: str | None = None
-    date: str | None = Field(default=None, max_length=64)
-    # ``outlet`` and ``language`` as everywhere else; ``source`` and ``lang``,
-    # their former names, are read too (files people already have). The raw
-    # capture keeps the former names, so re-importing such a file stores nothing new.
+    # ``published``, ``outlet`` and ``language`` as everywhere else; ``date``,
+    # ``source`` and ``lang``, their former names, are read too (files people
+    # already have). The raw capture keeps the former names, so re-importing
+    # such a file stores nothing new.
+    published: str | None = Field(
+        default=None,
+        max_length=64,
+        validation_alias=AliasChoices("published", "date"),
+        serialization_alias="date",
+    )
     outlet: str | None = Field(
         default=None,
         max_length=200,
@@ -336,7 +348,7 @@ def _schema_problem(error: ValidationError) -> str:
 
 
 def _captures_from_jsonl(path: Path, settings: Settings) -> Iterator[Capture]:
-    """One capture per line: ``url``, ``title``, ``text``, ``date``, ``outlet``, ``html``.
+    """One capture per line: ``url``, ``title``, ``text``, ``published``, ``outlet``, ``html``.
 
     Each line is checked against ``JsonlRecord``; a bad line is counted and
     named (file, line, field) in one ImportFailure at the end, after the good
@@ -410,7 +422,7 @@ def _capture_from_record(record: JsonlRecord, settings: Settings) -> Capture:
             extractor=f"{EXTRACTOR_NAME}/{EXTRACTOR_VERSION}",
         )
         origin, content_type = "import:jsonl", "application/json"
-    extracted = _with_date(extracted, record.date)
+    extracted = _with_date(extracted, record.published)
     outlet = recognise_outlet(url, extracted.text, record.outlet, extracted.site)
     return Capture(
         truncated=None if html or precut.reason is None else _cut_reason(text, settings),

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from newstrail.errors import NotFound
+from newstrail.serve.vocabulary import public_evidence
 from newstrail.store import schema
 from newstrail.store.database import Store
 from newstrail.versions.kinds import HELD_KINDS, VISIBLE_KINDS
@@ -32,7 +33,7 @@ class VersionSummary:
     captured_at: datetime
     title: str | None
     text_sha256: str
-    words: int
+    word_count: int
     origin: str
     same_as_id: int | None
     # Why a version is held back or template-only (versions/verification.py).
@@ -67,7 +68,7 @@ class ArticleDetail:
     extractor: str | None
     next_check_at: datetime | None
     versions: list[VersionSummary] = field(default_factory=list)
-    # Which evidence gave each field of the current version (date_source, ...).
+    # Which evidence gave each field of the current version (published_source, ...).
     evidence: dict[str, Any] = field(default_factory=dict)
     # free | restricted | teaser (what the latest capture's page says about access).
     access: str = "free"
@@ -209,7 +210,7 @@ def get_article(store: Store, id_or_url: str | int) -> ArticleDetail:
             captured_at=v.captured_at,
             title=v.title,
             text_sha256=v.text_sha256,
-            words=len(v.text.split()),
+            word_count=len(v.text.split()),
             origin=v.origin,
             same_as_id=v.same_as_id,
             note=(v.verification or {}).get("reason") if v.kind not in VISIBLE_KINDS else None,
@@ -226,7 +227,7 @@ def get_article(store: Store, id_or_url: str | int) -> ArticleDetail:
         byline=current.byline if current else None,
         site_name=current.site_name if current else None,
         text=current.text if current else "",
-        evidence=dict(current.evidence or {}) if current else {},
+        evidence=public_evidence(current.evidence or {}) if current else {},
         extractor=extra.extractor,
         next_check_at=extra.next_check_at,
         versions=versions,

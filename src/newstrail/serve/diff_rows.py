@@ -107,8 +107,8 @@ class VersionDiff:
             "from": version(self.old),
             "to": version(self.new),
             "title_changed": self.headline.kind != "equal",
-            "words_added": self.words_added,
-            "words_removed": self.words_removed,
+            "added_word_count": self.words_added,
+            "removed_word_count": self.words_removed,
             "paragraphs": [
                 {
                     "kind": row.kind,

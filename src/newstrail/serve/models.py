@@ -68,7 +68,7 @@ class Version(Strict):
     captured_at: AwareDatetime
     title: str | None
     text_sha256: str
-    words: int
+    word_count: int
     origin: str
     same_as_id: int | None
     note: str | None = Field(description="Why a version is held back, if it is.")
@@ -258,6 +258,16 @@ class Exclusive(Strict):
     facts: list[Fact]
 
 
+class StoryMove(Strict):
+    """An article that joined or left the story, and why."""
+
+    article_id: int
+    from_story_id: int | None
+    to_story_id: int | None = Field(description="null when the article left every story.")
+    reason: str = Field(description="placed | merge | split | rewritten | rebuild")
+    moved_at: AwareDatetime
+
+
 class Story(Model):
     """One story across outlets with what was computed about it.
 
@@ -283,7 +293,7 @@ class Story(Model):
     passages: list[Passage]
     exclusive: dict[str, Exclusive] = Field(description="Keyed by article id.")
     discrepancies: list[Discrepancy]
-    moves: list[dict[str, Any]]
+    moves: list[StoryMove]
 
 
 class DiffSide(Strict):
@@ -308,8 +318,8 @@ class Diff(Model):
     title_changed: bool
     description: str
     substantive: bool
-    words_added: int
-    words_removed: int
+    added_word_count: int
+    removed_word_count: int
     operations: list[dict[str, Any]]
 
 
@@ -341,11 +351,32 @@ class Sources(Strict):
     feeds: list[Feed]
 
 
+class OutletEdits(Strict):
+    """One outlet's record of published edits (``serve/silent_edits.py``)."""
+
+    source_id: int
+    outlet: str
+    edit_count: int
+    edited_article_count: int
+    substantive_count: int
+    factual_count: int = Field(description="Edits that changed a number, quote, name or headline.")
+    stylistic_count: int
+    noticed_count: int = Field(description="Factual edits carrying a correction/update notice.")
+    silent_count: int = Field(description="Factual edits without one.")
+    silent_share: float | None
+    facts: dict[str, int] = Field(description="Factual edits by what they changed.")
+    actions: dict[str, int] = Field(description="NewsEdits sentence actions.")
+    articles: dict[str, list[dict[str, Any]]] | None = Field(
+        default=None, description="The articles behind each figure (on a source's page)."
+    )
+    entries: list[dict[str, Any]] | None = None
+
+
 class SourceEdits(Strict):
     """The silent-edit record: outlets ranked."""
 
     rank_min_factual: int
-    outlets: list[dict[str, Any]]
+    outlets: list[OutletEdits]
 
 
 class SourceReport(Model):
@@ -355,17 +386,26 @@ class SourceReport(Model):
 
     recent_changes: list[Change]
     extraction: dict[str, Any]
-    silent_edits: dict[str, Any]
+    silent_edits: OutletEdits
+
+
+class FacetValue(Strict):
+    """One value a filter can take and how many rows (or hits) have it: browse's and search's."""
+
+    value: str | int | None = Field(
+        description="An outlet, language, state or month (text), a story id (a number), or null."
+    )
+    count: int
 
 
 class SearchFilters(Strict):
-    """The filters a search was run with, as given."""
+    """The filters a search was run with, named and typed as ``ArticleFilters`` names them."""
 
-    outlet: str | None = Field(description="An outlet's name or source id.")
-    story: int | None
-    from_: str | None = Field(alias="from")
-    to: str | None
-    kind: str | None
+    outlets: list[str] = Field(description="The outlet (a name or source id); at most one.")
+    published_from: date | None = Field(description="Published (or first seen) on or after.")
+    published_to: date | None = Field(description="Published (or first seen) on or before.")
+    story_id: int | None
+    kind: str | None = Field(description="article | quote | null for both")
 
 
 class SearchHit(Strict):
@@ -384,13 +424,6 @@ class SearchHit(Strict):
     highlights: list[str]
 
 
-class Facet(Strict):
-    """One value of a facet and how many hits have it."""
-
-    value: str | int | None
-    count: int
-
-
 class Search(Strict):
     """A page of search hits, their total and facets by outlet, story and month."""
 
@@ -404,7 +437,9 @@ class Search(Strict):
         description="More matches than were counted: hit_count and facets are of the best-ranked."
     )
     hits: list[SearchHit]
-    facets: dict[str, list[Facet]]
+    facets: dict[str, list[FacetValue]] = Field(
+        description="By outlet (name), story (id) and month (YYYY-MM); null when a hit has none."
+    )
     notes: list[str]
 
 
@@ -456,13 +491,6 @@ class StoryRow(Strict):
     article_ids: list[int] = Field(
         description="Articles by publication date (first seen when undated), as on the story page."
     )
-
-
-class FacetValue(Strict):
-    """One value a filter can take, with how many rows it would leave."""
-
-    value: str
-    count: int
 
 
 class ArticleFilters(Strict):

@@ -133,14 +133,15 @@ class OutletRecord:
             actions.update(entry.actions)
         data: dict[str, Any] = {
             "source_id": self.source_id,
-            "name": self.name,
-            "edits": len(self.entries),
-            "articles_edited": len({e.article_id for e in self.entries}),
-            "substantive": len(self.substantive),
-            "factual": len(self.factual),
-            "stylistic": len(self.entries) - len(self.factual),
-            "noticed": len(self.noticed),
-            "silent": len(self.silent),
+            # ``outlet`` and ``<thing>_count``, as the rest of the API says them.
+            "outlet": self.name,
+            "edit_count": len(self.entries),
+            "edited_article_count": len({e.article_id for e in self.entries}),
+            "substantive_count": len(self.substantive),
+            "factual_count": len(self.factual),
+            "stylistic_count": len(self.entries) - len(self.factual),
+            "noticed_count": len(self.noticed),
+            "silent_count": len(self.silent),
             "silent_share": None if self.silent_share is None else round(self.silent_share, 3),
             "facts": dict(sorted(facts.items())),
             "actions": {

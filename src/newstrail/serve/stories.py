@@ -154,10 +154,10 @@ def get_story(store: Store, story_id: int) -> StoryDetail:
         moves=[
             {
                 "article_id": m.article_id,
-                "from_story": m.from_story,
-                "to_story": m.to_story,
+                "from_story_id": m.from_story,
+                "to_story_id": m.to_story,
                 "reason": m.reason,
-                "at": m.at.isoformat(),
+                "moved_at": m.at.isoformat(),
             }
             for m in moves
         ],

@@ -208,7 +208,7 @@ def version_rows(store: Store, article: str, include_trivial: bool = False) -> l
             "kind": row.kind,
             "same_as_id": row.same_as_id,
             "title": row.title,
-            "words": len(row.text.split()),
+            "word_count": len(row.text.split()),
             "share_changed": None,
             "description": None,
         }

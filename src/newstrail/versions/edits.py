@@ -163,7 +163,8 @@ class Comparison:
             "trivial": self.trivial,
             "title_changed": self.title_changed,
             "byline_changed": self.byline_changed,
-            "date_changed": self.date_changed,
+            # ``published``, as the article JSON names the publication date.
+            "published_changed": self.date_changed,
             "edits": [edit.to_json() for edit in self.edits],
             "stats": dict(self.stats),
             "significance": self.significance,

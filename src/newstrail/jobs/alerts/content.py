@@ -78,8 +78,8 @@ class AlertContent:
                 lines.append("")
             for change in p["changes"]:
                 lines.append(f"{_MARKS[change['kind']]} {_text_words(change)}")
-            if p["changes_omitted"]:
-                lines.append(f"… and {p['changes_omitted']} more changed sentences")
+            if p["omitted_change_count"]:
+                lines.append(f"… and {p['omitted_change_count']} more changed sentences")
         lines += ["", "— newstrail"]
         return "\n".join(lines) + "\n"
 
@@ -116,8 +116,8 @@ class AlertContent:
             for change in p["changes"]:
                 parts.append(f"<li>{e(change['kind'])}: {_html_words(change)}</li>")
             parts.append("</ul>")
-            if p["changes_omitted"]:
-                parts.append(f"<p>… and {p['changes_omitted']} more changed sentences</p>")
+            if p["omitted_change_count"]:
+                parts.append(f"<p>… and {p['omitted_change_count']} more changed sentences</p>")
         parts.append("<p>— newstrail</p></body></html>")
         return "".join(parts)
 
@@ -250,7 +250,7 @@ def alert_content(
         "summary": "new article",
         "headline": None,
         "changes": [],
-        "changes_omitted": 0,
+        "omitted_change_count": 0,
         "links": {},
     }
     if base:
@@ -273,7 +273,7 @@ def alert_content(
         if comparison.title_changed
         else None,
         changes=changes[:MAX_CHANGES],
-        changes_omitted=max(0, len(changes) - MAX_CHANGES),
+        omitted_change_count=max(0, len(changes) - MAX_CHANGES),
     )
     if base:
         payload["links"]["diff"] = (

@@ -241,17 +241,19 @@ def router() -> APIRouter:
         )
         data = {
             "q": q,
+            # Named and typed as /articles.json's filters (a list of outlets, dates).
             "filters": {
-                "outlet": outlet,
-                "story": story,
-                "from": date_from,
-                "to": date_to,
-                "kind": kind,
+                "outlets": [outlet] if outlet else [],
+                "published_from": filters.date_from,
+                "published_to": filters.date_to,
+                "story_id": story,
+                "kind": filters.kind,
             },
             "page": page,
             "per_page": SEARCH_PAGE_SIZE,  # as /articles.json and /stories.json say it
             **results.to_json(),
         }
-        return View("search.html", data, {"hits": results.hits})
+        query = {"from": date_from or "", "to": date_to or ""}  # as typed, for the form
+        return View("search.html", data, {"hits": results.hits, "query": query})
 
     return pages

@@ -200,8 +200,14 @@ class ClustererSnapshot:
     recent_starts: list[float]
 
 
+def record_date(record: dict[str, Any]) -> datetime | None:
+    """A record's publication date: ``published``, or ``date`` (its former name)."""
+    given = record.get("published")
+    return parse_date(record.get("date") if given in (None, "") else given)
+
+
 def parse_date(value: object) -> datetime | None:
-    """A record's ``date`` (ISO string, date or datetime) as a datetime, else None."""
+    """A date (ISO string, date or datetime) as a datetime, else None."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -229,9 +235,10 @@ def article_from_record(record: dict[str, Any], body_chars: int) -> ClusterArtic
         id=str(record["id"]),
         title=str(record.get("title") or ""),
         text=str(record.get("text") or "")[:body_chars],
-        date=parse_date(record.get("date")),
-        # ``outlet`` and ``language`` as in the rest of newstrail; ``source``
-        # and ``lang``, their former names, still read (existing input files).
+        date=record_date(record),
+        # ``published``, ``outlet`` and ``language`` as in the rest of newstrail;
+        # ``date``, ``source`` and ``lang``, their former names, still read
+        # (existing input files).
         source=record.get("outlet", record.get("source")),
         url=record.get("url"),
         lang=record.get("language", record.get("lang")),

@@ -23,7 +23,7 @@ from newstrail.stories.clustering.records import (
     ClusterSettings,
     arrival_key,
     article_from_record,
-    parse_date,
+    record_date,
 )
 
 
@@ -121,7 +121,7 @@ def cluster_jsonl(
                 record = _record(line, f"{path}: line {number}")
                 offsets.append(offset)
                 ids.append(str(record["id"]))
-                arrival_keys.append(arrival_key(parse_date(record.get("date"))))
+                arrival_keys.append(arrival_key(record_date(record)))
             offset += len(line)
     arrival = sorted(range(len(ids)), key=arrival_keys.__getitem__)
     del arrival_keys
