@@ -90,6 +90,19 @@ def test_word_piece_alignment_scores_paraphrases_above_unrelated_sentences() -> 
 
 
 @needs_model
+def test_alignment_precision_and_recall_say_which_side_carries_more() -> None:
+    # The short sentence is all in the long one; the long one's extra clause is not in it.
+    short = "The minister resigned on Friday."
+    long = "The minister resigned on Friday, and the opposition called for an early election."
+    corpus = [short, long, UNRELATED]
+    precision, recall = semantic.paired_precision_recall([short, long], [long, short], corpus)
+    assert precision[0] > recall[0] and recall[1] > precision[1]
+    assert np.allclose(precision[::-1], recall, atol=1e-5)  # swapping the sides swaps them
+    f1 = semantic.paired_alignment([short], [long], corpus)
+    assert np.allclose(f1, 2 * precision[0] * recall[0] / (precision[0] + recall[0]))
+
+
+@needs_model
 def test_support_with_the_model_is_the_alignment_moved_onto_the_threshold() -> None:
     sentences = [CLAIM, PARAPHRASE, UNRELATED]
     alignment = semantic.alignment_matrix(sentences, sentences, corpus=sentences)

@@ -224,17 +224,26 @@ def paired_alignment(
     left: Sequence[str], right: Sequence[str], corpus: Sequence[str] | None = None
 ) -> NDArray[np.float64]:
     """:func:`alignment_matrix` of ``left[i]`` with ``right[i]``, each pair aligned (no cut)."""
+    precision, recall = paired_precision_recall(left, right, corpus)
+    scores = 2 * precision * recall / np.maximum(precision + recall, 1e-9)
+    return np.clip(scores, 0.0, 1.0)
+
+
+def paired_precision_recall(
+    left: Sequence[str], right: Sequence[str], corpus: Sequence[str] | None = None
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The two sides of :func:`paired_alignment`: how much of ``left[i]`` finds a
+    match in ``right[i]`` (precision) and of ``right[i]`` in ``left[i]`` (recall)."""
     if not left:
-        return np.zeros(0)
+        return np.zeros(0), np.zeros(0)
     rows, columns = encodings(left), encodings(right)
     reference = encodings(corpus) if corpus is not None else [*rows, *columns]
     idf = _idf(reference)
     unseen = math.log(len(reference) + 1)
-    scores = np.zeros(len(rows))
+    precision, recall = np.zeros(len(rows)), np.zeros(len(rows))
     for index, (first, second) in enumerate(zip(rows, columns, strict=True)):
         similarity = first.tokens @ second.tokens.T
         first_weights, second_weights = _weights(first, idf, unseen), _weights(second, idf, unseen)
-        precision = first_weights @ similarity.max(axis=1) / first_weights.sum()
-        recall = second_weights @ similarity.max(axis=0) / second_weights.sum()
-        scores[index] = 2 * precision * recall / max(precision + recall, 1e-9)
-    return np.clip(scores, 0.0, 1.0)
+        precision[index] = first_weights @ similarity.max(axis=1) / first_weights.sum()
+        recall[index] = second_weights @ similarity.max(axis=0) / second_weights.sum()
+    return precision, recall
