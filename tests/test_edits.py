@@ -63,7 +63,7 @@ def test_reworded_sentence_is_a_minor_change() -> None:
     assert result.types() == {"sentence_edited"}
     assert result.changed and not result.trivial
     assert result.significance == "minor"
-    assert result.stats["words_inserted"] == 2 and result.stats["words_deleted"] == 2
+    assert result.stats["added_word_count"] == 2 and result.stats["removed_word_count"] == 2
 
 
 def test_sentence_moved() -> None:
@@ -291,7 +291,7 @@ def test_compare_json_shape() -> None:
     stats = data["stats"]
     assert stats["sentence_added"] == 1 and stats["number_changed"] == 1
     assert 0 < stats["share_changed"] < 0.1
-    assert stats["words_old"] == len(STORY.replace(" - ", " ").split())  # a dash is no word
+    assert stats["old_word_count"] == len(STORY.replace(" - ", " ").split())  # a dash is no word
 
 
 def test_describe_counts_in_a_fixed_order() -> None:

@@ -17,6 +17,7 @@ from newstrail.errors import NotFound
 from newstrail.serve.vocabulary import public_evidence
 from newstrail.store import schema
 from newstrail.store.database import Store
+from newstrail.text.sentences import count_words
 from newstrail.versions.kinds import HELD_KINDS, VISIBLE_KINDS
 
 RETIRED_NOTE = "last changed over {days} days ago and won't be checked again"
@@ -210,7 +211,7 @@ def get_article(store: Store, id_or_url: str | int) -> ArticleDetail:
             captured_at=v.captured_at,
             title=v.title,
             text_sha256=v.text_sha256,
-            word_count=len(v.text.split()),
+            word_count=count_words(v.text),
             origin=v.origin,
             same_as_id=v.same_as_id,
             note=(v.verification or {}).get("reason") if v.kind not in VISIBLE_KINDS else None,

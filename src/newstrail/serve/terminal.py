@@ -19,6 +19,7 @@ from newstrail.serve.archive import resolve_article_id
 from newstrail.store import schema
 from newstrail.store.database import Store
 from newstrail.text.counts import counted
+from newstrail.text.sentences import count_words
 from newstrail.versions.diff import ArticleDiff, Position, SentenceOp, VersionText
 
 if TYPE_CHECKING:
@@ -208,7 +209,7 @@ def version_rows(store: Store, article: str, include_trivial: bool = False) -> l
             "kind": row.kind,
             "same_as_id": row.same_as_id,
             "title": row.title,
-            "word_count": len(row.text.split()),
+            "word_count": count_words(row.text),
             "share_changed": None,
             "description": None,
         }

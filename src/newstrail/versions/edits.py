@@ -394,14 +394,14 @@ def compare_versions(old: VersionText, new: VersionText) -> Comparison:
     deleted_words, inserted_words = _changed_words(visible)
     share = (deleted_words + inserted_words) / max(words_old + words_new, 1)
     stats: dict[str, int | float] = {
-        "words_old": words_old,
-        "words_new": words_new,
-        "sentences_old": sum(len(p) for p in diff.old_paragraphs),
-        "sentences_new": sum(len(p) for p in diff.new_paragraphs),
-        "words_deleted": deleted_words,
-        "words_inserted": inserted_words,
+        "old_word_count": words_old,
+        "new_word_count": words_new,
+        "old_sentence_count": sum(len(p) for p in diff.old_paragraphs),
+        "new_sentence_count": sum(len(p) for p in diff.new_paragraphs),
+        "removed_word_count": deleted_words,
+        "added_word_count": inserted_words,
         "share_changed": round(share, 4),
-        "template_changes": len(furniture),
+        "template_change_count": len(furniture),
         **{edit_type: counts[edit_type] for edit_type in EDIT_PHRASES if counts[edit_type]},
     }
     changed = any(edit.type != "date_changed" for edit in edits)
