@@ -66,12 +66,14 @@ def test_finds_quotes_with_their_speaker(store: Store, archive: Archive) -> None
 def test_filters_by_source_story_and_date(store: Store, archive: Archive) -> None:
     everything = {h.article_id for h in search(store, "minister", SearchFilters(kind="article"))}
     assert everything == {archive.edited_article, archive.other_article, archive.xss_article}
-    by_source = search(store, "minister", SearchFilters(source="Wire Daily", kind="article"))
+    by_source = search(store, "minister", SearchFilters(outlets=("Wire Daily",), kind="article"))
     assert {h.article_id for h in by_source} == {archive.edited_article}
     by_id = search(
-        store, "minister", SearchFilters(source=str(archive.other_source_id), kind="article")
+        store, "minister", SearchFilters(outlets=(str(archive.other_source_id),), kind="article")
     )
     assert {h.article_id for h in by_id} == {archive.other_article, archive.xss_article}
+    either = SearchFilters(outlets=("Wire Daily", str(archive.other_source_id)), kind="article")
+    assert {h.article_id for h in search(store, "minister", either)} == everything
     by_date = search(store, "minister", SearchFilters(date_from=date(2024, 3, 2), kind="article"))
     assert {h.article_id for h in by_date} == {archive.other_article}
     before = search(store, "minister", SearchFilters(date_to=date(2024, 3, 1), kind="article"))
@@ -303,7 +305,7 @@ def test_counts_facets_and_highlights(store: Store) -> None:
     # Counted from the page itself when it holds every hit: the same as counted in SQL.
     whole = find(store, "road OR bridge", limit=50)
     assert (whole.total, whole.facets) == (results.total, results.facets)
-    only = find(store, "road OR bridge", SearchFilters(source="Outlet 1"))
+    only = find(store, "road OR bridge", SearchFilters(outlets=("Outlet 1",)))
     assert only.total == 2 and {h.outlet for h in only.hits} == {"Outlet 1"}
 
 

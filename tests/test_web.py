@@ -454,3 +454,24 @@ def test_coverage_ticks_are_distinct_days_within_the_story(
     xs = [tick["x"] for tick in drawing["ticks"]]
     assert xs == sorted(xs) and len(set(xs)) == len(xs)
     assert {a["x"] for row in drawing["rows"] for a in row["articles"]} <= set(xs)
+
+
+async def test_search_takes_several_outlets_and_its_pages_keep_every_filter(
+    client: httpx.AsyncClient, archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newstrail.serve.web.pages as pages
+
+    outlets = [("outlet", "Wire Daily"), ("outlet", str(archive.other_source_id))]
+    query = [("q", "minister"), ("kind", "article"), *outlets, ("from", "2024-01-01")]
+    everything = (await client.get("/search.json?q=minister&kind=article")).json()
+    one = (await client.get("/search.json?q=minister&kind=article&outlet=Wire+Daily")).json()
+    both = (await client.get("/search.json", params=query)).json()
+    assert 0 < one["hit_count"] < everything["hit_count"] == both["hit_count"] == 3
+    assert both["filters"]["outlets"] == ["Wire Daily", str(archive.other_source_id)]
+    monkeypatch.setattr(pages, "SEARCH_PAGE_SIZE", 1)  # three pages of one hit
+    html = (await client.get("/search", params=query)).text
+    assert html.count('name="outlet"') == 2  # both outlets stay in the form
+    (next_link,) = re.findall(r'<a href="(/search\?[^"]+)">Next</a>', html)
+    for kept in ("outlet=Wire+Daily", f"outlet={archive.other_source_id}", "from=2024-01-01"):
+        assert kept in next_link, next_link
+    assert next_link.endswith("kind=article&amp;page=2")

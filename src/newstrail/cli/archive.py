@@ -251,7 +251,13 @@ def versions(obj: Context, article: str, as_json: bool, show_all: bool) -> None:
 
 @click.command()
 @click.argument("text")
-@click.option("--outlet", "--source", "source", help="Only this outlet (name or source id).")
+@click.option(
+    "--outlet",
+    "--source",
+    "outlets",
+    multiple=True,
+    help="Only this outlet (name or source id); repeat for any of several.",
+)
 @click.option("--story", "story_id", type=int, help="Only this story.")
 @click.option("--kind", type=click.Choice(["article", "quote"]), help="Only articles or quotes.")
 @click.option(
@@ -266,7 +272,7 @@ def versions(obj: Context, article: str, as_json: bool, show_all: bool) -> None:
 def search(
     obj: Context,
     text: str,
-    source: str | None,
+    outlets: tuple[str, ...],
     story_id: int | None,
     kind: str | None,
     date_from: datetime | None,
@@ -289,7 +295,7 @@ def search(
     from newstrail.store.search import SearchFilters, find
 
     filters = SearchFilters(
-        source=source,
+        outlets=outlets,
         story_id=story_id,
         kind=kind,
         date_from=date_from.date() if date_from else None,

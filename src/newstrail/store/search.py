@@ -62,9 +62,9 @@ SCAN_LIMIT = 10_000
 
 @dataclass(frozen=True)
 class SearchFilters:
-    """Narrow a search to one outlet, a date range, one story or one kind."""
+    """Narrow a search to some outlets, a date range, one story or one kind."""
 
-    source: str | None = None
+    outlets: tuple[str, ...] = ()  # names or source ids; a hit from any of them
     story_id: int | None = None
     date_from: date | None = None
     date_to: date | None = None
@@ -159,13 +159,16 @@ def _filter_clauses(filters: SearchFilters) -> tuple[list[str], dict[str, Any]]:
     """SQL conditions on the matched entry ``m``, its article ``a``, source ``s``, story ``st``."""
     clauses: list[str] = []
     params: dict[str, Any] = {}
-    if filters.source:
-        if filters.source.isdigit():
-            clauses.append("a.source_id = :source_id")
-            params["source_id"] = int(filters.source)
-        else:
-            clauses.append("s.name = :source")
-            params["source"] = filters.source
+    if filters.outlets:
+        either: list[str] = []
+        for number, outlet in enumerate(dict.fromkeys(filters.outlets)):
+            if outlet.isdigit():
+                either.append(f"a.source_id = :outlet_{number}")
+                params[f"outlet_{number}"] = int(outlet)
+            else:
+                either.append(f"s.name = :outlet_{number}")
+                params[f"outlet_{number}"] = outlet
+        clauses.append("(" + " OR ".join(either) + ")")
     if filters.story_id is not None:
         clauses.append("st.story_id = :story_id")
         params["story_id"] = filters.story_id
@@ -219,7 +222,7 @@ def page_source(filters: SearchFilters, clauses: list[str]) -> str | None:
     joining every match before cutting the page; ranking and cutting the
     matches first, as before counts and facets existed, joins only the page.
     """
-    if filters.source or filters.story_id is not None or filters.date_from or filters.date_to:
+    if filters.outlets or filters.story_id is not None or filters.date_from or filters.date_to:
         return None
     kinds = "".join(f" AND {clause}" for clause in clauses)  # only m.kind clauses are left
     return (

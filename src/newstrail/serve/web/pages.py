@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
@@ -211,7 +212,7 @@ def router() -> APIRouter:
     def search_page(
         request: Request,
         q: str = "",
-        outlet: str | None = None,
+        outlet: Annotated[list[str], Query(max_length=200)] = [],  # noqa: B006 (FastAPI copies it)
         # The outlet filter's former name, still accepted for old links.
         source: Annotated[str | None, Query(include_in_schema=False)] = None,
         story: RecordIdQuery = None,
@@ -220,9 +221,9 @@ def router() -> APIRouter:
         kind: Annotated[str | None, Query(pattern="^(article|quote)?$")] = None,
         page: Annotated[int, Query(ge=1, le=500)] = 1,
     ) -> View:
-        outlet = outlet or source or None
+        outlets = tuple(name for name in [*outlet, source or ""] if name)
         filters = SearchFilters(
-            source=outlet,
+            outlets=outlets,
             story_id=story,
             date_from=parse_day(date_from, "from"),
             date_to=parse_day(date_to, "to"),
@@ -243,7 +244,7 @@ def router() -> APIRouter:
             "q": q,
             # Named and typed as /articles.json's filters (a list of outlets, dates).
             "filters": {
-                "outlets": [outlet] if outlet else [],
+                "outlets": list(outlets),
                 "published_from": filters.date_from,
                 "published_to": filters.date_to,
                 "story_id": story,
@@ -254,6 +255,11 @@ def router() -> APIRouter:
             **results.to_json(),
         }
         query = {"from": date_from or "", "to": date_to or ""}  # as typed, for the form
-        return View("search.html", data, {"hits": results.hits, "query": query})
+        # The same search on another page: every filter kept, as typed.
+        same_search = [("q", q), *(("outlet", name) for name in outlets)]
+        same_search += [("story", str(story or "")), ("from", date_from or "")]
+        same_search += [("to", date_to or ""), ("kind", kind or "")]
+        context = {"hits": results.hits, "query": query, "same_search": urlencode(same_search)}
+        return View("search.html", data, context)
 
     return pages
