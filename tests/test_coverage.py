@@ -55,6 +55,16 @@ def test_a_quotation_over_two_sentences_is_one_unit() -> None:
     ]
 
 
+def test_a_related_article_teaser_in_the_text_is_no_exclusive_statement(
+    reports: dict[str, ExclusiveReport],
+) -> None:
+    # The SCMP text carries three related-article headlines between paragraphs.
+    texts = [s.text for s in reports["002"].sentences]
+    assert "Russia admits to world’s third-worst coronavirus death toll" not in texts
+    assert "Why China-Russia relations are warming up in the Arctic" not in texts
+    assert any(t.startswith("Li Lifan, senior fellow in Russia studies") for t in texts)
+
+
 def test_summary_never_cites_half_a_quotation(seed_story: list[StoryArticle]) -> None:
     from newstrail.coverage.summary import summarise_story
 

@@ -61,6 +61,12 @@ SEMANTIC_THRESHOLD = 0.65
 # Sentences shorter than this (in words) are headings, captions or datelines: too
 # little content to call exclusive or to summarise.
 MIN_SENTENCE_WORDS = 6
+# A line of at most this many words with no closing punctuation is a heading or
+# a related-article teaser ("Russia admits to world's third-worst coronavirus
+# death toll" inside the sample SCMP text), not a statement: news prose ends
+# its sentences, and a headline runs 8-12 words.
+MAX_HEADING_WORDS = 12
+_CLOSING = (".", "!", "?", "…", '"', "”", "'", "’", ")", ":")
 
 # A quote must have this many words to count as a fact; shorter ones are scare quotes.
 MIN_QUOTE_WORDS = 4
@@ -267,7 +273,9 @@ def story_sentences(articles: Sequence[StoryArticle], *, compare: bool = True) -
     for position, article in enumerate(articles):
         for start, end in quotation_units(article.text, sentence_spans(article.text)):
             sentence = article.text[start:end]
-            if len(_WORD.findall(sentence)) >= MIN_SENTENCE_WORDS:
+            words = len(_WORD.findall(sentence))
+            heading = words <= MAX_HEADING_WORDS and not sentence.endswith(_CLOSING)
+            if words >= MIN_SENTENCE_WORDS and not heading:
                 texts.append(sentence)
                 spans.append((start, end))
                 owners.append(position)
