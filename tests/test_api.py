@@ -82,7 +82,7 @@ def test_downloads_and_feeds_are_documented_with_their_media_types() -> None:
 
 
 def json_models() -> dict[str, type[BaseModel]]:
-    """Each GET JSON route's path and the model its OpenAPI schema names (in serve/models.py)."""
+    """Each GET JSON route's path and the model its OpenAPI schema names (in serve/models/)."""
     found = {}
     for path, operations in openapi()["paths"].items():
         content = operations.get("get", {}).get("responses", {}).get("200", {}).get("content", {})

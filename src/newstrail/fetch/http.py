@@ -10,10 +10,10 @@ link-local, multicast, reserved or unspecified addresses unless
 ``allow_private``; the check runs inside the connection layer, so DNS
 rebinding cannot slip past it (``fetch.addresses``). Proxies from the
 environment are ignored for the same reason. Bodies are counted while they
-stream (after decompression) and cut at ``max_body_bytes``; each request hop
-is bounded by ``total_timeout`` as well as httpx's connect/read timeouts, so a
-server trickling one byte a second is cut off. Per-host gates, Retry-After and
-backoff are in ``fetch.politeness``.
+stream (after decompression) and cut at ``max_body_bytes`` (``fetch.bodies``);
+each request hop is bounded by ``total_timeout`` as well as httpx's
+connect/read timeouts, so a server trickling one byte a second is cut off.
+Per-host gates, Retry-After and backoff are in ``fetch.politeness``.
 
 ``Fetcher.fetch`` raises a ``FetchError`` subclass, or ``FetchStopped``, and
 nothing else; they live in ``newstrail.fetch.errors`` (drawn in ``newstrail.errors``).
@@ -29,7 +29,6 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib.util import find_spec
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -37,6 +36,7 @@ import httpx
 
 from newstrail import __version__
 from newstrail.fetch.addresses import AddressPolicy, check_url, guarded_transport
+from newstrail.fetch.bodies import ACCEPT_ENCODING, drain_body, read_body
 from newstrail.fetch.errors import (
     BlockedAddress,
     FetchError,
@@ -77,18 +77,6 @@ def _duration(seconds: float) -> str:
 
 # Gone pages are results, not errors: the watcher records the deletion.
 _GONE_STATUSES = frozenset({404, 410})
-
-
-def _accept_encoding() -> str:
-    """The encodings httpx decodes on this machine (what an httpx.Client would send)."""
-    optional = {"br": ("brotli", "brotlicffi"), "zstd": ("zstandard",)}
-    available = [name for name, modules in optional.items() if any(find_spec(m) for m in modules)]
-    return ", ".join(["gzip", "deflate", *available])
-
-
-ACCEPT_ENCODING = _accept_encoding()
-# Most of a 304's or redirect's body read to keep its connection alive.
-MAX_DRAINED_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -361,9 +349,9 @@ class Fetcher:
         try:
             body = b""
             if response.status_code not in _REDIRECT_STATUSES | {304}:
-                body = await _read_limited(response, url, max_bytes)
+                body = await read_body(response, url, max_bytes)
             else:
-                await _drain(response, url)
+                await drain_body(response, url)
         finally:
             await response.aclose()
         return _Response(
@@ -480,36 +468,3 @@ class Fetcher:
                 # not that the site disallows the URL.
                 raise RobotsDisallowed(f"{url}: not fetched: {rules.source}", url=url)
             raise RobotsDisallowed(f"{url}: disallowed by {rules.source}", url=url)
-
-
-async def _read_limited(response: httpx.Response, url: str, max_bytes: int) -> bytes:
-    """The decoded body, raising ``TooLarge`` as soon as it passes ``max_bytes``.
-
-    Counting *decoded* bytes is the decompression-bomb guard. httpx decodes one
-    network read (at most 64 KiB) at a time, so the most we hold beyond the
-    limit is one chunk's expansion (deflate's ratio is at most ~1:1032, so
-    ~66 MB in the worst case) before we stop.
-    """
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise TooLarge(f"{url}: body of {int(declared)} bytes exceeds {max_bytes}", url=url)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > max_bytes:
-            raise TooLarge(f"{url}: body exceeds {max_bytes} bytes", url=url)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def _drain(response: httpx.Response, url: str) -> None:
-    """Read and drop a 304's or redirect's (short) body so the connection is reused.
-
-    A response closed unread makes httpcore drop its connection: every 304 of
-    a watch pass then paid a new TCP connection (bench/watch.py: 532 → 1,110
-    sequential 304s/s once drained). A redirect with a long body is not worth
-    reading; that connection is simply closed.
-    """
-    with contextlib.suppress(TooLarge):
-        await _read_limited(response, url, MAX_DRAINED_BYTES)

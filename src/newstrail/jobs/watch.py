@@ -4,10 +4,11 @@ One pass (``Watcher.run_once``) polls the feeds that are due
 (``polling.py``), claims the articles that are due (leases, a per-source
 budget: see ``leases.py``), fetches them politely (``fetch/http.py``),
 extracts them in worker processes, records versions
-(``versions/recording.py``), reschedules each article (``schedule.py``) and
-finally places new articles into stories and refreshes those stories'
-analyses. ``run_forever`` repeats passes until asked to stop; a SIGINT or
-SIGTERM lets requests in flight finish and hands the other claims back.
+(``versions/recording.py``), settles each check and reschedules its article
+(``outcomes.py``, ``schedule.py``) and finally places new articles into
+stories and refreshes those stories' analyses. ``run_forever`` repeats passes
+until asked to stop; a SIGINT or SIGTERM lets requests in flight finish and
+hands the other claims back.
 
 A killed watcher loses nothing: a new version is stored, with its raw capture,
 in its own transaction as soon as it is found; the checks themselves and the
@@ -39,10 +40,11 @@ from newstrail.fetch.errors import FetchError, FetchStopped
 from newstrail.fetch.http import Fetcher, FetchResult
 from newstrail.jobs.alerts.outbox import queue_alerts
 from newstrail.jobs.extraction import extract_page, reextract, stored_feed_entry
-from newstrail.jobs.leases import Claim, Release, claim_due, reserve_host_slot
-from newstrail.jobs.ledger import CheckLedger, Entry
+from newstrail.jobs.leases import Claim, claim_due, reserve_host_slot
+from newstrail.jobs.ledger import CheckLedger
 from newstrail.jobs.limits import ExtractionOverBudget, bound_capture, bound_extracted
 from newstrail.jobs.moves import adopt_url, declared_canonical, moved_elsewhere
+from newstrail.jobs.outcomes import CheckOutcomes
 from newstrail.jobs.passes import record_pass
 from newstrail.jobs.polling import (
     FeedPoller,
@@ -52,7 +54,7 @@ from newstrail.jobs.polling import (
     source_host_options,
 )
 from newstrail.jobs.quarantine import note, record_failure
-from newstrail.jobs.schedule import RecheckPolicy, after_error, next_check
+from newstrail.jobs.schedule import RecheckPolicy
 from newstrail.settings import Settings
 from newstrail.store import schema
 from newstrail.store.database import Store, utcnow
@@ -86,11 +88,8 @@ class Watcher:
         self.on_progress = on_progress or (lambda _line: None)
         self.analyse = analyse
         self._pool: ProcessPoolExecutor | None = None
-        # Feed options are read once per pass, not once per check: the read
-        # transaction was 0.5 ms of the 3.3 ms CPU an unchanged (304) check cost
-        # (bench/watch.py). Cleared each pass, so edited options apply next pass.
-        self._feed_options_seen: dict[int, dict[str, Any]] = {}
         self._ledger = CheckLedger(self.worker)
+        self._outcomes = CheckOutcomes(store, self.policy, clock, self._ledger)
         self._poller = FeedPoller(store, settings, clock, self.worker)
         self._caught_up = False  # see _update_stories
         self._recovered: set[int] = set()  # sources whose extraction recovered this pass
@@ -115,7 +114,7 @@ class Watcher:
         # added while the watcher runs is fetched as it asked.
         fetcher.set_host_options(*source_host_options(self.store))
         retries_before = self.store.retries
-        self._feed_options_seen.clear()
+        self._outcomes.feed_options_seen.clear()
         await self._poller.poll_due(fetcher, report)
         claims = claim_due(
             self.store,
@@ -174,7 +173,7 @@ class Watcher:
     async def check_urls(self, urls: list[str]) -> WatchReport:
         """Check these URLs now, whatever their schedule (new ones are added)."""
         report = WatchReport()
-        self._feed_options_seen.clear()
+        self._outcomes.feed_options_seen.clear()
         now = self.clock()
         claims = []
         for url in urls:
@@ -220,13 +219,13 @@ class Watcher:
             try:
                 await self._check(fetcher, claim, report)
             except (FetchStopped, asyncio.CancelledError):
-                self._hand_back(claim)
+                self._outcomes.hand_back(claim)
                 raise
             except Exception as error:  # one article's failure is its own, not the pass's
                 message = f"{claim.url}: {type(error).__name__}: {error}"
                 report.errors.append(" ".join(message.split())[:500])
                 report.outcomes["error"] += 1
-                self._hand_back(claim)
+                self._outcomes.hand_back(claim)
             done += 1
             if self._ledger.full:
                 self._ledger.write(self.store)
@@ -267,24 +266,24 @@ class Watcher:
                 claim.url, etag=claim.etag, last_modified=claim.last_modified
             )
         except FetchError as error:
-            self._fail(claim, check, started, report, str(error), error_kind(error))
+            self._outcomes.fail(claim, check, started, report, str(error), error_kind(error))
             return
         check["http_status"] = result.status
         if result.status in (404, 410):
             gone = {"status": result.status}
-            self._end_article(claim, check, started, report, "deleted", gone, None)
+            self._outcomes.end_article(claim, check, started, report, "deleted", gone, None)
             return
         if result.not_modified:
-            self._finish(claim, check | {"outcome": "not_modified"}, started, report)
+            self._outcomes.finish(claim, check | {"outcome": "not_modified"}, started, report)
             return
         if result.status >= 400:
             message = f"{claim.url}: HTTP {result.status}"
-            self._fail(claim, check, started, report, message, "http")
+            self._outcomes.fail(claim, check, started, report, message, "http")
             return
         moved_to = moved_elsewhere(claim.url, result.final_url)
         if moved_to is not None:
             redirect = {"to": moved_to}
-            self._end_article(claim, check, started, report, "moved", redirect, moved_to)
+            self._outcomes.end_article(claim, check, started, report, "moved", redirect, moved_to)
             return
         # The feed entry is evidence for every extraction of the article, stored
         # captures re-extracted included, so the same page always extracts the same.
@@ -305,7 +304,7 @@ class Watcher:
                     article_id=article,
                     failed=True,
                 )
-            self._fail(claim, check, started, report, message, "extraction")
+            self._outcomes.fail(claim, check, started, report, message, "extraction")
             return
         except Exception as error:  # a page that breaks the extractor must not stop the watcher
             message = f"{claim.url}: extraction failed: {type(error).__name__}: {error}"
@@ -313,7 +312,7 @@ class Watcher:
             record_failure(
                 self.store, "article", claim.article_id, "extract", message, claim.article_id
             )
-            self._fail(claim, check, started, report, message, "extraction")
+            self._outcomes.fail(claim, check, started, report, message, "extraction")
             return
         canonical = declared_canonical(claim.url, extracted.url)
         capture = Capture(
@@ -361,7 +360,7 @@ class Watcher:
             # that article, and this address is not checked again.
             detail = {"to": canonical, "reason": "rel=canonical"}
             check = check | {"version_id": recorded.version_id}
-            self._end_article(claim, check, started, report, "moved", detail, canonical)
+            self._outcomes.end_article(claim, check, started, report, "moved", detail, canonical)
             return
         if recorded.source_health == "recovered" and recorded.source_id is not None:
             self._recovered.add(recorded.source_id)
@@ -373,21 +372,7 @@ class Watcher:
         check.update(
             outcome=outcome, raw_sha256=recorded.raw_sha256, version_id=recorded.version_id
         )
-        self._finish(claim, check, started, report, changed=recorded.outcome == "new")
-
-    def _fail(
-        self,
-        claim: Claim,
-        check: dict[str, Any],
-        started: float,
-        report: WatchReport,
-        message: str,
-        kind: str = "other",
-    ) -> None:
-        """Record a failed check (one line) and retry later with backoff."""
-        report.add_error(message, kind)
-        failed = check | {"outcome": "error", "error": message}
-        self._finish(claim, failed, started, report, error=True)
+        self._outcomes.finish(claim, check, started, report, changed=recorded.outcome == "new")
 
     async def _wait_for_host_slot(self, url: str) -> None:
         """Politeness shared by every worker on a PostgreSQL store.
@@ -405,88 +390,6 @@ class Watcher:
         wait = (start - utcnow()).total_seconds()
         if wait > 0:
             await asyncio.sleep(wait)
-
-    def _finish(
-        self,
-        claim: Claim,
-        check: dict[str, Any],
-        started: float,
-        report: WatchReport,
-        *,
-        changed: bool = False,
-        error: bool = False,
-    ) -> None:
-        """Settle the check: record it and reschedule the article, releasing our lease."""
-        now = check["checked_at"]
-        policy = self.policy.overridden(self._feed_options(claim.feed_id))
-        if error:
-            failures = claim.consecutive_errors + 1
-            decision = after_error(now, claim.check_interval, failures)
-        else:
-            failures = 0
-            decision = next_check(policy, now, claim.check_interval, changed=changed)
-        check["elapsed_ms"] = (time.monotonic() - started) * 1000
-        report.outcomes[check["outcome"]] += 1
-        report.attempt(claim.url, failed=error)
-        event = None
-        if decision.retired:
-            interval_days = round(decision.interval / 86400, 1)
-            event = self._event(claim, now, "retired", {"interval_days": interval_days})
-        state = "retired" if decision.retired else "active"
-        self._ledger.add(
-            Entry(
-                check=check,
-                article={"last_checked_at": now, "consecutive_errors": failures},
-                release=Release(claim.article_id, decision.due, decision.interval, state),
-                event=event,
-            )
-        )
-
-    def _end_article(
-        self,
-        claim: Claim,
-        check: dict[str, Any],
-        started: float,
-        report: WatchReport,
-        state: str,
-        detail: dict[str, Any],
-        moved_to: str | None,
-    ) -> None:
-        """Record a deletion or move (the check's outcome is ``state``); the
-        article and its versions are kept."""
-        now = check["checked_at"]
-        check = check | {"outcome": state, "elapsed_ms": (time.monotonic() - started) * 1000}
-        report.outcomes[state] += 1
-        report.attempt(claim.url, failed=False)
-        self._ledger.add(
-            Entry(
-                check=check,
-                article={"last_checked_at": now, "moved_to": moved_to},
-                release=Release(claim.article_id, None, claim.check_interval or 0.0, state),
-                event=self._event(claim, now, state, detail),
-            )
-        )
-
-    def _hand_back(self, claim: Claim) -> None:
-        """Release a claim unchecked (stopping): still due, schedule unchanged."""
-        release = Release(claim.article_id, self.clock(), claim.check_interval, "active")
-        self._ledger.add(Entry(check=None, article={}, release=release))
-
-    @staticmethod
-    def _event(claim: Claim, at: datetime, kind: str, detail: dict[str, Any]) -> dict[str, Any]:
-        """An ``article_events`` row for the claimed article."""
-        return {"article_id": claim.article_id, "at": at, "kind": kind, "detail": detail}
-
-    def _feed_options(self, feed_id: int | None) -> dict[str, Any]:
-        if feed_id is None:
-            return {}
-        if feed_id not in self._feed_options_seen:
-            with self.store.read() as connection:
-                options = connection.execute(
-                    sa.select(schema.feeds.c.options).where(schema.feeds.c.id == feed_id)
-                ).scalar()
-            self._feed_options_seen[feed_id] = dict(options or {})
-        return dict(self._feed_options_seen[feed_id])
 
     # -- extraction health -----------------------------------------------------
 

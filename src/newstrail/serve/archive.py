@@ -47,7 +47,7 @@ class ArticleSummary:
 
     id: int
     url: str
-    outlet: str | None  # the source's name (serve/models.py: one vocabulary)
+    outlet: str | None  # the source's name (serve/models/: one vocabulary)
     title: str | None
     published: str | None
     first_seen_at: datetime

@@ -42,7 +42,7 @@ _a, _v, _s, _st, _q = (
 )
 
 COLUMNS: dict[str, list[str]] = {
-    # The article fields of every JSON route and CLI --json (serve/models.py: Article).
+    # The article fields of every JSON route and CLI --json (serve/models/: Article).
     "articles": [
         "id",
         "url",

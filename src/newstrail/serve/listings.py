@@ -3,7 +3,7 @@
 Plain dataclasses, not pydantic models: ``newstrail articles`` builds and
 prints them, and importing pydantic and building its validators cost ~0.1 s
 of CPU per run (bench/startup.py). The JSON they become is described, for
-OpenAPI and the tests, by the models of the same names in ``serve/models.py``;
+OpenAPI and the tests, by the models of the same names in ``serve/models/``;
 ``tests/test_browse.py`` checks each pair has the same fields.
 """
 

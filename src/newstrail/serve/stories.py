@@ -53,7 +53,7 @@ class StoryDetail:
             {
                 "id": a.id,
                 "url": a.url,
-                "outlet": a.source,  # one vocabulary: serve/models.py
+                "outlet": a.source,  # one vocabulary: serve/models/
                 "title": a.title,
                 "published": a.published,
                 "first_seen_at": _utc(a.first_seen_at).isoformat(),

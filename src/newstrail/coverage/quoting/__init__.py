@@ -1,10 +1,11 @@
 """Quotes: who said what in an article, and the same words across outlets.
 
 Modules, in pipeline order: ``marks`` (quotation marks), ``cues`` (attribution
-verbs in the parse), ``speakers`` (canonical names, with ``genders`` for "he"
-and "she"), ``extraction`` (quotes per article), ``grouping`` (one quote across
-outlets), ``statements`` (which quotes a story shows) and ``roles``
-(speakers across a story's articles); ``records`` holds the dataclasses.
+verbs in the parse, with ``frames`` for "according to" and speaker labels),
+``speakers`` (canonical names, with ``genders`` for "he" and "she"),
+``extraction`` (quotes per article), ``grouping`` (one quote across outlets),
+``statements`` (which quotes a story shows) and ``roles`` (speakers across a
+story's articles); ``records`` holds the dataclasses.
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ content F1 0.70 on the other half against the rules' 0.74–0.76, and gained
 nothing from doubling its training data. The verb lists are common reporting
 verbs, checked against the cue counts of PolNeAR's annotator-training part;
 ``bench/quotes.py`` measures them. Cues that are not speech (stances, plans,
-report nouns) come from ``stances``; the ``Cue`` record and span helpers live
-in ``phrases``.
+report nouns) come from ``stances``, and cues framed without a speech verb
+("according to X", a speaker's label, "she continued:") from ``frames``; the
+``Cue`` record and span helpers live in ``phrases``.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from __future__ import annotations
 from spacy.tokens import Span as SpacySpan
 from spacy.tokens import Token
 
+from newstrail.coverage.quoting.frames import according_to, framing_cue, speaker_label
 from newstrail.coverage.quoting.phrases import Cue as Cue
 from newstrail.coverage.quoting.phrases import absolute_span, source_phrase
 from newstrail.coverage.quoting.stances import (
     REPORT_NOUNS,
     STANCE_VERBS,
     TOPIC_NOUNS,
-    can_hold_view,
     complement_tokens,
     expectation_cue,
     nominal_cue,
@@ -69,48 +70,14 @@ CUE_VERBS = SPEECH_VERBS | CLAUSE_VERBS | RELAY_VERBS | SPEECH_ACT_VERBS
 NOMINAL_CUES = REPORT_NOUNS | TOPIC_NOUNS
 SUBJECT_RELATIONS = frozenset({"nsubj", "nsubjpass"})
 CONTENT_RELATIONS = frozenset({"ccomp"})
-# Verbs that report speech only as the frame of a quotation ("“…,” she continued.").
-# With the colon frame ("Limbaugh continued: “…”") +0.001 content F1 on dev half A
-# and on held-out half B; the frames lend the next quotation its speaker too. The
-# comma frame ("She continued, “…”") added +0.001 on half A, none on half B.
-FRAMING_VERBS = frozenset({"continue"})
 # How a verb without its own subject borrows one: "…, adding that", "and said".
 SUBJECT_BORROWING_RELATIONS = frozenset({"advcl", "xcomp", "conj", "pcomp", "acl"})
-# A speaker label ("Mike Pence:", "GOV. PENCE:") has at most this many tokens,
-# and the labelled words at least this many, so "Note: x" or "Update:" stay out.
-MAX_LABEL_TOKENS = 4
-MIN_LABELLED_TOKENS = 3
 # Speech verbs whose object is the person addressed, not what was said. The object of
 # the others is the fallback content: +0.010 content F1 on half A, +0.013 on half B.
 ADDRESSEE_VERBS = frozenset({"tell", "ask", "answer", "urge", "warn", "remind", "inform"})
 # A speech verb's fallback content is its object or prepositional phrase, not an
 # infinitive ("learned to speak German" reports nothing; same score on half A).
 FALLBACK_COMPLEMENTS = frozenset({"dobj"})
-# Editors' labels that introduce no speaker's words.
-EDITORIAL_LABELS = frozenset(
-    {
-        "correction",
-        "clarification",
-        "update",
-        "updated",
-        "note",
-        "editor's note",
-        "editor’s note",
-        "source",
-        "sources",
-        "related",
-        "read more",
-        "watch",
-        "photo",
-        "video",
-        "live",
-        "breaking",
-        "see also",
-        "also read",
-        "disclosure",
-        "advertisement",
-    }
-)
 # Participles that report the speech of whoever the main clause is about ("…, saying that").
 BORROWING_VERBS = frozenset(
     {"say", "add", "tell", "write", "note", "argue", "claim", "insist", "warn"}
@@ -308,131 +275,6 @@ def _interjected_content(verb: Token, sentence: SpacySpan) -> list[Token]:
     return before + after
 
 
-def _framing_cue(verb: Token, base: int, sentence: SpacySpan) -> Cue | None:
-    """A verb framing a quotation though it is no speech verb ("Limbaugh continued:").
-
-    Also "“…,” she continued." and "Sanders made the following comment:". The
-    quotation itself comes from the marks (the cue has no content span).
-    """
-    subject = next((child for child in verb.children if child.dep_ == "nsubj"), None)
-    if subject is None or subject.i > verb.i or not can_hold_view(subject):
-        return None
-    doc = verb.doc
-    objects = [child for child in verb.children if child.dep_ in ("dobj", "prt")]
-    following = [t for t in verb.subtree if t.i > verb.i and not t.is_punct]
-    # The colon follows the verb or its object ("made the following comment:").
-    ends = [verb.i + 1, *(child.right_edge.i + 1 for child in objects)]
-    ends += [following[-1].i + 1] if following else []
-    colon = any(end < len(doc) and doc[end].text == ":" for end in ends)
-    # "She continued, “…”": a comma and an opening mark frame the quotation as a colon does.
-    comma_quote = verb.i + 2 < len(doc) and doc[verb.i + 1].text == "," and doc[verb.i + 2].is_quote
-    colon = colon or (verb.lemma_ in FRAMING_VERBS and comma_quote)
-    before = doc[subject.left_edge.i - 1] if subject.left_edge.i > sentence.start else None
-    quoted_before = before is not None and (before.is_quote or before.text == ",")
-    if not colon and not (verb.lemma_ in FRAMING_VERBS and quoted_before and not following):
-        return None
-    verb_tokens = [verb, *(child for child in verb.children if child.dep_ == "prt")]
-    source_tokens = source_phrase(subject, [])
-    return Cue(
-        verb=absolute_span(verb_tokens, base) or (base + verb.idx, base + verb.idx),
-        source=absolute_span(source_tokens, base),
-        source_head=subject,
-        source_tokens=tuple(source_tokens),
-        content=None,
-        relayed=None,
-        parenthetical=False,
-        sentence=(base + sentence.start_char, base + sentence.end_char),
-    )
-
-
-def _source_before_clause(source: Token) -> list[Token]:
-    """The source of a sentence-opening "According to X, …", cut at its comma.
-
-    "According to host Rush Limbaugh, the move reeks of fear." may parse with the
-    rest of the sentence inside the source phrase, leaving no content; when the
-    phrase runs to the sentence's end, the comma is where the content starts
-    (one more right quote on dev half A, none changed on held-out half B).
-    """
-    tokens = list(source.subtree)
-    comma = next((t for t in tokens if t.text == "," and t.i > source.i), None)
-    last = tokens[-1].i
-    runs_to_end = last + 1 >= len(source.doc) or source.doc[last + 1].is_punct
-    if comma is None or not runs_to_end:
-        return tokens
-    return [t for t in tokens if t.i < comma.i]
-
-
-def _according_to(sentence: SpacySpan, base: int) -> list[Cue]:
-    """Cues of the form "according to X": the rest of the sentence is the content."""
-    cues: list[Cue] = []
-    for token in sentence:
-        if token.lower_ != "according" or token.i + 1 >= len(token.doc):
-            continue
-        to = token.doc[token.i + 1]
-        if to.lower_ != "to":
-            continue
-        objects = [child for child in to.children if child.dep_ == "pobj"]
-        if not objects:
-            continue
-        source_tokens = list(objects[0].subtree)
-        if token.i == sentence.start:
-            source_tokens = _source_before_clause(objects[0])
-        phrase = {token.i, to.i, *(t.i for t in source_tokens)}
-        first, last = min(phrase), max(phrase)
-        before = [t for t in sentence if t.i < first]
-        after = [t for t in sentence if t.i > last and not (t.is_punct and t.i == sentence.end - 1)]
-        content = after if len(after) > len(before) else before
-        cues.append(
-            Cue(
-                verb=(base + token.idx, base + to.idx + len(to.text)),
-                source=absolute_span(source_tokens, base),
-                source_head=objects[0],
-                source_tokens=tuple(source_tokens),
-                content=absolute_span(content, base),
-                relayed=None,
-                parenthetical=bool(before) and not after,
-                sentence=(base + sentence.start_char, base + sentence.end_char),
-            )
-        )
-    return cues
-
-
-def _speaker_label(sentence: SpacySpan, base: int) -> list[Cue]:
-    """Transcript and headline form "PENCE: Well, look …": a name, a colon, the words."""
-    doc = sentence.doc
-    if sentence.start != 0:
-        return []
-    # A transcript turn may sit inside an opening quotation mark: '"PENCE: Well, …'.
-    opening = 0
-    while opening < len(doc) and doc[opening].text in "“\"'‘":
-        opening += 1
-    window = sentence[opening : opening + MAX_LABEL_TOKENS + 1]
-    colon = next((token for token in window if token.text == ":"), None)
-    if colon is None or colon.i == opening or len(doc) - colon.i <= MIN_LABELLED_TOKENS:
-        return []
-    label = list(doc[opening : colon.i])
-    # Headlines name their source in title case ("Poll: …", "Sanders: …"); with the
-    # quoted transcript turns this gave +0.006 content F1 on half A.
-    if not all(token.text[:1].isupper() or token.text == "." for token in label):
-        return []
-    if " ".join(token.lower_ for token in label) in EDITORIAL_LABELS:
-        return []
-    content = [token for token in doc[colon.i + 1 :] if not token.is_space]
-    return [
-        Cue(
-            verb=(base + colon.idx, base + colon.idx + 1),
-            source=absolute_span(label, base),
-            source_head=label[-1],
-            source_tokens=tuple(label),
-            content=absolute_span(content, base),
-            relayed=None,
-            parenthetical=False,
-            labelled=True,
-            sentence=(base + sentence.start_char, base + sentence.end_char),
-        )
-    ]
-
-
 def find_cues(sentence: SpacySpan, base: int) -> list[Cue]:
     """Return the attribution cues of one parsed sentence.
 
@@ -443,7 +285,7 @@ def find_cues(sentence: SpacySpan, base: int) -> list[Cue]:
     Returns:
         Cues in sentence order; content spans may be ``None`` (see ``Cue``).
     """
-    cues = _according_to(sentence, base) + _speaker_label(sentence, base)
+    cues = according_to(sentence, base) + speaker_label(sentence, base)
     for verb in sentence:
         if verb.pos_ == "NOUN" and verb.lemma_ in NOMINAL_CUES:
             nominal = nominal_cue(verb, base, sentence)
@@ -454,7 +296,7 @@ def find_cues(sentence: SpacySpan, base: int) -> list[Cue]:
             continue
         if verb.lemma_ not in CUE_VERBS:
             stance = stance_cue(verb, base, sentence) if verb.lemma_ in STANCE_VERBS else None
-            other = stance if stance is not None else _framing_cue(verb, base, sentence)
+            other = stance if stance is not None else framing_cue(verb, base, sentence)
             if other is not None:
                 cues.append(other)
             continue

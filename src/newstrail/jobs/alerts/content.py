@@ -182,7 +182,7 @@ def _change(op: SentenceOp) -> dict[str, Any]:
 
 
 def _version(row: Any) -> dict[str, Any]:
-    """A version as the API names it (serve/models.py: Version); times are UTC-aware."""
+    """A version as the API names it (serve/models/: Version); times are UTC-aware."""
     return {
         "id": row.id,
         "number": row.number,

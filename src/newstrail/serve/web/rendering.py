@@ -180,7 +180,7 @@ def twin(
         router: the router to add both routes to.
         path: the HTML page's path; the JSON twin is at ``path.json``.
         summary: the OpenAPI summary.
-        model: the JSON's pydantic model (``serve/models.py``), its OpenAPI
+        model: the JSON's pydantic model (``serve/models/``), its OpenAPI
             schema; the data is returned as built, and tests validate it.
     """
 

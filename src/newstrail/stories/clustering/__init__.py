@@ -2,10 +2,11 @@
 
 Modules, in the order data flows through them: ``features`` (sub-vectors and
 online IDF), ``index`` (candidate retrieval), ``story`` (centroids and
-scores), ``bisection`` (cutting a story that holds two events), ``records``
-(settings, articles, placements and snapshots), ``state`` (snapshots to bytes
-and back), ``ahead`` (vectorising in a second process), ``online`` (the
-clusterer), ``streams`` (clustering a whole stream or JSON Lines file).
+scores), ``collection`` (the stories held: indexed, ranked, dormant),
+``bisection`` (cutting a story that holds two events), ``records`` (settings,
+articles, placements and snapshots), ``state`` (snapshots to bytes and back),
+``ahead`` (vectorising in a second process), ``online`` (the clusterer),
+``streams`` (clustering a whole stream or JSON Lines file).
 """
 
 from __future__ import annotations
