@@ -328,10 +328,10 @@ def test_the_same_record_has_the_same_fields_everywhere(tmp_path: Any) -> None:
     assert {key: searched[key] for key in browsed.keys() & searched.keys()} == {
         key: browsed[key] for key in browsed.keys() & searched.keys()
     }
-    assert filtered_search["facets"]["outlet"] and filtered_articles["outlets"]
-    for facet in (*filtered_search["facets"]["outlet"], *filtered_articles["outlets"]):
+    assert filtered_search["outlets"] and filtered_articles["outlets"]
+    for facet in (*filtered_search["outlets"], *filtered_articles["outlets"]):
         models.FacetValue.model_validate(facet)
-    assert {f["value"] for f in filtered_search["facets"]["outlet"]} <= {
+    assert {f["value"] for f in filtered_search["outlets"]} <= {
         f["value"] for f in filtered_articles["outlets"]
     }
 

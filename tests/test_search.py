@@ -449,7 +449,8 @@ def test_cli_search_filters_counts_and_marks_matches_without_colour(
     )
     (summary,) = [__import__("json").loads(line) for line in faceted.output.splitlines()]
     assert summary["hit_count"] == 1
-    assert summary["facets"]["outlet"] == [{"value": "Wire Daily", "count": 1}]
+    assert summary["outlets"] == [{"value": "Wire Daily", "count": 1}]
+    assert {"stories", "months"} <= set(summary) and "facets" not in summary
     bad = runner.invoke(cli, ["--db", str(db), "search", "x", "--from", "yesterday"])
     assert bad.exit_code == 2
 

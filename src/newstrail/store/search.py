@@ -132,8 +132,10 @@ class SearchResults:
             "hit_count": self.total,
             "hit_count_capped": self.capped,
             "hits": [hit.to_json() for hit in self.hits],
-            "facets": {
-                name: [facet.to_json() for facet in values] for name, values in self.facets.items()
+            # Top-level lists, as /articles.json puts its outlets and languages.
+            **{
+                key: [facet.to_json() for facet in self.facets.get(name, [])]
+                for name, key in FACET_LISTS.items()
             },
             "notes": list(self.notes),
         }
@@ -188,6 +190,8 @@ def _filter_clauses(filters: SearchFilters) -> tuple[list[str], dict[str, Any]]:
 
 DAY = "COALESCE(a.published, substr(a.first_seen_at, 1, 10))"
 FACETS = {"outlet": "s.name", "story": "st.story_id", "month": f"substr({DAY}, 1, 7)"}
+# Each facet's list in the JSON, named as the browse pages name theirs.
+FACET_LISTS = {"outlet": "outlets", "story": "stories", "month": "months"}
 PAGE_COLUMNS = (
     "m.row_id, m.kind, m.ref, m.score, a.id AS article_id, a.title, a.published, "
     f"s.name AS outlet, st.story_id, q.speaker_name, substr({DAY}, 1, 7) AS month, "

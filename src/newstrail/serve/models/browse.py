@@ -58,9 +58,9 @@ class Search(Strict):
         description="More matches than were counted: hit_count and facets are of the best-ranked."
     )
     hits: list[SearchHit]
-    facets: dict[str, list[FacetValue]] = Field(
-        description="By outlet (name), story (id) and month (YYYY-MM); null when a hit has none."
-    )
+    outlets: list[FacetValue] = Field(description="Hits by outlet (name; null: none).")
+    stories: list[FacetValue] = Field(description="Hits by story (id; null: in no story).")
+    months: list[FacetValue] = Field(description="Hits by month (YYYY-MM; null: undated).")
     notes: list[str]
 
 
