@@ -14,6 +14,7 @@ from newstrail.store.search import (
     MARK_END,
     MARK_START,
     SearchFilters,
+    find,
     index_entry,
     rebuild_index,
     search,
@@ -72,6 +73,10 @@ def test_filters_by_source_story_and_date(store: Store, archive: Archive) -> Non
         store, "minister", SearchFilters(outlets=(str(archive.other_source_id),), kind="article")
     )
     assert {h.article_id for h in by_id} == {archive.other_article, archive.xss_article}
+    typo = find(store, "minister", SearchFilters(outlets=("Wire Dialy", "99999")))
+    assert typo.total == 0
+    assert typo.notes == ("no outlet is named 'Wire Dialy'", "no outlet is named '99999'")
+    assert find(store, "nothingmatches", SearchFilters(outlets=("Wire Daily",))).notes == ()
     either = SearchFilters(outlets=("Wire Daily", str(archive.other_source_id)), kind="article")
     assert {h.article_id for h in search(store, "minister", either)} == everything
     by_date = search(store, "minister", SearchFilters(date_from=date(2024, 3, 2), kind="article"))

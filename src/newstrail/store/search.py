@@ -27,6 +27,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from newstrail.store import schema
 from newstrail.store.database import Store
 
 # Index maintenance lives in store/index.py; re-exported for the stages that keep it.
@@ -446,12 +447,29 @@ def find(
         month; no hits when ``text`` has no word to look for.
     """
     query = parse_query(text)
+    filters = filters or SearchFilters()
+    notes = query.notes
     with store.read() as connection:
-        hits, total, facets = backend_for(store).find(
-            connection, query, filters or SearchFilters(), limit, offset
-        )
+        hits, total, facets = backend_for(store).find(connection, query, filters, limit, offset)
+        if not total and filters.outlets:  # say so when the filter, not the words, is the cause
+            notes += tuple(
+                f"no outlet is named {outlet!r}"
+                for outlet in _unknown_outlets(connection, filters.outlets)
+            )
     capped = facets.pop("capped", None) is not None
-    return SearchResults(str(query), hits, total, facets, query.notes, capped)
+    return SearchResults(str(query), hits, total, facets, notes, capped)
+
+
+def _unknown_outlets(connection: Connection, outlets: tuple[str, ...]) -> list[str]:
+    """The outlet names or source ids in ``outlets`` that no source has."""
+    sources = schema.sources
+    names = [name for name in outlets if not name.isdigit()]
+    ids = [int(name) for name in outlets if name.isdigit()]
+    found_names = sa.select(sources.c.name).where(sources.c.name.in_(names))
+    found_ids = sa.select(sources.c.id).where(sources.c.id.in_(ids))
+    known = {str(row[0]) for row in connection.execute(found_names)}
+    known |= {str(row[0]) for row in connection.execute(found_ids)}
+    return [name for name in outlets if name not in known]
 
 
 def search(
