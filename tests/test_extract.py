@@ -435,3 +435,45 @@ def test_bench_scoring_follows_the_scrapinghub_definition() -> None:
     # Half the predicted shingles are wrong: tp=2, fp=2 over 4 -> precision 0.5, recall 1.
     tp, fp, fn = page_counts("a b c d e", "a b c d e x y")
     assert (tp, fp, fn) == (pytest.approx(0.5), pytest.approx(0.5), 0.0)
+
+
+def _page_with_stated_body(stated_body: str) -> str:
+    """An article whose container also holds a related-articles list and an app promo."""
+    body = _paragraphs(0, 5)
+    furniture = (
+        "<ul><li><p>Archaeologist finds a spectacular trace of where the word god came from, "
+        "and other stories our readers liked this week</p></li>"
+        "<li><p>Want the day's news summed up each morning? Our daily newsletter is "
+        "right here for subscribers of every kind</p></li></ul>"
+    )
+    ld = json.dumps(
+        {"@type": "NewsArticle", "headline": "Committee weighs budget", "articleBody": stated_body}
+    )
+    return (
+        "<html><head><title>Committee weighs budget</title>"
+        f"<script type='application/ld+json'>{ld}</script></head><body>"
+        f"<article><h1>Committee weighs budget</h1>{body}{furniture}</article></body></html>"
+    )
+
+
+def test_lines_the_stated_article_body_lacks_are_dropped() -> None:
+    """JSON-LD articleBody vouches for the article's lines; promos and related lists go."""
+    article_text = " ".join(
+        _PROSE.format(day=day, part=n) * 2
+        for n, day in enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday"))
+    )
+    without = extract_html(_page_with_stated_body("")).text
+    assert "daily newsletter" in without and "spectacular trace" in without
+    result = extract_html(_page_with_stated_body(article_text))
+    assert "daily newsletter" not in result.text and "spectacular trace" not in result.text
+    assert result.text.count("The committee met on") == 10  # every paragraph kept, as paragraphs
+    assert result.text.count("\n") >= 4
+    assert result.evidence["lines_not_in_stated_body"] == 2
+
+
+def test_a_teaser_articlebody_does_not_cut_the_text() -> None:
+    """A paywall teaser as articleBody covers too little of the text to vouch for it."""
+    teaser = "The committee met on Monday to weigh part 0 of the proposal. " * 5
+    result = extract_html(_page_with_stated_body(teaser))
+    assert "Friday" in result.text and "daily newsletter" in result.text
+    assert "lines_not_in_stated_body" not in result.evidence

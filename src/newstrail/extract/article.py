@@ -47,6 +47,12 @@ _MIN_PARAGRAPH_SHARE = 0.2
 # Share of NUL/control/replacement characters above which input is not text.
 _BINARY_SHARE = 0.05
 _ODD_CHARACTERS = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
+# The page's stated body (JSON-LD articleBody) vouches for the extracted text
+# when at least this share of its words occur in it (a teaser or another
+# article's body does not), and a line then stays if most of its words do.
+_STATED_BODY_COVER = 0.7
+_STATED_LINE_SHARE = 0.5
+_WORD = re.compile(r"\w+")
 
 
 def extract_html(
@@ -89,6 +95,7 @@ def extract_html(
     # image credits and copyright lines, which we drop on purpose).
     body, code_lines = _extract_body(tree, url, paragraph_chars)
     text = clean_text(strip_title_lines(body, title), verbatim=code_lines)
+    text, dropped = _keep_stated_lines(text, structured.stated_body)
     language, language_source = article_language(tree, structured.languages, title or "", text)
     evidence: dict[str, object] = dict(metadata.evidence)
     author = metadata.author
@@ -98,6 +105,8 @@ def extract_html(
             evidence["author_source"] = "credit-line"
     if language_source:
         evidence["language_source"] = language_source
+    if dropped:
+        evidence["lines_not_in_stated_body"] = dropped
     if metadata.modified:
         evidence["modified"] = metadata.modified
     if metadata.accessible_for_free is not None:
@@ -341,3 +350,39 @@ def _code_lines(body: object) -> frozenset[str]:
 def _first_found(found: _Body, fallback: _Body) -> _Body:
     """``found`` if that pass found any text, else what an earlier pass found."""
     return found if found[0] else fallback
+
+
+def _keep_stated_lines(text: str, stated_body: str | None) -> tuple[str, int]:
+    """Drop the lines that the page's own ``articleBody`` does not contain.
+
+    The CMS writes ``articleBody`` from the article as stored, so it lacks
+    what the template wraps around it: related-article lists, newsletter and
+    app promos, captions, tag lists. Those are also the lines that change
+    between captures of an unedited article. The stated body is used as a
+    filter, never as the text: it often loses paragraph breaks and
+    subheadings, and on paywalled pages it is a teaser (the cover check then
+    leaves the text alone). No library compares the two, hence this code.
+    On the dev sets (not cross-validated; the two shares were set a priori
+    and F1 moves < 0.001 over share 0.4-0.7 and cover 0.5-0.9): fundus-meta
+    0.9569 -> 0.9591 (39 of 128 pages state a body), ScrapingHub 0.9874 ->
+    0.9880, readability unchanged.
+
+    Returns:
+        The kept text and the number of lines dropped.
+    """
+    if not stated_body or len(stated_body) < _MIN_BODY_CHARS:
+        return text, 0
+    stated = {word.lower() for word in _WORD.findall(stated_body)}
+    words = [word.lower() for word in _WORD.findall(text)]
+    if not words or sum(word in stated for word in words) < _STATED_BODY_COVER * len(words):
+        return text, 0
+    kept: list[str] = []
+    dropped = 0
+    for line in text.split("\n"):
+        line_words = [word.lower() for word in _WORD.findall(line)]
+        vouched = sum(word in stated for word in line_words)
+        if line_words and vouched < _STATED_LINE_SHARE * len(line_words):
+            dropped += 1
+            continue
+        kept.append(line)
+    return "\n".join(kept).strip("\n"), dropped

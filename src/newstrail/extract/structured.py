@@ -80,6 +80,8 @@ class Structured:
     languages: list[Claim] = field(default_factory=list)
     accessible_for_free: bool | None = None
     canonical_url: str | None = None
+    # The article's text as its markup states it (JSON-LD/microdata articleBody).
+    stated_body: str | None = None
 
 
 def read_structured(tree: HtmlElement, url: str | None) -> Structured:
@@ -227,6 +229,11 @@ def _take_item(found: Structured, item: Mapping[str, Any], source: str) -> None:
     free = item.get("isAccessibleForFree")
     if free is not None and found.accessible_for_free is None:
         found.accessible_for_free = str(free).strip().lower() not in ("false", "0", "no")
+    body = item.get("articleBody") or item.get("text")
+    if isinstance(body, list):
+        body = " ".join(str(part) for part in body)
+    if isinstance(body, str) and body.strip() and found.stated_body is None:
+        found.stated_body = html.unescape(body)
     for url in _item_urls(item):
         if url.startswith("http") and found.canonical_url is None:
             found.canonical_url = url
