@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.extraction_halves import half_of, units
+from bench.extraction_halves import half_of, part_of, units
 
 
 def test_publishers_sharing_a_registered_domain_are_one_unit() -> None:
@@ -24,3 +24,11 @@ def test_half_of_is_pinned_so_the_held_out_half_never_moves() -> None:
     # SHA-256 of "half:" + unit, even -> A: a change here would leak read pages into B.
     halves = {name: half_of(name) for name in ("NewsEN", "Daily", "example.de", "x", "y", "z")}
     assert halves == {"NewsEN": "B", "Daily": "B", "example.de": "A", "x": "A", "y": "B", "z": "B"}
+
+
+def test_round_two_splits_only_half_b_and_is_pinned() -> None:
+    # Half A stays A; half B splits by SHA-256 of "round2:" + unit: B2 must never move.
+    names = ("NewsEN", "example.de", "x", "y", "j", "l")
+    parts = {name: part_of(name) for name in names}
+    assert all((parts[n] == "A") == (half_of(n) == "A") for n in names)
+    assert parts == {"NewsEN": "B1", "example.de": "A", "x": "A", "y": "B1", "j": "B2", "l": "B2"}
