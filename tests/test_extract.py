@@ -477,3 +477,48 @@ def test_a_teaser_articlebody_does_not_cut_the_text() -> None:
     result = extract_html(_page_with_stated_body(teaser))
     assert "Friday" in result.text and "daily newsletter" in result.text
     assert "lines_not_in_stated_body" not in result.evidence
+
+
+def _next_js_page(article_html: str) -> str:
+    """A Next.js app-router page: an empty shell, the article in a Flight text row."""
+    size = len(article_html.encode("utf-8"))
+    pushes = [
+        '0:["$","html",null,{"children":"$L1"}]\n',
+        f"24:T{size:x},",
+        article_html,
+        '\n25:["$","div",null,{"dangerouslySetInnerHTML":{"__html":"$24"}}]\n',
+    ]
+    scripts = "".join(
+        f"<script>self.__next_f.push([1,{json.dumps(push)}])</script>" for push in pushes
+    )
+    return (
+        "<html><head><title>Ausgaben steigen</title></head><body>"
+        f"<div id='root'></div><script>self.__next_f=self.__next_f||[]</script>{scripts}"
+        "</body></html>"
+    )
+
+
+def test_a_page_rendered_by_its_scripts_is_read_from_its_next_js_payload() -> None:
+    paragraphs = "".join(
+        f"<p>Der Ausschuss tagte am {day} über den Haushalt, und die Abgeordneten stritten "
+        f"lange über die Posten, die das Ministerium geschickt hatte – Teil {n}.</p>"
+        for n, day in enumerate(("Montag", "Dienstag", "Mittwoch", "Donnerstag"))
+    )
+    result = extract_html(_next_js_page(f"<div class='caption'></div>{paragraphs}"))
+    assert result.evidence["body_source"] == "script payload"
+    assert result.text.count("Der Ausschuss tagte am") == 4
+    assert "Mittwoch" in result.text and "–" in result.text  # multi-byte lengths counted right
+    assert "dangerouslySetInnerHTML" not in result.text
+
+
+def test_an_empty_page_with_a_stated_article_body_takes_it() -> None:
+    """trafilatura's full pass falls back on JSON-LD articleBody; the cascade must reach it."""
+    stated = "The committee met on Monday to weigh the proposal. " * 8
+    ld = json.dumps({"@type": "NewsArticle", "headline": "Committee", "articleBody": stated})
+    page = (
+        f"<html><head><script type='application/ld+json'>{ld}</script></head>"
+        "<body><div id='app'></div></body></html>"
+    )
+    result = extract_html(page)
+    assert result.text.startswith("The committee met on Monday")
+    assert "body_source" not in result.evidence

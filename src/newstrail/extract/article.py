@@ -7,7 +7,10 @@ mode would wrongly drop (correction and update notices, section headings
 with permalinks, a section's title <header>, inline link spans). After it,
 the repeated headline is dropped and the text goes through the same
 line-level boilerplate cleaner as plain text (``boilerplate.py``), code
-blocks passing through verbatim. Metadata comes from ``metadata.py``.
+blocks passing through verbatim, and lines the page's own JSON-LD
+``articleBody`` lacks are dropped. A page rendered by its scripts (Next.js)
+is read from its script payload (``scripted.py``). Metadata comes from
+``metadata.py``.
 Body F1 per set, dev and cross-validated by publisher, beside trafilatura:
 ``python -m bench.extraction``.
 """
@@ -35,6 +38,7 @@ from newstrail.extract.records import (
     FeedEntry,
     PageTooLarge,
 )
+from newstrail.extract.scripted import payload_html_fragments
 from newstrail.text.encoding import decode_html
 
 # trafilatura's own MIN_EXTRACTED_SIZE: below this many characters the fast
@@ -94,6 +98,9 @@ def extract_html(
     # (precision 0.991; recall 0.983 -> 0.982 because that ground truth keeps
     # image credits and copyright lines, which we drop on purpose).
     body, code_lines = _extract_body(tree, url, paragraph_chars)
+    body_source = None
+    if len(body) < _MIN_BODY_CHARS:
+        body, code_lines, body_source = _unrendered_body(page, url, (body, code_lines))
     text = clean_text(strip_title_lines(body, title), verbatim=code_lines)
     text, dropped = _keep_stated_lines(text, structured.stated_body)
     language, language_source = article_language(tree, structured.languages, title or "", text)
@@ -107,6 +114,8 @@ def extract_html(
         evidence["language_source"] = language_source
     if dropped:
         evidence["lines_not_in_stated_body"] = dropped
+    if body_source:
+        evidence["body_source"] = body_source
     if metadata.modified:
         evidence["modified"] = metadata.modified
     if metadata.accessible_for_free is not None:
@@ -301,6 +310,31 @@ def _extract_body(tree: HtmlElement, url: str | None, paragraph_chars: int) -> _
         if len(recalled[0]) >= _MIN_BODY_CHARS:
             text, code = recalled
     return text, code
+
+
+def _unrendered_body(
+    page: str, url: str | None, found: _Body
+) -> tuple[str, frozenset[str], str | None]:
+    """The body of a page whose DOM holds none, from its Next.js script payload.
+
+    Only pages on which every pass found less than an article's worth get
+    here, so rendered pages never take this route. (A JSON-LD
+    ``articleBody`` on such a page is already taken by trafilatura's own
+    fallback in the full passes.) The payload's HTML (``scripted.py``) is
+    read like a page.
+
+    Returns:
+        The text, its code lines and ``body_source`` ("script payload"), or
+        what was found before and None.
+    """
+    for fragment in payload_html_fragments(page)[:3]:
+        tree = trafilatura.load_html(f"<html><body><article>{fragment}</article></body></html>")
+        if tree is None:
+            continue
+        text, code = _trafilatura_text(tree, url, fast=False)
+        if len(text) >= _MIN_BODY_CHARS:
+            return text, code, "script payload"
+    return found[0], found[1], None
 
 
 def _trafilatura_text(
