@@ -132,6 +132,9 @@ def test_seed_003_drops_the_image_block(seeds_dir: Path) -> None:
         "READ MORE: Ferry operator cuts timetable as passenger numbers fall",
         "Also read | Storm warning issued for the weekend",
         "Lesen Sie auch: Bahn streicht Verbindungen",
+        "Les også: Tone Damli røper detaljer om frieriet: – Ble helt forfjamset",
+        "Leggi anche – Il governo cade sul bilancio",
+        "Czytaj więcej",
         "Sign up for our daily briefing newsletter",
         "Download the app for breaking news alerts and notifications",
         "Picture: AFP",
@@ -171,6 +174,7 @@ def test_cleaner_drops_furniture(line: str) -> None:
         "Share prices fell 4% in early trading.",
         "The report was published on 3 March by the ministry.",
         "The song, written by Lennon in 1965, was never released.",
+        "Listen to the people, she said, before you decide.",
     ],
 )
 def test_cleaner_keeps_article_text(line: str) -> None:
