@@ -135,6 +135,9 @@ def test_seed_003_drops_the_image_block(seeds_dir: Path) -> None:
         "Les også: Tone Damli røper detaljer om frieriet: – Ble helt forfjamset",
         "Leggi anche – Il governo cade sul bilancio",
         "Czytaj więcej",
+        "2025年1月14日 01時28分 (1月14日 01時40分更新)",
+        "2024.05.03 오전 10:20 입력",
+        "おすすめ情報",
         "Sign up for our daily briefing newsletter",
         "Download the app for breaking news alerts and notifications",
         "Picture: AFP",
@@ -175,6 +178,8 @@ def test_cleaner_drops_furniture(line: str) -> None:
         "The report was published on 3 March by the ministry.",
         "The song, written by Lennon in 1965, was never released.",
         "Listen to the people, she said, before you decide.",
+        "2024年の売上は10%増えた。",
+        "3月に発表した計画は1日に始まった。",
     ],
 )
 def test_cleaner_keeps_article_text(line: str) -> None:
@@ -526,3 +531,19 @@ def test_an_empty_page_with_a_stated_article_body_takes_it() -> None:
     result = extract_html(page)
     assert result.text.startswith("The committee met on Monday")
     assert "body_source" not in result.evidence
+
+
+def test_ruby_annotations_stay_inline_in_their_sentence() -> None:
+    sentence = (
+        "韓国の<ruby><rb>尹錫悦</rb><rp>（</rp><rt>ユンソンニョル</rt><rp>）</rp></ruby>"
+        "大統領は３日夜、緊急談話を出し、野党が国政をまひさせているとして非常戒厳を宣言した。"
+    )
+    bare = "<ruby>弾劾<rt>だんがい</rt></ruby>訴追案を提出している点などを挙げた。"
+    filler = "".join(
+        f"<p>尹氏は{n}日、野党の動きについて長い説明を続け、記者団に詳しく語った。</p>"
+        for n in range(8)
+    )
+    page = f"<html><body><article><p>{sentence}</p><p>{bare}</p>{filler}</article></body></html>"
+    text = extract_html(page).text
+    assert "韓国の尹錫悦（ユンソンニョル）大統領は３日夜" in text
+    assert "弾劾訴追案を提出" in text and "だんがい" not in text

@@ -224,7 +224,25 @@ def _prepare_page(tree: HtmlElement) -> int:
         header.drop_tag()
     for span in _INLINE_LINK_SPANS(tree):
         del span.attrib["class"]
+    _inline_ruby(tree)
     return paragraph_chars
+
+
+def _inline_ruby(tree: HtmlElement) -> None:
+    """Make ruby annotations (furigana) inline text: "尹錫悦（ユンソンニョル）", not three lines.
+
+    trafilatura does not know <ruby>, <rb> and <rt> and breaks the sentence
+    around them. With <rp> fallback parentheses the reading stays in them, as
+    a browser without ruby support shows it; without, only the base text stays.
+    """
+    for ruby in list(tree.iter("ruby")):
+        has_parentheses = ruby.find(".//rp") is not None
+        for part in list(ruby.iter("rb", "rp", "rt", "rtc")):
+            if part.tag in ("rt", "rtc") and not has_parentheses:
+                part.drop_tree()
+            else:
+                part.drop_tag()
+        ruby.drop_tag()
 
 
 def _is_section_heading(header: HtmlElement, title_words: set[str]) -> bool:

@@ -85,6 +85,16 @@ _INTERFACE_LABELS = frozenset(
         "werbung",
         "you may also like",
         "you might also like",
+        # "Related articles", "recommended" in Japanese, Chinese and Korean.
+        "おすすめ情報",
+        "おすすめ記事",
+        "関連記事",
+        "関連ニュース",
+        "相关新闻",
+        "相关阅读",
+        "推荐阅读",
+        "관련기사",
+        "관련 기사",
     }
 )
 
@@ -192,6 +202,15 @@ _WORD = re.compile(r"\w+")
 # "29", "28th", "55p" (from "11:55p"), "51am".
 _DATE_NUMBER = re.compile(r"\d+(?:st|nd|rd|th|am|pm|a|p|h)?")
 # "29.12.2020", "2020-12-29", "12/29/20", "05:14".
+# A date and time in Chinese, Japanese or Korean: digits with calendar and clock
+# units ("2025年1月14日 01時28分 (1月14日 01時40分更新)", "2024.05.03 오전 10:20
+# 입력") and nothing else but weekday, "updated" and "published" words.
+_CJK_DATE_UNIT = re.compile(r"\d\s*[年月日時时分년월일시분]")
+_CJK_DATE_LINE = re.compile(
+    r"(?:[\d\s年月日時时分秒년월일시분초()（）:：./\-~～|]|更新|配信|発行|公開|发布|修改|入力|时间|時間"
+    r"|日期|日時|날짜|기사"
+    r"|입력|수정|업데이트|오전|오후|午前|午後|[月火水木金土日]曜日?|星期[一二三四五六日天]|[（(][月火水木金土日][)）])+"
+)
 _NUMERIC_DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d{1,2}:\d{2}\b")
 _DATE_WORDS = frozenset("|".join((_MONTHS, _WEEKDAYS, _CLOCK_WORDS)).split("|")) | _DATE_GLUE
 
@@ -270,6 +289,10 @@ def is_byline(line: str) -> bool:
 
 def is_date_line(line: str) -> bool:
     """Whether the line holds only a date and time ("Dec 29, 2020, 05:14 PM IST", "29.12.2020")."""
+    if len(line) <= 60 and _CJK_DATE_LINE.fullmatch(line):
+        units = len(_CJK_DATE_UNIT.findall(line))
+        if units >= 2 or (_NUMERIC_DATE.search(line) and re.search(r"\d{4}", line)):
+            return True
     tokens = _WORD.findall(line.lower())
     if not tokens or len(tokens) > _BYLINE_WORDS:
         return False
