@@ -547,3 +547,43 @@ def test_ruby_annotations_stay_inline_in_their_sentence() -> None:
     text = extract_html(page).text
     assert "韓国の尹錫悦（ユンソンニョル）大統領は３日夜" in text
     assert "弾劾訴追案を提出" in text and "だんがい" not in text
+
+
+def _split_body_page(part: dict[str, object]) -> str:
+    """A paywalled article whose body is two containers around a related-articles inset."""
+    first = "".join(
+        f"<p>{_PROSE.format(day=day, part=n) * 2}</p>"
+        for n, day in enumerate(("Monday", "Tuesday", "Wednesday"))
+    )
+    second = "".join(
+        f"<p>In the second half, speaker {n} told the chamber on {day} that the vote on the "
+        f"budget would wait until the auditors had read every line of it, twice.</p>"
+        for n, day in enumerate(("Thursday", "Friday", "Saturday", "Sunday"))
+    )
+    inset = "".join(f"<li><a href='/a{n}'>Other story number {n}</a></li>" for n in range(12))
+    ld = json.dumps(
+        {"@type": "NewsArticle", "headline": "Committee weighs budget", "hasPart": part}
+    )
+    return (
+        "<html><head><title>Committee weighs budget</title>"
+        f"<script type='application/ld+json'>{ld}</script></head><body><main>"
+        "<h1>Committee weighs budget</h1><p class='lead'>The lead says what the story is about, "
+        "in one free sentence before the paywall starts.</p>"
+        f"<div class='articleBody'>{first}</div><aside><ul>{inset}</ul></aside>"
+        f"<div class='articleBody'>{second}</div></main></body></html>"
+    )
+
+
+def test_a_body_split_around_an_inset_is_read_whole_from_its_paywall_markup() -> None:
+    paywalled = {
+        "@type": "WebPageElement",
+        "isAccessibleForFree": False,
+        "cssSelector": ".articleBody",
+    }
+    text = extract_html(_split_body_page(paywalled)).text
+    assert text.count("The committee met on") == 6 and text.count("In the second half") == 4
+    assert text.index("The committee met on Wednesday") < text.index("In the second half")
+    assert "Other story number" not in text
+    # Speakable parts name a summary, not the body: nothing is added through them.
+    speakable = {"@type": "SpeakableSpecification", "cssSelector": ".articleBody"}
+    assert extract_html(_split_body_page(speakable)).text.count("In the second half") < 4

@@ -82,6 +82,9 @@ class Structured:
     canonical_url: str | None = None
     # The article's text as its markup states it (JSON-LD/microdata articleBody).
     stated_body: str | None = None
+    # CSS selectors of the elements holding the paywalled article text
+    # (hasPart WebPageElement with isAccessibleForFree false).
+    body_selectors: list[str] = field(default_factory=list)
 
 
 def read_structured(tree: HtmlElement, url: str | None) -> Structured:
@@ -229,6 +232,7 @@ def _take_item(found: Structured, item: Mapping[str, Any], source: str) -> None:
     free = item.get("isAccessibleForFree")
     if free is not None and found.accessible_for_free is None:
         found.accessible_for_free = str(free).strip().lower() not in ("false", "0", "no")
+    found.body_selectors += _paywalled_selectors(item.get("hasPart"))
     body = item.get("articleBody") or item.get("text")
     if isinstance(body, list):
         body = " ".join(str(part) for part in body)
@@ -238,6 +242,25 @@ def _take_item(found: Structured, item: Mapping[str, Any], source: str) -> None:
         if url.startswith("http") and found.canonical_url is None:
             found.canonical_url = url
             break
+
+
+def _paywalled_selectors(parts: Any) -> list[str]:
+    """The CSS selectors of Google's paywalled-content markup in an item's ``hasPart``.
+
+    Speakable and other parts are skipped: only a part marked not free names
+    the article's text.
+    """
+    selectors: list[str] = []
+    for part in parts if isinstance(parts, list) else [parts]:
+        if not isinstance(part, dict):
+            continue
+        if str(part.get("isAccessibleForFree", "")).strip().lower() not in ("false", "0", "no"):
+            continue
+        value = part.get("cssSelector")
+        for selector in value if isinstance(value, list) else [value]:
+            if isinstance(selector, str) and selector.strip():
+                selectors.append(selector.strip())
+    return selectors
 
 
 def _people_first(value: Any) -> list[str]:
