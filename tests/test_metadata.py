@@ -400,3 +400,44 @@ def test_malformed_json_ld_is_skipped_and_the_rest_still_read() -> None:
     )
     found = extract_html(page(head))
     assert (found.date, found.evidence["date_source"]) == ("2026-11-22", "opengraph")
+
+
+def test_a_login_is_not_an_author_when_another_source_names_the_person() -> None:
+    head = json_ld(author={"@type": "Person", "name": "edilson.la.rosa"}) + (
+        "<meta name='author' content='Edilson La Rosa'>"
+    )
+    found = extract_html(page(head), "https://libero.example.pe/a")
+    assert (found.author, found.evidence["author_source"]) == ("Edilson La Rosa", "meta")
+    # A host-named outlet is no login: it still stands for the outlet.
+    assert clean_authors(["bild.de"]) == "bild.de"
+
+
+def test_yoast_written_by_label_names_the_author() -> None:
+    head = (
+        "<meta name='twitter:label1' content='Verfasst von'>"
+        "<meta name='twitter:data1' content='Karoline Herr'>"
+        "<meta name='twitter:label2' content='Geschätzte Lesezeit'>"
+        "<meta name='twitter:data2' content='4 Minuten'>"
+    )
+    assert extract_html(page(head), "https://blog.example.com/a").author == "Karoline Herr"
+    reading_time_only = (
+        "<meta name='twitter:label1' content='Est. reading time'>"
+        "<meta name='twitter:data1' content='4 minutes'>"
+    )
+    assert extract_html(page(reading_time_only), "https://blog.example.com/a").author is None
+
+
+def test_the_h1_the_title_repeats_is_the_headline_when_widgets_have_h1s_too() -> None:
+    widgets = "".join(
+        f"<h1>{label}</h1>" for label in ("Quicklink", "Navigation", "Pressemitteilungen")
+    )
+    html = (
+        "<html><head><title>Norddeutschland findet seine Meister - Leichtathletik Verband e.V."
+        f"</title></head><body>{widgets}<article><h1>Norddeutschland findet seine Meister</h1>"
+        f"<p>{BODY}</p></article></body></html>"
+    )
+    found = extract_html(html, "https://www.verband.example.de/a")
+    assert (found.title, found.evidence["title_source"]) == (
+        "Norddeutschland findet seine Meister",
+        "h1",
+    )

@@ -15,6 +15,7 @@ from lxml.html import HtmlElement
 from rapidfuzz import fuzz
 
 from newstrail.extract.structured import Structured
+from newstrail.text.urls import has_public_suffix
 
 
 def words_key(text: str) -> str:
@@ -216,6 +217,11 @@ def clean_author(author: str | None) -> str | None:
     return "; ".join(names) or None
 
 
+def _is_dotted_handle(token: str) -> bool:
+    """A lower-case login of dotted words that is no host name ("jane.doe", not "bild.de")."""
+    return bool(re.fullmatch(r"[^\W\d_]+(?:\.[^\W\d_]+)+", token)) and not has_public_suffix(token)
+
+
 def is_person_like(name: str) -> bool:
     """Whether a byline entry could name a writer (not "Username", a URL or an e-mail address)."""
     bare = name.strip(" .:@").lower()
@@ -226,6 +232,8 @@ def is_person_like(name: str) -> bool:
     tokens = bare.split()
     if len(tokens) == 1 and re.search(r"\w_\w", bare):
         return False  # a user handle ("jane_doe"), not a name
+    if len(tokens) == 1 and name.strip() == bare and _is_dotted_handle(bare):
+        return False  # a login ("edilson.la.rosa"), where another source names the person
     if len(tokens) > 1 and all(len(token) == 1 for token in tokens):
         return False  # initials of a widget's placeholder ("D E")
     return any(character.isalpha() for character in bare)

@@ -113,8 +113,9 @@ def headline(
     outlet's name, or the registered domain's first label when the page
     names none ("tageszeitung" strips "- Die Neue Südtiroler Tageszeitung").
     """
-    headings = [" ".join(h.text_content().split()) for h in tree.iterfind(".//h1")][:3]
-    headings = [h for h in headings if len(h.split()) >= 2 or len(h) >= 8]
+    every_heading = [" ".join(h.text_content().split()) for h in tree.iterfind(".//h1")][:20]
+    every_heading = [h for h in every_heading if len(h.split()) >= 2 or len(h) >= 8]
+    headings = every_heading[:3]
     stated = [
         (strip_site_suffix(claim.value, site), source)
         for source in TITLE_ORDER
@@ -129,7 +130,9 @@ def headline(
     title_element = tree.find(".//title")
     page_title = " ".join(title_element.text_content().split()) if title_element is not None else ""
     if page_title:
-        for heading in headings:
+        # Any <h1> the <title> repeats: layouts that give widgets ("Quicklink",
+        # "Navigation") their own <h1> put the headline's further down.
+        for heading in every_heading:
             key = words_key(heading)
             if key and (key == words_key(page_title) or key in words_key(page_title)):
                 return heading, "h1"

@@ -362,6 +362,9 @@ def _take_meta(found: Structured, tree: HtmlElement) -> None:
         if names:
             found.authors.append((names, source_of(key)))
             break
+    written_by = _labelled_author(meta)
+    if written_by:
+        found.authors.append(([written_by], "meta"))
     locale = first(["og:locale"])
     if locale:
         found.languages.append(Claim(locale, "opengraph"))
@@ -379,6 +382,27 @@ def _take_meta(found: Structured, tree: HtmlElement) -> None:
                 "site": found.sites,
             }[name]
             target.append(Claim(value, "dublin-core"))
+
+
+# Yoast SEO, the most used WordPress SEO plugin, states the author as a Twitter
+# card pair: twitter:label1 "Written by" (in the site's language), twitter:data1
+# the name. These are the plugin's own translations of that label.
+_WRITTEN_BY = re.compile(
+    r"^(?:written by|verfasst von|geschrieben von|escrito por|écrit par|rédigé par|scritto da"
+    r"|geschreven door|skrevet af|skrevet av|skriven av|napisane przez|napsal|autor|auteur"
+    r"|author|yazar|kirjoittanut)$",
+    re.IGNORECASE,
+)
+
+
+def _labelled_author(meta: dict[str, list[str]]) -> str | None:
+    """The author named by a ``twitter:labelN`` "Written by" / ``twitter:dataN`` pair."""
+    for number in range(1, 5):
+        labels = meta.get(f"twitter:label{number}", [])
+        data = meta.get(f"twitter:data{number}", [])
+        if labels and data and _WRITTEN_BY.match(labels[0].strip(" :")):
+            return data[0]
+    return None
 
 
 # --- <time datetime> -------------------------------------------------------------

@@ -130,6 +130,11 @@ def registered_domain(url: str) -> str:
     return host
 
 
+def has_public_suffix(host: str) -> bool:
+    """Whether a host ends in a public suffix ("bild.de", "bbc.co.uk"; not "jane.doe"), offline."""
+    return bool(_extractor()(host.rstrip(".")).suffix)
+
+
 @lru_cache(maxsize=1)
 def _extractor() -> tldextract.TLDExtract:
     """tldextract on its bundled public-suffix snapshot: it never touches the network."""
