@@ -19,7 +19,9 @@ Round 2 (2026-12-07): half B is split again the same way (``part_of``:
 SHA-256 of ``"round2:" + unit``, even → B1). B1's errors are now read too
 (``--errors`` prints A and B1), B2 stays held out. The table reports A, B1,
 B2 and B (B1 and B2 together, the figure earlier notes called held out; it
-is partly dev from round 2 on).
+is partly dev from round 2 on). Round 3 (same day): B2 splits by
+``"round3:" + unit`` into B2a (read) and B2b (held out); only B2b is still
+unread.
 
 It also scores the language and outlet fields against fundus-meta's
 ``language`` (the publisher's declared language) and ``publisher_name``
@@ -46,8 +48,8 @@ from newstrail.extract.outlets import registered_domain
 
 SETS = ("fundus-meta", "htmldate-bbaw")
 HALVES = ("A", "B")
-PARTS = ("A", "B1", "B2")
-READ_PARTS = ("A", "B1")
+PARTS = ("A", "B1", "B2a", "B2b")
+READ_PARTS = ("A", "B1", "B2a")
 
 
 def half_of(unit: str) -> str:
@@ -61,7 +63,10 @@ def part_of(unit: str) -> str:
     if half_of(unit) == "A":
         return "A"
     digest = int(hashlib.sha256(f"round2:{unit}".encode()).hexdigest(), 16)
-    return "B1" if digest % 2 == 0 else "B2"
+    if digest % 2 == 0:
+        return "B1"
+    digest = int(hashlib.sha256(f"round3:{unit}".encode()).hexdigest(), 16)
+    return "B2a" if digest % 2 == 0 else "B2b"
 
 
 def units(name: str, truth: dict[str, Any]) -> dict[str, str]:
@@ -122,6 +127,7 @@ def run(show_errors: bool) -> dict[str, Any]:
         }
         results[name] = {}
         groups = {p: [k for k in keys if part[k] == p] for p in PARTS}
+        groups["B2"] = groups["B2a"] + groups["B2b"]
         groups["B"] = groups["B1"] + groups["B2"]
         for name_of_part, in_half in groups.items():
             row: dict[str, Any] = {
@@ -177,8 +183,8 @@ def _print_errors(
 
 def print_table(results: dict[str, Any]) -> None:
     print(
-        "\nExact accuracy per part of the publishers (A, B1: dev, errors read; B2: held out;"
-        " B = B1 + B2)"
+        "\nExact accuracy per part of the publishers (A, B1, B2a: dev, errors read;"
+        " B2b: held out; B2 = B2a + B2b, B = B1 + B2)"
     )
     header = f"{'set':<16}{'half':>5}{'pages':>6}{'pubs':>6}  {'system':<12}"
     print(header + "".join(f"{f:>9}" for f in ("title", "author", "date", "language", "site")))
@@ -197,7 +203,9 @@ def print_table(results: dict[str, Any]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--errors", action="store_true", help="print the errors of parts A and B1")
+    parser.add_argument(
+        "--errors", action="store_true", help="print the errors of parts A, B1 and B2a"
+    )
     args = parser.parse_args()
     bench = BenchRun("extraction_halves")
     results = run(args.errors)

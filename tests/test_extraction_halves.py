@@ -27,8 +27,9 @@ def test_half_of_is_pinned_so_the_held_out_half_never_moves() -> None:
 
 
 def test_round_two_splits_only_half_b_and_is_pinned() -> None:
-    # Half A stays A; half B splits by SHA-256 of "round2:" + unit: B2 must never move.
-    names = ("NewsEN", "example.de", "x", "y", "j", "l")
+    # Half A stays A; half B splits by SHA-256 of "round2:" + unit, B2 again by
+    # "round3:" + unit: the held-out B2b must never move.
+    names = ("NewsEN", "example.de", "x", "y", "j", "m")
     parts = {name: part_of(name) for name in names}
     assert all((parts[n] == "A") == (half_of(n) == "A") for n in names)
-    assert parts == {"NewsEN": "B1", "example.de": "A", "x": "A", "y": "B1", "j": "B2", "l": "B2"}
+    assert parts == {"NewsEN": "B1", "example.de": "A", "x": "A", "y": "B1", "j": "B2a", "m": "B2b"}
