@@ -587,3 +587,10 @@ def test_a_body_split_around_an_inset_is_read_whole_from_its_paywall_markup() ->
     # Speakable parts name a summary, not the body: nothing is added through them.
     speakable = {"@type": "SpeakableSpecification", "cssSelector": ".articleBody"}
     assert extract_html(_split_body_page(speakable)).text.count("In the second half") < 4
+
+
+def test_hostile_paywall_selectors_are_skipped_not_raised() -> None:
+    for selector in ("p:nth-child(", "<script>", "." + "a" * 5000, ["::"] * 500, 42):
+        part = {"@type": "WebPageElement", "isAccessibleForFree": False, "cssSelector": selector}
+        text = extract_html(_split_body_page(part)).text
+        assert text.count("The committee met on") == 6 and "In the second half" not in text

@@ -35,6 +35,8 @@ _STATED_LINE_SHARE = 0.5
 _SHARED = 0.5
 _WORD = re.compile(r"\w+")
 _BLOCKS = ("p", "h2", "h3", "h4", "li", "blockquote")
+_MAX_SELECTORS = 8
+_MAX_SELECTOR_CHARS = 200
 
 
 def _words(text: str) -> list[str]:
@@ -90,7 +92,8 @@ def marked_part_blocks(tree: HtmlElement, selectors: list[str]) -> list[str]:
     from lxml.cssselect import CSSSelector  # cssselect loads only for pages that need it
 
     found: list[HtmlElement] = []
-    for selector in selectors:
+    # Page content is untrusted: a few short selectors are what the markup needs.
+    for selector in [s for s in selectors if len(s) <= _MAX_SELECTOR_CHARS][:_MAX_SELECTORS]:
         with contextlib.suppress(Exception):
             found += CSSSelector(selector)(tree)
     chosen = set(found)
