@@ -210,3 +210,41 @@ async def test_the_story_page_shows_discrepancies_escaped(tmp_path: Path) -> Non
     assert {v["text"] for v in vote["values"]} == {"21-19", "22-18"}
     assert 'id="discrepancies"' in page and "22-18" in page
     assert hostile not in page and "&lt;script&gt;" in page
+
+
+def test_a_tally_written_out_by_side_is_a_vote_and_disagreements_are_found() -> None:
+    lead = "Parliament passed next year's budget on Friday after a long debate."
+    first = _article("1", "Herald", lead, "412 members voted in favour and 230 against.")
+    second = _article("2", "Times", lead, "414 members voted for the draft and 228 voted against.")
+    (found,) = find_discrepancies([first, second])
+    assert found.kind == "vote"
+    assert {v["text"] for v in found.values} == {
+        "412 members voted in favour and 230 against",
+        "414 members voted for the draft and 228 voted against",
+    }
+    assert contradicts(
+        "414 members voted for the draft and 228 voted against.",
+        "412 members voted in favour and 230 against.",
+    )
+    # German, both orders of number and side.
+    (german,) = figures_in(
+        "Für den Entwurf stimmten 414 Abgeordnete, 228 stimmten dagegen.", "1", None
+    )
+    assert german.value == (414.0, 228.0)
+    assert figures_in("412 Abgeordnete stimmten dafür, 230 dagegen.", "1", None)[0].value == (
+        412,
+        230,
+    )
+    # A year before "against" and one side alone are no tally.
+    assert figures_in("He voted for the bill in 2019 against the advice of aides.", "1", None) == []
+    assert figures_in("Only 12 members voted against the motion on Tuesday.", "1", None) == []
+
+
+def test_money_named_after_the_amount_is_read() -> None:
+    (euros,) = figures_in("The opposition criticised new borrowing of 51 billion euros.", "1", None)
+    assert (euros.unit, euros.value) == ("EUR", (51e9,))
+    (german,) = figures_in("Die Neuverschuldung liegt bei 51 Milliarden Euro im Jahr.", "1", None)
+    assert (german.unit, german.value) == ("EUR", (51e9,))
+    assert contradicts(
+        "New borrowing stands at 51 billion euros.", "New borrowing next year is 48 billion euros."
+    )

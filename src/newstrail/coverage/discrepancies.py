@@ -52,7 +52,9 @@ WORDS = {
     "twelve": 12,
 }
 SCALES = {"thousand": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9}
-SCALES |= {"trillion": 1e12, "k": 1e3}
+SCALES |= {"trillion": 1e12, "k": 1e3, "tausend": 1e3, "million": 1e6, "millionen": 1e6}
+SCALES |= {"milliarde": 1e9, "milliarden": 1e9, "millions": 1e6, "milliard": 1e9}
+SCALES |= {"milliards": 1e9, "millones": 1e6, "mil millones": 1e9}
 NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 VOTE = re.compile(
     r"(?<![\w.$-])(?P<a>\d{1,3})\s*(?:-|–|—|to)\s*(?P<b>\d{1,3})(?![\w.%-])"
@@ -61,7 +63,24 @@ VOTE = re.compile(
 )
 VOTE_CONTEXT = re.compile(
     r"\b(vot\w*|ballot\w*|rul\w*|decision|verdict|majority|margin|split|justices|judges"
-    r"|senators|lawmakers|members|jury|court)\b",
+    r"|senators|lawmakers|members|jury|court|stimm\w*|abgeordnete\w*)\b",
+    re.IGNORECASE,
+)
+# A tally written out by side: "412 members voted in favour and 230 against",
+# "414 voted for the draft, 228 voted against", "412 Abgeordnete stimmten
+# dafür, 230 dagegen", "412 voix pour et 230 contre". A number counts for a
+# side when the side's word follows within four words.
+_SIDE_GAP = r"\s+(?:[^\W\d]+\s+){0,4}?"
+VOTE_FOR = re.compile(
+    r"(?<![\w.,])(?P<n>\d{1,4})" + _SIDE_GAP + r"(?:for|in\s+favou?r|yes|yea|ayes?|dafür|pour"
+    r"|a\s+favor|favorevoli)\b"
+    # The side first: "Für den Entwurf stimmten 414 Abgeordnete".
+    r"|\b(?:für|for)\s+(?:[^\W\d]+\s+){0,3}?(?:stimmten|voted)\s+(?P<m>\d{1,4})(?![\w.,])",
+    re.IGNORECASE,
+)
+VOTE_AGAINST = re.compile(
+    r"(?<![\w.,])(?P<n>\d{1,4})" + _SIDE_GAP + r"(?:against|opposed|nays?|noes|dagegen|contre"
+    r"|en\s+contra|contrari)\b",
     re.IGNORECASE,
 )
 MONEY = re.compile(
@@ -69,6 +88,15 @@ MONEY = re.compile(
     r"(?:\s?(?P<scale>thousand|million|billion|trillion|bn|mn|m|k)\b)?",
     re.IGNORECASE,
 )
+# The currency named after the amount: "51 billion euros", "51 Milliarden Euro".
+MONEY_AFTER = re.compile(
+    r"(?<![\w.$£€-])(?P<amount>" + NUMBER + r")\s?(?P<scale>thousand|million|billion|trillion"
+    r"|bn|mn|Tausend|Millionen|Million|Milliarden|Milliarde|millions?|milliards?|millones"
+    r"|mil\s+millones)?\s+(?P<currency>euros?|dollars?|pounds?|yen|EUR|USD|GBP|Euro)\b",
+    re.IGNORECASE,
+)
+_CURRENCY_WORDS = {"euro": "EUR", "euros": "EUR", "dollar": "USD", "dollars": "USD"}
+_CURRENCY_WORDS |= {"pound": "GBP", "pounds": "GBP", "yen": "JPY"}
 COUNT = re.compile(
     r"(?<![\w.$£€-])(?P<amount>" + NUMBER + r"|" + "|".join(WORDS) + r")"
     r"(?:\s(?P<scale>thousand|million|billion))?\s+"
@@ -159,10 +187,17 @@ def _sentence_figures(sentence: str) -> list[tuple[str, str, tuple[float, ...], 
             b = _number(match.group("b") or match.group("wb"))
             if 0 < a + b <= 1000:
                 found.append(("vote", "vote", (max(a, b), min(a, b)), match.group().strip()))
+        found += _sided_tally(sentence)
     for match in MONEY.finditer(sentence):
         scale = SCALES.get((match.group("scale") or "").lower(), 1.0)
         currency = match.group("currency").strip().upper().replace("US$", "$")
         unit = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}.get(currency, currency)
+        amount = _number(match.group("amount")) * scale
+        found.append(("money", unit, (amount,), match.group().strip()))
+    for match in MONEY_AFTER.finditer(sentence):
+        scale = SCALES.get(" ".join((match.group("scale") or "").lower().split()), 1.0)
+        currency = match.group("currency")
+        unit = _CURRENCY_WORDS.get(currency.lower(), currency.upper())
         amount = _number(match.group("amount")) * scale
         found.append(("money", unit, (amount,), match.group().strip()))
     for match in COUNT.finditer(sentence):
@@ -173,6 +208,20 @@ def _sentence_figures(sentence: str) -> list[tuple[str, str, tuple[float, ...], 
         amount = _number(match.group("amount")) * scale
         found.append((kind, CASUALTY_UNITS.get(unit, unit), (amount,), written))
     return found
+
+
+def _sided_tally(sentence: str) -> list[tuple[str, str, tuple[float, ...], str]]:
+    """A tally written by side, when the sentence gives exactly one number for each."""
+    ayes = [m for m in VOTE_FOR.finditer(sentence) if not VOTE_AGAINST.fullmatch(m.group())]
+    noes = list(VOTE_AGAINST.finditer(sentence))
+    if len(ayes) != 1 or len(noes) != 1 or ayes[0].start() == noes[0].start():
+        return []
+    a, b = _number(ayes[0].group("n") or ayes[0].group("m")), _number(noes[0].group("n"))
+    if not 0 < a + b <= 2000:
+        return []
+    first, second = sorted((ayes[0], noes[0]), key=lambda m: m.start())
+    written = sentence[first.start() : second.end()].strip()
+    return [("vote", "vote", (max(a, b), min(a, b)), written)]
 
 
 def _masked(sentence: str) -> str:
