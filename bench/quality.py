@@ -397,6 +397,42 @@ def redesigns_scores() -> list[Score]:
     ]
 
 
+def discrepancies_scores() -> list[Score]:
+    """Planted discrepancies found and none invented, on the shared stories sets."""
+    from bench import discrepancies
+
+    results = discrepancies.run()
+    subset = (
+        f"shared stories sets, the {results['stories_with_two_or_more_outlets']} stories "
+        "with two or more outlets, one figure planted per story"
+    )
+    return [
+        Score(
+            "discrepancies.planted_found",
+            "discrepancies",
+            "share of planted changed figures listed as a discrepancy",
+            subset,
+            results["planted_changed_found"] / max(results["planted_changed"], 1),
+        ),
+        Score(
+            "discrepancies.unchanged_quiet",
+            "discrepancies",
+            "share of planted unchanged copies that raise no new discrepancy",
+            subset,
+            1 - results["planted_unchanged_alarmed"] / max(results["planted_unchanged"], 1),
+        ),
+        Score(
+            "discrepancies.stories_quiet",
+            "discrepancies",
+            "share of real stories with no discrepancy listed (of 3 alarms, 2 were judged real)",
+            subset,
+            1
+            - results["stories_with_an_alarm"]
+            / max(results["stories_with_two_or_more_outlets"], 1),
+        ),
+    ]
+
+
 STAGES: dict[str, Callable[[], list[Score]]] = {
     "extraction": extraction_scores,
     "clustering": clustering_scores,
@@ -404,6 +440,7 @@ STAGES: dict[str, Callable[[], list[Score]]] = {
     "edits": edits_scores,
     "reuse": reuse_scores,
     "redesigns": redesigns_scores,
+    "discrepancies": discrepancies_scores,
 }
 
 

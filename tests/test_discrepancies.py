@@ -248,3 +248,14 @@ def test_money_named_after_the_amount_is_read() -> None:
     assert contradicts(
         "New borrowing stands at 51 billion euros.", "New borrowing next year is 48 billion euros."
     )
+
+
+def test_the_bench_plants_a_changed_figure_of_the_same_kind() -> None:
+    from bench.discrepancies import changed_figure
+
+    (vote,) = figures_in("Senators voted 60-48 to approve the spending plan.", "1", None)
+    assert changed_figure(vote) == "59-49"  # one vote moves: the same body
+    (money,) = figures_in("The plan sets aside $4.2 million for flood repairs.", "1", None)
+    assert changed_figure(money) == "$5.2 million"
+    (count,) = figures_in("Officials said that 1,200 people were evacuated overnight.", "1", None)
+    assert changed_figure(count).startswith("1,320 people")
