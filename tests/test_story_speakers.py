@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,61 @@ def test_reported_speech_is_marked_so_it_is_never_shown_as_the_speakers_words(
             assert group["kind"] != "direct", group["text"]
         for variant in group["variants"]:
             assert variant["kind"] in {"direct", "indirect", "mixed"}
+
+
+TALKS = [
+    "Negotiators returned to Doha on Saturday for a new round of ceasefire talks.\n\n"
+    "Qatari Prime Minister Mohammed bin Abdulrahman Al Thani said the sides were "
+    '"closer than at any point this year".\n\n'
+    '"We are not there yet," a senior US official told reporters, speaking on condition '
+    "of anonymity.",
+    'The sides are "closer than at any point this year", Qatar\'s prime minister told a '
+    'news conference. A deal could come "within days", he said.\n\n'
+    'An American official cautioned: "We are not there yet."',
+]
+
+
+def test_names_with_particles_and_unnamed_officials_are_speakers() -> None:
+    speakers = StorySpeakers.build(TALKS, ["Mohammed bin Abdulrahman"])
+    assert [t.person for t in story_titles(TALKS)] == ["Mohammed bin Abdulrahman Al Thani"]
+    assert speakers.canonical("Mohammed bin Abdulrahman") == "Mohammed bin Abdulrahman Al Thani"
+    assert speakers.canonical("Qatar's prime minister") == "Mohammed bin Abdulrahman Al Thani"
+    assert speakers.canonical("Ursula von der Leyen") == "Ursula von der Leyen"
+    # A source the outlet does not name is still who said it.
+    assert speakers.canonical("a senior US official") == "a senior US official"
+    assert speakers.canonical("An American official") == "an American official"
+    assert speakers.canonical("two people familiar with the talks") == (
+        "two people familiar with the talks"
+    )
+    assert speakers.canonical("a man") is None and speakers.canonical("people") is None
+
+
+def test_a_story_shows_every_outlets_quotes_of_a_titled_and_an_unnamed_speaker(
+    tmp_path: Path,
+) -> None:
+    lines = [
+        {
+            "url": f"https://outlet{n}.example.com/talks",
+            "outlet": f"Outlet {n}",
+            "title": "Ceasefire talks resume in Doha",
+            "published": f"2026-11-21T1{n}:00:00+00:00",
+            "language": "en",
+            "text": text,
+        }
+        for n, text in enumerate(TALKS)
+    ]
+    source = tmp_path / "talks.jsonl"
+    source.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    store = Store(f"sqlite:///{tmp_path / 'talks.db'}")
+    import_and_place(store, [source], Settings(workers=1))
+    story = get_story(store, 1).to_json()
+    store.close()
+    quotes = story["quotes"]
+    assert isinstance(quotes, list)
+    groups = {(q["speaker"], q["text"]): sorted(q["outlets"]) for q in quotes}
+    al_thani = "Mohammed bin Abdulrahman Al Thani"
+    closer = 'the sides were "closer than at any point this year"'
+    assert groups[(al_thani, closer)] == ["Outlet 0", "Outlet 1"]
+    assert (al_thani, 'A deal could come "within days"') in groups  # "…, he said."
+    official = [outlets for (speaker, text), outlets in groups.items() if "not there yet" in text]
+    assert official == [["Outlet 0", "Outlet 1"]]

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 from newstrail.coverage.quoting.records import QuoteGroup, QuoteOccurrence
+from newstrail.coverage.quoting.roles import unnamed_source as _unnamed
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 # Quotes shorter than this must match word for word: short phrases recur by chance.
@@ -101,9 +102,13 @@ def paraphrase_similarity(paraphrase: str, text: str) -> float:
 
 
 def _compatible(first: QuoteOccurrence, second: QuoteOccurrence) -> bool:
-    """Quotes group only when their speakers agree or one is unknown."""
+    """Quotes group only when their speakers agree, one is unknown, or both are unnamed.
+
+    "A senior US official" in one outlet and "an American official" in
+    another, saying the same words, are one source as far as a reader can tell.
+    """
     one, other = first.quote.speaker_name, second.quote.speaker_name
-    return one is None or other is None or one == other
+    return one is None or other is None or one == other or (_unnamed(one) and _unnamed(other))
 
 
 def _order(occurrence: QuoteOccurrence, position: int) -> tuple[int, str, int]:

@@ -107,6 +107,9 @@ class SpeakerResolver:
     media: dict[str, str] = field(default_factory=dict)
     # The last speaker named through a medium or organisation, for a following "it".
     last_medium_name: str | None = None
+    # The last speaker named by a noun phrase ("Qatar's prime minister"), for a
+    # following "he said" when no person is named before it.
+    last_named_speaker: str | None = None
     # "he" or "she" per name word, from titles written before a name ("Mrs. Clinton").
     title_genders: dict[str, str] = field(default_factory=dict)
 
@@ -275,7 +278,9 @@ class SpeakerResolver:
             self._remember_medium(cue.relayed, name)
             medium = name is not None
         elif lower in PERSONAL_PRONOUNS:
-            name = self._pronoun(position, lower)
+            # No person named before: "…, Qatar's prime minister told a news
+            # conference. A deal could come “within days”, he said."
+            name = self._pronoun(position, lower) or self.last_named_speaker
         elif lower == "it":
             name = self.last_medium_name
             medium = name is not None
@@ -293,6 +298,8 @@ class SpeakerResolver:
                 name, medium = relayed, True
             else:
                 name, medium = self._nominal(tokens, head, source_text, position)
+                if name is not None and head.ent_type_ not in ("ORG", "GPE", "NORP", "LOC", "FAC"):
+                    self.last_named_speaker = name
         self.last_medium_name = name if medium else None
         return name
 
