@@ -128,3 +128,29 @@ def test_exclusive_sentences_have_no_support_elsewhere(
     for article_id, report in reports.items():
         for sentence in report.sentences[:5]:
             assert [a for a, _ in supporting_articles(sentence.text, seed_story)] == [article_id]
+
+
+def test_a_quotation_two_outlets_carry_is_nobodys_exclusive() -> None:
+    lead = "Negotiators returned to Doha on Saturday for a new round of ceasefire talks."
+    first = StoryArticle(
+        id="1",
+        source="Example Times",
+        published=None,
+        title="Talks",
+        text=f'{lead}\n\n"We are not there yet," a senior US official told reporters, '
+        "speaking on condition of anonymity.",
+        url="https://times.example.com/a",
+    )
+    second = StoryArticle(
+        id="2",
+        source="Sample News",
+        published=None,
+        title="Talks",
+        text='Mediators met again on Saturday.\n\nAn American official cautioned: "We are not '
+        'there yet."',
+        url="https://news.example.com/b",
+    )
+    reports = exclusive_content([first, second])
+    exclusive = [s.text for report in reports.values() for s in report.sentences]
+    assert not any("not there yet" in text for text in exclusive)
+    assert [a for a, _ in supporting_articles(first.text.split("\n\n")[1], [second])] == ["2"]

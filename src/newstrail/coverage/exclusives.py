@@ -209,8 +209,34 @@ def support_matrix(
     cross-validation chose.
     """
     if not semantic.available() or not left or not right:
-        return similarity_matrix(left, right, corpus=corpus)
-    return _calibrated(semantic.alignment_matrix(left, right, corpus=corpus))
+        scores = similarity_matrix(left, right, corpus=corpus)
+    else:
+        scores = _calibrated(semantic.alignment_matrix(left, right, corpus=corpus))
+    return _with_shared_quotations(left, right, scores)
+
+
+def _with_shared_quotations(
+    left: Sequence[str], right: Sequence[str], scores: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Support where a sentence of ``right`` carries a quotation of one of ``left``.
+
+    '"We are not there yet," a senior US official told reporters' and 'An
+    American official cautioned: "We are not there yet."' report the same
+    words however differently the outlets frame them; the framing words
+    alone keep their similarity under the threshold.
+    """
+    for row, sentence in enumerate(left):
+        quotations = [
+            q.lower() for q in _QUOTE.findall(sentence) if len(_WORD.findall(q)) >= MIN_QUOTE_WORDS
+        ]
+        if not quotations:
+            continue
+        for column, other in enumerate(right):
+            if scores[row, column] < SUPPORT_THRESHOLD and any(
+                _carries("quote", quotation, other.lower()) for quotation in quotations
+            ):
+                scores[row, column] = SUPPORT_THRESHOLD
+    return scores
 
 
 def paired_support(
