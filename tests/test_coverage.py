@@ -154,3 +154,12 @@ def test_a_quotation_two_outlets_carry_is_nobodys_exclusive() -> None:
     exclusive = [s.text for report in reports.values() for s in report.sentences]
     assert not any("not there yet" in text for text in exclusive)
     assert [a for a, _ in supporting_articles(first.text.split("\n\n")[1], [second])] == ["2"]
+
+
+def test_a_nationality_is_carried_by_its_country() -> None:
+    from newstrail.coverage.exclusives import _carries
+
+    assert _carries("entity", "Qatari", "qatar's prime minister told a news conference")
+    assert _carries("entity", "Russian", "talks with russia resumed")
+    assert not _carries("entity", "Qatari", "the prime minister told a news conference")
+    assert not _carries("entity", "Iran", "iraq's foreign ministry said")  # short: exact only

@@ -428,4 +428,10 @@ def _carries(kind: str, text: str, lowered_body: str) -> bool:
         return fuzz.partial_ratio(needle, lowered_body) >= QUOTE_MATCH_RATIO
     if kind == "number":
         return re.search(rf"(?<![\w.]){re.escape(needle)}(?![\w])", lowered_body) is not None
-    return re.search(rf"\b{re.escape(needle)}\b", lowered_body) is not None
+    if re.search(rf"\b{re.escape(needle)}\b", lowered_body) is not None:
+        return True
+    # One word in another form: "Qatari" is carried by "Qatar's", "Russian" by "Russia".
+    if needle.isalpha() and len(needle) >= 5:
+        stem = needle[: max(4, len(needle) - 2)]
+        return re.search(rf"\b{re.escape(stem)}", lowered_body) is not None
+    return False
