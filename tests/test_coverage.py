@@ -8,6 +8,7 @@ from newstrail.coverage.exclusives import (
     ExclusiveReport,
     exclusive_content,
     quotation_units,
+    story_sentences,
     supporting_articles,
 )
 from newstrail.coverage.reuse import StoryArticle
@@ -163,3 +164,17 @@ def test_a_nationality_is_carried_by_its_country() -> None:
     assert _carries("entity", "Russian", "talks with russia resumed")
     assert not _carries("entity", "Qatari", "the prime minister told a news conference")
     assert not _carries("entity", "Iran", "iraq's foreign ministry said")  # short: exact only
+
+
+def test_a_correction_notice_is_no_statement_of_the_story() -> None:
+    text = (
+        "Parliament passed next year's budget on Friday after a long debate.\n\n"
+        "Correction: An earlier version of this article misstated the vote count.\n\n"
+        "This story has been updated to include the opposition's response to the vote."
+    )
+    sentences = story_sentences(
+        [StoryArticle("1", "Times", None, "Budget", text, "u")], compare=False
+    )
+    assert sentences.texts == (
+        "Parliament passed next year's budget on Friday after a long debate.",
+    )

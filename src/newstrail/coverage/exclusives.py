@@ -25,6 +25,7 @@ from newstrail.coverage import semantic
 from newstrail.coverage.reuse import StoryArticle
 from newstrail.errors import InvalidInput
 from newstrail.text.sentences import sentence_spans
+from newstrail.versions.edits import is_correction_notice
 
 # Share of the word-TF-IDF cosine in the blend (the rest is character 3-5-grams), an
 # even split. bench/reuse.py, 10-fold CV on the 500 local MSRP pairs: word TF-IDF
@@ -301,7 +302,9 @@ def story_sentences(articles: Sequence[StoryArticle], *, compare: bool = True) -
             sentence = article.text[start:end]
             words = len(_WORD.findall(sentence))
             heading = words <= MAX_HEADING_WORDS and not sentence.endswith(_CLOSING)
-            if words >= MIN_SENTENCE_WORDS and not heading:
+            # A correction notice is about the article, not the story: the
+            # story page shows it with the article's versions, never as news.
+            if words >= MIN_SENTENCE_WORDS and not heading and not is_correction_notice(sentence):
                 texts.append(sentence)
                 spans.append((start, end))
                 owners.append(position)
