@@ -594,3 +594,20 @@ def test_hostile_paywall_selectors_are_skipped_not_raised() -> None:
         part = {"@type": "WebPageElement", "isAccessibleForFree": False, "cssSelector": selector}
         text = extract_html(_split_body_page(part)).text
         assert text.count("The committee met on") == 6 and "In the second half" not in text
+
+
+def test_teaser_cards_of_other_articles_are_not_body_text() -> None:
+    cards = "".join(
+        f"<li><a href='/news/{n}'><div><h1>Other headline {n}</h1><p>RISK REMAINS: a long "
+        f"standfirst of another article number {n}, which the reader could click on to read "
+        f"more about the war games and the angry words.</p></div></a></li>"
+        for n in range(4)
+    )
+    page = (
+        "<html><body><article><h1>Joint exercises begin</h1>"
+        f"{_paragraphs(0, 4)}<div class='box'><h2>You might also like</h2><ul>{cards}</ul></div>"
+        "</article></body></html>"
+    )
+    text = extract_html(page).text
+    assert text.count("The committee met on") == 8
+    assert "RISK REMAINS" not in text and "standfirst of another article" not in text
