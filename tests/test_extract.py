@@ -138,6 +138,8 @@ def test_seed_003_drops_the_image_block(seeds_dir: Path) -> None:
         "2025年1月14日 01時28分 (1月14日 01時40分更新)",
         "2024.05.03 오전 10:20 입력",
         "おすすめ情報",
+        "移送のため警視庁を出る岩本絹子容疑者＝13日、東京・霞ケ関で（潟沼義樹撮影）",
+        "习近平在北京人民大会堂会见来宾。（新华社记者 李学仁 摄）",
         "Sign up for our daily briefing newsletter",
         "Download the app for breaking news alerts and notifications",
         "Picture: AFP",
@@ -180,6 +182,7 @@ def test_cleaner_drops_furniture(line: str) -> None:
         "Listen to the people, she said, before you decide.",
         "2024年の売上は10%増えた。",
         "3月に発表した計画は1日に始まった。",
+        "写真家の田中氏（撮影歴40年）は、展示会で新作を披露した。",
     ],
 )
 def test_cleaner_keeps_article_text(line: str) -> None:

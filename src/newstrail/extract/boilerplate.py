@@ -125,6 +125,9 @@ _CREDIT_END = re.compile(
 _BRACKET_CREDIT = re.compile(
     r"^\[[^\]]{0,80}(?:사진|写真|图片|photo|foto|bild|image)[^\]]{0,80}\]$", _I
 )
+# A Japanese or Chinese caption ends with the photographer in parentheses:
+# "…＝13日、東京・霞ケ関で（潟沼義樹撮影）", "（新华社记者 李贺 摄）".
+_CJK_PHOTO_CREDIT = re.compile(r"[（(][^（()）]{1,40}(?:撮影|摄|攝)[)）]$")
 
 # "Read also" and "read more" in the European languages of the dev sets'
 # publishers (each language's own phrases, not strings copied from pages). No
@@ -321,7 +324,10 @@ def _is_credit(line: str) -> bool:
     if len(line) > _CAPTION_CHARS:
         return False
     return bool(
-        _CREDIT_START.match(line) or _CREDIT_END.search(line[-120:]) or _BRACKET_CREDIT.match(line)
+        _CREDIT_START.match(line)
+        or _CREDIT_END.search(line[-120:])
+        or _BRACKET_CREDIT.match(line)
+        or _CJK_PHOTO_CREDIT.search(line)
     )
 
 
