@@ -195,3 +195,18 @@ def test_a_story_shows_every_outlets_quotes_of_a_titled_and_an_unnamed_speaker(
     assert (al_thani, 'A deal could come "within days"') in groups  # "…, he said."
     official = [outlets for (speaker, text), outlets in groups.items() if "not there yet" in text]
     assert official == [["Outlet 0", "Outlet 1"]]
+
+
+def test_a_role_names_the_person_the_story_gives_it_throughout_not_one_named_in_passing() -> None:
+    texts = [
+        "Chinese President Xi Jinping spoke to Russian President Vladimir Putin on Monday.",
+        "Chinese President Xi Jinping said ties were strong.",
+        "Chinese President Xi Jinping added more.",
+        "The treaty was signed in 2001 by Chinese President Jiang Zemin. Chinese President Xi "
+        "Jinping praised it.",
+    ]
+    speakers = StorySpeakers.build(texts, [])
+    assert speakers.canonical("Chinese President") == "Xi Jinping"  # 4 mentions against 1
+    # A role with no one person in it is no speaker, never an organisation.
+    assert speakers.canonical("the French president") is None
+    assert speakers.canonical("US President") is None
