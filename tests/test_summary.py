@@ -91,3 +91,21 @@ def test_max_sentences_is_bounded(seed_story: list[StoryArticle]) -> None:
     for wrong in (2, 7):
         with pytest.raises(ValueError, match="max_sentences"):
             summarise_story(seed_story, max_sentences=wrong)
+
+
+def test_a_sentence_whose_speaker_is_only_a_pronoun_is_not_summarised() -> None:
+    texts = [
+        "Negotiators returned to Doha on Saturday for a new round of ceasefire talks.\n\n"
+        "Qatar's prime minister said the sides were closer than at any point this year.\n\n"
+        'A deal could come "within days" and end the fighting, he said.\n\n'
+        "Egypt's foreign ministry said the talks would continue until Monday.",
+        "Ceasefire talks resumed in Doha on Saturday with a new round of negotiations.\n\n"
+        'A deal could come "within days" and end the fighting, he said.\n\n'
+        "Egypt's foreign ministry said the talks would last until Monday.",
+    ]
+    articles = [
+        StoryArticle(str(n), f"Outlet {n}", None, "Talks", text, f"https://o{n}.example/a")
+        for n, text in enumerate(texts)
+    ]
+    summary = [s.text for s in summarise_story(articles, max_sentences=5)]
+    assert summary and not any(", he said." in text for text in summary)
