@@ -259,3 +259,42 @@ def test_the_bench_plants_a_changed_figure_of_the_same_kind() -> None:
     assert changed_figure(money) == "$5.2 million"
     (count,) = figures_in("Officials said that 1,200 people were evacuated overnight.", "1", None)
     assert changed_figure(count).startswith("1,320 people")
+
+
+@pytest.mark.anyio
+async def test_a_disagreement_one_outlet_corrected_away_is_shown_as_corrected(
+    tmp_path: Path,
+) -> None:
+    def line(source: str, sentence: str) -> dict[str, str]:
+        return {
+            "url": f"https://{source.lower()}.test/a",
+            "source": source,
+            "date": "2024-05-07",
+            "title": "Parliament passes the budget",
+            "text": f"{LEAD}\n\n{sentence}",
+        }
+
+    first = tmp_path / "first.jsonl"
+    first.write_text(
+        json.dumps(line("Herald", "412 members voted in favour and 230 against."))
+        + "\n"
+        + json.dumps(line("Times", "414 members voted for the draft and 228 voted against."))
+        + "\n",
+        encoding="utf-8",
+    )
+    corrected = tmp_path / "corrected.jsonl"
+    corrected.write_text(
+        json.dumps(line("Herald", "414 members voted in favour and 228 against.")) + "\n",
+        encoding="utf-8",
+    )
+    store = Store(f"sqlite:///{tmp_path / 'news.db'}")
+    import_all(store, [first], Settings(workers=1))
+    import_all(store, [corrected], Settings(workers=1))
+    transport = httpx.ASGITransport(app=create_app(store, Settings()))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        data = (await client.get("/stories/1.json")).json()
+        page = (await client.get("/stories/1")).text
+    store.close()
+    (vote,) = data["discrepancies"]
+    assert [c["from"] for c in vote["corrected"]] == ["412 members voted in favour and 230 against"]
+    assert "corrected: the outlets now agree" in page
