@@ -216,28 +216,44 @@ def support_matrix(
     return _with_shared_quotations(left, right, scores)
 
 
+# A sentence that is a quotation and its attribution ("…," a senior US official
+# told reporters, speaking on condition of anonymity) has at most this many
+# words outside its quotation marks; a longer rest makes claims of its own.
+MAX_ATTRIBUTION_WORDS = 12
+
+
 def _with_shared_quotations(
     left: Sequence[str], right: Sequence[str], scores: NDArray[np.float64]
 ) -> NDArray[np.float64]:
-    """Support where a sentence of ``right`` carries a quotation of one of ``left``.
+    """Support where a sentence of ``right`` carries every quotation of one of ``left``.
 
     '"We are not there yet," a senior US official told reporters' and 'An
     American official cautioned: "We are not there yet."' report the same
     words however differently the outlets frame them; the framing words
-    alone keep their similarity under the threshold.
+    alone keep their similarity under the threshold. Only a sentence that is
+    its quotations plus an attribution counts, and the other sentence must
+    hold each quotation word for word: a claim of its own around a quotation,
+    or one of two quotations, is not supported by the quotation alone.
     """
     for row, sentence in enumerate(left):
-        quotations = [
-            q.lower() for q in _QUOTE.findall(sentence) if len(_WORD.findall(q)) >= MIN_QUOTE_WORDS
-        ]
-        if not quotations:
+        quotations = [" ".join(_words_of(q)) for q in _QUOTE.findall(sentence)]
+        if not quotations or any(len(q.split()) < MIN_QUOTE_WORDS for q in quotations):
+            continue
+        rest = _QUOTE.sub(" ", sentence)
+        if len(_WORD.findall(rest)) > MAX_ATTRIBUTION_WORDS:
             continue
         for column, other in enumerate(right):
-            if scores[row, column] < SUPPORT_THRESHOLD and any(
-                _carries("quote", quotation, other.lower()) for quotation in quotations
-            ):
+            if scores[row, column] >= SUPPORT_THRESHOLD:
+                continue
+            other_words = f" {' '.join(_words_of(other))} "
+            if all(f" {quotation} " in other_words for quotation in quotations):
                 scores[row, column] = SUPPORT_THRESHOLD
     return scores
+
+
+def _words_of(text: str) -> list[str]:
+    """Lower-case words, typographic apostrophes as plain ones ("Obama’s" = "Obama's")."""
+    return re.findall(r"\w+(?:'\w+)?", text.lower().replace("’", "'"))
 
 
 def paired_support(
