@@ -614,3 +614,20 @@ def test_teaser_cards_of_other_articles_are_not_body_text() -> None:
     text = extract_html(page).text
     assert text.count("The committee met on") == 8
     assert "RISK REMAINS" not in text and "standfirst of another article" not in text
+
+
+def test_a_stale_articlebody_never_drops_a_new_paragraph_or_a_correction() -> None:
+    """An update adds a paragraph and a correction while the CMS serves the old articleBody."""
+    stated = " ".join(
+        _PROSE.format(day=day, part=n) * 2
+        for n, day in enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday"))
+    )
+    new_paragraph = (
+        "<p>Late on Saturday the ministry withdrew its objection to the harbour plan, after "
+        "weeks of pressure from the fishing towns along the coast and their elected mayors.</p>"
+        "<p>Correction: An earlier version misstated the day of the vote.</p>"
+    )
+    page = _page_with_stated_body(stated).replace("</article>", f"{new_paragraph}</article>")
+    text = extract_html(page).text
+    assert "withdrew its objection" in text and "Correction: An earlier version" in text
+    assert "daily newsletter" not in text  # the short promo still goes

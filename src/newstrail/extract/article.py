@@ -30,7 +30,7 @@ from newstrail.extract.body_evidence import (
     keep_stated_lines,
     marked_part_blocks,
 )
-from newstrail.extract.boilerplate import clean_text
+from newstrail.extract.boilerplate import clean_text, is_notice
 from newstrail.extract.language import article_language
 from newstrail.extract.metadata import page_metadata, strip_title_lines
 from newstrail.extract.records import (
@@ -156,12 +156,6 @@ def _check_not_binary(page: str) -> None:
         raise ExtractionError("binary data, not an HTML page")
 
 
-_NOTICE_TEXT = re.compile(
-    r"^\s*(correction|clarification|editor[’']?s note|update|updated)\s*[:—–-]"
-    r"|^\s*(this|an earlier version of this) (article|story) "
-    r"(has been|was) (updated|corrected|amended)",
-    re.I,
-)
 _NOTICE_CLASS = re.compile(r"correction|clarification|editors?-?note|update-?notice", re.I)
 _NOTICE_CHARS = 1000
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -211,7 +205,7 @@ def _prepare_page(tree: HtmlElement) -> int:
             text = element.text_content()
             if tag == "p":
                 paragraph_chars += len(" ".join(text.split()))
-            if len(text) > _NOTICE_CHARS or not _NOTICE_TEXT.match(text):
+            if len(text) > _NOTICE_CHARS or not is_notice(text):
                 continue
         elif tag == "p":
             paragraph_chars += len(" ".join(element.text_content().split()))

@@ -256,6 +256,20 @@ def clean_text(text: str, verbatim: frozenset[str] = frozenset()) -> str:
     return "\n\n".join(_drop_repeats(kept, verbatim))
 
 
+# A correction or update notice: the edit newstrail exists to show, never furniture.
+_NOTICE_TEXT = re.compile(
+    r"^\s*(correction|clarification|editor[’']?s note|update|updated)\s*[:—–-]"
+    r"|^\s*(this|an earlier version of this) (article|story) "
+    r"(has been|was) (updated|corrected|amended)",
+    re.I,
+)
+
+
+def is_notice(text: str) -> bool:
+    """Whether the text opens as a correction or update notice ("Correction: …")."""
+    return _NOTICE_TEXT.match(text) is not None
+
+
 def is_boilerplate(line: str) -> bool:
     """Whether one whitespace-normalised line is page furniture rather than article text."""
     words = len(line.split())
