@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -178,6 +179,19 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+async def _story_one(tmp_path: Path, *imports: list[Path]) -> tuple[dict[str, Any], str]:
+    """Story 1's JSON and page after importing each list of files in turn."""
+    store = Store(f"sqlite:///{tmp_path / 'news.db'}")
+    for paths in imports:
+        import_all(store, paths, Settings(workers=1))
+    transport = httpx.ASGITransport(app=create_app(store, Settings()))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        data = (await client.get("/stories/1.json")).json()
+        page = (await client.get("/stories/1")).text
+    store.close()
+    return data, page
+
+
 @pytest.mark.anyio
 async def test_the_story_page_shows_discrepancies_escaped(tmp_path: Path) -> None:
     hostile = "<script>alert(1)</script>"
@@ -199,13 +213,7 @@ async def test_the_story_page_shows_discrepancies_escaped(tmp_path: Path) -> Non
     ]
     path = tmp_path / "budget.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-    store = Store(f"sqlite:///{tmp_path / 'news.db'}")
-    import_all(store, [path], Settings(workers=1))
-    transport = httpx.ASGITransport(app=create_app(store, Settings()))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        data = (await client.get("/stories/1.json")).json()
-        page = (await client.get("/stories/1")).text
-    store.close()
+    data, page = await _story_one(tmp_path, [path])
     (vote,) = data["discrepancies"]
     assert {v["text"] for v in vote["values"]} == {"21-19", "22-18"}
     assert 'id="discrepancies"' in page and "22-18" in page
@@ -287,14 +295,7 @@ async def test_a_disagreement_one_outlet_corrected_away_is_shown_as_corrected(
         json.dumps(line("Herald", "414 members voted in favour and 228 against.")) + "\n",
         encoding="utf-8",
     )
-    store = Store(f"sqlite:///{tmp_path / 'news.db'}")
-    import_all(store, [first], Settings(workers=1))
-    import_all(store, [corrected], Settings(workers=1))
-    transport = httpx.ASGITransport(app=create_app(store, Settings()))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        data = (await client.get("/stories/1.json")).json()
-        page = (await client.get("/stories/1")).text
-    store.close()
+    data, page = await _story_one(tmp_path, [first], [corrected])
     (vote,) = data["discrepancies"]
     assert [c["from"] for c in vote["corrected"]] == ["412 members voted in favour and 230 against"]
     assert "corrected: the outlets now agree" in page
