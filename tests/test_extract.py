@@ -631,3 +631,10 @@ def test_a_stale_articlebody_never_drops_a_new_paragraph_or_a_correction() -> No
     text = extract_html(page).text
     assert "withdrew its objection" in text and "Correction: An earlier version" in text
     assert "daily newsletter" not in text  # the short promo still goes
+
+
+def test_a_too_wide_paywall_selector_brings_no_menu_in() -> None:
+    part = {"@type": "WebPageElement", "isAccessibleForFree": False, "cssSelector": "main"}
+    text = extract_html(_split_body_page(part)).text
+    assert text.count("In the second half") == 4  # the body is still read whole
+    assert "Other story number" not in text

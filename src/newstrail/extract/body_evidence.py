@@ -41,6 +41,9 @@ _SHARED = 0.5
 _WORD = re.compile(r"\w+")
 _BLOCKS = ("p", "h2", "h3", "h4", "li", "blockquote")
 _MAX_SELECTORS = 8
+# Link density (Kohlschütter et al. 2010, boilerplate detection) above which a
+# block is navigation.
+_LINKED_SHARE = 0.8
 _MAX_SELECTOR_CHARS = 200
 
 
@@ -110,9 +113,18 @@ def marked_part_blocks(tree: HtmlElement, selectors: list[str]) -> list[str]:
             if any(a.tag in ("p", "li", "blockquote") for a in element.iterancestors()):
                 continue
             text = " ".join(element.text_content().split())
-            if text:
+            if text and not _mostly_links(element, text):
                 blocks.append(text)
     return blocks
+
+
+def _mostly_links(element: HtmlElement, text: str) -> bool:
+    """A block whose words are mostly link text: navigation or a teaser list, not prose.
+
+    A marked container too wide ("main", "body") otherwise brings its menus in.
+    """
+    linked = sum(len(" ".join(link.text_content().split())) for link in element.iter("a"))
+    return linked >= _LINKED_SHARE * len(text)
 
 
 def complete_from_marked_parts(text: str, blocks: list[str]) -> str:
