@@ -204,7 +204,6 @@ _DATE_GLUE = frozenset({"on", "at", "released", "release"})
 _WORD = re.compile(r"\w+")
 # "29", "28th", "55p" (from "11:55p"), "51am".
 _DATE_NUMBER = re.compile(r"\d+(?:st|nd|rd|th|am|pm|a|p|h)?")
-# "29.12.2020", "2020-12-29", "12/29/20", "05:14".
 # A date and time in Chinese, Japanese or Korean: digits with calendar and clock
 # units ("2025年1月14日 01時28分 (1月14日 01時40分更新)", "2024.05.03 오전 10:20
 # 입력") and nothing else but weekday, "updated" and "published" words.
@@ -214,6 +213,7 @@ _CJK_DATE_LINE = re.compile(
     r"|日期|日時|날짜|기사"
     r"|입력|수정|업데이트|오전|오후|午前|午後|[月火水木金土日]曜日?|星期[一二三四五六日天]|[（(][月火水木金土日][)）])+"
 )
+# "29.12.2020", "2020-12-29", "12/29/20", "05:14".
 _NUMERIC_DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d{1,2}:\d{2}\b")
 _DATE_WORDS = frozenset("|".join((_MONTHS, _WEEKDAYS, _CLOCK_WORDS)).split("|")) | _DATE_GLUE
 
