@@ -73,8 +73,10 @@ def changed_figure(figure: Figure) -> str:
 def plant(articles: list[StoryArticle], change: bool) -> tuple[list[StoryArticle], Figure] | None:
     """The story with one figure's sentence copied into another outlet's article."""
     for donor in articles:
-        figures = [f for f in figures_in(donor.text, donor.id, donor.source) if f.kind != "vote"]
-        figures += [f for f in figures_in(donor.text, donor.id, donor.source) if f.kind == "vote"]
+        # Money and counts first, tallies last: one reading of the text.
+        figures = sorted(
+            figures_in(donor.text, donor.id, donor.source), key=lambda f: f.kind == "vote"
+        )
         for figure in figures:
             # A host that states the figure already would state both values.
             hosts = [

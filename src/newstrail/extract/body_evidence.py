@@ -41,10 +41,10 @@ _SHARED = 0.5
 _WORD = re.compile(r"\w+")
 _BLOCKS = ("p", "h2", "h3", "h4", "li", "blockquote")
 _MAX_SELECTORS = 8
+_MAX_SELECTOR_CHARS = 200
 # Link density (Kohlschütter et al. 2010, boilerplate detection) above which a
 # block is navigation.
 _LINKED_SHARE = 0.8
-_MAX_SELECTOR_CHARS = 200
 
 
 def _words(text: str) -> list[str]:
@@ -53,7 +53,11 @@ def _words(text: str) -> list[str]:
 
 def _share_in(text: str, vocabulary: set[str]) -> float:
     """The share of ``text``'s words that occur in ``vocabulary`` (1.0 for no words)."""
-    words = _words(text)
+    return _share_of(_words(text), vocabulary)
+
+
+def _share_of(words: list[str], vocabulary: set[str]) -> float:
+    """The share of ``words`` that occur in ``vocabulary`` (1.0 for none)."""
     return sum(word in vocabulary for word in words) / len(words) if words else 1.0
 
 
@@ -77,13 +81,15 @@ def keep_stated_lines(text: str, stated_body: str | None) -> tuple[str, int]:
     if not stated_body or len(stated_body) < _MIN_CHARS:
         return text, 0
     stated = set(_words(stated_body))
-    if not _words(text) or _share_in(text, stated) < _STATED_BODY_COVER:
+    words = _words(text)
+    if not words or _share_of(words, stated) < _STATED_BODY_COVER:
         return text, 0
     kept: list[str] = []
     dropped = 0
     for line in text.split("\n"):
-        droppable = len(_words(line)) <= _STATED_LINE_WORDS and not is_notice(line)
-        if line.strip() and droppable and _share_in(line, stated) < _STATED_LINE_SHARE:
+        line_words = _words(line)
+        droppable = 0 < len(line_words) <= _STATED_LINE_WORDS and not is_notice(line)
+        if droppable and _share_of(line_words, stated) < _STATED_LINE_SHARE:
             dropped += 1
             continue
         kept.append(line)
