@@ -441,3 +441,33 @@ def test_the_h1_the_title_repeats_is_the_headline_when_widgets_have_h1s_too() ->
         "Norddeutschland findet seine Meister",
         "h1",
     )
+
+
+@pytest.mark.parametrize(
+    ("body_top", "author"),
+    [
+        ("<p>By Russell Bruce</p>", "Russell Bruce"),
+        ("<span>Von Jennifer Patt am 03.05.2013, 11:51 | 0 Meinungen</span>", "Jennifer Patt"),
+        ("<p>Par Henri de Frasque · 4 min de lecture</p>", "Henri de Frasque"),
+        # Not bylines: interface text, a sentence that opens with "By", a lower-case "by".
+        ("<p>By clicking Submit, you agree to the Privacy Policy.</p>", None),
+        (f"<p>By Christmas, {BODY}</p>", None),
+        ("<p>by Russell Bruce</p>", None),
+        ("<p>By NEWSROOM</p>", None),
+    ],
+)
+def test_a_byline_printed_as_plain_text_under_the_headline(
+    body_top: str, author: str | None
+) -> None:
+    found = extract_html(page(body_top=body_top), "https://news.example.com/a")
+    assert found.author == author
+    if author:
+        assert found.evidence["author_source"] == "byline-text"
+
+
+def test_a_printed_byline_in_the_text_far_below_the_headline_is_not_read() -> None:
+    paragraphs = "".join(f"<p>Paragraph {n} of the article.</p>" for n in range(70))
+    found = extract_html(
+        page(body_top=paragraphs + "<p>By Russell Bruce</p>"), "https://n.example.com/a"
+    )
+    assert found.author is None

@@ -128,6 +128,47 @@ def credit_line_authors(text: str, site: str | None) -> str | None:
     return clean_authors(others, site)
 
 
+# A byline printed as plain text under the headline: "By Jane Doe", "Von
+# Jennifer Patt · 3. Mai 2013", "Par Henri Frasque". The prefix is written in
+# the page's case (a sentence "by the end…" is no byline) and the name ends at
+# the first separator, "am"/"on"/"le" before a date, or a digit.
+_PRINTED_BY = re.compile(r"^(?:By|BY|Von|VON|Par|PAR|Por|POR|Door|Av|Af)\s+(?=[^\W\d_])")
+_BYLINE_END = re.compile(r"\s*(?:[,|•·–—(]|\s-\s|\s(?:am|on|le|el|il|op|den|at)\s|\d).*$")
+_NAME_PARTICLES = frozenset({"de", "da", "del", "der", "di", "du", "la", "le", "van", "von", "y"})
+_HEADER_ELEMENTS = 60  # elements read after the <h1>: the header area, not the article
+_BYLINE_WORDS = 16  # a byline line is short; a paragraph that opens with "By" is not one
+
+
+def printed_byline(tree: HtmlElement, site: str | None) -> str | None:
+    """The byline printed as plain text between the ``<h1>`` and the article text.
+
+    trafilatura's ``extract_author`` finds bylines by their markup (classes,
+    ``rel=author``, ``itemprop``); many sites print "By Jane Doe" in a bare
+    ``<p>`` or ``<span>`` under the headline, and newspapers have printed it
+    there for a century. Only a short line whose own text opens with the
+    prefix, in the header area, and whose name is capitalised words is read.
+    """
+    heading = next((h for h in tree.iter("h1") if len(h.text_content().split()) >= 2), None)
+    if heading is None:
+        return None
+    for element in heading.xpath(f"following::*[position() <= {_HEADER_ELEMENTS}]"):
+        if not _PRINTED_BY.match((element.text or "").strip()):
+            continue
+        line = " ".join(element.text_content().split())
+        if len(line.split()) > _BYLINE_WORDS:
+            continue
+        name = _BYLINE_END.sub("", _PRINTED_BY.sub("", line))
+        words = name.split()
+        if not 1 <= len(words) <= 4 or not all(
+            word[:1].isupper() or word in _NAME_PARTICLES for word in words
+        ):
+            continue
+        cleaned = clean_authors([name], site)
+        if cleaned:
+            return cleaned
+    return None
+
+
 def fuller_list(cleaned: str, source: str, found: Structured, site: str | None) -> tuple[str, str]:
     """The authors, or a later source's list that names them all and more.
 

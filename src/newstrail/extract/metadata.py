@@ -22,7 +22,14 @@ from dataclasses import dataclass, field
 from lxml.html import HtmlElement
 from rapidfuzz import fuzz
 
-from newstrail.extract.authors import as_written, clean_authors, fuller_list, same_name, words_key
+from newstrail.extract.authors import (
+    as_written,
+    clean_authors,
+    fuller_list,
+    printed_byline,
+    same_name,
+    words_key,
+)
 from newstrail.extract.dates import publication_date, structured_date
 from newstrail.extract.language import page_languages
 from newstrail.extract.outlets import registered_domain
@@ -241,6 +248,9 @@ def _author(
 ) -> tuple[str | None, str | None]:
     """Authors ("; "-joined) and their source: structured data, the byline, the feed entry.
 
+    The byline is the one trafilatura finds by its markup, else one printed
+    as plain text under the headline ("By Jane Doe": ``printed_byline``).
+
     An author that is only the outlet itself ("n-tv NACHRICHTEN" on n-tv.de)
     names no writer: the next source is asked, and the outlet is kept only
     when no source names anyone else (from structured data, else from the
@@ -265,6 +275,9 @@ def _author(
         outlet_only = outlet_only or (byline, "byline")
     elif byline:
         return byline, "byline"
+    printed = printed_byline(tree, site)
+    if printed and not (site and same_name(printed, site)):
+        return printed, "byline-text"
     if feed_author:
         cleaned = clean_authors([feed_author], site)
         if cleaned:

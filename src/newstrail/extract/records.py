@@ -14,7 +14,7 @@ from newstrail.errors import NewstrailError
 
 EXTRACTOR_NAME = "newstrail"
 # Bump the first number whenever output for the same page could change.
-EXTRACTOR_VERSION = f"7+trafilatura-{version('trafilatura')}"
+EXTRACTOR_VERSION = f"8+trafilatura-{version('trafilatura')}"
 DEFAULT_MAX_PAGE_BYTES = 20_000_000
 
 
