@@ -33,3 +33,22 @@ def test_round_two_splits_only_half_b_and_is_pinned() -> None:
     parts = {name: part_of(name) for name in names}
     assert all((parts[n] == "A") == (half_of(n) == "A") for n in names)
     assert parts == {"NewsEN": "B1", "example.de": "A", "x": "A", "y": "B1", "j": "B2a", "m": "B2b"}
+
+
+def test_a_title_miss_that_is_the_displayed_headline_is_told_apart() -> None:
+    from bench.extraction_halves import MISS_KINDS, miss_kind
+
+    html = (
+        "<html><head><meta property='og:title' content='Short headline'>"
+        '<script type=\'application/ld+json\'>{"@type": "NewsArticle", '
+        '"headline": "Kicker: Short headline"}</script></head>'
+        "<body><h1>Kicker: Short headline</h1><p>Text.</p></body></html>"
+    )
+    entry = {"url": "https://news.example.com/a", "publisher_name": "Example News"}
+    ours = "Kicker: Short headline"
+    assert miss_kind("title", "Short headline", ours, html, entry) == MISS_KINDS[1]
+    assert miss_kind("title", "Kicker - Short headline", ours, html, entry) == MISS_KINDS[0]
+    assert miss_kind("title", "Another headline", ours, html, entry) == MISS_KINDS[3]
+    assert miss_kind("author", "Example News", "Jane Doe", html, entry) == MISS_KINDS[2]
+    assert miss_kind("author", "example.com", "Jane Doe", html, entry) == MISS_KINDS[2]
+    assert miss_kind("author", "John Roe", "Jane Doe", html, entry) == MISS_KINDS[3]
