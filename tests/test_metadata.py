@@ -471,3 +471,17 @@ def test_a_printed_byline_in_the_text_far_below_the_headline_is_not_read() -> No
         page(body_top=paragraphs + "<p>By Russell Bruce</p>"), "https://n.example.com/a"
     )
     assert found.author is None
+
+
+def test_the_title_names_the_outlet_when_no_markup_does_but_the_host() -> None:
+    found = extract_html(page(), "https://www.examplenews.com/harbour")
+    assert (found.site, found.evidence["site_source"]) == ("Example News", "title")
+    # Accents and a leading article are no obstacle; a part that spells another name is.
+    assert extract_html(page(), "https://www.other-paper.com/h").site is None
+    html = page().replace("| Example News", "| Público")
+    assert extract_html(html, "https://elpais.publico.es/h").site == "Público"
+    # A name the markup gives wins; a host name gives way to the title's.
+    head = "<meta property='og:site_name' content='examplenews.com'>"
+    assert extract_html(page(head), "https://examplenews.com/h").site == "Example News"
+    head = "<meta property='og:site_name' content='The Example'>"
+    assert extract_html(page(head), "https://examplenews.com/h").site == "The Example"

@@ -17,6 +17,7 @@ training folds of publishers to score it on held-out ones.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
@@ -78,7 +79,7 @@ def page_metadata(
     """
     found = read_structured(tree, url)
     metadata = PageMetadata(accessible_for_free=found.accessible_for_free)
-    site, site_source = _site(found, url)
+    site, site_source = _site(found, url, tree)
     metadata.site, metadata.evidence["site_source"] = site, site_source
     title, title_source = headline(
         tree, found.titles, site or _domain_label(url), feed.title if feed else None
@@ -290,14 +291,18 @@ def _author(
 _COPYRIGHT_SITE = re.compile(r"^(?:copyright|©|\(c\))\s*[\d\s-]*$", re.IGNORECASE)
 
 
-def _site(found: Structured, url: str | None) -> tuple[str | None, str | None]:
+def _site(
+    found: Structured, url: str | None, tree: HtmlElement | None = None
+) -> tuple[str | None, str | None]:
     """The outlet's name as the page states it (og:site_name, JSON-LD publisher, …).
 
     A name written as a host ("bild.de", "ottawacitizen" on ottawacitizen.com)
     is a CMS default, not the outlet's display name: another source's name
-    ("BILD", "Ottawa Citizen") is taken before it, and it is kept only when
-    no source gives another (``recognise_outlet`` would fall back to the
-    domain anyway).
+    ("BILD", "Ottawa Citizen") is taken before it. When no markup names the
+    outlet but as a host, the ``<title>``'s site part that spells the domain
+    ("… - The Portugal News" on theportugalnews.com) names it; a host-like
+    name is kept only when nothing else names the outlet (``recognise_outlet``
+    would fall back to the domain anyway).
     """
     label = _domain_label(url)
     host_like: tuple[str, str] | None = None
@@ -309,7 +314,40 @@ def _site(found: Structured, url: str | None) -> tuple[str | None, str | None]:
                     host_like = host_like or (name, source)
                 elif name:
                     return name, source
-    return host_like or (None, None)
+    in_title = _title_site(tree, label) if tree is not None and label else None
+    if in_title and not _host_like(in_title, label):
+        return in_title, "title"
+    return host_like or ((in_title, "title") if in_title else (None, None))
+
+
+def _title_site(tree: HtmlElement, label: str) -> str | None:
+    """The first or last part of the ``<title>`` when it spells the domain's label.
+
+    "… | Público" on publico.es, "… – Die Neue Südtiroler Tageszeitung" on
+    tageszeitung.it, "… | AK-Kurier.de" on ak-kurier.de: compared without
+    accents, case, spaces and punctuation, the part is the label, starts with
+    it or ends with it.
+    """
+    title_element = tree.find(".//title")
+    if title_element is None:
+        return None
+    parts = _TITLE_SEPARATOR.split(" ".join(title_element.text_content().split()))
+    wanted = _squashed(label)
+    if len(parts) < 2 or len(wanted) < 3:
+        return None
+    for part in (parts[-1], parts[0]):
+        squashed = _squashed(part)
+        if len(part.split()) <= 6 and (
+            squashed == wanted or squashed.startswith(wanted) or squashed.endswith(wanted)
+        ):
+            return part.strip()
+    return None
+
+
+def _squashed(text: str) -> str:
+    """Lower-case letters and digits only, accents removed ("Público" → "publico")."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
 
 
 def _host_like(name: str, label: str | None) -> bool:
