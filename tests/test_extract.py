@@ -10,11 +10,12 @@ import json
 import os
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from bench._common import shared_data
 from bench.extraction import page_counts, precision_recall, shingles
-from newstrail.extract.article import extract_html
+from newstrail.extract.article import _drop_link_lists, extract_html
 from newstrail.extract.boilerplate import clean_text
 from newstrail.extract.files import extract_files
 from newstrail.extract.plaintext import extract_text
@@ -638,3 +639,45 @@ def test_a_too_wide_paywall_selector_brings_no_menu_in() -> None:
     text = extract_html(_split_body_page(part)).text
     assert text.count("In the second half") == 4  # the body is still read whole
     assert "Other story number" not in text
+
+
+def _page_with_list(listing: str) -> str:
+    return (
+        "<html><body><article><h1>Joint exercises begin</h1>"
+        f"{_paragraphs(0, 3)}{listing}{_paragraphs(1, 2)}</article></body></html>"
+    )
+
+
+def test_a_list_of_the_sites_other_articles_is_not_body_text() -> None:
+    items = "".join(
+        f"<li><strong>Health {n}:</strong> <a href='https://www.news.example.com/h/{n}'>"
+        f"What really helps against the winter cold, says doctor {n}</a></li>"
+        for n in range(4)
+    )
+    listing = f"<p>More on this</p><ul>{items}</ul>"
+    text = extract_html(_page_with_list(listing), "https://www.news.example.com/a").text
+    assert text.count("The committee met on") == 10
+    assert "really helps" not in text and "More on this" not in text
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        # sources on other sites
+        "<li><a href='https://agency.example.org/r/1'>The agency's report on the drills</a></li>"
+        "<li><a href='https://other.example.net/r/2'>The ministry's statement</a></li>",
+        # prose items that only mention a link
+        "<li>The navy sent four ships and two submarines, <a href='/n/1'>the ministry</a> "
+        "said on Monday, and more will follow.</li>"
+        "<li>The air force flew sorties for a second day, <a href='/n/2'>officials</a> said.</li>",
+        # a table of contents: links within the page
+        "<li><a href='#ships'>The ships and where they sailed</a></li>"
+        "<li><a href='#planes'>The planes and their sorties</a></li>",
+    ],
+)
+def test_lists_of_sources_prose_or_contents_are_not_taken_for_other_articles(items: str) -> None:
+    tree = lxml.html.fromstring(_page_with_list(f"<p>Label</p><ul>{items}</ul>"))
+    _drop_link_lists(tree, "https://www.news.example.com/a")
+    assert len(tree.findall(".//li")) == 2 and "Label" in tree.text_content()
+    _drop_link_lists(tree, None)  # no URL: no site to compare with, nothing goes
+    assert len(tree.findall(".//li")) == 2

@@ -133,6 +133,16 @@ def test_canonical_from_empty_page() -> None:
     assert canonical_from_page("", BASE) is None
 
 
+def test_a_url_urlsplit_refuses_is_left_alone_and_is_no_canonical_url() -> None:
+    # A bracketed host must be an IP address: urlsplit raises on "[menu]".
+    assert canonicalise(" https://[ccpa-preferences]/x ") == "https://[ccpa-preferences]/x"
+    page = (
+        "<link rel='canonical' href='https://[ccpa-preferences]/x'>"
+        f"<meta property='og:url' content='{BASE}'>"
+    )
+    assert canonical_from_page(page, BASE) == canonicalise(BASE)
+
+
 @pytest.mark.parametrize(
     ("url", "domain"),
     [
@@ -142,6 +152,7 @@ def test_canonical_from_empty_page() -> None:
         ("http://127.0.0.1:8765/republic/", "127.0.0.1"),
         ("http://localhost/x", "localhost"),
         ("not a url", ""),
+        ("https://[ccpa-preferences]/", ""),  # a page link that urlsplit rejects
     ],
 )
 def test_registered_domain_offline(url: str, domain: str) -> None:

@@ -33,6 +33,7 @@ from newstrail.extract.body_evidence import (
 from newstrail.extract.boilerplate import clean_text, is_notice
 from newstrail.extract.language import article_language
 from newstrail.extract.metadata import page_metadata, strip_title_lines
+from newstrail.extract.outlets import registered_domain
 from newstrail.extract.records import (
     DEFAULT_MAX_PAGE_BYTES,
     EXTRACTOR_NAME,
@@ -91,6 +92,7 @@ def extract_html(
         raise ExtractionError("not parseable as HTML")
     paragraph_chars = _prepare_page(tree)
     metadata, structured = page_metadata(tree, url, feed)
+    _drop_link_lists(tree, url)  # after the metadata: a byline may be such a list
     marked_blocks = marked_part_blocks(tree, structured.body_selectors)
     title = metadata.title
     # On the ScrapingHub dev set, dropping the repeated headline lifts F1 from
@@ -238,6 +240,55 @@ def _drop_teaser_cards(tree: HtmlElement) -> None:
             continue
         if next(link.iter(*_HEADINGS), None) is not None and next(link.iter("p"), None) is not None:
             link.drop_tree()
+
+
+_LINK_LIST_ITEM_WORDS = 20  # a headline, not a paragraph
+
+
+def _drop_link_lists(tree: HtmlElement, url: str | None) -> None:
+    """Remove lists whose every item is one link to the same site: other articles' headlines.
+
+    "ADHS bei Erwachsenen: <a>Betroffene erklärt, was wirklich hilft</a>",
+    item after item: a list of the site's other articles, inside the body
+    where trafilatura keeps it (its link density, 0.6, is under any
+    link-dense cut). An item is a headline (2 to 20 words), holds exactly one
+    link with at least half its words, and the link stays on the page's site.
+    The list's label just before it ("Mehr zum Thema", "POPULAR ARTICLE")
+    goes with it.
+    """
+    site = registered_domain(url) if url else None
+    for listing in list(tree.iter("ul", "ol")):
+        items = [item for item in listing if item.tag == "li"]
+        if len(items) >= 2 and all(_is_headline_link(item, site) for item in items):
+            label = listing.getprevious()
+            if label is not None and _is_list_label(label):
+                label.drop_tree()
+            listing.drop_tree()
+
+
+def _is_list_label(element: HtmlElement) -> bool:
+    """A heading or a short unpunctuated line without links: the name of the list after it."""
+    if not isinstance(element.tag, str) or element.tag not in {*_HEADINGS, "p", "div", "span"}:
+        return False
+    text = " ".join(element.text_content().split())
+    return (
+        0 < len(text.split()) <= 8
+        and not text.endswith((".", "!", "?"))
+        and next(element.iter("a"), None) is None
+    )
+
+
+def _is_headline_link(item: HtmlElement, site: str | None) -> bool:
+    words = len(item.text_content().split())
+    if not 2 <= words <= _LINK_LIST_ITEM_WORDS:
+        return False
+    links = [link for link in item.iter("a") if link.text_content().strip()]
+    if len(links) != 1 or len(links[0].text_content().split()) < words / 2:
+        return False
+    href = (links[0].get("href") or "").strip()
+    if href.startswith("#") or not href:
+        return False
+    return not href.startswith(("http://", "https://")) or registered_domain(href) == site
 
 
 def _inline_ruby(tree: HtmlElement) -> None:

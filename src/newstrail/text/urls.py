@@ -49,7 +49,10 @@ def canonicalise(url: str) -> str:
         and percent-encoding normalised. Non-http(s) URLs come back stripped
         but otherwise unchanged.
     """
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # a bracketed host that is no IP address ("https://[menu]/")
+        return url.strip()
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not parts.hostname:
         return url.strip()
@@ -103,8 +106,11 @@ def canonical_from_page(html: str, base_url: str) -> str | None:
     for candidate in candidates:
         if not candidate.strip():
             continue
-        absolute = canonicalise(urljoin(base_url, candidate.strip()))
-        parts = urlsplit(absolute)
+        try:
+            absolute = canonicalise(urljoin(base_url, candidate.strip()))
+            parts = urlsplit(absolute)
+        except ValueError:  # page markup: a URL urlsplit refuses is no canonical URL
+            continue
         if parts.scheme not in _DEFAULT_PORTS:
             continue
         if registered_domain(absolute) != base_domain:
@@ -121,7 +127,10 @@ def registered_domain(url: str) -> str:
     An IP address or a single-label host (``localhost``) is its own registered
     domain; an unparseable URL gives "".
     """
-    host = (urlsplit(url.strip()).hostname or "").rstrip(".")
+    try:
+        host = (urlsplit(url.strip()).hostname or "").rstrip(".")
+    except ValueError:  # "https://[not-an-address]/", "http://a:port/"
+        return ""
     if not host:
         return ""
     extracted = _extractor()(host)
