@@ -167,6 +167,8 @@ def test_cluster_command(tmp_path: Path) -> None:
         ["story", "999999"],
         ["versions", "https://nowhere.example/none"],
         ["compare", "/no/such/file.html", "/no/such/other.html"],
+        ["sources", "add", "https://[menu]/feed.xml"],  # urlsplit raises on the host
+        ["sources", "add", "ftp://news.example.com/feed.xml"],
     ],
 )
 def test_bad_arguments_give_one_clear_line(corpus_db: str, args: list[str]) -> None:
@@ -250,3 +252,27 @@ def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(
     assert err.splitlines()[-1] == "newstrail: internal error: ZeroDivisionError: division by zero"
     monkeypatch.setenv("NEWSTRAIL_DEBUG", "1")
     assert "Traceback" in run("--db", db, "articles")[2]
+
+
+def test_page_text_that_looks_like_terminal_markup_is_printed_as_written(tmp_path: Path) -> None:
+    # rich reads "[/b]" as a closing tag (and raised on it) and dropped "[menu]".
+    title = "Floods [menu] close the [/b] valley road"
+    page = PAGE.format(days=3, footer="Valley News").replace("Floods close the valley road", title)
+    html = tmp_path / "floods.html"
+    html.write_text(page, encoding="utf-8")
+    db = str(tmp_path / "m.db")
+    code, _, err = run("--db", db, "import", str(html))
+    assert code == 0, err
+    for command in (["articles"], ["show", "1"], ["story", "1"], ["extract", str(html)]):
+        code, out, err = run("--db", db, *command)
+        assert code == 0, (command, err)
+        assert "[menu]" in " ".join(out.split()) and "[/b]" in out, command
+
+
+def test_check_stores_nothing_for_a_malformed_url(tmp_path: Path) -> None:
+    db = str(tmp_path / "c.db")
+    code, out, err = run("--db", db, "check", "https://[menu]/a")
+    assert code != 0 and "https://[menu]/a: malformed URL" in err and "Traceback" not in err
+    assert "0 new articles" in " ".join(out.split())
+    code, out, _ = run("--db", db, "articles", "--json")
+    assert code == 0 and json_lines(out) == []

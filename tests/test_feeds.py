@@ -149,6 +149,20 @@ def test_malformed_feed_keeps_parsed_entries_with_one_line_error() -> None:
     assert "\n" not in found.error
 
 
+@pytest.mark.parametrize("link", ["https://[menu]/a", "https://:80/no-host", "mailto:desk@x.org"])
+def test_an_entry_with_an_unusable_link_is_skipped_with_one_line(link: str) -> None:
+    feed = RSS.replace(b"</channel>", f"<item><link>{link}</link></item></channel>".encode())
+    found = discover(feed, FEED_URL)
+    assert "https://news.example.com/a" in found.article_urls
+    # A link meant as a web address is reported; another scheme is no article link.
+    note = f"{FEED_URL}: skipped 1 entry with an unusable link" if "https" in link else None
+    assert found.error == note
+    sitemap = SITEMAP.replace(b"</urlset>", f"<url><loc>{link}</loc></url></urlset>".encode())
+    found = discover(sitemap, FEED_URL)
+    assert "https://news.example.com/s1" in found.article_urls
+    assert found.error == note
+
+
 def test_malformed_sitemap_recovers_what_it_can() -> None:
     broken = SITEMAP.replace(b"</urlset>", b"<url><loc>https://news.example.com/s4</loc>")
     found = discover(broken, FEED_URL)

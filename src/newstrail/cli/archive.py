@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from newstrail.cli.app import Context
 from newstrail.cli.options import json_option
@@ -113,7 +114,7 @@ def show(obj: Context, article: str, as_json: bool) -> None:
         print_json_lines([detail.to_json()])
         return
     a = detail.article
-    console.print(f"[bold]{a.title or '(no title)'}[/bold]", highlight=False)
+    console.print(Text(a.title or "(no title)", style="bold"))
     how = detail.evidence.get("published_source")
     published = f"{a.published} ({how})" if a.published and how else a.published
     console.print(

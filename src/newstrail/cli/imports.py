@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import click
+from rich.text import Text
 
 from newstrail.cli.app import Context, ExitStatus, say
 from newstrail.cli.options import json_option
@@ -120,7 +121,7 @@ def extract(
             print_json_lines([result])
         else:
             console.rule(str(result["path"]))
-            console.print(f"[bold]{result.get('title') or '(no title)'}[/bold]")
+            console.print(Text(str(result.get("title") or "(no title)"), style="bold"))
             metadata = (result.get(key) for key in ("byline", "published", "site_name"))
             console.print("  ".join(str(value or "") for value in metadata))
             console.print(str(result.get("text", "")), markup=False, highlight=False)

@@ -9,8 +9,11 @@ from typing import Any
 
 from rich.console import Console
 
-console = Console()
-errors = Console(stderr=True, soft_wrap=True)  # one error, one line, however long
+# Markup off: titles, quotes, URLs and errors come from pages and feeds, and
+# rich would read "[/b]" in a headline as a tag (and raise) or drop "[menu]".
+# Styles are given as rich ``Text`` instead.
+console = Console(markup=False)
+errors = Console(stderr=True, soft_wrap=True, markup=False)  # one error, one line, however long
 
 
 def print_json_lines(records: Iterable[Any]) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from newstrail.cli.app import Context, ExitStatus
 from newstrail.cli.options import json_option
@@ -192,9 +193,7 @@ def quotes(files: tuple[Path, ...], as_json: bool, all_attributions: bool) -> No
         found: list[dict[str, Any]] = result["quotes"]  # type: ignore[assignment]
         for quote in found:
             start, end = quote["quote_span"]
-            console.print(
-                f"[bold]{quote.get('speaker') or '?'}[/bold]: {text[start:end]}",
-                highlight=False,
-            )
+            speaker = quote.get("speaker") or "?"
+            console.print(Text.assemble((speaker, "bold"), f": {text[start:end]}"))
     if failed == len(files):
         sys.exit(ExitStatus.FAILED)

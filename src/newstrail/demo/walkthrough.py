@@ -23,6 +23,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from newstrail.jobs.pipeline import bundled_corpus, import_and_place
 from newstrail.serve.archive import archive_counts, get_article, list_articles
@@ -61,8 +62,10 @@ def import_demo(store: Store, settings: Settings, console: Console) -> None:
         if article.version_count > 1:
             detail = get_article(store, article.id)
             console.print(
-                f"[bold]{article.outlet}[/bold] article {article.id} "
-                f"has {article.version_count} versions:"
+                Text.assemble(
+                    (article.outlet or "unknown source", "bold"),
+                    f" article {article.id} has {article.version_count} versions:",
+                )
             )
             for version in detail.versions:
                 console.print(f"  version {version.number}: {version.title}", highlight=False)
@@ -92,7 +95,7 @@ def watch_demo(store: Store, settings: Settings, console: Console, steps: int = 
         try:
             for _ in range(steps + 1):
                 report = asyncio.run(watcher.run_once())
-                console.print(f"[dim]{simulated[0]:%H:%M}[/dim] {report.line()}", highlight=False)
+                console.print(Text.assemble((f"{simulated[0]:%H:%M}", "dim"), f" {report.line()}"))
                 site.advance()
                 simulated[0] += timedelta(hours=1)
         finally:

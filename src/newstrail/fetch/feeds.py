@@ -184,18 +184,20 @@ def _discover_feed(body: bytes, url: str, kind: Kind) -> Discovery:
     data = _DOCTYPE_WITH_SUBSET.sub(b"", _inflate(body, MAX_SITEMAP_BYTES), count=1)
     parsed = feedparser.parse(data)
     entries = []
+    unusable = 0
     for entry in parsed.entries:
         link = _entry_link(entry)
         if not link:
             continue
-        absolute = urljoin(url, link)
-        if urlsplit(absolute).scheme not in ("http", "https"):
+        absolute = _absolute(url, link)
+        if absolute is None:
+            unusable += _is_broken(url, link)
             continue
         title = entry.get("title") or None
         published = _struct_time(entry.get("published_parsed") or entry.get("updated_parsed"))
         author = entry.get("author") or None
         entries.append(DiscoveredEntry(canonicalise(absolute), title, published, author))
-    error = None
+    error = _unusable_note(url, unusable)
     if parsed.get("bozo"):
         reason = " ".join(str(parsed.get("bozo_exception", "unknown error")).split())
         error = f"{url}: malformed {kind} feed ({reason}); kept {counted(len(entries), 'entry')}"
@@ -239,16 +241,19 @@ def _discover_sitemap(body: bytes, url: str, kind: Kind) -> Discovery:
         children = [_absolute(url, loc) for loc in _child_texts(root, "sitemap", "loc")]
         return Discovery(kind, sitemaps=tuple(dict.fromkeys(c for c in children if c)), error=error)
     entries = []
+    unusable = 0
     for element in root.iter("{*}url"):
-        loc = _absolute(url, _text(element, "loc"))
+        location = _text(element, "loc")
+        loc = _absolute(url, location)
         if not loc:
+            unusable += _is_broken(url, location)
             continue
         news = element.find(f"{{{NEWS_NAMESPACE}}}news")
         title = _text(news, "title") if news is not None else None
         when = _text(news, "publication_date") if news is not None else None
         published = _parse_w3c_date(when or _text(element, "lastmod"))
         entries.append(DiscoveredEntry(canonicalise(loc), title, published, modified_only=not when))
-    return Discovery(kind, entries=_unique(entries), error=error)
+    return Discovery(kind, entries=_unique(entries), error=error or _unusable_note(url, unusable))
 
 
 def _xml_parser(*, recover: bool) -> etree.XMLParser:
@@ -280,11 +285,36 @@ def _text(element: Any, child: str) -> str | None:
 
 
 def _absolute(base: str, location: str | None) -> str | None:
-    """``location`` resolved against ``base``, if it is an http(s) URL."""
+    """``location`` resolved against ``base``, if it is an http(s) URL with a host."""
     if not location:
         return None
-    absolute = urljoin(base, location)
-    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+    try:
+        absolute = urljoin(base, location.strip())
+        parts = urlsplit(absolute)
+    except ValueError:  # a bracketed host that is no IP address: "https://[menu]/a"
+        return None
+    return absolute if parts.scheme in ("http", "https") and parts.hostname else None
+
+
+def _is_broken(base: str, location: str | None) -> bool:
+    """Whether a link meant as a web address is none: urlsplit refuses it, or it has no host.
+
+    Other schemes ("mailto:", "ftp:") are no article links and are skipped unreported.
+    """
+    if not location:
+        return False
+    try:
+        parts = urlsplit(urljoin(base, location.strip()))
+    except ValueError:
+        return True
+    return parts.scheme in ("http", "https") and not parts.hostname
+
+
+def _unusable_note(url: str, unusable: int) -> str | None:
+    """One line for the entries skipped because their link is no usable URL."""
+    if not unusable:
+        return None
+    return f"{url}: skipped {counted(unusable, 'entry')} with an unusable link"
 
 
 def _parse_w3c_date(value: str | None) -> datetime | None:

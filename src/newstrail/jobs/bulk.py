@@ -223,7 +223,7 @@ def _failed(path: Path, error: Exception) -> BulkReport:
 def progress_bar(console: Console | None = None) -> Iterator[BulkProgress]:
     """A rich progress bar per file (bytes read of its size), as a ``progress`` callback."""
     columns = (
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         DownloadColumn(),
         TransferSpeedColumn(),

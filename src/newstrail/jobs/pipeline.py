@@ -109,7 +109,7 @@ def import_and_place(
             TextColumn("importing"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),
         )
         with Progress(*columns, transient=True) as bar:
             task = bar.add_task("", total=_count_inputs(paths))

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from newstrail.errors import ConfigError, NotFound
 from newstrail.extract.outlets import outlet_from_name, outlet_from_url
+from newstrail.fetch.addresses import check_url
 from newstrail.fetch.errors import FetchError
 from newstrail.fetch.feeds import detect_kind
 from newstrail.fetch.http import Fetcher, FetchSettings
@@ -305,6 +306,7 @@ async def add_source(
         The source's id and its detected kind.
     """
     options = validate_options(options)
+    check_url(url)  # before anything reads its host: one clear line for a malformed URL
     kind, url = await detect_source(settings, url, options)
     return save_source(store, url, kind, name, options), kind
 

@@ -36,7 +36,8 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from newstrail.extract.records import Extracted, FeedEntry
-from newstrail.fetch.errors import FetchError, FetchStopped
+from newstrail.fetch.addresses import check_url
+from newstrail.fetch.errors import FetchError, FetchStopped, InvalidURL
 from newstrail.fetch.http import Fetcher, FetchResult
 from newstrail.jobs.alerts.outbox import queue_alerts
 from newstrail.jobs.extraction import extract_page, reextract, stored_feed_entry
@@ -177,6 +178,11 @@ class Watcher:
         now = self.clock()
         claims = []
         for url in urls:
+            try:
+                check_url(url.strip())
+            except InvalidURL as error:  # nothing is stored for a URL that cannot be fetched
+                report.add_error(str(error), "invalid-url")
+                continue
             article_id = self._poller.ensure_article(canonicalise(url), None, None, now, report)
             claims.append(self._claim_now(article_id, now))
         async with Fetcher(fetch_settings(self.settings, self.store)) as fetcher:

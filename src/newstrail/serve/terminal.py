@@ -34,7 +34,7 @@ MAX_PASSAGES = 5
 def print_story(console: Console, detail: StoryDetail) -> None:
     """A story for people: articles, quotes, summary, passages, exclusives."""
     story = detail.summary
-    console.print(f"[bold]{story.title or '(untitled story)'}[/bold]", highlight=False)
+    console.print(Text(story.title or "(untitled story)", style="bold"), highlight=False)
     span = ""
     if story.first_seen_at and story.last_seen_at:
         span = f"{story.first_seen_at:%Y-%m-%d} – {story.last_seen_at:%Y-%m-%d} · "
@@ -51,10 +51,8 @@ def print_story(console: Console, detail: StoryDetail) -> None:
     if detail.summary_sentences:
         console.rule("Summary")
         for sentence in detail.summary_sentences:
-            console.print(
-                f"• {sentence['text']} [dim]({'; '.join(sentence['outlets'])})[/dim]",
-                highlight=False,
-            )
+            outlets = f"({'; '.join(sentence['outlets'])})"
+            console.print(Text.assemble(f"• {sentence['text']} ", (outlets, "dim")))
     if detail.quotes:
         # Quotes carried by the most outlets first; the full list is in --json.
         shown = sorted(detail.quotes, key=lambda q: (-len(q["outlets"]), -len(q["paraphrases"])))
@@ -67,9 +65,8 @@ def print_story(console: Console, detail: StoryDetail) -> None:
                 if quote.get("kind", "direct") == "direct"
                 else f"(reported) {quote['text']}"
             )
-            console.print(
-                f"[bold]{quote['speaker'] or 'unattributed'}[/bold]: {words}", highlight=False
-            )
+            speaker = quote["speaker"] or "unattributed"
+            console.print(Text.assemble((speaker, "bold"), f": {words}"))
             console.print(f"   carried by {carriers}", highlight=False)
             for paraphrase in quote["paraphrases"]:
                 console.print(
@@ -149,10 +146,8 @@ def print_comparison(console: Console, comparison: Comparison) -> None:
     verdict = (
         "changed" if data["changed"] else ("trivial change" if data["trivial"] else "no change")
     )
-    console.print(
-        f"[bold]{verdict}[/bold] ({data.get('significance', '')}): {describe(comparison)}",
-        highlight=False,
-    )
+    details = f" ({data.get('significance', '')}): {describe(comparison)}"
+    console.print(Text.assemble((verdict, "bold"), details))
     for edit in data["edits"]:
         console.print(
             f"- {edit['type']}: {edit.get('old') or ''!s} → {edit.get('new') or ''!s}",
