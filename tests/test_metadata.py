@@ -15,7 +15,7 @@ import pytest
 from newstrail.extract.article import extract_html
 from newstrail.extract.authors import clean_authors, credit_line_authors
 from newstrail.extract.dates import dateparser_languages, parse_date
-from newstrail.extract.metadata import strip_site_suffix
+from newstrail.extract.metadata import MAX_FIELD_CHARS, strip_site_suffix
 from newstrail.extract.records import FeedEntry
 
 BODY = " ".join(
@@ -485,3 +485,11 @@ def test_the_title_names_the_outlet_when_no_markup_does_but_the_host() -> None:
     assert extract_html(page(head), "https://examplenews.com/h").site == "Example News"
     head = "<meta property='og:site_name' content='The Example'>"
     assert extract_html(page(head), "https://examplenews.com/h").site == "The Example"
+
+
+def test_a_runaway_title_is_cut_to_a_bounded_headline() -> None:
+    html = page().replace("Harbour wall to be rebuilt | Example News", "x | " * 100_000, 1)
+    html = html.replace("<h1>Harbour wall to be rebuilt</h1>", "")
+    found = extract_html(html, "https://news.example.com/a")
+    assert found.title is not None and len(found.title) <= MAX_FIELD_CHARS + 1
+    assert found.title.endswith("…")

@@ -100,7 +100,23 @@ def page_metadata(
     metadata.url = found.canonical_url if _canonical_ok(found.canonical_url, url) else None
     metadata.url = metadata.url or _link_canonical(tree) or url
     metadata.evidence = {k: v for k, v in metadata.evidence.items() if v}
+    metadata.title, metadata.author, metadata.site = (
+        _clipped(value) for value in (metadata.title, metadata.author, metadata.site)
+    )
     return metadata, found
+
+
+# A headline, a byline or an outlet's name is never this long; a page whose
+# <title> holds 400 KB (a template loop) must not put it in every listing.
+MAX_FIELD_CHARS = 500
+
+
+def _clipped(value: str | None) -> str | None:
+    """``value`` cut to ``MAX_FIELD_CHARS`` at a word, with an ellipsis when cut."""
+    if value is None or len(value) <= MAX_FIELD_CHARS:
+        return value
+    cut = value[:MAX_FIELD_CHARS].rsplit(" ", 1)[0] or value[:MAX_FIELD_CHARS]
+    return cut.rstrip() + "…"
 
 
 # --- headline --------------------------------------------------------------------
