@@ -159,6 +159,20 @@ _CALL_TO_ACTION = re.compile(
     r"|unlock|support|donate|become a)\b",
     _I,
 )
+# The outlet advertising itself in its own words: "sign up for our newsletters",
+# "by signing up to our free weekly newsletter", "Darum: junge Welt abonnieren"
+# beside "unser Ziel". A call to sign up or subscribe and the outlet's "our" (in
+# the dev sets' languages) together, outside quotation marks (a source may say
+# "our members can subscribe"); no gold line of the body sets has both, nor any
+# line of the shared stories sets.
+_SIGN_UP = re.compile(
+    r"\b(?:sign(?:ing)?(?:-| )?up|subscrib(?:e|ing) (?:to|now|today|for)|abonnier(?:en|e)"
+    r"|abonnez|s'abonner|suscr[ií]b(?:ete|ase|irse)|iscriviti|melden sie sich)\b",
+    _I,
+)
+_OUR = re.compile(r"\b(?:our|unser\w*|notre|nos|nuestr[ao]s?|nostr[aeio]|onze|vår\w*|vores)\b", _I)
+_QUOTATION_MARKS = re.compile(r"[\"“”„«»]")
+_SELF_PROMO_WORDS_MAX = 30
 _COPYRIGHT = re.compile(
     r"all rights reserved|copyright\s*(?:©|\(c\)|\d{4})|©\s*\d{4}|무단\s?전재|재배포\s?금지"
     r"|版权所有|転載禁止|alle rechte vorbehalten|todos los derechos reservados"
@@ -347,6 +361,13 @@ def _is_credit(line: str) -> bool:
 
 def _is_promo(line: str, words: int) -> bool:
     """Whether the line advertises a newsletter, app or subscription."""
+    if (
+        words <= _SELF_PROMO_WORDS_MAX
+        and _SIGN_UP.search(line)
+        and _OUR.search(line)
+        and not _QUOTATION_MARKS.search(line)
+    ):
+        return True
     if words > _METADATA_WORDS or not _PROMO_WORDS.search(line):
         return False
     if _CALL_TO_ACTION.match(line):
