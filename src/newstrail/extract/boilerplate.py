@@ -10,7 +10,8 @@ recognises such lines by *kind*, not by exact wording:
 - image credits and captions ("Photograph:(Reuters)", "… Photo: Reuters",
   "… /Getty Images", "[사진=JTBC]"), with the image title line just before them;
 - cross-links ("Read - <headline>", "READ MORE: …", "Lesen Sie auch: …");
-- promos for newsletters, apps and subscriptions, and copyright notices;
+- promos for newsletters, apps and subscriptions, affiliate disclosures,
+  paywall notes and copyright notices;
 - print-edition notes ("This article appeared in the … print edition as: …");
 - byline, dateline and tag lines ("By Jane Doe", "Updated: Dec 29, 2020, 05:14 PM IST",
   "Posted by …", "Tags: …");
@@ -173,6 +174,30 @@ _SIGN_UP = re.compile(
 _OUR = re.compile(r"\b(?:our|unser\w*|notre|nos|nuestr[ao]s?|nostr[aeio]|onze|vår\w*|vores)\b", _I)
 _QUOTATION_MARKS = re.compile(r"[\"“”„«»]")
 _SELF_PROMO_WORDS_MAX = 30
+# Affiliate disclosures (the FTC's endorsement guides make US sites print one;
+# European sites follow): "Postmedia may earn an affiliate commission from
+# purchases made through links on this page", "Buying through us may earn us a
+# commission", "erhalten wir ggf. eine Provision".
+_AFFILIATE = re.compile(
+    r"\baffiliate (?:commission|links?)\b"
+    r"|\b(?:(?:may|might|could) earn|earns? us) (?:us )?(?:an? )?(?:small )?"
+    r"(?:affiliate )?commission"
+    r"|\b(?:erhalten|bekommen) wir (?:ggf\. |gegebenenfalls |unter umständen )?(?:eine )?"
+    r"(?:kleine )?provision|\bcommission d'affiliation|\bcomisión de afiliado",
+    _I,
+)
+# A paywall's note where the free part ends: "Il vous reste 57.09% de cet article
+# à lire. La suite est réservée aux abonnés.", "The rest of this article is for
+# subscribers only." The article itself names itself, so news about a service
+# "reserved for subscribers" stays.
+_PAYWALL_NOTE = re.compile(
+    r"(?:cet article|la suite|this (?:article|story)|the rest of this (?:article|story)"
+    r"|dieser artikel|der rest|este artículo|questo articolo)[^.]{0,60}"
+    r"(?:réservée? aux abonnés|for (?:paying )?subscribers(?: only)?|(?:nur )?für abonnenten"
+    r"|exclusiv[oa] para suscriptores|riservat[oa] agli abbonati)",
+    _I,
+)
+_NOTE_WORDS = 40
 _COPYRIGHT = re.compile(
     r"all rights reserved|copyright\s*(?:©|\(c\)|\d{4})|©\s*\d{4}|무단\s?전재|재배포\s?금지"
     r"|版权所有|転載禁止|alle rechte vorbehalten|todos los derechos reservados"
@@ -305,6 +330,8 @@ def is_boilerplate(line: str) -> bool:
         and not line.endswith(_SENTENCE_END)
         and (_AUTHOR_LABEL.search(line) or _DATELINE.search(line))
     ):
+        return True
+    if words <= _NOTE_WORDS and (_AFFILIATE.search(line) or _PAYWALL_NOTE.search(line)):
         return True
     if _is_promo(line, words):
         return True
