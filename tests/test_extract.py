@@ -142,6 +142,9 @@ def test_seed_003_drops_the_image_block(seeds_dir: Path) -> None:
         "移送のため警視庁を出る岩本絹子容疑者＝13日、東京・霞ケ関で（潟沼義樹撮影）",
         "习近平在北京人民大会堂会见来宾。（新华社记者 李学仁 摄）",
         "Sign up for our daily briefing newsletter",
+        "Reporting by Jane Doe in Brussels; Editing by John Roe",
+        "Übersetzung: Tristan Oetker-Kast, Redaktion: Theresa Bäuerlein",
+        "Aus dem Englischen von Jan Doolan",
         "We independently select everything we recommend. Buying through us may earn us a "
         "commission, which supports our work.",
         "Il vous reste 57.09% de cet article à lire. La suite est réservée aux abonnés.",
@@ -180,6 +183,7 @@ def test_cleaner_drops_furniture(line: str) -> None:
     [
         "The newsletter, founded in 1998, now has 40,000 subscribers and is read by ministers.",
         "She read the statement aloud: “We will not resign.”",
+        "Reporting by the paper in 2019 led to the minister's resignation.",
         "Estate agents earn a commission of about 1.5% on each sale, the survey found.",
         "The new channel will be reserved for subscribers, the broadcaster said.",
         "“Our members can sign up for the scheme until May,” the union said.",

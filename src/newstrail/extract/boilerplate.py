@@ -12,7 +12,8 @@ recognises such lines by *kind*, not by exact wording:
 - cross-links ("Read - <headline>", "READ MORE: …", "Lesen Sie auch: …");
 - promos for newsletters, apps and subscriptions, affiliate disclosures,
   paywall notes and copyright notices;
-- print-edition notes ("This article appeared in the … print edition as: …");
+- print-edition notes ("This article appeared in the … print edition as: …")
+  and staff credits ("Reporting by …; Editing by …", "Redaktion: …");
 - byline, dateline and tag lines ("By Jane Doe", "Updated: Dec 29, 2020, 05:14 PM IST",
   "Posted by …", "Tags: …");
 - short lines repeated in one text (topic tags) and repeated paragraphs.
@@ -198,6 +199,19 @@ _PAYWALL_NOTE = re.compile(
     _I,
 )
 _NOTE_WORDS = 40
+# Staff credits at an article's end: "Reporting by …; Editing by …" (the wire
+# agencies' form), "Redaktion: …, Faktencheck: …", "Übersetzung: …",
+# "Aus dem Englischen von …". Who edited a story is no sentence of it.
+_STAFF_CREDIT = re.compile(
+    r"^(?:(?:additional |further )?(?:reporting|editing|writing|fact-checking|research"
+    r"|translation|graphics|production|design) by (?-i:[A-ZÀ-Þ])"
+    r"|(?:redaktion|faktencheck|schlussredaktion|übersetzung|mitarbeit|recherche|grafik"
+    r"|audioversion|styling|haare|make-up|produktion|gestaltung|koordination|bildredaktion)\s*:"
+    r"|aus dem (?:englischen|französischen|amerikanischen|spanischen|italienischen|russischen)"
+    r" (?:übersetzt )?von\b)",
+    _I,
+)
+_STAFF_CREDIT_WORDS = 30
 _COPYRIGHT = re.compile(
     r"all rights reserved|copyright\s*(?:©|\(c\)|\d{4})|©\s*\d{4}|무단\s?전재|재배포\s?금지"
     r"|版权所有|転載禁止|alle rechte vorbehalten|todos los derechos reservados"
@@ -332,6 +346,8 @@ def is_boilerplate(line: str) -> bool:
     ):
         return True
     if words <= _NOTE_WORDS and (_AFFILIATE.search(line) or _PAYWALL_NOTE.search(line)):
+        return True
+    if words <= _STAFF_CREDIT_WORDS and _STAFF_CREDIT.match(line):
         return True
     if _is_promo(line, words):
         return True
