@@ -59,9 +59,19 @@ BOOTSTRAP_SAMPLES = 1000
 # --- scoring ---------------------------------------------------------------
 
 
+# Line-break hints, not letters: a soft hyphen splits "Brenn\u00adpunkt" into two
+# \w+ tokens, so a text that drops it (as browsers show the word, and as both
+# newstrail and trafilatura output it) missed words the gold keeps hinted.
+_INVISIBLE = str.maketrans("", "", "\u00ad\u200b")
+
+
 def tokens(text: str) -> list[str]:
-    """Upstream tokenisation: ``\\w+`` runs, case kept, punctuation dropped."""
-    return re.findall(r"\w+", text)
+    """Upstream tokenisation: ``\\w+`` runs, case kept, punctuation dropped.
+
+    Soft hyphens and zero-width spaces are removed first (fundus-meta's gold
+    keeps them on 5 pages; both systems' F1 rise by 0.001 there).
+    """
+    return re.findall(r"\w+", text.translate(_INVISIBLE))
 
 
 def shingles(words: Sequence[str], size: int = SHINGLE_SIZE) -> Counter[tuple[str, ...]]:

@@ -453,6 +453,9 @@ def test_plain_text_byline_and_written_date() -> None:
 def test_bench_scoring_follows_the_scrapinghub_definition() -> None:
     # Tokens are \w+ runs, so punctuation and spacing do not count.
     assert page_counts("One, two three four five.", "One two three four five") == (1, 0, 0)
+    # A soft hyphen is a line-break hint: "Brenn\u00adpunkt" is the one word the reader sees.
+    hinted, shown = "Der Brenn\u00adpunkt der Woche heute", "Der Brennpunkt der Woche heute"
+    assert page_counts(hinted, shown) == (1, 0, 0)
     # Under four tokens the whole text is one shingle.
     assert shingles(["a", "b"]) == {("a", "b"): 1}
     # An empty prediction: no precision entry, recall 0.
