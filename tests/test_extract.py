@@ -143,6 +143,7 @@ def test_seed_003_drops_the_image_block(seeds_dir: Path) -> None:
         "习近平在北京人民大会堂会见来宾。（新华社记者 李学仁 摄）",
         "Sign up for our daily briefing newsletter",
         "Reporting by Jane Doe in Brussels; Editing by John Roe",
+        "- – additional reporting by Donald Matthys",
         "Übersetzung: Tristan Oetker-Kast, Redaktion: Theresa Bäuerlein",
         "Aus dem Englischen von Jan Doolan",
         "We independently select everything we recommend. Buying through us may earn us a "
@@ -699,3 +700,24 @@ def test_lists_of_sources_prose_or_contents_are_not_taken_for_other_articles(ite
     assert len(tree.findall(".//li")) == 2 and "Label" in tree.text_content()
     _drop_link_lists(tree, None)  # no URL: no site to compare with, nothing goes
     assert len(tree.findall(".//li")) == 2
+
+
+def test_a_paragraph_that_links_a_few_words_to_another_story_is_kept() -> None:
+    # trafilatura's precision mode dropped such a block as a "related" link block.
+    paragraphs = [
+        f"<div class='block'><div><span>The committee met on day {n} to weigh part {n} of the "
+        "harbour proposal, and its members argued over the budget lines for hours.</span>"
+        "</div></div>"
+        for n in range(6)
+    ]
+    linked = (
+        "<div class='block'><div><span>He served 13 months in a jail work-release program, then "
+        "quietly rebuilt his network of friends, with the help of his </span><a href="
+        "'https://news.example.com/other'>socialite friend and former girlfriend</a><span>, who "
+        "introduced him to bankers.</span></div></div>"
+    )
+    body = "".join(paragraphs[:3]) + linked + "".join(paragraphs[3:])
+    page = f"<html><body><article><h1>Harbour plan advances</h1>{body}</article></body></html>"
+    text = extract_html(page, "https://news.example.com/a").text
+    assert "jail work-release" in text and "former girlfriend, who introduced him" in text
+    assert text.count("The committee met") == 6

@@ -347,7 +347,7 @@ def is_boilerplate(line: str) -> bool:
         return True
     if words <= _NOTE_WORDS and (_AFFILIATE.search(line) or _PAYWALL_NOTE.search(line)):
         return True
-    if words <= _STAFF_CREDIT_WORDS and _STAFF_CREDIT.match(line):
+    if words <= _STAFF_CREDIT_WORDS and _STAFF_CREDIT.match(line.lstrip("-–—•* ")):
         return True
     if _is_promo(line, words):
         return True
