@@ -191,7 +191,7 @@ def _discover_feed(body: bytes, url: str, kind: Kind) -> Discovery:
             continue
         absolute = _absolute(url, link)
         if absolute is None:
-            unusable += _is_broken(url, link)
+            unusable += _is_broken(link)
             continue
         title = entry.get("title") or None
         published = _struct_time(entry.get("published_parsed") or entry.get("updated_parsed"))
@@ -246,7 +246,7 @@ def _discover_sitemap(body: bytes, url: str, kind: Kind) -> Discovery:
         location = _text(element, "loc")
         loc = _absolute(url, location)
         if not loc:
-            unusable += _is_broken(url, location)
+            unusable += bool(location and _is_broken(location))
             continue
         news = element.find(f"{{{NEWS_NAMESPACE}}}news")
         title = _text(news, "title") if news is not None else None
@@ -296,18 +296,16 @@ def _absolute(base: str, location: str | None) -> str | None:
     return absolute if parts.scheme in ("http", "https") and parts.hostname else None
 
 
-def _is_broken(base: str, location: str | None) -> bool:
-    """Whether a link meant as a web address is none: urlsplit refuses it, or it has no host.
+_SCHEME = re.compile(r"\s*([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
+def _is_broken(location: str) -> bool:
+    """Whether a link ``_absolute`` refused was meant as a web address.
 
     Other schemes ("mailto:", "ftp:") are no article links and are skipped unreported.
     """
-    if not location:
-        return False
-    try:
-        parts = urlsplit(urljoin(base, location.strip()))
-    except ValueError:
-        return True
-    return parts.scheme in ("http", "https") and not parts.hostname
+    scheme = _SCHEME.match(location)
+    return scheme is None or scheme.group(1).lower() in ("http", "https")
 
 
 def _unusable_note(url: str, unusable: int) -> str | None:
