@@ -493,3 +493,12 @@ def test_a_runaway_title_is_cut_to_a_bounded_headline() -> None:
     found = extract_html(html, "https://news.example.com/a")
     assert found.title is not None and len(found.title) <= MAX_FIELD_CHARS + 1
     assert found.title.endswith("…")
+
+
+def test_the_headline_line_leaves_the_text_whichever_form_of_it_is_chosen() -> None:
+    plain = extract_html(page(), "https://news.example.com/a")
+    og_title = "Harbour wall to be rebuilt — live updates, pictures and reaction"
+    decorated = page(f"<meta property='og:title' content='{og_title}'>")
+    found = extract_html(decorated, "https://news.example.com/a")
+    assert found.title != plain.title  # og:title is the stated headline here
+    assert found.text == plain.text and not found.text.startswith("Harbour wall")

@@ -104,7 +104,8 @@ def extract_html(
     body_source = None
     if len(body) < _MIN_BODY_CHARS:
         body, code_lines, body_source = _unrendered_body(page, url, (body, code_lines))
-    text = clean_text(strip_title_lines(body, title), verbatim=code_lines)
+    headlines = [title, *_h1_texts(tree), *(claim.value for claim in structured.titles)]
+    text = clean_text(strip_title_lines(body, headlines), verbatim=code_lines)
     text = complete_from_marked_parts(text, marked_blocks)
     text, dropped = keep_stated_lines(text, structured.stated_body)
     language, language_source = article_language(tree, structured.languages, title or "", text)
@@ -140,6 +141,11 @@ def extract_html(
 # A body: its text and the lines of its code blocks, which the line cleaner keeps.
 _Body = tuple[str, frozenset[str]]
 _NO_BODY: _Body = ("", frozenset())
+
+
+def _h1_texts(tree: HtmlElement) -> list[str]:
+    """The text of the page's first three ``<h1>`` elements."""
+    return [" ".join(h.text_content().split()) for h in tree.iterfind(".//h1")][:3]
 
 
 def _check_size(html: bytes | str, max_bytes: int) -> None:

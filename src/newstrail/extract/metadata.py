@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
@@ -235,13 +236,19 @@ def _names_site(part: str, site_key: str, strict: bool = False) -> bool:
     return bool(re.fullmatch(r"[\w-]+(\.[\w-]+)+", part.strip().lower()))
 
 
-def strip_title_lines(body: str, title: str | None) -> str:
-    """Drop leading body lines that repeat the headline (trafilatura keeps an in-article <h1>)."""
-    if not title:
+def strip_title_lines(body: str, headlines: Iterable[str | None]) -> str:
+    """Drop the leading body line that repeats the headline (trafilatura keeps an in-article <h1>).
+
+    Every form of the headline the page gives counts (the chosen one, the
+    ``<h1>``, the stated ones): which one is chosen follows the markup, and a
+    template change to og:title alone must not bring the line back.
+    """
+    forms = [headline for headline in headlines if headline]
+    if not forms:
         return body
     lines = body.split("\n")
     for index, line in enumerate(lines[:3]):
-        if same_heading(line, title):
+        if any(same_heading(line, form) for form in forms):
             return "\n".join(lines[:index] + lines[index + 1 :])
     return body
 
