@@ -156,7 +156,7 @@ def test_jsonl_fields_of_the_wrong_type_name_file_line_and_field(
     assert report.captures == 1
     (failure,) = report.failures
     assert failure.startswith(f"{path}: line 2: field 'html': Input should be a valid string")
-    assert "(+4 more); 1 lines imported" in failure
+    assert "(+4 more bad lines); 1 lines imported" in failure
 
 
 def test_over_long_jsonl_line_is_skipped_without_being_held(tmp_path: Path) -> None:

@@ -257,6 +257,18 @@ def test_corrupt_gzip_member_is_one_error_line_and_keeps_what_came_before(tmp_pa
         assert checkpoint(store, warc) == (ends[11], False)
 
 
+def test_a_gzip_file_of_other_content_is_no_silent_empty_archive(tmp_path: Path) -> None:
+    # warcio reads a gzip stream it cannot parse as an archive with no records.
+    warc = tmp_path / "other.warc.gz"
+    warc.write_bytes(b"\x1f\x8b\x08\x00garbage")
+    empty = tmp_path / "empty.warc.gz"
+    empty.write_bytes(b"")
+    with Store(tmp_path / "store.db") as store:
+        report = import_warcs(store, [warc, empty], SETTINGS, batch_size=5)
+    assert report.failures == [f"{warc}: no WARC record in it (not a WARC file?)"]
+    assert report.captures == 0
+
+
 def test_parallel_over_three_files_matches_serial(tmp_path: Path) -> None:
     files = []
     for number in range(3):

@@ -276,3 +276,13 @@ def test_check_stores_nothing_for_a_malformed_url(tmp_path: Path) -> None:
     assert "0 new articles" in " ".join(out.split())
     code, out, _ = run("--db", db, "articles", "--json")
     assert code == 0 and json_lines(out) == []
+
+
+def test_a_missing_version_is_named_alone_and_a_missing_file_plainly(
+    corpus_db: str, tmp_path: Path
+) -> None:
+    code, _, err = run("--db", corpus_db, "diff", "1", "--from", "9", "--to", "1")
+    assert code != 0 and err.strip() == "newstrail: article 1 has no version 9"
+    code, _, err = run("quotes", str(tmp_path / "missing.txt"))
+    assert f"{tmp_path / 'missing.txt'}: no such file or directory" in err
+    assert "Error" not in err

@@ -35,6 +35,7 @@ from newstrail.jobs.limits import bound_capture, bound_text, extract_html_bounde
 from newstrail.jobs.quarantine import note, record_failure
 from newstrail.settings import Settings
 from newstrail.store.database import Store, utcnow
+from newstrail.text.counts import counted
 from newstrail.text.encoding import decode_html, decode_text_file
 from newstrail.versions.recording import Capture, Recorded, record_capture
 
@@ -343,7 +344,8 @@ def _schema_problem(error: ValidationError) -> str:
     """The first problem of a record, naming its field: "field 'html': Input should be …"."""
     first = error.errors()[0]
     field = ".".join(str(part) for part in first.get("loc", ())) or "record"
-    more = f" (+{error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    extra = error.error_count() - 1
+    more = f" (+{counted(extra, 'more problem')})" if extra else ""
     return f"field {field!r}: {first.get('msg')}{more}"
 
 
@@ -383,7 +385,7 @@ def _captures_from_jsonl(path: Path, settings: Settings) -> Iterator[Capture]:
     except ImportFailure as failure:  # the file itself broke off: say so, with the counts
         bad_lines.insert(0, str(failure).removeprefix(f"{path}: "))
     if bad_lines:
-        more = f" (+{len(bad_lines) - 1} more)" if len(bad_lines) > 1 else ""
+        more = f" (+{counted(len(bad_lines) - 1, 'more bad line')})" if len(bad_lines) > 1 else ""
         raise ImportFailure(f"{path}: {bad_lines[0]}{more}; {good} lines imported")
 
 

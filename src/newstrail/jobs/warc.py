@@ -84,11 +84,13 @@ def read_warc(path: Path, settings: Settings, start: int = 0) -> Iterator[WarcEn
     # record inflating past this is refused: warcio decompresses a record whole
     # to reach the next one, so a gzip member of endless zeros held ~3 GB.
     record_limit = max(settings.max_page_bytes * RECORD_LIMIT_FACTOR, MIN_RECORD_LIMIT)
+    read = 0
     try:
         with open_regular(path) as stream:
             stream.seek(start)
             records = ArchiveIterator(stream)
             for record in records:
+                read += 1
                 if not record.rec_type or not record.rec_headers.get_header("WARC-Type"):
                     raise ArchiveLoadFailed("record without a WARC-Type")
                 declared = _declared_length(record)
@@ -103,6 +105,9 @@ def read_warc(path: Path, settings: Settings, start: int = 0) -> Iterator[WarcEn
                 # call moves past the record and leaves the body empty.
                 offset = records.get_record_offset() + records.get_record_length()
                 yield WarcEntry(offset, capture)
+            # warcio reads a gzip file of other content as an empty archive.
+            if start == 0 and read == 0 and stream.tell() > 0:
+                raise ImportFailure(f"{path}: no WARC record in it (not a WARC file?)")
     except ArchiveLoadFailed as error:
         reason = _one_line(error)
         raise ImportFailure(f"{path}: malformed WARC after byte {offset}: {reason}") from error

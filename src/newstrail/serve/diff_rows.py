@@ -211,8 +211,9 @@ def load_version_diff(
                 )
             )
         }
-    if from_number not in found or to_number not in found:
-        raise NotFound(f"article {article} has no version {from_number} or {to_number}")
+    missing = [str(n) for n in dict.fromkeys((from_number, to_number)) if n not in found]
+    if missing:
+        raise NotFound(f"article {article} has no version {' or '.join(missing)}")
     old, new = found[from_number], found[to_number]
     headline = word_row(old.title or "", new.title or "")
     return VersionDiff(

@@ -477,8 +477,11 @@ def quotes_for_files(
         try:
             with open(path, encoding="utf-8", newline="") as handle:
                 text = handle.read()
-        except (OSError, UnicodeDecodeError) as error:
-            yield {"path": str(path), "error": f"{type(error).__name__}: {error}"}
+        except UnicodeDecodeError:
+            yield {"path": str(path), "error": "not UTF-8 text"}
+            continue
+        except OSError as error:
+            yield {"path": str(path), "error": (error.strerror or str(error)).lower()}
             continue
         found = extract_quotes(text, statements_only=statements_only)
         yield {"path": str(path), "quotes": [quote.to_json() for quote in found]}
