@@ -286,3 +286,18 @@ def test_a_missing_version_is_named_alone_and_a_missing_file_plainly(
     code, _, err = run("quotes", str(tmp_path / "missing.txt"))
     assert f"{tmp_path / 'missing.txt'}: no such file or directory" in err
     assert "Error" not in err
+
+
+def test_compare_and_quotes_refuse_oversized_files_in_one_line(tmp_path: Path) -> None:
+    import gzip
+
+    bomb = tmp_path / "bomb.html.gz"
+    bomb.write_bytes(gzip.compress(b"<p>" + b"a" * 25_000_000))  # 25 MB from 25 KB
+    small = tmp_path / "small.txt"
+    small.write_text("The council met on Tuesday to discuss the budget.\n", encoding="utf-8")
+    code, _, err = run("compare", str(bomb), str(small))
+    assert code != 0 and "too large once decompressed" in err and "Traceback" not in err
+    huge = tmp_path / "huge.txt"
+    huge.write_text("a" * 20_000_001, encoding="utf-8")
+    code, _, err = run("quotes", str(huge))
+    assert code != 0 and f"{huge}: too large (> 20 million characters)" in err

@@ -639,3 +639,11 @@ def test_a_paraphrase_through_a_characterising_verb_is_no_statement(text: str) -
 )
 def test_a_plain_speech_verb_or_quotation_marks_make_a_statement(text: str) -> None:
     assert extract_quotes(text, statements_only=True)
+
+
+def test_a_paragraph_over_the_parsers_limit_is_skipped_not_fatal() -> None:
+    # spaCy refuses texts over nlp.max_length (a million characters).
+    dump = "x" * 1_000_001
+    text = f'"We will rebuild the harbour," the mayor said.\n\n{dump}'
+    quotes = extract_quotes(text)
+    assert [q.text for q in quotes] == ["We will rebuild the harbour"]

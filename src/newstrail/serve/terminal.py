@@ -101,16 +101,14 @@ def load_version_text(reference: str, open_store: Callable[[], Store]) -> Versio
     """
     from newstrail.extract.article import extract_html
     from newstrail.extract.plaintext import extract_text
-    from newstrail.extract.records import ExtractionError
+    from newstrail.extract.records import DEFAULT_MAX_PAGE_BYTES, ExtractionError
+    from newstrail.jobs.inputs import read_limited
     from newstrail.text.encoding import decode_html, decode_text_file
 
     path = Path(reference)
     if path.is_file():
-        data = path.read_bytes()
-        if path.name.lower().endswith(".gz"):
-            import gzip
-
-            data = gzip.decompress(data)
+        # Bounded like an import: a huge file or a gzip bomb is refused, not held.
+        data = read_limited(path, DEFAULT_MAX_PAGE_BYTES)
         try:
             if (
                 path.name.lower().endswith((".html", ".htm", ".html.gz", ".htm.gz"))

@@ -21,6 +21,7 @@ from newstrail.coverage.quoting.marks import find_marked_quotes, quoted_text
 from newstrail.coverage.quoting.records import Quote, Span
 from newstrail.coverage.quoting.speakers import SpeakerResolver, clean_person
 from newstrail.coverage.quoting.statements import is_furniture, reports_words, statement_cue
+from newstrail.extract.records import DEFAULT_MAX_PAGE_BYTES
 from newstrail.text.nlp import load_english
 
 WORD = re.compile(r"\w+")
@@ -77,10 +78,15 @@ class _Article:
         self.text = text
         self.paragraphs = _paragraphs(text)
         nlp = load_english()
+        # spaCy refuses a text over nlp.max_length (a million characters): such
+        # a "paragraph" is no prose (a data dump in one line) and is parsed empty.
         self.docs: list[tuple[Doc, int]] = [
             (doc, paragraph.start)
             for doc, paragraph in zip(
-                nlp.pipe(paragraph.text for paragraph in self.paragraphs),
+                nlp.pipe(
+                    paragraph.text if len(paragraph.text) <= nlp.max_length else ""
+                    for paragraph in self.paragraphs
+                ),
                 self.paragraphs,
                 strict=True,
             )
@@ -460,6 +466,10 @@ def extract_quotes(text: str, *, statements_only: bool = False) -> list[Quote]:
     return _Article(text).run(statements_only)
 
 
+# Longest text file read for quotes: the page-size limit, counted in characters.
+MAX_FILE_CHARS = DEFAULT_MAX_PAGE_BYTES
+
+
 def quotes_for_files(
     paths: Sequence[Path], *, statements_only: bool = False
 ) -> Iterator[dict[str, object]]:
@@ -471,17 +481,22 @@ def quotes_for_files(
 
     Returns:
         An iterator of ``{"path": ..., "quotes": [...]}``, or
-        ``{"path": ..., "error": ...}`` for a file that cannot be read.
+        ``{"path": ..., "error": ...}`` for a file that cannot be read or
+        is over ``MAX_FILE_CHARS``.
     """
     for path in paths:
         try:
             with open(path, encoding="utf-8", newline="") as handle:
-                text = handle.read()
+                text = handle.read(MAX_FILE_CHARS + 1)  # never more: a huge file is refused
         except UnicodeDecodeError:
             yield {"path": str(path), "error": "not UTF-8 text"}
             continue
         except OSError as error:
             yield {"path": str(path), "error": (error.strerror or str(error)).lower()}
+            continue
+        if len(text) > MAX_FILE_CHARS:
+            limit = f"{MAX_FILE_CHARS / 1e6:.0f} million characters"
+            yield {"path": str(path), "error": f"too large (> {limit})"}
             continue
         found = extract_quotes(text, statements_only=statements_only)
         yield {"path": str(path), "quotes": [quote.to_json() for quote in found]}
