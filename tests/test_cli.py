@@ -157,7 +157,10 @@ def test_cluster_command(tmp_path: Path) -> None:
     assert assigned["a"] != assigned["c"]
     source.write_text(json.dumps(records[0]) + "\n" + '{"id": "b", "title": \n')
     code, _, err = run("cluster", "--input", str(source), "--output", str(output))
-    assert code == 2 and "line 2" in err and "Traceback" not in err
+    assert code == 2 and "line 2: not JSON" in err and "Traceback" not in err
+    source.write_bytes(b"\x96\xff binary\n")
+    code, _, err = run("cluster", "--input", str(source), "--output", str(output))
+    assert code == 2 and err.strip().endswith("line 1: not UTF-8 text")
 
 
 @pytest.mark.parametrize(

@@ -141,8 +141,10 @@ def cluster_jsonl(
 def _record(line: bytes, where: str) -> dict[str, Any]:
     try:
         record = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise BadRecord(f"{where}: {error}") from error
+    except UnicodeDecodeError as error:
+        raise BadRecord(f"{where}: not UTF-8 text") from error
+    except json.JSONDecodeError as error:
+        raise BadRecord(f"{where}: not JSON ({error})") from error
     if not isinstance(record, dict) or "id" not in record:
         raise BadRecord(f"{where}: not a JSON object with an id")
     return record
