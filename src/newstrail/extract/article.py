@@ -322,16 +322,20 @@ def _is_list_label(element: HtmlElement) -> bool:
 
 
 def _is_headline_link(item: HtmlElement, site: str | None) -> bool:
-    words = len(item.text_content().split())
-    if not 2 <= words <= _LINK_LIST_ITEM_WORDS:
+    """An item that is one link to another article of the site, and little else."""
+    anchors = item.findall(".//a")
+    if not anchors or len(anchors) > 4:  # checked first: menus' items hold submenus
         return False
-    links = [link for link in item.iter("a") if link.text_content().strip()]
-    if len(links) != 1 or len(links[0].text_content().split()) < words / 2:
+    links = [anchor for anchor in anchors if anchor.text_content().strip()]
+    if len(links) != 1:
         return False
     href = (links[0].get("href") or "").strip()
-    if href.startswith("#") or not href:
+    if not href or href.startswith("#"):
         return False
-    return not href.startswith(("http://", "https://")) or registered_domain(href) == site
+    if href.startswith(("http://", "https://")) and registered_domain(href) != site:
+        return False
+    words = len(item.text_content().split())
+    return 2 <= words <= _LINK_LIST_ITEM_WORDS and len(links[0].text_content().split()) * 2 >= words
 
 
 def _inline_ruby(tree: HtmlElement) -> None:
