@@ -300,3 +300,26 @@ def test_killed_import_leaves_a_consistent_store_and_resumes(tmp_path: Path) -> 
     with Store(db) as store:
         report = import_paths(store, [folder], Settings())
         assert report.new_articles == 300 - articles and report.unchanged == articles
+
+
+def test_a_manifest_named_among_the_files_is_read_once_and_not_imported(
+    store: Store, tmp_path: Path
+) -> None:
+    # ``import folder/*`` lists the manifest beside the files it describes.
+    for name, words in (("v1.txt", "Gamma text is here. "), ("v2.txt", "Gamma text was here. ")):
+        (tmp_path / name).write_text(words * 20)
+    entry = {"url": "https://m.example/c", "outlet": "Manifest Outlet"}
+    files = {
+        "v1.txt": {**entry, "captured_at": "2021-01-04T09:00:00Z"},
+        "v2.txt": {**entry, "captured_at": "2021-01-04T10:00:00Z"},
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps({"files": files}))
+    paths = [tmp_path / "v1.txt", tmp_path / "v2.txt", tmp_path / "manifest.json"]
+    report = import_paths(store, paths, Settings())
+    assert report.failures == []
+    assert (report.new_articles, report.new_versions) == (1, 1)
+    (tmp_path / "manifest.json").write_text("{not json")
+    report = import_paths(store, paths, Settings())
+    assert report.failures == [
+        f'{tmp_path / "manifest.json"}: ignored, not a manifest ({{"files": {{…}}}})'
+    ]

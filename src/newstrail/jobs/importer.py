@@ -140,7 +140,12 @@ def note_truncation(store: Store, article_id: int, stage: str, reason: str) -> N
 
 
 def _walk(paths: list[Path], report: ImportReport) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """Files to import, each with the metadata its folder's manifest gives it."""
+    """Files to import, each with the metadata its folder's manifest gives it.
+
+    A ``manifest.json`` named among the paths (``import folder/*``) is no file
+    to import: it is read for its folder's files, once per folder.
+    """
+    manifests: dict[Path, dict[str, dict[str, Any]]] = {}
     for path in paths:
         if path.is_dir():
             manifest = _read_manifest(path, report)
@@ -152,7 +157,10 @@ def _walk(paths: list[Path], report: ImportReport) -> Iterator[tuple[Path, dict[
                 # learns why a file in the folder was not imported.
                 yield child, manifest.get(str(child.relative_to(path)), {})
         elif path.exists():
-            yield path, _read_manifest(path.parent, report).get(path.name, {})
+            if path.parent not in manifests:
+                manifests[path.parent] = _read_manifest(path.parent, report)
+            if path.name != MANIFEST:
+                yield path, manifests[path.parent].get(path.name, {})
         else:
             report.failures.append(f"{path}: no such file or directory")
 
